@@ -1,0 +1,41 @@
+// The language of /control: a request as the HTTP layer hands it to the
+// lifecycle, and the reply it gets back (PROTOCOL.md 5).
+//
+// The control server builds ControlRequests; the RequestQueue runs them one at
+// a time through a Controller (implemented by models/, e.g. Piped).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ochopod {
+
+struct ControlRequest {
+  std::string task;                      // check, on, off, ok, kill, signal
+  std::optional<nlohmann::json> body;    // absent when the POST had no body
+  bool from_leader() const { return body.has_value() && body->contains("pods"); }
+};
+
+struct ControlReply {
+  int code = 200;                        // HTTP status, PROTOCOL.md 5
+  nlohmann::json body = nlohmann::json::object();
+};
+
+// What runs control requests. Called only from the lifecycle thread, one
+// request at a time, so implementations need no locking for their own state.
+class Controller {
+ public:
+  virtual ~Controller() = default;
+
+  // Runs one request to completion (it may take long: the HTTP caller gives
+  // up after its timeout, the request still finishes).
+  virtual ControlReply handle(const ControlRequest& request) = 0;
+
+  // The pod is going away (SIGTERM/SIGINT): stop the child within its grace,
+  // finalize. Called once, on the lifecycle thread, after the last request.
+  virtual void shutdown() = 0;
+};
+
+}  // namespace ochopod

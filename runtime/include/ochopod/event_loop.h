@@ -1,0 +1,60 @@
+// EventLoop: one named thread that owns some state, and the only way other
+// threads touch that state: they post() work to it.
+//
+// The coordinator (ZooKeeper presence), the lifecycle (control requests and
+// the child) each own one. Timers are one-shot; cancel() is safe to call for
+// a timer that already fired. The destructor stops the thread after the task
+// it is running; tasks still queued are dropped (and logged as such).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace ochopod {
+
+class EventLoop {
+ public:
+  using Task = std::function<void()>;
+  using Clock = std::chrono::steady_clock;
+  using TimerId = uint64_t;
+
+  explicit EventLoop(std::string name);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  void post(Task task);
+  TimerId post_after(Clock::duration delay, Task task);
+  void cancel(TimerId id);
+
+  // Runs task on the loop and waits for it; runs it inline when called from
+  // the loop itself. Never call from a ZooKeeper or HTTP callback.
+  void run_sync(Task task);
+
+  bool in_loop() const { return std::this_thread::get_id() == thread_.get_id(); }
+  const std::string& name() const { return name_; }
+
+  // Stops after the current task; further posts are dropped. Idempotent.
+  void stop();
+
+ private:
+  void run();
+
+  const std::string name_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> queue_;
+  std::multimap<Clock::time_point, std::pair<TimerId, Task>> timers_;
+  TimerId next_timer_ = 1;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+}  // namespace ochopod

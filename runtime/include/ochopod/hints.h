@@ -1,0 +1,46 @@
+// Hints: the pod's registration plus its live state, as PROTOCOL.md 6 calls
+// them; the single board /info reads and the child's `ochopod` variable shows.
+//
+// Each field has exactly one writer (the coordinator writes state, the
+// lifecycle writes process and metrics, the model writes status and
+// dependencies); readers on any thread get a consistent copy.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ochopod {
+
+class Hints {
+ public:
+  explicit Hints(nlohmann::json registration = nlohmann::json::object());
+
+  void set_registration(nlohmann::json registration);
+  void set_state(std::string state);        // follower, leader, leader (configuring)...
+  void set_process(std::string process);    // stopped, running, terminating, dead
+  void set_status(std::string status);
+  void set_metrics(nlohmann::json metrics);
+  void set_dependencies(nlohmann::json dependencies);
+
+  std::string state() const;
+  std::string process() const;
+  nlohmann::json registration() const;
+
+  // /info: exactly the keys of PROTOCOL.md 5.
+  nlohmann::json info() const;
+  // Registration + live state: what the child gets as $ochopod.
+  nlohmann::json hints() const;
+
+ private:
+  mutable std::mutex mu_;
+  nlohmann::json registration_;
+  std::string state_ = "follower";
+  std::string process_ = "stopped";
+  std::string status_;
+  nlohmann::json metrics_ = nlohmann::json::object();
+  nlohmann::json dependencies_ = nlohmann::json::array();
+};
+
+}  // namespace ochopod

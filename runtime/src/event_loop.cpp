@@ -1,0 +1,104 @@
+#include "ochopod/event_loop.h"
+
+#include <pthread.h>
+
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+namespace ochopod {
+
+EventLoop::EventLoop(std::string name) : name_(std::move(name)), thread_([this] { run(); }) {}
+
+EventLoop::~EventLoop() {
+  stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventLoop::stop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return;
+  stopping_ = true;
+  if (!queue_.empty() || !timers_.empty()) {
+    spdlog::debug("{}: stopping with {} task(s) and {} timer(s) dropped", name_, queue_.size(),
+                  timers_.size());
+  }
+  cv_.notify_all();
+}
+
+void EventLoop::post(Task task) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return;
+  queue_.push_back(std::move(task));
+  cv_.notify_one();
+}
+
+EventLoop::TimerId EventLoop::post_after(Clock::duration delay, Task task) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const TimerId id = next_timer_++;
+  if (stopping_) return id;
+  timers_.emplace(Clock::now() + delay, std::make_pair(id, std::move(task)));
+  cv_.notify_one();
+  return id;
+}
+
+void EventLoop::cancel(TimerId id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = timers_.begin(); it != timers_.end(); ++it) {
+    if (it->second.first == id) {
+      timers_.erase(it);
+      return;
+    }
+  }
+}
+
+void EventLoop::run_sync(Task task) {
+  if (in_loop()) {
+    task();
+    return;
+  }
+  std::promise<void> done;
+  auto future = done.get_future();
+  post([&] {
+    task();
+    done.set_value();
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;  // the post was dropped
+  }
+  future.wait();
+}
+
+void EventLoop::run() {
+  // Thread names show in top, gdb and /proc: 15 bytes at most.
+  pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    const auto now = Clock::now();
+    if (!timers_.empty() && timers_.begin()->first <= now) {
+      Task task = std::move(timers_.begin()->second.second);
+      timers_.erase(timers_.begin());
+      queue_.push_back(std::move(task));
+    }
+    if (!queue_.empty()) {
+      Task task = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      try {
+        task();
+      } catch (const std::exception& e) {
+        spdlog::error("{}: task failed: {}", name_, e.what());
+      }
+      lock.lock();
+      continue;
+    }
+    if (timers_.empty()) {
+      cv_.wait(lock);
+    } else {
+      cv_.wait_until(lock, timers_.begin()->first);
+    }
+  }
+}
+
+}  // namespace ochopod
