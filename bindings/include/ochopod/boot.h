@@ -1,0 +1,30 @@
+// boot(): what a user's main() calls to become a pod.
+//
+// Reads the environment through a binding, then runs the pod with the given
+// lifecycle (usually a Piped subclass) and model (Reactive by default) until
+// SIGTERM. Returns the process exit code: 0 after a clean shutdown, 2 when
+// the environment is unusable (one line on stderr says why).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ochopod/piped.h"
+#include "ochopod/reactive.h"
+
+namespace ochopod {
+
+struct BootOptions {
+  std::string binding;  // empty: picked from the environment
+};
+
+int boot(Piped& lifecycle, Reactive& model, const BootOptions& options = {});
+
+template <class Strategy, class ModelT = Reactive>
+int boot(const BootOptions& options = {}) {
+  Strategy lifecycle;
+  ModelT model;
+  return boot(lifecycle, model, options);
+}
+
+}  // namespace ochopod

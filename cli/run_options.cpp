@@ -1,0 +1,277 @@
+// Table-driven parsing of `ochopod run` options (see run_options.h and RUN.md).
+#include "run_options.h"
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+namespace ochopod::cli {
+namespace {
+
+// The RunOptions member an option writes; its type decides how values parse.
+using Field = std::variant<double RunOptions::*, int RunOptions::*, bool RunOptions::*,
+                           std::string RunOptions::*, std::optional<std::string> RunOptions::*,
+                           std::vector<std::string> RunOptions::*>;
+
+// An extra check on a text value (on each item, for a list).
+struct Rule {
+  bool (*ok)(std::string_view);
+  std::string_view expects;  // for the error: "--x expects <expects>, got '...'"
+};
+
+bool is_port(std::string_view s) {
+  int port = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), port);
+  return ec == std::errc{} && end == s.data() + s.size() && port >= 1 && port <= 65535;
+}
+
+const Rule kHealth{[](std::string_view s) {
+                     return (s.starts_with("http://") && s.size() > 7) ||
+                            (s.starts_with("tcp:") && is_port(s.substr(4)));
+                   },
+                   "http://... or tcp:<port 1-65535>"};
+const Rule kBinding{[](std::string_view s) {
+                      return s == "marathon" || s == "kubernetes" || s == "local" || s == "solo";
+                    },
+                    "marathon, kubernetes, local or solo"};
+const Rule kTool{[](std::string_view s) {
+                   const auto eq = s.find('=');
+                   return eq != 0 && eq != s.npos && eq + 1 < s.size();
+                 },
+                 "<tag>=<command>"};
+
+struct Option {
+  std::string_view name;  // without the leading "--"; the env twin derives from it
+  Field field;
+  std::string_view type;  // as in RUN.md, for --help
+  std::string_view meaning;
+  const Rule* rule = nullptr;
+  std::string_view unset = "none";  // --help's default for options that have no value by default
+};
+
+// Every option of `ochopod run`, in RUN.md's order. One line per option.
+const Option kOptions[] = {
+    {"session-timeout", &RunOptions::session_timeout, "duration",
+     "ZooKeeper session timeout requested"},
+    {"bind", &RunOptions::bind, "address", "address the control port listens on"},
+    {"check-every", &RunOptions::check_every, "duration", "sanity check interval"},
+    {"checks", &RunOptions::checks, "int", "sanity checks allowed to fail in a row"},
+    {"grace", &RunOptions::grace, "duration", "stop grace: SIGTERM -> SIGKILL delay"},
+    {"shell", &RunOptions::shell, "flag", "run argv through /bin/sh -c"},
+    {"strict", &RunOptions::strict, "flag", "restart the child on every leader `on`"},
+    {"soft", &RunOptions::soft, "flag", "never SIGKILL"},
+    {"pipe", &RunOptions::pipe, "flag", "child stdout/stderr into the pod log"},
+    {"cwd", &RunOptions::cwd, "path", "child working directory", nullptr, "pod's"},
+    {"sanity", &RunOptions::sanity, "command",
+     "run by /bin/sh -c every check; non-zero or timeout fails; a JSON object on stdout "
+     "becomes `metrics`"},
+    {"health", &RunOptions::health, "list",
+     "http://127.0.0.1:<port>/<path> (2xx passes) or tcp:<port> (connect passes), checked "
+     "every check",
+     &kHealth},
+    {"damper", &RunOptions::damper, "duration", "reactive damper"},
+    {"depends-on", &RunOptions::depends_on, "list", "dependencies (relative, /absolute, glob)"},
+    {"full-shutdown", &RunOptions::full_shutdown, "flag", "all pods off before any on"},
+    {"sequential", &RunOptions::sequential, "flag", "contact pods one at a time"},
+    {"control-timeout", &RunOptions::control_timeout, "duration",
+     "the model's `grace`: seconds a pod has to answer a control request"},
+    {"probe-every", &RunOptions::probe_every, "duration", "probe interval"},
+    {"probe", &RunOptions::probe, "command",
+     "run by /bin/sh -c on the leader; stdout -> `status`, non-zero -> `* <stderr or exit code>`"},
+    {"binding", &RunOptions::binding, "name", "marathon, kubernetes, local or solo", &kBinding,
+     "auto"},
+    {"tool", &RunOptions::tools, "list",
+     "<tag>=<command>: an /exec tool running the command (split on spaces, no shell) with the "
+     "call's arguments appended, in the upload dir",
+     &kTool},
+};
+
+const Option* find_option(std::string_view name) {
+  for (const auto& o : kOptions)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+bool is_flag(const Option& o) { return std::holds_alternative<bool RunOptions::*>(o.field); }
+
+std::string twin(std::string_view name) {
+  std::string var = "ochopod_" + std::string(name);
+  for (auto& c : var)
+    if (c == '-') c = '_';
+  return var;
+}
+
+template <typename T>
+bool parse_number(std::string_view s, T& out) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == s.npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+// Checks a text value (or list item); returns the error after the option's name, or "".
+std::string check_text(const Option& o, std::string_view value) {
+  if (value.empty()) return "needs a value";
+  if (o.rule && !o.rule->ok(value))
+    return "expects " + std::string(o.rule->expects) + ", got '" + std::string(value) + "'";
+  return {};
+}
+
+// Stores `value` (for a flag, "true" or "false") into the option's field; returns the
+// error after the option's name, or "".
+std::string assign(const Option& o, const std::string& value, RunOptions& out) {
+  return std::visit(
+      [&](auto field) -> std::string {
+        auto& target = out.*field;
+        using T = std::remove_reference_t<decltype(target)>;
+        const std::string got = ", got '" + value + "'";
+        if constexpr (std::is_same_v<T, double>) {
+          double d = 0;
+          if (!parse_number(value, d) || !std::isfinite(d) || d < 0)
+            return "expects a duration in seconds" + got;
+          target = d + 0.0;  // -0 -> 0
+        } else if constexpr (std::is_same_v<T, int>) {
+          int n = 0;
+          if (!parse_number(value, n) || n < 0) return "expects a whole number >= 0" + got;
+          target = n;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          if (value != "true" && value != "false") return "must be true or false" + got;
+          target = value == "true";
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          for (std::string_view rest = value; !rest.empty();) {
+            const auto comma = rest.find(',');
+            const auto item = trim(rest.substr(0, comma));
+            rest = comma == rest.npos ? std::string_view{} : rest.substr(comma + 1);
+            if (item.empty()) continue;
+            if (auto error = check_text(o, item); !error.empty()) return error;
+            target.emplace_back(item);
+          }
+        } else {  // std::string or std::optional<std::string>
+          if (auto error = check_text(o, value); !error.empty()) return error;
+          target = value;
+        }
+        return {};
+      },
+      o.field);
+}
+
+// The default --help shows, read off a default-constructed RunOptions.
+std::string default_text(const Option& o) {
+  static const RunOptions defaults;
+  return std::visit(
+      [&](auto field) -> std::string {
+        const auto& value = defaults.*field;
+        using T = std::remove_cvref_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, double>) {
+          char buffer[32];
+          const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+          return std::string(buffer, end);
+        } else if constexpr (std::is_same_v<T, int>) {
+          return std::to_string(value);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return value ? "on" : "off";
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return value;
+        } else {
+          return std::string(o.unset);
+        }
+      },
+      o.field);
+}
+
+ParseResult failure(const std::string& message) {
+  return {std::nullopt, "ochopod run: " + message};
+}
+
+}  // namespace
+
+ParseResult parse_run_options(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env) {
+  RunOptions out;
+  // The command line first; each option it sets shadows its environment twin.
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      out.argv.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      out.help = true;
+      continue;
+    }
+    if (!arg.starts_with("--")) {
+      if (arg.starts_with("-") && arg.size() > 1) return failure("unknown option " + arg);
+      return failure("unexpected argument '" + arg + "' (the command goes after --)");
+    }
+    const auto eq = arg.find('=');
+    const std::string label = arg.substr(0, eq);  // "--name"
+    const Option* option = find_option(std::string_view(label).substr(2));
+    if (option == nullptr) {
+      if (label == "--help") return failure("--help takes no value");
+      return failure("unknown option " + label);
+    }
+    std::string value = "true";
+    if (eq != arg.npos) {
+      if (is_flag(*option)) return failure(label + " takes no value");
+      value = arg.substr(eq + 1);
+    } else if (!is_flag(*option)) {
+      if (i + 1 == args.size() || args[i + 1].starts_with("--"))
+        return failure(label + " needs a value");
+      value = args[++i];
+    }
+    if (auto error = assign(*option, value, out); !error.empty())
+      return failure(label + " " + error);
+    out.given.emplace(option->name);
+  }
+  for (const auto& option : kOptions) {
+    const auto var = env.find(twin(option.name));
+    if (var == env.end() || out.given.contains(std::string(option.name))) continue;
+    if (auto error = assign(option, var->second, out); !error.empty())
+      return failure(var->first + " " + error);
+    out.given.emplace(option.name);
+  }
+  if (!out.help && out.argv.empty())
+    return failure("no command given (ochopod run [options] -- <command...>)");
+  return {std::move(out), {}};
+}
+
+std::map<std::string, std::string> environment_map(char** envp) {
+  std::map<std::string, std::string> env;
+  for (; envp != nullptr && *envp != nullptr; ++envp) {
+    const std::string_view entry = *envp;
+    const auto eq = entry.find('=');
+    if (eq != entry.npos)  // the first definition wins, as with getenv()
+      env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return env;
+}
+
+std::string run_help() {
+  std::string help =
+      "usage: ochopod run [options] -- <command...>\n"
+      "\n"
+      "Runs <command...> as an ochopod pod. Every option has an environment twin, ochopod_ +\n"
+      "its name with - turned into _; the command line wins. --name value and --name=value\n"
+      "both work. Durations are seconds (decimals allowed). Flags take no value; their twins\n"
+      "take true or false. Lists: repeat the option or comma-separate its values; their\n"
+      "twins are comma-separated. The command runs exactly as given (with --shell, joined\n"
+      "with spaces and run by /bin/sh -c).\n"
+      "\n"
+      "options:\n";
+  for (const auto& o : kOptions) {
+    help += "  --" + std::string(o.name);
+    if (!is_flag(o)) help += " <" + std::string(o.type) + ">";
+    help += "  (" + std::string(o.type) + ", default " + default_text(o) + ", env " + twin(o.name) +
+            (is_flag(o) ? "=true|false" : "") + ")\n      " + std::string(o.meaning) + "\n";
+  }
+  help += "  -h, --help\n      this text\n";
+  return help;
+}
+
+}  // namespace ochopod::cli

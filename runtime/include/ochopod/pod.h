@@ -1,0 +1,67 @@
+// The pod process: owns every piece of the runtime and their threads, from
+// boot to exit.
+//
+// Threads, each with its own state: "coordinator" (ZooKeeper presence and the
+// leader's work), "lifecycle" (control requests, the child), "signals"
+// (SIGCHLD reaping, SIGTERM/SIGINT), "http" plus cpp-httplib's pool (the
+// control port, which only reads hints and posts work). Bindings and
+// `ochopod run` fill a PodSettings; models provide the Controller and the
+// LeaderWork through factories, since they are built on the pieces below.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ochopod/control.h"
+#include "ochopod/control_server.h"
+#include "ochopod/coordinator.h"
+#include "ochopod/event_loop.h"
+#include "ochopod/hints.h"
+#include "ochopod/log.h"
+#include "ochopod/reaper.h"
+#include "ochopod/zk_address.h"
+
+namespace ochopod {
+
+struct PodSettings {
+  std::string cluster = "default";
+  std::string ns = "marathon";
+  std::optional<ZkAddress> zk;            // none: solo, the pod leads itself
+  std::string bind = "0.0.0.0";
+  int listen_port = 8080;                 // where the control port listens
+  std::chrono::milliseconds session_timeout{5000};
+  nlohmann::json registration = nlohmann::json::object();  // without seq
+  nlohmann::json dependencies = nlohmann::json::array();   // the model's depends_on
+  bool start = true;                      // ochopod_start
+  log::Options log;
+  size_t max_body = 1 << 20;
+
+  std::string full_name() const { return ns + "." + cluster; }
+};
+
+// What the factories get to build the models on.
+struct PodServices {
+  const PodSettings& settings;
+  const std::string& uuid;
+  EventLoop& lifecycle;     // the controller's loop
+  EventLoop& coordinator;   // the leader work's loop
+  Hints& hints;
+  Reaper& reaper;
+};
+
+using ControllerFactory = std::function<std::unique_ptr<Controller>(PodServices&)>;
+using LeaderWorkFactory = std::function<std::unique_ptr<LeaderWork>(PodServices&)>;
+using ExecHandler = ControlHandlers;  // only .exec is used
+
+// Runs the pod until SIGTERM or SIGINT; returns the process exit code.
+// Call SignalThread::block_signals() first thing in main().
+int run_pod(const PodSettings& settings, const ControllerFactory& controller,
+            const LeaderWorkFactory& leader_work = {},
+            std::function<ExecReply(const std::string&, std::vector<Upload>)> exec = {});
+
+}  // namespace ochopod

@@ -1,0 +1,105 @@
+#include "ochopod/pod.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+#include "ochopod/request_queue.h"
+#include "ochopod/signals.h"
+
+namespace ochopod {
+
+namespace {
+
+// Where SIGTERM/SIGINT land: the signal thread sets it, main waits on it.
+class StopLatch {
+ public:
+  void trigger() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return stopped_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+int run_pod(const PodSettings& settings, const ControllerFactory& make_controller,
+            const LeaderWorkFactory& make_leader_work,
+            std::function<ExecReply(const std::string&, std::vector<Upload>)> exec) {
+  SignalThread::block_signals();
+  log::setup(settings.log);
+  const std::string uuid = make_uuid4();
+  spdlog::info("pod {} of {} starting", uuid, settings.full_name());
+
+  Reaper reaper;
+  Hints hints(settings.registration);
+  hints.set_dependencies(settings.dependencies);
+  StopLatch stop;
+  SignalThread signals(reaper, [&stop](int) { stop.trigger(); });
+
+  // Declared in the reverse order of their shutdown: destroyed last, stopped first.
+  EventLoop coordinator_loop("coordinator");
+  EventLoop lifecycle_loop("lifecycle");
+  PodServices services{settings, uuid, lifecycle_loop, coordinator_loop, hints, reaper};
+  std::unique_ptr<Controller> controller = make_controller(services);
+  std::unique_ptr<LeaderWork> leader_work;
+  if (make_leader_work) leader_work = make_leader_work(services);
+  RequestQueue requests(lifecycle_loop, *controller);
+
+  std::unique_ptr<Coordinator> coordinator;
+  if (settings.zk) {
+    Coordinator::Options options;
+    options.zk = *settings.zk;
+    options.cluster = settings.full_name();
+    options.uuid = uuid;
+    options.registration = settings.registration;
+    options.session_timeout = settings.session_timeout;
+    coordinator = std::make_unique<Coordinator>(coordinator_loop, hints, std::move(options),
+                                                leader_work.get());
+  } else {
+    hints.set_state("leader");
+  }
+
+  ControlHandlers handlers;
+  handlers.info = [&hints] { return hints.info(); };
+  handlers.log = [] { return nlohmann::json(log::recent()); };
+  handlers.reset = [&coordinator] {
+    if (coordinator) coordinator->reset();
+  };
+  handlers.control = [&requests](ControlRequest request, std::chrono::duration<double> timeout) {
+    return requests.call(std::move(request), timeout);
+  };
+  handlers.exec = std::move(exec);
+  ControlServer server({settings.bind, settings.listen_port, settings.max_body, 16},
+                       std::move(handlers));
+  std::string error;
+  if (!server.start(&error)) {
+    spdlog::critical("{}", error);
+    lifecycle_loop.stop();
+    return 1;
+  }
+  if (coordinator) coordinator->start();
+
+  stop.wait();
+  spdlog::info("shutting down: stopping the child, then leaving the cluster");
+  lifecycle_loop.run_sync([&controller] { controller->shutdown(); });
+  lifecycle_loop.stop();
+  if (coordinator) coordinator->stop();
+  coordinator_loop.run_sync([&leader_work] { leader_work.reset(); });
+  coordinator_loop.stop();
+  server.stop();
+  spdlog::info("pod {} stopped", uuid);
+  return 0;
+}
+
+}  // namespace ochopod

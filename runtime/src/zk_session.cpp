@@ -1,0 +1,175 @@
+#include "ochopod/zk_session.h"
+
+#include <zookeeper/zookeeper.h>
+
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+namespace ochopod {
+
+namespace zk {
+bool ok(int rc) { return rc == ZOK; }
+bool no_node(int rc) { return rc == ZNONODE; }
+bool node_exists(int rc) { return rc == ZNODEEXISTS; }
+bool connection_lost(int rc) {
+  return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
+         rc == ZCLOSING || rc == ZINVALIDSTATE || rc == ZSESSIONMOVED;
+}
+const char* error(int rc) { return zerror(rc); }
+int ephemeral_sequential() { return ZOO_EPHEMERAL_SEQUENTIAL; }
+int persistent() { return ZOO_PERSISTENT; }
+int ephemeral() { return ZOO_EPHEMERAL; }
+bool is_child_event(int type) { return type == ZOO_CHILD_EVENT; }
+bool is_deleted_event(int type) { return type == ZOO_DELETED_EVENT; }
+bool is_data_event(int type) { return type == ZOO_CHANGED_EVENT || type == ZOO_CREATED_EVENT; }
+}  // namespace zk
+
+namespace {
+
+// The C client's log hooks are global and called from several threads; route
+// them to spdlog once, at warning level (its info level chatters per ping).
+void route_client_logs() {
+  static std::once_flag once;
+  std::call_once(once, [] { zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR); });
+}
+
+void client_log(const char* message) { spdlog::debug("zookeeper: {}", message); }
+
+ZkStat to_stat(const Stat& s) {
+  ZkStat out;
+  out.version = s.version;
+  out.ephemeral_owner = s.ephemeralOwner;
+  out.data_length = s.dataLength;
+  return out;
+}
+
+}  // namespace
+
+ZkSession::ZkSession(Sink sink, std::chrono::milliseconds timeout)
+    : sink_(std::move(sink)), requested_timeout_(timeout) {}
+
+std::unique_ptr<ZkSession> ZkSession::open(const ZkAddress& address,
+                                           std::chrono::milliseconds timeout, Sink sink,
+                                           std::string* error) {
+  route_client_logs();
+  std::unique_ptr<ZkSession> session(new ZkSession(std::move(sink), timeout));
+  session->handle_ =
+      zookeeper_init2(address.connect_string().c_str(), &ZkSession::on_event,
+                      static_cast<int>(timeout.count()), nullptr, session.get(), 0, client_log);
+  if (session->handle_ == nullptr) {
+    *error = std::string("zookeeper_init failed for '") + address.display() + "'";
+    return nullptr;
+  }
+  if (!address.user.empty()) {
+    const std::string credentials = address.user + ":" + address.password;
+    const int rc = zoo_add_auth(session->handle_, "digest", credentials.data(),
+                                static_cast<int>(credentials.size()), nullptr, nullptr);
+    if (rc != ZOK) spdlog::warn("zookeeper: adding digest credentials failed: {}", zerror(rc));
+  }
+  return session;
+}
+
+ZkSession::~ZkSession() {
+  if (handle_ != nullptr) {
+    const int rc = zookeeper_close(handle_);
+    if (rc != ZOK) spdlog::debug("zookeeper_close: {}", zerror(rc));
+  }
+}
+
+void ZkSession::on_event(zhandle_t*, int type, int state, const char* path, void* context) {
+  auto* self = static_cast<ZkSession*>(context);
+  ZkEvent event{ZkEvent::Kind::kWatch, type, path ? path : ""};
+  if (type == ZOO_SESSION_EVENT) {
+    if (state == ZOO_CONNECTED_STATE || state == ZOO_READONLY_STATE) {
+      event.kind = ZkEvent::Kind::kConnected;
+    } else if (state == ZOO_EXPIRED_SESSION_STATE) {
+      event.kind = ZkEvent::Kind::kExpired;
+    } else if (state == ZOO_AUTH_FAILED_STATE) {
+      event.kind = ZkEvent::Kind::kAuthFailed;
+    } else {
+      event.kind = ZkEvent::Kind::kSuspended;  // CONNECTING / ASSOCIATING: connection lost
+    }
+  }
+  self->sink_(std::move(event));
+}
+
+int64_t ZkSession::id() const {
+  const clientid_t* id = zoo_client_id(handle_);
+  return id ? id->client_id : 0;
+}
+
+std::chrono::milliseconds ZkSession::negotiated_timeout() const {
+  const int t = zoo_recv_timeout(handle_);
+  return t > 0 ? std::chrono::milliseconds(t) : requested_timeout_;
+}
+
+int ZkSession::create(const std::string& path, const std::string& data, int flags,
+                      std::string* created) {
+  char buffer[1024];
+  const int rc = zoo_create(handle_, path.c_str(), data.data(), static_cast<int>(data.size()),
+                            &ZOO_OPEN_ACL_UNSAFE, flags, buffer, sizeof buffer);
+  if (rc == ZOK && created != nullptr) *created = buffer;
+  return rc;
+}
+
+int ZkSession::get(const std::string& path, std::string* data, ZkStat* stat, bool watch) {
+  std::string buffer(64 * 1024, '\0');
+  for (;;) {
+    int length = static_cast<int>(buffer.size());
+    Stat s{};
+    const int rc = zoo_get(handle_, path.c_str(), watch ? 1 : 0, buffer.data(), &length, &s);
+    if (rc != ZOK) return rc;
+    if (s.dataLength > static_cast<int>(buffer.size())) {  // rare: a node above 64 KiB
+      buffer.resize(static_cast<size_t>(s.dataLength));
+      continue;
+    }
+    if (data != nullptr) data->assign(buffer.data(), length < 0 ? 0 : static_cast<size_t>(length));
+    if (stat != nullptr) *stat = to_stat(s);
+    return rc;
+  }
+}
+
+int ZkSession::set(const std::string& path, const std::string& data, int version, ZkStat* stat) {
+  Stat s{};
+  const int rc =
+      zoo_set2(handle_, path.c_str(), data.data(), static_cast<int>(data.size()), version, &s);
+  if (rc == ZOK && stat != nullptr) *stat = to_stat(s);
+  return rc;
+}
+
+int ZkSession::children(const std::string& path, std::vector<std::string>* out, bool watch) {
+  String_vector names{};
+  const int rc = zoo_get_children(handle_, path.c_str(), watch ? 1 : 0, &names);
+  if (rc == ZOK) {
+    out->clear();
+    for (int i = 0; i < names.count; ++i) out->emplace_back(names.data[i]);
+    deallocate_String_vector(&names);
+  }
+  return rc;
+}
+
+int ZkSession::exists(const std::string& path, ZkStat* stat, bool watch) {
+  Stat s{};
+  const int rc = zoo_exists(handle_, path.c_str(), watch ? 1 : 0, &s);
+  if (rc == ZOK && stat != nullptr) *stat = to_stat(s);
+  return rc;
+}
+
+int ZkSession::remove(const std::string& path, int version) {
+  return zoo_delete(handle_, path.c_str(), version);
+}
+
+int ZkSession::ensure_path(const std::string& path) {
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    const std::string prefix = path.substr(0, pos);
+    const int rc = zoo_create(handle_, prefix.c_str(), nullptr, -1, &ZOO_OPEN_ACL_UNSAFE,
+                              ZOO_PERSISTENT, nullptr, 0);
+    if (rc != ZOK && rc != ZNODEEXISTS) return rc;
+  }
+  return ZOK;
+}
+
+}  // namespace ochopod

@@ -1,0 +1,11 @@
+// Test entry point: blocks the pod's signals before any thread exists, as the
+// pod's own main does, so SignalThread sees every SIGCHLD.
+#include <gtest/gtest.h>
+
+#include "ochopod/signals.h"
+
+int main(int argc, char** argv) {
+  ochopod::SignalThread::block_signals();
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
