@@ -80,6 +80,8 @@ void ControlServer::Impl::routes() {
     if (req.has_header("Transfer-Encoding") || req.has_header("Content-Encoding")) {
       spdlog::warn("{} {}: chunked or encoded bodies are refused", req.method, req.path);
       reply(res, 411, json::object());
+      // The unread body would be parsed as the next request: end the connection.
+      res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
     }
     const auto length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
@@ -87,6 +89,7 @@ void ControlServer::Impl::routes() {
       spdlog::warn("{} {}: body of {} bytes over the {} byte cap", req.method, req.path, length,
                    max_body);
       reply(res, 413, json::object());
+      res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.method == "POST" && !req.has_header("Content-Length")) {
