@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,11 @@ struct Process {
 
 // What configure() returns: the command line and environment overrides.
 struct Configuration {
+  Configuration() = default;
+  Configuration(std::string command_line, std::map<std::string, std::string> overrides = {},
+                std::optional<std::vector<std::string>> exact_argv = std::nullopt)
+      : command(std::move(command_line)), env(std::move(overrides)), argv(std::move(exact_argv)) {}
+
   std::string command;                          // split on spaces, or run by /bin/sh -c (shell)
   std::map<std::string, std::string> env;       // overrides, win over the pod's environment
   // When set, used as argv exactly as given (ochopod run -- argv...); command is then ignored.

@@ -1,0 +1,300 @@
+// The leader configures the cluster (issue 4): rounds driven by ZooKeeper
+// watches, the damper, dependencies, dead pods, refusals, handoffs mid-round,
+// and an idle cluster that costs ZooKeeper nothing but pings.
+#include <signal.h>
+
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "cluster_view.h"
+#include "harness/files.h"
+#include "harness/temp_dir.h"
+#include "harness/zk_fixture.h"
+
+namespace ochopod::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr auto kFormation = 15s;
+
+// The child every pod runs here: it links the live OCHOPOD_CLUSTER file and
+// records its pid, then becomes `sleep`.
+const std::vector<std::string> kChild = {
+    "/bin/sh", "-c",
+    "ln -sf \"$OCHOPOD_CLUSTER\" \"$TEST_OUT/$PORT_8080.json\"; echo $$ > \"$TEST_OUT/$PORT_8080.pid\"; "
+    "exec sleep 3600"};
+
+class Reactive : public ZkTest {
+ protected:
+  PodSpec spec(const std::string& cluster = "test", double damper = 1.0) const {
+    return PodSpec(zk.connect_string())
+        .with_cluster(cluster)
+        .with_option("--damper=" + std::to_string(damper))
+        .with_option("--control-timeout=10")
+        .with_child(kChild)
+        .with_env("TEST_OUT", out.path().string());
+  }
+  PodSpec cpp_spec(const std::string& cluster = "test") const {
+    PodSpec s = PodSpec(zk.connect_string()).with_cluster(cluster).with_env("TEST_OUT", out.path().string());
+    s.program = TEST_POD_BIN;
+    s.options.clear();
+    return s;
+  }
+  // What the child of the pod on port sees, or null.
+  json cluster_file(int port) const {
+    std::ifstream in(out.file(std::to_string(port) + ".json"));
+    if (!in) return nullptr;
+    return json::parse(in, nullptr, false);
+  }
+  std::string child_pid(int port) const {
+    std::ifstream in(out.file(std::to_string(port) + ".pid"));
+    std::string pid;
+    in >> pid;
+    return pid;
+  }
+  // Rounds are counted by the hash node's version (PROTOCOL.md 4).
+  int hash_version(const std::string& full = "local.test") const {
+    auto node = kazoo_get(zk.connect_string(), cluster_path(full) + "/hash");
+    return node ? node->version : -1;
+  }
+  bool every_pod_sees_size(const Pods& pods, int size) const {
+    for (const auto& p : pods) {
+      const json c = cluster_file(p->control_port());
+      if (!c.is_object() || c.value("size", -1) != size) return false;
+    }
+    return true;
+  }
+  bool all_running(const Pods& pods) const {
+    for (const auto& p : pods) {
+      auto info = pod_info(p->control_port(), 2s);
+      if (!info || (*info)["process"] != "running") return false;
+    }
+    return true;
+  }
+  TempDir out;
+};
+
+TEST_F(Reactive, ThreePodsFormAndEveryChildSeesTheSameConsistentCluster) {
+  auto pods = launch_pods(spec(), 3);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
+                         kFormation, "3 running children seeing a cluster of 3"));
+  EXPECT_EQ(count_leaders(pods), 1);
+  const auto hash = kazoo_get(zk.connect_string(), cluster_path() + "/hash");
+  ASSERT_TRUE(hash);
+  EXPECT_EQ(hash->data.size(), 47u) << "16 hex pairs joined by ':'";
+  const auto snapshot = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+  ASSERT_TRUE(snapshot);
+  EXPECT_NE(snapshot->ephemeral_owner, 0);
+  const json snap = json::parse(snapshot->data);
+  EXPECT_EQ(snap.size(), 3u);
+  std::set<int> indexes;
+  for (const auto& p : pods) {
+    const json c = cluster_file(p->control_port());
+    EXPECT_EQ(c["pods"], snap) << "a child saw other pods than the snapshot";
+    EXPECT_TRUE(snap.contains(c["key"].get<std::string>()));
+    EXPECT_EQ(c["seq"], snap[c["key"].get<std::string>()]["seq"]);
+    indexes.insert(c["index"].get<int>());
+  }
+  EXPECT_EQ(indexes, (std::set<int>{0, 1, 2}));
+}
+
+TEST_F(Reactive, AFourthPodCostsExactlyOneRoundAndRestartsNobody) {
+  constexpr double kDamper = 1.0;
+  auto pods = launch_pods(spec("test", kDamper), 3);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
+                         kFormation, "the first 3 pods configured"));
+  // Let any round already scheduled settle before counting.
+  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; },
+                         5s, "the leader idle"));
+  const int before = hash_version();
+  std::map<int, std::string> pids;
+  for (const auto& p : pods) pids[p->control_port()] = child_pid(p->control_port());
+
+  pods.push_back(std::make_unique<PodProcess>(spec("test", kDamper)));
+  ASSERT_TRUE(wait_until([&] { return every_pod_sees_size(pods, 4) && all_running(pods); },
+                         kFormation, "all four children seeing a cluster of 4"));
+  EXPECT_EQ(hash_version(), before + 1) << "more than one round for one join";
+  EXPECT_TRUE(stays_false([&] { return hash_version() != before + 1; },
+                          std::chrono::milliseconds(static_cast<int>(2000 * kDamper)),
+                          "another round without any change"));
+  for (const auto& [port, pid] : pids) EXPECT_EQ(child_pid(port), pid) << "child restarted on " << port;
+}
+
+TEST_F(Reactive, StrictRestartsEveryChildOnEveryRound) {
+  auto pods = launch_pods(spec().with_option("--strict"), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 2); },
+                         kFormation, "2 pods configured"));
+  const std::string pid = child_pid(pods[0]->control_port());
+  pods.push_back(std::make_unique<PodProcess>(spec().with_option("--strict")));
+  ASSERT_TRUE(wait_until([&] { return every_pod_sees_size(pods, 3) && all_running(pods); },
+                         kFormation, "3 pods configured"));
+  EXPECT_NE(child_pid(pods[0]->control_port()), pid) << "--strict must restart on each on";
+}
+
+TEST_F(Reactive, APodBouncingWithinTheDamperCostsNoRound) {
+  constexpr double kDamper = 3.0;
+  auto pods = launch_pods(spec("test", kDamper), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 2); },
+                         kFormation, "2 pods configured"));
+  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; },
+                         5s, "the leader idle"));
+  const int before = hash_version();
+  PodProcess* follower = is_leader(pods[0]->control_port()) ? pods[1].get() : pods[0].get();
+  ASSERT_EQ(http_post(follower->control_port(), "/reset").status, 200);
+  EXPECT_TRUE(stays_false([&] { return hash_version() != before; },
+                          std::chrono::milliseconds(static_cast<int>(2000 * kDamper)),
+                          "a round for a pod that came back within the damper"));
+}
+
+TEST_F(Reactive, InfoShowsThePendingRoundWithACountdown) {
+  auto pods = launch_pods(spec("test", 4.0), 1);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto info = pod_info(pods[0]->control_port());
+        return info && (*info)["state"] == "leader (configuration pending)" &&
+               (*info)["status"].get<std::string>().find("configuring in") == 0;
+      },
+      kFormation, "state 'leader (configuration pending)' with a countdown"));
+  EXPECT_TRUE(wait_until([&] { return all_running(pods); }, 10s, "the round after the damper"));
+}
+
+TEST_F(Reactive, DependentsReconfigureWhenADependencyGrows) {
+  // Three dependents: relative, absolute and glob, all on cluster "db".
+  auto db = launch_pods(spec("db", 0), 1);
+  ASSERT_TRUE(wait_until([&] { return all_running(db); }, kFormation, "db configured"));
+  Pods web;
+  for (const char* dep : {"db", "/local.db", "d*"}) {
+    web.push_back(std::make_unique<PodProcess>(
+        spec(std::string("web-") + (dep[0] == '/' ? "abs" : dep[1] == '*' ? "glob" : "rel"), 0)
+            .with_option(std::string("--depends-on=") + dep)));
+  }
+  auto deps_size = [&](const PodProcess& p) {
+    const json c = cluster_file(p.control_port());
+    if (!c.is_object()) return -1;
+    for (const auto& [k, v] : c["dependencies"].items()) return static_cast<int>(v.size());
+    return -1;
+  };
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& p : web) if (deps_size(*p) != 1) return false;
+        return true;
+      },
+      kFormation, "every dependent seeing db's one pod"));
+  db.push_back(std::make_unique<PodProcess>(spec("db", 0)));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (const auto& p : web) if (deps_size(*p) != 2) return false;
+        return true;
+      },
+      kFormation, "every dependent (relative, absolute, glob) seeing db's two pods"));
+  const json c = cluster_file(web[0]->control_port());
+  const std::string url = c["dependencies"]["db"].begin()->value("ip", "") ;
+  EXPECT_EQ(url, "127.0.0.1");
+}
+
+TEST_F(Reactive, AKilledPodIsDroppedFromTheNextRound) {
+  auto pods = launch_pods(spec("test", 0), 3);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
+                         kFormation, "3 pods configured"));
+  PodProcess* victim = is_leader(pods[0]->control_port()) ? pods[1].get() : pods[0].get();
+  ASSERT_EQ(http_post(victim->control_port(), "/control/kill").status, 200);
+  ASSERT_EQ(pod_info(victim->control_port()).value()["process"], "dead");
+  EXPECT_EQ(http_post(victim->control_port(), "/control/on").status, 410);
+  pods.push_back(std::make_unique<PodProcess>(spec("test", 0)));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+        return snap && json::parse(snap->data, nullptr, false).size() == 3 &&
+               every_pod_sees_size(Pods(), 3) && cluster_file(pods[3]->control_port()).value("size", 0) == 3;
+      },
+      kFormation, "a round of the 3 live pods, the dead one dropped"));
+  const auto reg = registration_of(zk.connect_string(), victim->control_port());
+  ASSERT_TRUE(reg) << "a dead pod stays registered";
+  const json snap = json::parse(kazoo_get(zk.connect_string(), cluster_path() + "/snapshot")->data);
+  EXPECT_FALSE(snap.contains(reg->uuid()));
+}
+
+TEST_F(Reactive, ARefusingPodHoldsTheRoundUntilItsConditionHolds) {
+  const std::string gate = out.file("gate");
+  auto pods = launch_pods(cpp_spec().with_env("TEST_GATE", gate).with_env("TEST_DAMPER", "0.5"), 2);
+  ASSERT_TRUE(wait_until([&] { return all_registered(zk.connect_string(), pods) && count_leaders(pods) == 1; },
+                         kFormation, "2 pods registered"));
+  EXPECT_TRUE(stays_false(
+      [&] {
+        for (const auto& p : pods) {
+          auto info = pod_info(p->control_port());
+          if (info && (*info)["process"] != "stopped") return true;
+        }
+        return false;
+      },
+      2s, "a child started while can_configure refuses"));
+  EXPECT_EQ(hash_version(), 0) << "no round may complete";
+  write_text(gate, "open");
+  EXPECT_TRUE(wait_until([&] { return all_running(pods); }, 5s,
+                         "the retried round succeeding once the gate opened"));
+}
+
+TEST_F(Reactive, ALeaderKilledMidRoundIsReplacedAndTheClusterConfigured) {
+  // configure() takes 1.5 s, so the round is still running when we strike.
+  auto pods = launch_pods(cpp_spec().with_env("TEST_CONFIGURE_DELAY_MS", "1500"), 3);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        PodProcess* l = leader_of(pods);
+        return l && state_of(l->control_port()) == "leader (configuring)";
+      },
+      kFormation, "the leader configuring"));
+  PodProcess* leader = leader_of(pods);
+  ASSERT_TRUE(leader->signal(SIGKILL));
+  Pods rest;
+  for (auto& p : pods) if (p.get() != leader) rest.push_back(std::move(p));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+        return count_leaders(rest) == 1 && all_running(rest) && snap &&
+               json::parse(snap->data, nullptr, false).size() == 2;
+      },
+      20s, "a new leader configuring the two survivors"));
+}
+
+TEST_F(Reactive, SequentialRoundsTouchPodsOneAtATimeInKeyOrder) {
+  auto pods = launch_pods(cpp_spec().with_env("TEST_SEQUENTIAL", "1").with_env("TEST_CONFIGURE_DELAY_MS", "300"), 3);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
+                         kFormation, "3 pods configured"));
+  // Each child started after the previous one's configure() finished, in key order.
+  std::vector<std::pair<std::string, std::filesystem::file_time_type>> starts;
+  for (const auto& p : pods) {
+    const json c = cluster_file(p->control_port());
+    starts.emplace_back(c["key"], std::filesystem::last_write_time(out.file(std::to_string(p->control_port()) + ".json")));
+  }
+  std::sort(starts.begin(), starts.end());
+  for (size_t i = 1; i < starts.size(); ++i) {
+    EXPECT_GE(starts[i].second - starts[i - 1].second, std::chrono::milliseconds(250))
+        << "pods " << i - 1 << " and " << i << " were configured together";
+  }
+}
+
+TEST_F(Reactive, AnIdleClusterSendsZooKeeperNothingButPings) {
+  auto pods = launch_pods(spec("test", 0), 5);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 5); },
+                         kFormation, "5 pods configured"));
+  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; }, 5s,
+                         "the leader idle"));
+  const auto packets = [&] { return std::stoll(zk.mntr().at("zk_packets_received")); };
+  const long long before = packets();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(stays_false([] { return false; }, 10s, "nothing"));  // the quiet window itself
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const long long received = packets() - before;
+  // The C client pings after a third of the 2 s session timeout without traffic.
+  const double pings = 5 * seconds / (2.0 / 3.0);
+  std::printf("idle 5-pod cluster: %lld packets in %.1f s (%.0f pings expected)\n", received,
+              seconds, pings);
+  EXPECT_LE(received, static_cast<long long>(pings) + 20);
+}
+
+}  // namespace
+}  // namespace ochopod::test
