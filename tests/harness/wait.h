@@ -1,12 +1,13 @@
 // Deadline-based waiting for tests: never a bare sleep.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace ochopod::test {
 
@@ -38,6 +39,18 @@ inline testing::AssertionResult stays_false(const std::function<bool()>& pred,
     std::this_thread::sleep_for(20ms);
   }
   return testing::AssertionSuccess();
+}
+
+// Wraps a predicate so that an exception counts as "not yet" (e.g. a kazoo
+// check while ZooKeeper restarts): wait_until(ignoring_errors(pred), ...).
+inline std::function<bool()> ignoring_errors(std::function<bool()> pred) {
+  return [pred = std::move(pred)]() {
+    try {
+      return pred();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
 }
 
 }  // namespace ochopod::test
