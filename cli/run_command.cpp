@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "ochopod/binding.h"
 #include "ochopod/command_check.h"
+#include "ochopod/command_tools.h"
 #include "ochopod/piped.h"
 #include "ochopod/piped_controller.h"
 #include "ochopod/pod.h"
@@ -118,23 +119,12 @@ int run_command(int argc, char** argv) {
     std::fputs(run_help().c_str(), stdout);
     return 0;
   }
-  for (const char* later : {"binding", "tool"}) {
-    if (options.given.count(later)) {
-      std::fprintf(stderr, "ochopod run: --%s is not available yet\n", later);
-      return 2;
-    }
-  }
   BindingResult binding = resolve_binding(env, options.binding.value_or(""));
   if (!binding.settings) {
     std::fprintf(stderr, "ochopod run: %s\n", binding.error.c_str());
     return 2;
   }
   PodSettings settings = std::move(*binding.settings);
-  if (!settings.zk) {
-    std::fprintf(stderr,
-                 "ochopod run: no ZooKeeper address: set ochopod_zk (solo mode comes later)\n");
-    return 2;
-  }
   settings.bind = options.bind;
   settings.session_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(options.session_timeout * 1000));
@@ -142,18 +132,22 @@ int run_command(int argc, char** argv) {
 
   std::unique_ptr<RunLifeCycle> lifecycle;
   std::unique_ptr<RunModel> model;
-  return run_pod(
-      settings,
-      [&](PodServices& services) -> std::unique_ptr<Controller> {
-        lifecycle = std::make_unique<RunLifeCycle>(options, services.reaper);
-        PipedController::Context context{services.lifecycle, services.hints, services.reaper,
-                                         services.settings.start, ""};
-        return std::make_unique<PipedController>(*lifecycle, context);
-      },
-      [&](PodServices& services) -> std::unique_ptr<LeaderWork> {
-        model = std::make_unique<RunModel>(options, services.reaper);
-        return std::make_unique<ReactiveLeader>(*model, services);
-      });
+  PodParts parts;
+  parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
+    lifecycle = std::make_unique<RunLifeCycle>(options, services.reaper);
+    PipedController::Context context{services.lifecycle, services.hints, services.reaper,
+                                     services.settings.start, ""};
+    return std::make_unique<PipedController>(*lifecycle, context);
+  };
+  parts.leader_work = [&](PodServices& services) -> std::unique_ptr<LeaderWork> {
+    model = std::make_unique<RunModel>(options, services.reaper);
+    return std::make_unique<ReactiveLeader>(*model, services);
+  };
+  parts.tools = [&](PodServices& services, ToolBox& box) {
+    // Specs were validated by the options parser.
+    for (const auto& spec : options.tools) box.add(std::make_shared<CommandTool>(spec, services.reaper));
+  };
+  return run_pod(settings, parts);
 }
 
 }  // namespace ochopod::cli

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "ochopod/binding.h"
+#include "ochopod/command_tools.h"
 #include "ochopod/piped_controller.h"
 #include "ochopod/pod.h"
 #include "ochopod/reactive_leader.h"
@@ -18,21 +19,21 @@ int boot(Piped& lifecycle, Reactive& model, const BootOptions& options) {
     return 2;
   }
   PodSettings settings = std::move(*binding.settings);
-  if (!settings.zk) {
-    std::fprintf(stderr, "ochopod: no ZooKeeper address: set ochopod_zk\n");
-    return 2;
-  }
   settings.dependencies = model.depends_on;
-  return run_pod(
-      settings,
-      [&](PodServices& services) -> std::unique_ptr<Controller> {
-        PipedController::Context context{services.lifecycle, services.hints, services.reaper,
-                                         services.settings.start, ""};
-        return std::make_unique<PipedController>(lifecycle, context);
-      },
-      [&](PodServices& services) -> std::unique_ptr<LeaderWork> {
-        return std::make_unique<ReactiveLeader>(model, services);
-      });
+  PodParts parts;
+  parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
+    PipedController::Context context{services.lifecycle, services.hints, services.reaper,
+                                     services.settings.start, ""};
+    return std::make_unique<PipedController>(lifecycle, context);
+  };
+  parts.leader_work = [&](PodServices& services) -> std::unique_ptr<LeaderWork> {
+    return std::make_unique<ReactiveLeader>(model, services);
+  };
+  parts.tools = [&](PodServices& services, ToolBox& box) {
+    for (const auto& tool : options.tools) box.add(tool);
+    if (options.shell_tool) box.add(std::make_shared<ShellTool>(services.reaper));
+  };
+  return run_pod(settings, parts);
 }
 
 }  // namespace ochopod

@@ -31,11 +31,31 @@ class StopLatch {
   bool stopped_ = false;
 };
 
+// Solo: no ZooKeeper, so no peers and no election. The pod is the leader of
+// a cluster of one and walks itself through the round a leader would run.
+void configure_solo(const PodSettings& settings, const std::string& uuid, Hints& hints,
+                    EventLoop& lifecycle, Controller& controller) {
+  nlohmann::json registration = settings.registration;
+  registration["seq"] = 0;
+  hints.set_registration(registration);
+  nlohmann::json dependencies = nlohmann::json::object();
+  for (const auto& dep : settings.dependencies) dependencies[dep.get<std::string>()] = nlohmann::json::object();
+  nlohmann::json payload{{"pods", {{uuid, registration}}}, {"dependencies", dependencies}, {"key", uuid}};
+  lifecycle.post([&controller, payload] {
+    spdlog::info("solo: no ZooKeeper, configuring ourselves as a cluster of one");
+    for (const char* task : {"check", "on", "ok"}) {
+      const ControlReply reply = controller.handle(ControlRequest{task, payload});
+      if (reply.code != 200) {
+        spdlog::error("solo: {} answered {}; the pod stays as it is", task, reply.code);
+        return;
+      }
+    }
+  });
+}
+
 }  // namespace
 
-int run_pod(const PodSettings& settings, const ControllerFactory& make_controller,
-            const LeaderWorkFactory& make_leader_work,
-            std::function<ExecReply(const std::string&, std::vector<Upload>)> exec) {
+int run_pod(const PodSettings& settings, const PodParts& parts) {
   SignalThread::block_signals();
   log::setup(settings.log);
   const std::string uuid = make_uuid4();
@@ -51,9 +71,11 @@ int run_pod(const PodSettings& settings, const ControllerFactory& make_controlle
   EventLoop coordinator_loop("coordinator");
   EventLoop lifecycle_loop("lifecycle");
   PodServices services{settings, uuid, lifecycle_loop, coordinator_loop, hints, reaper};
-  std::unique_ptr<Controller> controller = make_controller(services);
+  std::unique_ptr<Controller> controller = parts.controller(services);
   std::unique_ptr<LeaderWork> leader_work;
-  if (make_leader_work) leader_work = make_leader_work(services);
+  if (parts.leader_work) leader_work = parts.leader_work(services);
+  ToolBox tools;
+  if (parts.tools) parts.tools(services, tools);
   RequestQueue requests(lifecycle_loop, *controller);
 
   std::unique_ptr<Coordinator> coordinator;
@@ -79,7 +101,9 @@ int run_pod(const PodSettings& settings, const ControllerFactory& make_controlle
   handlers.control = [&requests](ControlRequest request, std::chrono::duration<double> timeout) {
     return requests.call(std::move(request), timeout);
   };
-  handlers.exec = std::move(exec);
+  handlers.exec = [&tools](const std::string& shell, std::vector<Upload> uploads) {
+    return tools.run(shell, std::move(uploads));
+  };
   ControlServer server({settings.bind, settings.listen_port, settings.max_body, 16},
                        std::move(handlers));
   std::string error;
@@ -88,7 +112,11 @@ int run_pod(const PodSettings& settings, const ControllerFactory& make_controlle
     lifecycle_loop.stop();
     return 1;
   }
-  if (coordinator) coordinator->start();
+  if (coordinator) {
+    coordinator->start();
+  } else {
+    configure_solo(settings, uuid, hints, lifecycle_loop, *controller);
+  }
 
   stop.wait();
   spdlog::info("shutting down: stopping the child, then leaving the cluster");

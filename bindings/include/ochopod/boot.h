@@ -8,14 +8,20 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ochopod/piped.h"
 #include "ochopod/reactive.h"
+#include "ochopod/tool.h"
 
 namespace ochopod {
 
 struct BootOptions {
   std::string binding;  // empty: picked from the environment
+  // /exec tools (EXAMPLES.md). Tools without a tag are skipped.
+  std::vector<std::shared_ptr<Tool>> tools;
+  // Also register ochopod's stock `shell` tool: a remote shell, off unless asked.
+  bool shell_tool = false;
 };
 
 int boot(Piped& lifecycle, Reactive& model, const BootOptions& options = {});

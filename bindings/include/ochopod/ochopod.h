@@ -7,3 +7,4 @@
 #include "ochopod/lifecycle.h"
 #include "ochopod/piped.h"
 #include "ochopod/reactive.h"
+#include "ochopod/tool.h"

@@ -24,6 +24,7 @@
 #include "ochopod/hints.h"
 #include "ochopod/log.h"
 #include "ochopod/reaper.h"
+#include "ochopod/tool.h"
 #include "ochopod/zk_address.h"
 
 namespace ochopod {
@@ -54,14 +55,19 @@ struct PodServices {
   Reaper& reaper;
 };
 
-using ControllerFactory = std::function<std::unique_ptr<Controller>(PodServices&)>;
-using LeaderWorkFactory = std::function<std::unique_ptr<LeaderWork>(PodServices&)>;
-using ExecHandler = ControlHandlers;  // only .exec is used
+// What the models and the caller plug into the runtime, built once the
+// runtime's pieces exist.
+struct PodParts {
+  // Mandatory: runs /control requests (models: PipedController).
+  std::function<std::unique_ptr<Controller>(PodServices&)> controller;
+  // The leader's work (models: ReactiveLeader); none: leading does nothing.
+  std::function<std::unique_ptr<LeaderWork>(PodServices&)> leader_work;
+  // Registers the /exec tools; none: every /exec is 404.
+  std::function<void(PodServices&, ToolBox&)> tools;
+};
 
 // Runs the pod until SIGTERM or SIGINT; returns the process exit code.
 // Call SignalThread::block_signals() first thing in main().
-int run_pod(const PodSettings& settings, const ControllerFactory& controller,
-            const LeaderWorkFactory& leader_work = {},
-            std::function<ExecReply(const std::string&, std::vector<Upload>)> exec = {});
+int run_pod(const PodSettings& settings, const PodParts& parts);
 
 }  // namespace ochopod

@@ -1,11 +1,9 @@
-#include "ochopod/binding.h"
+#include "binding_common.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <unistd.h>
-
-#include <cstdlib>
 
 extern char** environ;
 
@@ -13,12 +11,43 @@ namespace ochopod {
 
 using nlohmann::json;
 
-namespace {
+Environment current_environment() {
+  Environment env;
+  for (char** it = environ; it != nullptr && *it != nullptr; ++it) {
+    const std::string entry = *it;
+    const size_t eq = entry.find('=');
+    if (eq != std::string::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return env;
+}
+
+BindingResult resolve_binding(const Environment& env, const std::string& binding) {
+  std::string name = binding;
+  if (name.empty()) {
+    name = env.count("MARATHON_APP_ID") ? "marathon" : env.count("POD_IP") ? "kubernetes" : "local";
+  }
+  if (name == "local") return binding::resolve_local(env);
+  if (name == "marathon") return binding::resolve_marathon(env);
+  if (name == "kubernetes") return binding::resolve_kubernetes(env);
+  if (name == "solo") {
+    // Solo ignores any ZooKeeper address: the pod is alone by request.
+    Environment alone = env;
+    alone.erase("ochopod_zk");
+    return binding::resolve_local(alone);
+  }
+  BindingResult result;
+  result.error = "unknown binding '" + name + "' (marathon, kubernetes, local or solo)";
+  return result;
+}
+
+namespace binding {
 
 std::string get(const Environment& env, const std::string& key, const std::string& fallback) {
   auto it = env.find(key);
   return it == env.end() ? fallback : it->second;
 }
+
+bool is_true(const std::string& value) { return value == "true" || value == "1"; }
 
 std::optional<int> parse_port(const std::string& text) {
   if (text.empty() || text.size() > 5) return std::nullopt;
@@ -54,35 +83,16 @@ std::string first_ipv4() {
   return found;
 }
 
-bool is_true(const std::string& value) { return value == "true" || value == "1"; }
-
-}  // namespace
-
-Environment current_environment() {
-  Environment env;
-  for (char** it = environ; it != nullptr && *it != nullptr; ++it) {
-    const std::string entry = *it;
-    const size_t eq = entry.find('=');
-    if (eq != std::string::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-  }
-  return env;
-}
-
-BindingResult resolve_binding(const Environment& env, const std::string& binding) {
+BindingResult finish(const Environment& env, const std::string& name, Placement placement,
+                     const std::string& zk_fallback) {
   BindingResult result;
-  const std::string name = binding.empty() ? "local" : binding;
-  if (name != "local") {
-    result.error = "binding '" + name + "' is not available yet (only 'local' is)";
-    return result;
-  }
   PodSettings s;
   s.cluster = get(env, "ochopod_cluster", "default");
   s.ns = get(env, "ochopod_namespace", "marathon");
-  const std::string debug = get(env, "ochopod_debug", "true");
-  const std::string local = get(env, "ochopod_local", "false");
-  const std::string start = get(env, "ochopod_start", "true");
-  s.log.debug = is_true(debug);
-  s.start = is_true(start);
+  const bool debug = is_true(get(env, "ochopod_debug", "true"));
+  const bool local = is_true(get(env, "ochopod_local", "false"));
+  s.start = is_true(get(env, "ochopod_start", "true"));
+  s.log.debug = debug;
 
   const std::string port_text = get(env, "ochopod_port", "8080");
   const auto port = parse_port(port_text);
@@ -91,19 +101,21 @@ BindingResult resolve_binding(const Environment& env, const std::string& binding
     return result;
   }
   json ports = json::object();
-  for (const auto& [key, value] : env) {
-    if (key.rfind("PORT_", 0) != 0) continue;
-    const auto inside = parse_port(key.substr(5));
-    const auto outside = parse_port(value);
-    if (!inside || !outside) {
-      result.error = key + " must map a port to a port, got '" + value + "'";
-      return result;
+  if (placement.remap_ports || local) {
+    for (const auto& [key, value] : env) {
+      if (key.rfind("PORT_", 0) != 0) continue;
+      const auto inside = parse_port(key.substr(5));
+      const auto outside = parse_port(value);
+      if (!inside || !outside) {
+        result.error = key + " must map a port to a port, got '" + value + "'";
+        return result;
+      }
+      ports[std::to_string(*inside)] = *outside;
     }
-    ports[std::to_string(*inside)] = *outside;
   }
   if (!ports.contains(port_text)) ports[port_text] = *port;
 
-  const std::string zk = get(env, "ochopod_zk", "");
+  const std::string zk = get(env, "ochopod_zk", zk_fallback);
   if (!zk.empty()) {
     std::string error;
     auto address = parse_zk_address(zk, &error);
@@ -113,35 +125,39 @@ BindingResult resolve_binding(const Environment& env, const std::string& binding
     }
     s.zk = std::move(*address);
   }
+  const std::string fwk = s.zk ? name : "solo";
 
+  if (local) {
+    placement.ip = placement.public_ip = "127.0.0.1";
+    placement.node = "local";
+  }
   // Every ochopod_<x> goes in first; the binding's keys win over them.
   json reg = json::object();
   for (const auto& [key, value] : env) {
     if (key.rfind("ochopod_", 0) == 0 && key.size() > 8) reg[key.substr(8)] = value;
   }
-  const bool local_mode = is_true(local);
-  const std::string ip = local_mode ? "127.0.0.1" : first_ipv4();
   reg["cluster"] = s.cluster;
   reg["namespace"] = s.ns;
-  reg["ip"] = ip;
-  reg["public"] = ip;
+  reg["ip"] = placement.ip;
+  reg["public"] = placement.public_ip;
   reg["port"] = port_text;
   reg["ports"] = ports;
-  reg["node"] = local_mode ? "local" : host_name();
-  reg["application"] = "";
-  reg["task"] = "";
+  reg["node"] = placement.node;
+  reg["application"] = placement.application;
+  reg["task"] = placement.task;
   reg["zk"] = s.zk ? s.zk->display() : "";
-  reg["fwk"] = name;
-  reg["binding"] = name;
-  reg["debug"] = is_true(debug) ? "true" : "false";
-  reg["local"] = local_mode ? "true" : "false";
-  reg["start"] = is_true(start) ? "true" : "false";
+  reg["fwk"] = fwk;
+  reg["binding"] = fwk;
+  reg["debug"] = debug ? "true" : "false";
+  reg["local"] = local ? "true" : "false";
+  reg["start"] = s.start ? "true" : "false";
   s.registration = std::move(reg);
   // In local mode no container maps ports: listen on the remapped one, so a
   // whole cluster sharing one ochopod_port fits on one host.
-  s.listen_port = local_mode ? ports[port_text].get<int>() : *port;
+  s.listen_port = local ? ports[port_text].get<int>() : *port;
   result.settings = std::move(s);
   return result;
 }
 
+}  // namespace binding
 }  // namespace ochopod

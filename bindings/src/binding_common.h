@@ -1,0 +1,40 @@
+// What every binding shares: reading the environment's ochopod_* settings and
+// PORT_<n> remappings into a PodSettings, and finishing the registration.
+// Each binding (binding_<name>.cpp) adds its own addressing on top.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ochopod/binding.h"
+
+namespace ochopod::binding {
+
+std::string get(const Environment& env, const std::string& key, const std::string& fallback = "");
+bool is_true(const std::string& value);
+std::optional<int> parse_port(const std::string& text);
+std::string host_name();
+std::string first_ipv4();
+
+// Where the pod runs, as a binding found it.
+struct Placement {
+  std::string ip;
+  std::string public_ip;
+  std::string node;
+  std::string application;
+  std::string task;
+  bool remap_ports = true;   // false: container ports are reachable as they are
+};
+
+// The common part: cluster, namespace, flags, ports, ZooKeeper (ochopod_zk,
+// or zk_fallback when a binding found one itself), then the registration
+// with the placement's keys. Local mode overrides the placement's addresses.
+BindingResult finish(const Environment& env, const std::string& name, Placement placement,
+                     const std::string& zk_fallback = "");
+
+// Implemented one per file.
+BindingResult resolve_local(const Environment& env);
+BindingResult resolve_marathon(const Environment& env);
+BindingResult resolve_kubernetes(const Environment& env);
+
+}  // namespace ochopod::binding

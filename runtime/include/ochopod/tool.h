@@ -1,0 +1,62 @@
+// Tools: commands a pod exposes on POST /exec (PROTOCOL.md 5, EXAMPLES.md).
+//
+// A pod's author registers tools at boot; an operator calls one with
+// `X-Shell: <tag> <args...>` and optional uploaded files. Each call runs in a
+// fresh private temporary directory holding the uploads, removed afterwards.
+// Tools run on the HTTP thread that received the call.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ochopod/control_server.h"
+
+namespace ochopod {
+
+struct ToolResult {
+  int code = 0;
+  std::vector<std::string> lines;  // what the caller sees as "stdout"
+};
+
+class Tool {
+ public:
+  virtual ~Tool() = default;
+
+  // Mandatory; a tool with an empty tag is skipped.
+  virtual std::string tag() const = 0;
+
+  // Turns the raw argument string into arguments. Throw std::invalid_argument
+  // to answer code 1 with its message (usage, help). Default: no parsing, the
+  // raw string as the only argument (empty string: no argument).
+  virtual std::vector<std::string> parse(const std::string& raw) const;
+
+  // The work. cwd holds the uploads. Throwing answers code 1 with
+  // "unexpected failure -> <what>".
+  virtual ToolResult body(const std::vector<std::string>& args, const std::filesystem::path& cwd) = 0;
+};
+
+// Splits on runs of spaces: the parse() a tool with plain arguments wants.
+std::vector<std::string> split_arguments(const std::string& raw);
+
+// Text -> lines, without their line ends.
+std::vector<std::string> split_lines(const std::string& text);
+
+// The registered tools, and how an /exec call reaches one.
+class ToolBox {
+ public:
+  // Refuses (false, logged) a tool without a tag or with a tag already taken.
+  bool add(std::shared_ptr<Tool> tool);
+  bool empty() const { return tools_.empty(); }
+
+  // Runs one /exec call. 404 for an unknown tag, 400 for an upload name that
+  // would leave the temp dir (absolute, "..", "/", NUL) or an empty header.
+  ExecReply run(const std::string& shell, std::vector<Upload> uploads) const;
+
+ private:
+  std::map<std::string, std::shared_ptr<Tool>> tools_;
+};
+
+}  // namespace ochopod

@@ -1,0 +1,143 @@
+// Each binding from a fixture environment: the exact registration it
+// produces, and the variable named when one is missing.
+#include "ochopod/binding.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness/temp_dir.h"
+
+namespace ochopod {
+namespace {
+
+using nlohmann::json;
+
+json registration(const Environment& env, const std::string& binding = "") {
+  auto result = resolve_binding(env, binding);
+  EXPECT_TRUE(result.settings) << result.error;
+  return result.settings ? result.settings->registration : json();
+}
+
+TEST(Binding, MarathonProducesTheExactRegistration) {
+  const Environment env = {{"MARATHON_APP_ID", "/shop/web"},
+                           {"MESOS_TASK_ID", "shop_web.4c279439"},
+                           {"HOST", "10.1.2.3"},
+                           {"PORT_8080", "31007"},
+                           {"PORT_6379", "31008"},
+                           {"ochopod_zk", "10.0.0.5:2181"},
+                           {"ochopod_cluster", "web"},
+                           {"ochopod_namespace", "shop"},
+                           {"ochopod_custom", "kept"}};
+  const auto result = resolve_binding(env, "");  // picked from MARATHON_APP_ID
+  ASSERT_TRUE(result.settings) << result.error;
+  EXPECT_EQ(result.settings->registration,
+            json({{"cluster", "web"},
+                  {"namespace", "shop"},
+                  {"ip", "10.1.2.3"},
+                  {"public", "10.1.2.3"},
+                  {"port", "8080"},
+                  {"ports", {{"8080", 31007}, {"6379", 31008}}},
+                  {"node", "10.1.2.3"},
+                  {"application", "shop/web"},
+                  {"task", "shop_web.4c279439"},
+                  {"zk", "10.0.0.5:2181"},
+                  {"fwk", "marathon"},
+                  {"binding", "marathon"},
+                  {"debug", "true"},
+                  {"local", "false"},
+                  {"start", "true"},
+                  {"custom", "kept"}}));
+  EXPECT_EQ(result.settings->listen_port, 8080) << "a container listens on its own port";
+  EXPECT_EQ(result.settings->full_name(), "shop.web");
+}
+
+TEST(Binding, MarathonReadsZooKeeperFromTheMesosFilesInOrderKeepingOnlyHosts) {
+  test::TempDir dir;
+  std::ofstream(dir.file("common")) << "MESOS_WORK_DIR=/var/lib/mesos\n";
+  std::ofstream(dir.file("slave")) << "MESOS_MASTER=zk://bob:pw@10.0.0.7:2181,10.0.0.8:2181/mesos\n";
+  std::ofstream(dir.file("zk")) << "zk://10.9.9.9:2181/mesos\n";
+  Environment env = {{"MARATHON_APP_ID", "a"}, {"MESOS_TASK_ID", "t"}, {"HOST", "127.0.0.1"},
+                     {"OCHOPOD_MESOS_FILES", dir.file("common") + "," + dir.file("slave") + "," +
+                                                 dir.file("zk")}};
+  EXPECT_EQ(registration(env)["zk"], "10.0.0.7:2181,10.0.0.8:2181");
+  env["OCHOPOD_MESOS_FILES"] = dir.file("missing") + "," + dir.file("zk");
+  EXPECT_EQ(registration(env)["zk"], "10.9.9.9:2181");
+  env["ochopod_zk"] = "zk://h:1/chroot";
+  const auto result = resolve_binding(env, "marathon");
+  EXPECT_EQ(result.settings->registration["zk"], "h:1/chroot") << "a user's chroot is honoured";
+  env.erase("ochopod_zk");
+  env["OCHOPOD_MESOS_FILES"] = dir.file("missing");
+  EXPECT_EQ(registration(env)["fwk"], "solo") << "no ZooKeeper anywhere: solo";
+}
+
+TEST(Binding, MarathonNamesTheMissingVariable) {
+  for (const char* missing : {"MARATHON_APP_ID", "MESOS_TASK_ID", "HOST"}) {
+    Environment env = {{"MARATHON_APP_ID", "a"}, {"MESOS_TASK_ID", "t"}, {"HOST", "h"}};
+    env.erase(missing);
+    const auto result = resolve_binding(env, "marathon");
+    EXPECT_FALSE(result.settings);
+    EXPECT_NE(result.error.find(missing), std::string::npos) << result.error;
+  }
+  // Local mode needs no HOST.
+  EXPECT_TRUE(resolve_binding({{"MARATHON_APP_ID", "a"}, {"MESOS_TASK_ID", "t"},
+                               {"ochopod_local", "true"}},
+                              "marathon")
+                  .settings);
+}
+
+TEST(Binding, KubernetesUsesTheDownwardApiWithoutRemapping) {
+  const Environment env = {{"POD_NAME", "web-7d9f"}, {"POD_NAMESPACE", "shop"},
+                           {"POD_IP", "10.244.1.5"}, {"PORT_8080", "31000"},
+                           {"ochopod_zk", "zk:2181"}};
+  const json reg = registration(env);  // picked from POD_IP
+  EXPECT_EQ(reg["fwk"], "kubernetes");
+  EXPECT_EQ(reg["ip"], "10.244.1.5");
+  EXPECT_EQ(reg["public"], "10.244.1.5");
+  EXPECT_EQ(reg["task"], "web-7d9f");
+  EXPECT_EQ(reg["application"], "shop");
+  EXPECT_EQ(reg["ports"], json({{"8080", 8080}}));
+  for (const char* missing : {"POD_NAME", "POD_NAMESPACE", "POD_IP"}) {
+    Environment broken = env;
+    broken.erase(missing);
+    const auto result = resolve_binding(broken, "kubernetes");
+    EXPECT_FALSE(result.settings);
+    EXPECT_NE(result.error.find(missing), std::string::npos) << result.error;
+  }
+}
+
+TEST(Binding, LocalModeUsesLoopbackAndListensOnTheRemappedPort) {
+  const Environment env = {{"ochopod_local", "true"}, {"PORT_8080", "19001"},
+                           {"ochopod_zk", "127.0.0.1:2181"}};
+  const auto result = resolve_binding(env, "");
+  ASSERT_TRUE(result.settings);
+  const json& reg = result.settings->registration;
+  EXPECT_EQ(reg["fwk"], "local");
+  EXPECT_EQ(reg["ip"], "127.0.0.1");
+  EXPECT_EQ(reg["public"], "127.0.0.1");
+  EXPECT_EQ(reg["node"], "local");
+  EXPECT_EQ(reg["local"], "true");
+  EXPECT_EQ(result.settings->listen_port, 19001);
+  EXPECT_EQ(result.settings->full_name(), "marathon.default");
+}
+
+TEST(Binding, SoloIgnoresZooKeeper) {
+  const auto result = resolve_binding({{"ochopod_zk", "127.0.0.1:2181"}}, "solo");
+  ASSERT_TRUE(result.settings);
+  EXPECT_FALSE(result.settings->zk);
+  EXPECT_EQ(result.settings->registration["fwk"], "solo");
+  EXPECT_EQ(result.settings->registration["binding"], "solo");
+}
+
+TEST(Binding, BadSettingsAreOneLineErrors) {
+  EXPECT_NE(resolve_binding({{"ochopod_port", "http"}}, "local").error.find("ochopod_port"),
+            std::string::npos);
+  EXPECT_NE(resolve_binding({{"PORT_8080", "x"}}, "local").error.find("PORT_8080"),
+            std::string::npos);
+  EXPECT_NE(resolve_binding({{"ochopod_zk", "nohost"}}, "local").error.find("ochopod_zk"),
+            std::string::npos);
+  EXPECT_NE(resolve_binding({}, "mesos").error.find("mesos"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ochopod
