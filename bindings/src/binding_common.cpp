@@ -101,17 +101,15 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
     return result;
   }
   json ports = json::object();
-  if (placement.remap_ports || local) {
-    for (const auto& [key, value] : env) {
-      if (key.rfind("PORT_", 0) != 0) continue;
-      const auto inside = parse_port(key.substr(5));
-      const auto outside = parse_port(value);
-      if (!inside || !outside) {
-        result.error = key + " must map a port to a port, got '" + value + "'";
-        return result;
-      }
-      ports[std::to_string(*inside)] = *outside;
+  for (const auto& [key, value] : env) {
+    if (key.rfind("PORT_", 0) != 0) continue;
+    const auto inside = parse_port(key.substr(5));
+    const auto outside = parse_port(value);
+    if (!inside || !outside) {
+      result.error = key + " must map a port to a port, got '" + value + "'";
+      return result;
     }
+    ports[std::to_string(*inside)] = placement.remap_ports || local ? *outside : *inside;
   }
   if (!ports.contains(port_text)) ports[port_text] = *port;
 

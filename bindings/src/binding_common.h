@@ -23,7 +23,9 @@ struct Placement {
   std::string node;
   std::string application;
   std::string task;
-  bool remap_ports = true;   // false: container ports are reachable as they are
+  // false: container ports are reachable as they are; PORT_<n> then only
+  // declares that port n is exposed (n -> n).
+  bool remap_ports = true;
 };
 
 // The common part: cluster, namespace, flags, ports, ZooKeeper (ochopod_zk,

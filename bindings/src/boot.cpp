@@ -13,7 +13,12 @@ namespace ochopod {
 
 int boot(Piped& lifecycle, Reactive& model, const BootOptions& options) {
   SignalThread::block_signals();
-  BindingResult binding = resolve_binding(current_environment(), options.binding);
+  const Environment env = current_environment();
+  // Like `ochopod run --binding`, the environment twin picks one too.
+  const auto twin = env.find("ochopod_binding");
+  const std::string name =
+      !options.binding.empty() ? options.binding : twin != env.end() ? twin->second : "";
+  BindingResult binding = resolve_binding(env, name);
   if (!binding.settings) {
     std::fprintf(stderr, "ochopod: %s\n", binding.error.c_str());
     return 2;

@@ -88,7 +88,7 @@ TEST(Binding, MarathonNamesTheMissingVariable) {
 
 TEST(Binding, KubernetesUsesTheDownwardApiWithoutRemapping) {
   const Environment env = {{"POD_NAME", "web-7d9f"}, {"POD_NAMESPACE", "shop"},
-                           {"POD_IP", "10.244.1.5"}, {"PORT_8080", "31000"},
+                           {"POD_IP", "10.244.1.5"}, {"PORT_8080", "31000"}, {"PORT_2181", "2181"},
                            {"ochopod_zk", "zk:2181"}};
   const json reg = registration(env);  // picked from POD_IP
   EXPECT_EQ(reg["fwk"], "kubernetes");
@@ -96,7 +96,7 @@ TEST(Binding, KubernetesUsesTheDownwardApiWithoutRemapping) {
   EXPECT_EQ(reg["public"], "10.244.1.5");
   EXPECT_EQ(reg["task"], "web-7d9f");
   EXPECT_EQ(reg["application"], "shop");
-  EXPECT_EQ(reg["ports"], json({{"8080", 8080}}));
+  EXPECT_EQ(reg["ports"], json({{"8080", 8080}, {"2181", 2181}})) << "declared, never remapped";
   for (const char* missing : {"POD_NAME", "POD_NAMESPACE", "POD_IP"}) {
     Environment broken = env;
     broken.erase(missing);
