@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the build into a temp prefix and builds an example the way a user
+# would: its own project, find_package(ochopod), ochopod::ochopod.
+#   install_tree_test.sh <build dir> <source dir>
+set -euo pipefail
+build="$1"
+source="$2"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+test -f "$work/prefix/include/ochopod/ochopod.h"
+test -f "$work/prefix/lib/cmake/ochopod/ochopodConfig.cmake"
+test -x "$work/prefix/bin/ochopod"
+cmake -S "$source/examples/tool" -B "$work/example" -DCMAKE_PREFIX_PATH="$work/prefix" \
+      -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/example" -j 2 >/dev/null
+test -x "$work/example/tool_pod"
+echo "install tree: find_package(ochopod) built examples/tool against $work/prefix"
