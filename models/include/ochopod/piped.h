@@ -1,0 +1,76 @@
+// Piped: a pod that runs and watches one child process (ochopod's
+// `models.piped.Actor`; behaviour pinned down in LIFECYCLE.md).
+//
+// Subclass it in your pod, implement configure() (what to run) and override
+// the other LifeCycle callbacks you need; tune the knobs below, typically in
+// your constructor. The runtime drives it through a PipedController.
+//
+//   struct Redis : ochopod::Piped {
+//     Redis() { cwd = "/opt/redis"; check_every = std::chrono::seconds(5); }
+//     ochopod::Configuration configure(const ochopod::Cluster& cluster) override {
+//       return {"redis-server --port 6379", {{"INDEX", std::to_string(cluster.index)}}};
+//     }
+//   };
+//
+// What the pod does with the child, in short:
+// - `on` configures (configure() on a leader payload) and starts the child;
+//   the command is split on spaces (or run by /bin/sh -c with `shell`). The
+//   child runs in its own process group, with the pod's environment plus
+//   `ochopod` (the pod's hints as JSON), OCHOPOD_CLUSTER (a JSON file with the
+//   latest configuration) and your overrides.
+// - An exit code 0 ends the pod's work (finalize(), process "dead"). Any
+//   other exit or signal is a failure: the child is restarted at once, but
+//   never more than once a second (ochopod's own pace), so a command that
+//   fails right away does not spin.
+// - Every `check_every` the child is checked: a failure since the last check
+//   or a throwing sanity_check() uses up one of `checks` allowed failures in a
+//   row; when none are left the child is turned off (process "stopped", the
+//   pod stays configured until the next `on`). A passing check restores them.
+// - Stopping (`off`, `kill`, a restart, the pod's own SIGTERM): tear_down()
+//   (default SIGTERM to the child's process group), wait up to `grace` for the
+//   whole group to be gone, then SIGKILL the group unless `soft`.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "ochopod/lifecycle.h"
+
+namespace ochopod {
+
+class Piped : public LifeCycle {
+ public:
+  // Delay between two sanity checks while the child runs.
+  std::chrono::duration<double> check_every{60.0};
+
+  // Sanity checks allowed to fail in a row before the child is turned off.
+  int checks = 1;
+
+  // Working directory of the child; the pod's own when unset.
+  std::optional<std::string> cwd;
+
+  // How long a stop waits for the child's process group to be gone after
+  // tear_down() before it SIGKILLs the group.
+  std::chrono::duration<double> grace{60.0};
+
+  // The child's stdout and stderr go, line by line, into the pod's log
+  // ("[child] ..."); otherwise the child writes where the pod writes.
+  bool pipe_subprocess = false;
+
+  // The command line is run by /bin/sh -c (pipes, globs, `&&`...) instead of
+  // being split on spaces.
+  bool shell = false;
+
+  // Never SIGKILL: after grace the pod gives up waiting and leaves whatever
+  // is left of the group running (e.g. a 0-downtime HAProxy reload). With a
+  // tear_down() that does not stop the child, this leaks it: be careful.
+  bool soft = false;
+
+  // Restart the child at every leader `on`, even when the dependencies did not
+  // change (by default a running child is only restarted for a new
+  // dependency set, not when the cluster merely scales).
+  bool strict = false;
+};
+
+}  // namespace ochopod

@@ -1,0 +1,116 @@
+// PipedController: runs a Piped pod's control requests and supervises its
+// child process (LIFECYCLE.md, rule by rule; codes from PROTOCOL.md 5).
+//
+// The runtime's request queue calls handle() and shutdown() on the lifecycle
+// EventLoop (ctx.loop), one at a time; everything else this class does (child
+// exits, restarts, sanity checks) is posted to that same loop, so its state
+// needs no lock. Exits come from the Reaper on the signal thread and are only
+// recorded and posted there. A stop waits on the loop thread for the child's
+// whole process group (bounded by Piped::grace), which is why the Reaper's
+// callback also wakes a condition variable rather than relying on a loop task.
+//
+// What the user's callbacks throwing means, per request:
+//   check -> 406 (can_configure refused); ok -> 500; signal -> 500;
+//   on -> 406 and the pod shuts down as on kill (initialize, configure, spawn).
+// After kill, an exit code 0 or a failed `on`, the pod is dead: every request
+// answers 410.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "ochopod/control.h"
+#include "ochopod/event_loop.h"
+#include "ochopod/hints.h"
+#include "ochopod/lifecycle.h"
+#include "ochopod/piped.h"
+#include "ochopod/reaper.h"
+
+namespace ochopod {
+
+namespace detail {
+class ClusterFile;
+}
+
+class PipedController : public Controller {
+ public:
+  struct Context {
+    EventLoop& loop;    // the lifecycle thread: handle() runs on it, so does all supervision
+    Hints& hints;       // this class writes `process` and `metrics`
+    Reaper& reaper;     // the child's exit status comes from here
+    bool start = true;  // ochopod_start: false skips the first leader-driven start
+    // Path of the OCHOPOD_CLUSTER file; empty: a file in a private temp dir,
+    // removed with the controller.
+    std::string cluster_file;
+  };
+
+  // lifecycle, the loop, the hints and the reaper must outlive this object.
+  PipedController(Piped& lifecycle, Context ctx);
+  // Kills (SIGKILL) a child still running, i.e. when shutdown() never ran.
+  ~PipedController() override;
+  PipedController(const PipedController&) = delete;
+  PipedController& operator=(const PipedController&) = delete;
+
+  ControlReply handle(const ControlRequest& request) override;
+  void shutdown() override;
+
+  // Safe from any thread; for /info-like views and tests.
+  int children_started() const { return spawned_.load(); }
+  int child_failures() const { return failures_.load(); }  // exits other than code 0
+  pid_t child_pid() const { return pid_.load(); }          // 0 while no child runs
+  const std::string& cluster_file() const;                 // the OCHOPOD_CLUSTER path
+
+ private:
+  struct Board;  // what the Reaper's callback and posted tasks share with us
+  struct Child;  // the running child: pid, output reader
+
+  ControlReply check(const ControlRequest& request);
+  ControlReply on(const ControlRequest& request);
+  ControlReply ok(const ControlRequest& request);
+  ControlReply signal(const ControlRequest& request);
+
+  void start_supervising();
+  void spawn_child();
+  void stop_child(bool use_tear_down);
+  bool wait_group_gone(pid_t pgid, std::chrono::steady_clock::time_point deadline);
+  void finish_work(bool use_tear_down);
+  void on_child_exit(pid_t pid);
+  void schedule_restart();
+  void restart_child();
+  void arm_check();
+  void run_check();
+  void cancel_timers();
+  void publish_stopped();
+  EventLoop::TimerId post_after(std::chrono::steady_clock::duration delay,
+                                void (PipedController::*member)());
+
+  Piped& lifecycle_;
+  Context ctx_;
+  std::shared_ptr<Board> board_;
+  std::unique_ptr<detail::ClusterFile> cluster_file_;
+  std::unique_ptr<Child> child_;
+
+  std::optional<Configuration> config_;  // the last configure() result
+  std::optional<nlohmann::json> last_dependencies_;
+  bool dead_ = false;
+  bool initialized_ = false;
+  bool leader_started_ = false;  // a leader `on` came already (ochopod_start)
+  bool supervising_ = false;     // a child should run: restarts and checks are on
+  bool failed_since_check_ = false;
+  int allowance_ = 0;  // checks left to fail in a row
+  EventLoop::TimerId check_timer_ = 0;
+  EventLoop::TimerId restart_timer_ = 0;
+  std::chrono::steady_clock::time_point last_start_{};
+
+  std::atomic<int> spawned_{0};
+  std::atomic<int> failures_{0};
+  std::atomic<pid_t> pid_{0};
+};
+
+}  // namespace ochopod

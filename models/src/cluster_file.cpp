@@ -1,0 +1,49 @@
+#include "cluster_file.h"
+
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace ochopod::detail {
+
+ClusterFile::ClusterFile(std::string path) : path_(std::move(path)) {
+  if (!path_.empty()) return;
+  const char* tmp = ::getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ochopod-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create a directory for OCHOPOD_CLUSTER (" + pattern +
+                             "): " + std::strerror(errno));
+  }
+  private_dir_ = pattern;
+  path_ = private_dir_ + "/cluster.json";
+}
+
+ClusterFile::~ClusterFile() {
+  if (private_dir_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(private_dir_, ec);
+  if (ec) spdlog::warn("cannot remove {}: {}", private_dir_, ec.message());
+}
+
+void ClusterFile::write(const nlohmann::json& cluster) {
+  const std::string tmp = path_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << cluster.dump() << '\n';
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path_, ec);
+  if (ec) throw std::runtime_error("cannot rename " + tmp + " to " + path_ + ": " + ec.message());
+  written_ = true;
+}
+
+}  // namespace ochopod::detail

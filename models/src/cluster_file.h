@@ -1,0 +1,34 @@
+// ClusterFile: the file OCHOPOD_CLUSTER points the child to (RUN.md, "What the
+// child gets"), holding the latest configuration as Cluster::to_json().
+//
+// PipedController rewrites it at every `on` that carries a payload. Writes go
+// through a temporary file and a rename, so a child re-reading it never sees
+// half a file. With no path given it lives in a private directory created
+// here and removed with this object.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ochopod::detail {
+
+class ClusterFile {
+ public:
+  explicit ClusterFile(std::string path);  // empty: a private temp dir
+  ~ClusterFile();
+  ClusterFile(const ClusterFile&) = delete;
+  ClusterFile& operator=(const ClusterFile&) = delete;
+
+  // Throws std::runtime_error when the file cannot be written.
+  void write(const nlohmann::json& cluster);
+
+  const std::string& path() const { return path_; }
+  bool written() const { return written_; }
+
+ private:
+  std::string private_dir_;  // ours to remove; empty when the user chose the path
+  std::string path_;
+  bool written_ = false;
+};
+
+}  // namespace ochopod::detail

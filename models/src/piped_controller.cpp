@@ -1,0 +1,451 @@
+#include "ochopod/piped_controller.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+#include "child_output.h"
+#include "cluster_file.h"
+#include "command_line.h"
+#include "process_group.h"
+#include "spawn.h"
+
+namespace ochopod {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+// ochopod restarted a failed child at its next 1 s tick at the earliest; we
+// restart at once, but not faster than that, so `exit 1` does not spin.
+constexpr auto kMinRestartInterval = 1s;
+// After SIGKILL the group should vanish at once; this only bounds a stuck stop.
+constexpr auto kKillWait = 5s;
+constexpr auto kGroupPoll = 10ms;
+constexpr auto kMinCheckEvery = 10ms;
+
+std::string what(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+ControlReply reply(int code, json body = json::object()) {
+  return ControlReply{code, std::move(body)};
+}
+
+}  // namespace
+
+// Shared with the Reaper's callback (signal thread) and with tasks posted to
+// the loop, both of which may run after this controller is gone: they hold
+// it weakly and check `owner` / `loop`.
+struct PipedController::Board {
+  std::mutex mu;
+  std::condition_variable cv;        // a watched child exited
+  std::map<pid_t, int> exits;        // wait statuses not consumed yet
+  EventLoop* loop = nullptr;         // under mu; null once the controller is gone
+  PipedController* owner = nullptr;  // loop thread only
+};
+
+struct PipedController::Child {
+  pid_t pid = 0;
+  std::unique_ptr<detail::ChildOutput> output;  // pipe_subprocess only
+};
+
+PipedController::PipedController(Piped& lifecycle, Context ctx)
+    : lifecycle_(lifecycle),
+      ctx_(std::move(ctx)),
+      board_(std::make_shared<Board>()),
+      cluster_file_(std::make_unique<detail::ClusterFile>(ctx_.cluster_file)) {
+  board_->loop = &ctx_.loop;
+  board_->owner = this;
+}
+
+PipedController::~PipedController() {
+  bool ran = false;
+  auto cleanup = [&] {
+    ran = true;
+    board_->owner = nullptr;
+    cancel_timers();
+    if (child_) {
+      spdlog::warn("piped: controller destroyed with child pid {} running: SIGKILL", child_->pid);
+      ::kill(-child_->pid, SIGKILL);
+      ::kill(child_->pid, SIGKILL);
+      child_.reset();
+    }
+  };
+  ctx_.loop.run_sync(cleanup);
+  if (!ran) cleanup();  // the loop had stopped: nothing of ours runs on it any more
+  std::lock_guard<std::mutex> lock(board_->mu);
+  board_->loop = nullptr;
+}
+
+const std::string& PipedController::cluster_file() const { return cluster_file_->path(); }
+
+EventLoop::TimerId PipedController::post_after(Clock::duration delay,
+                                               void (PipedController::*member)()) {
+  return ctx_.loop.post_after(delay, [weak = std::weak_ptr<Board>(board_), member] {
+    auto board = weak.lock();
+    if (board && board->owner) (board->owner->*member)();
+  });
+}
+
+ControlReply PipedController::handle(const ControlRequest& request) {
+  static const std::set<std::string> tasks = {"check", "on", "off", "ok", "kill", "signal"};
+  if (!tasks.count(request.task)) {
+    spdlog::warn("piped: unknown task '{}'", request.task);
+    return reply(400);
+  }
+  if (dead_) {
+    spdlog::info("piped: {} refused: the pod is dead", request.task);
+    return reply(410);
+  }
+  if (request.task == "check") return check(request);
+  if (request.task == "on") return on(request);
+  if (request.task == "ok") return ok(request);
+  if (request.task == "signal") return signal(request);
+  if (request.task == "off") {
+    spdlog::info("piped: off");
+    supervising_ = false;
+    cancel_timers();
+    stop_child(true);
+    return reply(200);
+  }
+  spdlog::info("piped: kill");
+  finish_work(true);
+  return reply(200);
+}
+
+void PipedController::shutdown() {
+  if (dead_) return;
+  spdlog::info("piped: shutting down");
+  finish_work(true);
+}
+
+ControlReply PipedController::check(const ControlRequest& request) {
+  if (!request.body) {
+    spdlog::warn("piped: check without a configuration payload");
+    return reply(406);
+  }
+  try {
+    lifecycle_.can_configure(Cluster::from_payload(*request.body));
+    return reply(200);
+  } catch (...) {
+    spdlog::warn("piped: check refused: {}", what(std::current_exception()));
+    return reply(406);
+  }
+}
+
+ControlReply PipedController::ok(const ControlRequest& request) {
+  Cluster cluster;
+  try {
+    cluster = Cluster::from_payload(request.body.value_or(json()));
+  } catch (const std::exception& e) {
+    spdlog::warn("piped: ok without a usable configuration payload: {}", e.what());
+    return reply(406);
+  }
+  try {
+    lifecycle_.configured(cluster);
+    return reply(200);
+  } catch (...) {
+    spdlog::error("piped: configured() failed: {}", what(std::current_exception()));
+    return reply(500);
+  }
+}
+
+ControlReply PipedController::signal(const ControlRequest& request) {
+  const json js = request.body.value_or(json::object());
+  Process process{child_ ? child_->pid : 0};
+  try {
+    auto answer = lifecycle_.signaled(js, child_ ? &process : nullptr);
+    return reply(200, answer ? std::move(*answer) : json::object());
+  } catch (...) {
+    spdlog::error("piped: signaled() failed: {}", what(std::current_exception()));
+    return reply(500);
+  }
+}
+
+ControlReply PipedController::on(const ControlRequest& request) {
+  std::optional<Cluster> cluster;
+  if (request.body) {
+    try {
+      cluster = Cluster::from_payload(*request.body);
+    } catch (const std::exception& e) {
+      spdlog::info("piped: on: body is not a configuration payload ({}), ignored", e.what());
+    }
+  }
+  const bool first_leader_on = cluster && !leader_started_;
+  if (cluster) leader_started_ = true;
+  try {
+    if (cluster) cluster_file_->write(cluster->to_json());
+    if (supervising_) {
+      if (!cluster) return reply(200);
+      const bool changed = cluster->dependencies != last_dependencies_.value_or(json());
+      if (!lifecycle_.strict && !changed) {
+        spdlog::info("piped: on: child already running, dependencies unchanged");
+        return reply(200);
+      }
+      spdlog::info("piped: on: restarting the child ({})",
+                   lifecycle_.strict ? "strict" : "dependencies changed");
+      supervising_ = false;
+      cancel_timers();
+      stop_child(true);
+    }
+    if (!initialized_) {
+      initialized_ = true;
+      lifecycle_.initialize();
+    }
+    if (cluster) {
+      config_ = lifecycle_.configure(*cluster);
+      last_dependencies_ = cluster->dependencies;
+    }
+    if (!config_) {
+      spdlog::warn(
+          "piped: on refused: no command configured yet (no configuration payload so far)");
+      return reply(406);
+    }
+    if (first_leader_on && !ctx_.start) {
+      spdlog::info("piped: configured; ochopod_start is false, the child is not started");
+      return reply(200);
+    }
+    start_supervising();
+    return reply(200);
+  } catch (...) {
+    spdlog::error("piped: on failed: {}; shutting down", what(std::current_exception()));
+    finish_work(true);
+    return reply(406);
+  }
+}
+
+void PipedController::start_supervising() {
+  supervising_ = true;
+  allowance_ = lifecycle_.checks;
+  failed_since_check_ = false;
+  cancel_timers();
+  spawn_child();
+  arm_check();
+}
+
+void PipedController::spawn_child() {
+  detail::SpawnRequest request;
+  request.argv = detail::command_argv(*config_, lifecycle_.shell);
+  request.cwd = lifecycle_.cwd;
+  request.env.emplace_back("ochopod", ctx_.hints.hints().dump());
+  if (cluster_file_->written()) request.env.emplace_back("OCHOPOD_CLUSTER", cluster_file_->path());
+  for (const auto& [name, value] : config_->env) request.env.emplace_back(name, value);
+  request.output = lifecycle_.pipe_subprocess ? detail::Output::merged : detail::Output::inherit;
+
+  auto on_exit = [weak = std::weak_ptr<Board>(board_)](pid_t pid, int status) {
+    auto board = weak.lock();
+    if (!board) return;
+    std::lock_guard<std::mutex> lock(board->mu);
+    board->exits[pid] = status;
+    board->cv.notify_all();
+    if (board->loop) {
+      board->loop->post([weak, pid] {
+        auto board = weak.lock();
+        if (board && board->owner) board->owner->on_child_exit(pid);
+      });
+    }
+  };
+  auto spawned = detail::spawn_process(ctx_.reaper, request, std::move(on_exit));
+  child_ = std::make_unique<Child>();
+  child_->pid = spawned.pid;
+  pid_ = spawned.pid;
+  last_start_ = Clock::now();
+  const int n = ++spawned_;
+  spdlog::info("child #{} started (pid {})", n, spawned.pid);
+  ctx_.hints.set_process("running");
+  if (spawned.out) child_->output = std::make_unique<detail::ChildOutput>(std::move(spawned.out));
+}
+
+bool PipedController::wait_group_gone(pid_t pgid, Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(board_->mu);
+  for (;;) {
+    // The direct child's exit must be in too: it is ours to reap, and one that
+    // left its group would escape group_alive().
+    if (board_->exits.count(pgid) && !detail::group_alive(pgid)) return true;
+    const auto now = Clock::now();
+    if (now >= deadline) return false;
+    board_->cv.wait_until(lock, std::min(deadline, now + kGroupPoll));
+  }
+}
+
+void PipedController::stop_child(bool use_tear_down) {
+  if (!child_) {
+    publish_stopped();
+    return;
+  }
+  const pid_t pid = child_->pid;
+  if (!wait_group_gone(pid, Clock::now())) {
+    ctx_.hints.set_process("terminating");
+    if (use_tear_down) {
+      try {
+        lifecycle_.tear_down(Process{pid});
+      } catch (...) {
+        spdlog::error("piped: tear_down() failed: {}", what(std::current_exception()));
+      }
+    } else {
+      ::kill(-pid, SIGTERM);  // what is left of a group whose leader is gone
+    }
+    const auto grace = std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
+    if (!wait_group_gone(pid, Clock::now() + grace)) {
+      if (lifecycle_.soft) {
+        spdlog::warn("piped: process group {} still running after {} s grace; soft: leaving it",
+                     pid, lifecycle_.grace.count());
+      } else {
+        spdlog::warn("piped: process group {} still running after {} s grace: SIGKILL", pid,
+                     lifecycle_.grace.count());
+        ::kill(-pid, SIGKILL);
+        ::kill(pid, SIGKILL);  // in case it left its group
+        if (!wait_group_gone(pid, Clock::now() + kKillWait)) {
+          spdlog::error("piped: process group {} survived SIGKILL for {} s", pid,
+                        std::chrono::duration<double>(kKillWait).count());
+        }
+      }
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(board_->mu);
+    auto it = board_->exits.find(pid);
+    if (it != board_->exits.end()) {
+      spdlog::info("piped: child pid {} stopped ({})", pid, describe_wait_status(it->second));
+      board_->exits.erase(it);
+    }
+  }
+  child_.reset();  // joins the output reader, after taking what the pipe still holds
+  pid_ = 0;
+  publish_stopped();
+}
+
+void PipedController::finish_work(bool use_tear_down) {
+  supervising_ = false;
+  cancel_timers();
+  stop_child(use_tear_down);
+  try {
+    lifecycle_.finalize();
+  } catch (...) {
+    spdlog::error("piped: finalize() failed: {}", what(std::current_exception()));
+  }
+  dead_ = true;
+  ctx_.hints.set_process("dead");
+  spdlog::info("piped: the pod is dead; /control answers 410 from now on");
+}
+
+void PipedController::on_child_exit(pid_t pid) {
+  int status = 0;
+  {
+    std::lock_guard<std::mutex> lock(board_->mu);
+    auto it = board_->exits.find(pid);
+    if (it == board_->exits.end()) return;  // a stop consumed it already
+    status = it->second;
+    if (!child_ || child_->pid != pid) {
+      board_->exits.erase(it);  // a child we had given up on (soft stop)
+      return;
+    }
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    spdlog::info("piped: child pid {} exited with code 0: the pod's work is done", pid);
+    finish_work(false);
+    return;
+  }
+  const int failures = ++failures_;
+  failed_since_check_ = true;
+  spdlog::warn("piped: child pid {} failed ({}), failure #{}", pid, describe_wait_status(status),
+               failures);
+  stop_child(false);  // whatever the child left in its group goes too
+  if (supervising_) schedule_restart();
+}
+
+void PipedController::schedule_restart() {
+  const auto since = Clock::now() - last_start_;
+  if (since >= kMinRestartInterval) {
+    restart_child();
+  } else {
+    restart_timer_ = post_after(kMinRestartInterval - since, &PipedController::restart_child);
+  }
+}
+
+void PipedController::restart_child() {
+  restart_timer_ = 0;
+  if (!supervising_ || child_ || dead_) return;
+  try {
+    spawn_child();
+  } catch (...) {
+    spdlog::error("piped: cannot restart the child: {}; shutting down",
+                  what(std::current_exception()));
+    finish_work(false);
+  }
+}
+
+void PipedController::arm_check() {
+  if (check_timer_ != 0) ctx_.loop.cancel(check_timer_);
+  // A zero or negative check_every must not turn the loop into a busy one.
+  const auto every = std::max<Clock::duration>(
+      std::chrono::duration_cast<Clock::duration>(lifecycle_.check_every), kMinCheckEvery);
+  check_timer_ = post_after(every, &PipedController::run_check);
+}
+
+void PipedController::run_check() {
+  check_timer_ = 0;
+  if (!supervising_) return;
+  bool failed = failed_since_check_ || !child_;
+  failed_since_check_ = false;
+  std::string why = failed ? "the child failed since the last check" : "";
+  if (!failed) {
+    try {
+      auto metrics = lifecycle_.sanity_check(Process{child_->pid});
+      if (metrics && metrics->is_object()) {
+        ctx_.hints.set_metrics(std::move(*metrics));
+      } else if (metrics) {
+        spdlog::warn("piped: sanity_check() returned a non-object, ignored: {}", metrics->dump());
+      }
+    } catch (...) {
+      failed = true;
+      why = "sanity_check() failed: " + what(std::current_exception());
+    }
+  }
+  if (!failed) {
+    allowance_ = lifecycle_.checks;
+    arm_check();
+    return;
+  }
+  --allowance_;
+  if (allowance_ > 0) {
+    spdlog::warn("piped: sanity check failed ({}); {} more allowed", why, allowance_);
+    arm_check();
+    return;
+  }
+  spdlog::error("piped: sanity check failed ({}); no failure left: turning the child off", why);
+  supervising_ = false;
+  cancel_timers();
+  stop_child(true);
+}
+
+void PipedController::cancel_timers() {
+  if (check_timer_ != 0) ctx_.loop.cancel(check_timer_);
+  if (restart_timer_ != 0) ctx_.loop.cancel(restart_timer_);
+  check_timer_ = restart_timer_ = 0;
+}
+
+void PipedController::publish_stopped() {
+  ctx_.hints.set_process("stopped");
+  ctx_.hints.set_metrics(json::object());
+}
+
+}  // namespace ochopod

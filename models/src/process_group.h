@@ -1,0 +1,16 @@
+// group_alive: does a process group still have a live member?
+//
+// PipedController's stops wait on it. kill(-pgid, 0) alone also counts
+// zombies: grandchildren orphaned by the stop linger as zombies until their
+// new parent (init, or whatever runs as PID 1 when the pod does not) reaps
+// them, which can take seconds. A zombie has already stopped, so when kill()
+// says the group exists this looks closer, in /proc.
+#pragma once
+
+#include <sys/types.h>
+
+namespace ochopod::detail {
+
+bool group_alive(pid_t pgid);
+
+}  // namespace ochopod::detail

@@ -1,0 +1,55 @@
+// spawn_process: starts one child the way every child of a pod must start
+// (PITFALLS.md, "Boost.Process v1" and "Signals and PID 1").
+//
+// Called by PipedController (the pod's child) and run_shell_command (sanity
+// commands). The child gets its own process group (pgid == pid), an empty
+// signal mask, default signal dispositions and no inherited descriptor above
+// stderr except the pipes asked for. Its exit status goes to on_exit through
+// the Reaper, never through Boost.Process (the bp::child is detached), so a
+// pod running as PID 1 reaps everything in one place. Boost.Process stays out
+// of every header: it is heavy to compile.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ochopod/reaper.h"
+#include "unique_fd.h"
+
+namespace ochopod::detail {
+
+enum class Output {
+  inherit,   // the child writes where the pod writes
+  merged,    // stdout and stderr into one pipe: Spawned::out
+  separate,  // stdout into Spawned::out, stderr into Spawned::err
+};
+
+struct SpawnRequest {
+  // Used as given; argv[0] is looked up in the PATH the child will get when it
+  // has no '/'. The child sees argv[0] unchanged.
+  std::vector<std::string> argv;
+  std::optional<std::string> cwd;
+  // Set on top of the pod's own environment, in order (later wins).
+  std::vector<std::pair<std::string, std::string>> env;
+  Output output = Output::inherit;
+  bool null_stdin = false;  // stdin from /dev/null instead of the pod's
+};
+
+struct Spawned {
+  pid_t pid = 0;  // also the child's process group id
+  UniqueFd out;   // read ends, non-blocking, close-on-exec; empty unless asked for
+  UniqueFd err;
+};
+
+// Forks and execs, holding reaper.spawn_lock() until the child is watched, so
+// on_exit (called on the signal thread) can never miss the exit. Throws
+// std::runtime_error when the command cannot be started (not found, bad cwd,
+// exec failure); nothing is left behind then (a child whose exec failed is
+// reaped by the Reaper as an orphan).
+Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExit on_exit);
+
+}  // namespace ochopod::detail
