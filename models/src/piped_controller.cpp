@@ -339,6 +339,7 @@ void PipedController::finish_work(bool use_tear_down) {
   stop_child(use_tear_down);
   try {
     lifecycle_.finalize();
+    spdlog::info("piped: finalized");
   } catch (...) {
     spdlog::error("piped: finalize() failed: {}", what(std::current_exception()));
   }

@@ -1,5 +1,8 @@
 #include "ochopod/pod.h"
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <mutex>
 
@@ -58,6 +61,11 @@ void configure_solo(const PodSettings& settings, const std::string& uuid, Hints&
 int run_pod(const PodSettings& settings, const PodParts& parts) {
   SignalThread::block_signals();
   log::setup(settings.log);
+  // As PID 1 orphans come to us anyway; elsewhere ask for them, so what the
+  // child's group leaves behind is reaped here and not by a slow init.
+  if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    spdlog::warn("cannot become a child subreaper; orphans go to init");
+  }
   const std::string uuid = make_uuid4();
   spdlog::info("pod {} of {} starting", uuid, settings.full_name());
 

@@ -1,0 +1,166 @@
+// `ochopod run` as a user runs it (issue 3): PID 1 duties in a fresh PID
+// namespace, SIGTERM handed to the child, the --sanity and --health hooks.
+// Solo pods (no ZooKeeper): the behaviour under test is the pod's own.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "cluster_view.h"
+#include "harness/ports.h"
+#include "harness/proc_tree.h"
+#include "harness/spawn.h"
+
+namespace ochopod::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+PodSpec solo() {
+  PodSpec s;
+  s.zk = "";
+  return s;
+}
+
+std::string process_of(const PodProcess& pod) {
+  auto info = pod_info(pod.control_port(), 2s);
+  return info ? (*info)["process"].get<std::string>() : "";
+}
+
+bool log_has(int port, const std::string& text) {
+  const auto reply = http_post(port, "/log");
+  return reply.status == 200 && reply.body.find(text) != std::string::npos;
+}
+
+TEST(RunPod, AsPid1ItReapsOrphansAndStillSeesItsChildsExitCode) {
+  // The child leaves two orphans (double fork) that die quickly, then exits 3.
+  PodSpec spec = solo()
+                     .with_option("--pipe")
+                     .with_option("--shell")
+                     .with_child({"(sleep 0.2 &) ; (sleep 0.3 &) ; sleep 0.5 ; exit 3"})
+                     .with_control_port(free_port());
+  auto args = spec.args();
+  args.insert(args.begin(), {"--pid", "--fork", "--mount-proc", OCHOPOD_BIN});
+  PodProcess pod(args, spec.environment(), "/usr/bin/unshare");
+  const int port = spec.control_port;
+  ASSERT_TRUE(wait_until([&] { return log_has(port, "exit code 3"); }, 10s,
+                         "the child's exit code 3 seen by the pod as PID 1"));
+  EXPECT_TRUE(wait_until([&] { return log_has(port, "reaped orphan"); }, 5s,
+                         "an orphan reaped by the pod"));
+  // No zombie lingers under the pod (unshare's child is the pod: PID 1 inside).
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (pid_t p : descendants(pod.pid())) {
+          if (process_state(p) == 'Z') return false;
+        }
+        return true;
+      },
+      3s, "no zombie left under the pod"));
+}
+
+TEST(RunPod, SigtermStopsTheChildFinalizesAndExitsZeroWithinGrace) {
+  TempDir dir;
+  const std::string marker = dir.file("got-term");
+  PodSpec spec = solo()
+                     .with_option("--grace=5")
+                     .with_child({"/bin/sh", "-c",
+                                  "trap 'echo term > " + marker + "; exit 0' TERM; "
+                                  "while :; do sleep 0.1; done"});
+  PodProcess pod(spec);
+  ASSERT_TRUE(wait_until([&] { return process_of(pod) == "running"; }, 10s, "the child running"));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(pod.signal(SIGTERM));
+  const auto status = pod.wait_exit(5s + 2s);
+  ASSERT_TRUE(status) << "the pod did not exit within grace plus slack";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(*status);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "it waited out the grace";
+  std::ifstream in(marker);
+  std::string word;
+  in >> word;
+  EXPECT_EQ(word, "term") << "the child never got its SIGTERM";
+  EXPECT_NE(pod.output().find("finaliz"), std::string::npos) << "finalize not logged";
+  EXPECT_TRUE(pod.leftovers().empty()) << "a process of the pod outlived it";
+}
+
+TEST(RunPod, SanityCommandMetricsAndFailure) {
+  PodProcess good(solo()
+                      .with_option("--check-every=0.3")
+                      .with_option("--sanity=echo '{\"queue\": 7}'"));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto info = pod_info(good.control_port());
+        return info && (*info)["metrics"] == json({{"queue", 7}});
+      },
+      10s, "--sanity's JSON object as metrics"));
+  PodProcess bad(solo()
+                     .with_option("--check-every=0.3")
+                     .with_option("--checks=2")
+                     .with_option("--sanity=exit 4"));
+  ASSERT_TRUE(wait_until([&] { return process_of(bad) == "running"; }, 10s, "the child running"));
+  EXPECT_TRUE(wait_until([&] { return process_of(bad) == "stopped"; }, std::chrono::milliseconds(300 * 2 * 2 + 3000),
+                         "a failing --sanity turning the child off after --checks failures"));
+}
+
+TEST(RunPod, HealthTcpAndHttpPassAndFail) {
+  const int port = free_port();
+  // The child serves HTTP on `port`, so both probes pass while it runs.
+  PodProcess served(solo()
+                        .with_option("--check-every=0.3")
+                        .with_option("--checks=1")
+                        .with_option("--health=tcp:" + std::to_string(port))
+                        .with_option("--health=http://127.0.0.1:" + std::to_string(port) + "/")
+                        .with_child({"/usr/bin/python3", "-m", "http.server", "--bind",
+                                     "127.0.0.1", std::to_string(port)}));
+  ASSERT_TRUE(wait_until([&] { return process_of(served) == "running"; }, 10s, "child running"));
+  EXPECT_TRUE(stays_false([&] { return process_of(served) != "running"; }, 2s,
+                          "passing health checks turning the child off"));
+  const int closed = free_port();
+  PodProcess tcp_down(solo()
+                          .with_option("--check-every=0.3")
+                          .with_option("--health=tcp:" + std::to_string(closed)));
+  EXPECT_TRUE(wait_until([&] { return process_of(tcp_down) == "stopped"; }, 5s,
+                         "--health tcp on a closed port turning the child off"));
+  PodProcess http_404(solo()
+                          .with_option("--check-every=0.3")
+                          .with_option("--health=http://127.0.0.1:" +
+                                       std::to_string(port) + "/missing-page")
+                          .with_child({"/bin/sleep", "3600"}));
+  EXPECT_TRUE(wait_until([&] { return process_of(http_404) == "stopped"; }, 5s,
+                         "--health http answering 404 turning the child off"));
+}
+
+TEST(RunPod, KillNineOnTheChildRestartsItAndTheLogCountsIt) {
+  PodProcess pod(solo().with_option("--pipe"));
+  ASSERT_TRUE(wait_until([&] { return process_of(pod) == "running"; }, 10s, "child running"));
+  pid_t child = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (pid_t p : descendants(pod.pid())) child = p;
+        return child != 0;
+      },
+      5s, "the child process"));
+  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto now = descendants(pod.pid());
+        return !now.empty() && now.back() != child && log_has(pod.control_port(), "child #2");
+      },
+      5s, "a new child and 'child #2' in the log"));
+}
+
+TEST(RunPod, BadOptionsExit2WithOneLineNamingThem) {
+  for (const auto& [option, named] : std::vector<std::pair<std::string, std::string>>{
+           {"--bogus", "--bogus"}, {"--grace=soon", "--grace"}, {"--binding=mesos", "--binding"}}) {
+    PodProcess pod({"run", option, "--", "/bin/true"});
+    const auto status = pod.wait_exit(5s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << option;
+    EXPECT_NE(pod.output().find(named), std::string::npos) << pod.output();
+  }
+}
+
+}  // namespace
+}  // namespace ochopod::test
