@@ -3,24 +3,34 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
+
+#include "ops_commands.h"
 
 namespace ochopod::cli {
 
 namespace {
-constexpr const char* kUsage =
-    "usage: ochopod <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  run [options] -- <command...>   run a command as a pod (see ochopod run --help)\n";
+std::string usage() {
+  return "usage: ochopod <command> [options]\n"
+         "\n"
+         "commands:\n"
+         "  run [options] -- <command...>   run a command as a pod (see ochopod run --help)\n"
+         "\n"
+         "operator commands (ZooKeeper from --zk or $OCHOPOD_ZK; ochopod <command> --help):\n" +
+         ops_commands_usage();
 }
+}  // namespace
 
 int dispatch(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    std::fputs(usage().c_str(), argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
   if (command == "run") return run_command(argc - 1, argv + 1);
+  if (is_ops_command(command)) {
+    return run_ops_command(command, std::vector<std::string>(argv + 2, argv + argc));
+  }
   std::fprintf(stderr, "ochopod: unknown command '%s' (try ochopod --help)\n", command.c_str());
   return 2;
 }

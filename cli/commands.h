@@ -1,4 +1,5 @@
-// Subcommand dispatch for the `ochopod` binary.
+// Subcommand dispatch for the `ochopod` binary: `run` (cli/run_command.cpp)
+// and the operator subcommands (cli/ops_commands.h). main.cpp calls dispatch().
 #pragma once
 
 namespace ochopod::cli {

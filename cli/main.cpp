@@ -1,4 +1,6 @@
-// The `ochopod` command. Subcommands: run (the pod entrypoint).
+// The `ochopod` command: `run` (the pod entrypoint) and the operator's
+// subcommands (ls, poll, info, log, port, grep, on, off, reset, kill, signal,
+// exec); see commands.h.
 #include "commands.h"
 
 int main(int argc, char** argv) { return ochopod::cli::dispatch(argc, argv); }

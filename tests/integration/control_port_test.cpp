@@ -34,7 +34,8 @@ TEST_F(ControlPort, InfoHasExactlyTheProtocolKeysOnPostAndGet) {
     ASSERT_EQ(reply.status, 200);
     EXPECT_EQ(reply.content_type, "application/json");
     std::set<std::string> keys;
-    for (const auto& [k, v] : reply.json().items()) keys.insert(k);
+    const json info = reply.json();
+    for (const auto& [k, v] : info.items()) keys.insert(k);
     EXPECT_EQ(keys, expected);
   }
 }

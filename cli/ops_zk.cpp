@@ -1,0 +1,172 @@
+#include "ops_zk.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+
+#include "ochopod/zk_address.h"
+#include "ochopod/zk_session.h"
+
+namespace ochopod::cli {
+
+namespace {
+
+constexpr const char* kRoot = "/ochopod/clusters";
+
+// What the session's sink (on the C client's thread) tells the reader. Shared,
+// so a late event after the reader gave up touches nothing freed.
+struct SessionState {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool connected = false;
+  std::string failure;  // auth failed, expired
+};
+
+bool matches(const std::vector<std::string>& globs, const std::string& name) {
+  return std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
+    return ::fnmatch(glob.c_str(), name.c_str(), 0) == 0;
+  });
+}
+
+std::optional<int> as_int(const nlohmann::json& v) {
+  if (v.is_number_integer()) return v.get<int>();
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (!s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), ::isdigit)) {
+      return std::stoi(s);
+    }
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<ZkSession> connect(const std::string& zk, std::chrono::milliseconds deadline,
+                                   std::string* error) {
+  const auto address = parse_zk_address(zk, error);
+  if (!address) return nullptr;
+  auto state = std::make_shared<SessionState>();
+  auto session = ZkSession::open(
+      *address, deadline,
+      [state](ZkEvent event) {
+        std::lock_guard lock(state->mutex);
+        if (event.kind == ZkEvent::Kind::kConnected) state->connected = true;
+        if (event.kind == ZkEvent::Kind::kAuthFailed) state->failure = "authentication failed";
+        if (event.kind == ZkEvent::Kind::kExpired) state->failure = "session expired";
+        state->changed.notify_all();
+      },
+      error);
+  if (!session) return nullptr;
+  std::unique_lock lock(state->mutex);
+  state->changed.wait_for(lock, deadline,
+                          [&] { return state->connected || !state->failure.empty(); });
+  if (!state->failure.empty() || !state->connected) {
+    *error = "cannot reach ZooKeeper at " + address->display() + ": " +
+             (state->failure.empty()
+                  ? "no session within " + std::to_string(deadline.count() / 1000) + " s"
+                  : state->failure);
+    lock.unlock();
+    return nullptr;
+  }
+  return session;
+}
+
+// The pods of one cluster; false with *error on a ZooKeeper failure.
+bool read_pods(ZkSession& session, const std::string& cluster, std::vector<PodRecord>* out,
+               std::string* error) {
+  const std::string pods_path = std::string(kRoot) + "/" + cluster + "/pods";
+  std::vector<std::string> nodes;
+  int rc = session.children(pods_path, &nodes, false);
+  if (zk::no_node(rc)) return true;
+  if (!zk::ok(rc)) {
+    *error = "reading " + pods_path + ": " + zk::error(rc);
+    return false;
+  }
+  std::sort(nodes.begin(), nodes.end());
+  std::map<std::string, PodRecord> by_uuid;  // later (newer) nodes replace earlier ones
+  for (const auto& node : nodes) {
+    std::string data;
+    rc = session.get(pods_path + "/" + node, &data, nullptr, false);
+    if (zk::no_node(rc)) continue;  // gone meanwhile
+    if (!zk::ok(rc)) {
+      *error = "reading " + pods_path + "/" + node + ": " + zk::error(rc);
+      return false;
+    }
+    auto payload = nlohmann::json::parse(data, nullptr, false);
+    if (!payload.is_object()) continue;  // being registered, or not a pod of ours
+    PodRecord pod;
+    pod.cluster = cluster;
+    pod.node = node;
+    pod.uuid = node.substr(0, node.find('.'));
+    const size_t dot = node.rfind('.');
+    auto seq = as_int(payload.value("seq", nlohmann::json()));
+    if (!seq && dot != std::string::npos) seq = as_int(nlohmann::json(node.substr(dot + 1)));
+    pod.seq = seq.value_or(-1);
+    pod.payload = std::move(payload);
+    by_uuid[pod.uuid] = std::move(pod);
+  }
+  for (auto& [uuid, pod] : by_uuid) out->push_back(std::move(pod));
+  return true;
+}
+
+}  // namespace
+
+std::string PodRecord::string_field(const std::string& name) const {
+  const auto it = payload.find(name);
+  return it != payload.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::optional<int> PodRecord::remapped(int container_port) const {
+  const auto ports = payload.find("ports");
+  if (ports == payload.end() || !ports->is_object()) return std::nullopt;
+  const auto it = ports->find(std::to_string(container_port));
+  if (it == ports->end()) return std::nullopt;
+  return as_int(*it);
+}
+
+std::optional<int> PodRecord::control_port() const {
+  const auto it = payload.find("port");
+  if (it == payload.end()) return std::nullopt;
+  const auto port = as_int(*it);
+  return port ? remapped(*port) : std::nullopt;
+}
+
+std::optional<Inventory> read_inventory(const std::string& zk,
+                                        const std::vector<std::string>& globs,
+                                        std::chrono::milliseconds deadline, std::string* error) {
+  auto session = connect(zk, deadline, error);
+  if (!session) return std::nullopt;
+  Inventory inventory;
+  std::vector<std::string> names;
+  const int rc = session->children(kRoot, &names, false);
+  if (zk::no_node(rc)) return inventory;
+  if (!zk::ok(rc)) {
+    *error = std::string("reading ") + kRoot + ": " + zk::error(rc);
+    return std::nullopt;
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    if (!matches(globs, name)) continue;
+    inventory.clusters.push_back(name);
+    if (!read_pods(*session, name, &inventory.pods, error)) return std::nullopt;
+  }
+  std::stable_sort(inventory.pods.begin(), inventory.pods.end(),
+                   [](const PodRecord& a, const PodRecord& b) {
+                     return std::tie(a.cluster, a.seq) < std::tie(b.cluster, b.seq);
+                   });
+  return inventory;
+}
+
+std::vector<PodRecord> pick(const std::vector<PodRecord>& pods, const std::set<int>& seqs) {
+  std::vector<PodRecord> out;
+  for (const auto& pod : pods) {
+    if (seqs.empty() || seqs.count(pod.seq) != 0) out.push_back(pod);
+  }
+  return out;
+}
+
+}  // namespace ochopod::cli
