@@ -43,7 +43,7 @@ TEST(ZookeeperExample, ASeqPast254IsAClearError) {
     EXPECT_NE(std::string(e.what()).find("255"), std::string::npos) << e.what();
   }
   ochopod::Cluster missing = ochopod::Cluster::from_payload(
-      json{{"key", "a"}, {"pods", {{"a", json{{"ip", "x"}, {"seq", 1}, {"ports", json::object()}}}}}});
+      json{{"key", "a"}, {"pods", {{"a", json{{"ip", "x"}, {"seq", 1}, {"local", "true"}, {"ports", json::object()}}}}}});
   EXPECT_THROW(zookeeper_example::render(missing, "/d"), std::runtime_error);
 }
 
