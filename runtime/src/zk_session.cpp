@@ -46,14 +46,14 @@ ZkStat to_stat(const Stat& s) {
 
 }  // namespace
 
-ZkSession::ZkSession(Sink sink, std::chrono::milliseconds timeout)
+ZkSession::ZkSession(Passkey, Sink sink, std::chrono::milliseconds timeout)
     : sink_(std::move(sink)), requested_timeout_(timeout) {}
 
 std::unique_ptr<ZkSession> ZkSession::open(const ZkAddress& address,
                                            std::chrono::milliseconds timeout, Sink sink,
                                            std::string* error) {
   route_client_logs();
-  std::unique_ptr<ZkSession> session(new ZkSession(std::move(sink), timeout));
+  auto session = std::make_unique<ZkSession>(Passkey{}, std::move(sink), timeout);
   session->handle_ =
       zookeeper_init2(address.connect_string().c_str(), &ZkSession::on_event,
                       static_cast<int>(timeout.count()), nullptr, session.get(), 0, client_log);

@@ -79,7 +79,12 @@ class ZkSession {
   int ensure_path(const std::string& path);
 
  private:
-  ZkSession(Sink sink, std::chrono::milliseconds timeout);
+  struct Passkey {};  // only open() builds sessions, still through make_unique
+
+ public:
+  ZkSession(Passkey, Sink sink, std::chrono::milliseconds timeout);
+
+ private:
   static void on_event(zhandle_t*, int type, int state, const char* path, void* context);
 
   Sink sink_;
