@@ -16,14 +16,22 @@ EventLoop::~EventLoop() {
 }
 
 void EventLoop::stop() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) return;
-  stopping_ = true;
-  if (!queue_.empty() || !timers_.empty()) {
-    spdlog::debug("{}: stopping with {} task(s) and {} timer(s) dropped", name_, queue_.size(),
-                  timers_.size());
+  std::deque<Task> dropped;
+  std::multimap<Clock::time_point, std::pair<TimerId, Task>> dropped_timers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    dropped.swap(queue_);
+    dropped_timers.swap(timers_);
+    cv_.notify_all();
   }
-  cv_.notify_all();
+  if (!dropped.empty() || !dropped_timers.empty()) {
+    spdlog::debug("{}: stopping with {} task(s) and {} timer(s) dropped", name_, dropped.size(),
+                  dropped_timers.size());
+  }
+  // Destroyed here, now, and outside the lock: whoever waits on what a
+  // dropped task captured (a promise) hears at once that it will never run.
 }
 
 void EventLoop::post(Task task) {

@@ -24,6 +24,9 @@ ControlReply RequestQueue::call(ControlRequest request, std::chrono::duration<do
     }
     promise->set_value(std::move(reply));
   });
+  // The task alone owns the promise now: if the loop drops it (shutdown), the
+  // promise breaks and we answer at once instead of waiting out the timeout.
+  promise.reset();
   if (future.wait_for(timeout) != std::future_status::ready) {
     spdlog::warn("control/{} not done within {:.1f} s: 408 (it still runs)", task,
                  timeout.count());

@@ -2,6 +2,7 @@
 // watches, the damper, dependencies, dead pods, refusals, handoffs mid-round,
 // and an idle cluster that costs ZooKeeper nothing but pings.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <climits>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "cluster_view.h"
 #include "harness/files.h"
+#include "harness/spawn.h"
 #include "harness/temp_dir.h"
 #include "harness/zk_fixture.h"
 
@@ -253,6 +255,34 @@ TEST_F(Reactive, ALeaderKilledMidRoundIsReplacedAndTheClusterConfigured) {
       kFormation, "the leader configuring"));
   PodProcess* leader = leader_of(pods);
   ASSERT_TRUE(leader->signal(SIGKILL));
+  Pods rest;
+  for (auto& p : pods) if (p.get() != leader) rest.push_back(std::move(p));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+        return count_leaders(rest) == 1 && all_running(rest) && snap &&
+               json::parse(snap->data, nullptr, false).size() == 2;
+      },
+      20s, "a new leader configuring the two survivors"));
+}
+
+TEST_F(Reactive, ALeaderSigtermedMidRoundExitsPromptlyAndIsReplaced) {
+  // Its own round may be waiting on its own control port when it stops: the
+  // pod must not sit out HTTP timeouts on the way out.
+  auto pods = launch_pods(cpp_spec().with_env("TEST_CONFIGURE_DELAY_MS", "1500"), 3);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        PodProcess* l = leader_of(pods);
+        return l && state_of(l->control_port()) == "leader (configuring)";
+      },
+      kFormation, "the leader configuring"));
+  PodProcess* leader = leader_of(pods);
+  ASSERT_TRUE(leader->signal(SIGTERM));
+  // configure() (1.5 s) may be running, then the child's 2 s grace at most.
+  const auto status = leader->wait_exit(8s);
+  ASSERT_TRUE(status) << "the leader did not exit after SIGTERM mid-round";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << describe_status(*status) << "\n" << last_lines(leader->output(), 30);
   Pods rest;
   for (auto& p : pods) if (p.get() != leader) rest.push_back(std::move(p));
   EXPECT_TRUE(wait_until(
