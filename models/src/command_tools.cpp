@@ -9,15 +9,18 @@
 namespace ochopod {
 
 std::string shell_quote(const std::string& word) {
-  std::string out = "'";
+  // Built char by char: g++ 12 -O3 warns falsely (-Wrestrict, GCC bug
+  // 105329) on appending string literals here.
+  std::string out(1, '\'');
   for (char c : word) {
     if (c == '\'') {
-      out += "'\\''";
+      for (char e : {'\'', '\\', '\'', '\''}) out.push_back(e);
     } else {
-      out += c;
+      out.push_back(c);
     }
   }
-  return out + "'";
+  out.push_back('\'');
+  return out;
 }
 
 namespace {

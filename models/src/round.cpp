@@ -64,9 +64,19 @@ std::vector<int> fan_out(const std::vector<Target>& targets, const RoundPlan& pl
   return codes;
 }
 
-std::string body_for(const json& pods, const json& dependencies, const std::string& key) {
-  return json{{"pods", pods}, {"dependencies", dependencies}, {"key", key}}.dump();
-}
+// The payload of one phase, serialized once; only the receiver's key differs
+// per pod. Keys in the order nlohmann::json would sort them.
+class PhaseBody {
+ public:
+  PhaseBody(const json& pods, const json& dependencies)
+      : head_("{\"dependencies\":" + dependencies.dump() + ",\"key\":"),
+        tail_(",\"pods\":" + pods.dump() + "}") {}
+  std::string for_key(const std::string& key) const { return head_ + json(key).dump() + tail_; }
+
+ private:
+  std::string head_;
+  std::string tail_;
+};
 
 }  // namespace
 
@@ -88,9 +98,9 @@ RoundResult run_round(const RoundPlan& plan) {
   }
 
   // check: with every registered pod, dead ones included; 410 drops a pod.
+  const PhaseBody check_body(plan.pods, plan.dependencies);
   const auto check = fan_out(targets, plan, [&](const Target& t) {
-    return post_control(t.url, "/control/check" + suffix,
-                        body_for(plan.pods, plan.dependencies, t.key), timeout);
+    return post_control(t.url, "/control/check" + suffix, check_body.for_key(t.key), timeout);
   });
   if (aborted()) {
     result.error = "leadership lost";
@@ -112,10 +122,11 @@ RoundResult run_round(const RoundPlan& plan) {
     pods[targets[i].key] = plan.pods[targets[i].key];
   }
 
+  const PhaseBody body(pods, plan.dependencies);
   auto must_all_pass = [&](const char* task) {
     const auto codes = fan_out(alive, plan, [&](const Target& t) {
-      return post_control(t.url, std::string("/control/") + task + suffix,
-                          body_for(pods, plan.dependencies, t.key), timeout);
+      return post_control(t.url, std::string("/control/") + task + suffix, body.for_key(t.key),
+                          timeout);
     });
     if (aborted()) {
       result.error = "leadership lost";
@@ -136,8 +147,7 @@ RoundResult run_round(const RoundPlan& plan) {
   // ok: answers ignored, but sent before the round is declared done so the
   // configured() callbacks see the same view.
   fan_out(alive, plan, [&](const Target& t) {
-    return post_control(t.url, "/control/ok" + suffix, body_for(pods, plan.dependencies, t.key),
-                        timeout);
+    return post_control(t.url, "/control/ok" + suffix, body.for_key(t.key), timeout);
   });
   result.ok = true;
   result.configured = std::move(pods);

@@ -172,6 +172,9 @@ ControlServer::ControlServer(Options options, ControlHandlers handlers)
   // cpp-httplib owns and deletes the queue it gets from this factory.
   impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   impl_->server.set_payload_max_length(impl_->options.max_body);
+  // Without it every keep-alive answer waits out the client's delayed ACK
+  // (~40 ms): 180 req/s instead of tens of thousands.
+  impl_->server.set_tcp_nodelay(true);
   impl_->server.set_keep_alive_max_count(100);
   impl_->server.set_keep_alive_timeout(2);  // idle connections must not pin pool threads
   impl_->server.set_read_timeout(5, 0);
