@@ -1,0 +1,1277 @@
+#!/usr/bin/python3
+"""Cluster benchmarks for ochopod pods: formation, child restart, leader
+handoff and failover, join, /info latency and throughput, idle footprint.
+
+Run through scripts/bench (which builds and installs the extras); see
+bench/README.md. Talks only ZooKeeper (kazoo, four-letter words), HTTP
+(127.0.0.1 only) and /proc. Every wait has a deadline; every process it
+starts (pods, their children, ZooKeeper) is killed on exit, Ctrl-C included.
+
+Written for Debian's /usr/bin/python3 (python3-kazoo).
+"""
+
+import argparse
+import concurrent.futures
+import ctypes
+import datetime
+import http.client
+import json
+import logging
+import os
+import platform
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = "/ochopod/clusters"
+LOCALHOST = "127.0.0.1"
+CHILD = ["sleep", "3600"]
+CHILD_COMM = "sleep"
+LEADER_STATES = ("leader", "leader (configuring)", "leader (configuration pending)")
+DEFAULT_POD_CMD = "{ochopod} run --damper {damper} --session-timeout {session_timeout} -- {child}"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+class BenchError(Exception):
+    """A scenario could not complete (timeout, pod died, bad answer)."""
+
+
+def now():
+    return time.monotonic()
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+def become_subreaper():
+    """Orphans (a SIGKILLed pod's child, ZooKeeper's setsid'd JVM) are
+    reparented to us, so the final sweep can find and kill them."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except OSError:
+        pass
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def proc_stat(pid):
+    """Fields of /proc/<pid>/stat after the comm, as a list (index 0 = state)."""
+    text = read_text(f"/proc/{pid}/stat")
+    if not text:
+        return None
+    return text[text.rfind(")") + 2:].split()
+
+
+def alive(pid):
+    st = proc_stat(pid)
+    return st is not None and st[0] not in ("Z", "X")
+
+
+def children_of(pid):
+    out = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        text = read_text(f"/proc/{pid}/task/{tid}/children")
+        if text:
+            out.extend(int(x) for x in text.split())
+    return out
+
+
+def descendants(pid):
+    out, todo = [], [pid]
+    while todo:
+        for c in children_of(todo.pop()):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def comm(pid):
+    text = read_text(f"/proc/{pid}/comm")
+    return text.strip() if text else None
+
+
+def kill_quietly(pid, sig=signal.SIGKILL):
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def reap_quietly(pid):
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def kill_by_cmdline(text):
+    """SIGKILL our descendants whose command line mentions text."""
+    for pid in descendants(os.getpid()):
+        cmdline = read_text(f"/proc/{pid}/cmdline") or ""
+        if text in cmdline:
+            kill_quietly(pid)
+            reap_quietly(pid)
+
+
+def reap_zombies():
+    """Reaps exited orphans (children of killed pods, reparented to us)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def final_sweep():
+    """Kills and reaps whatever is still our child (subreaper orphans)."""
+    me = os.getpid()
+    for _ in range(3):
+        found = False
+        for c in children_of(me):
+            found = True
+            kill_quietly(c)
+        deadline = now() + 2
+        while now() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                time.sleep(0.01)
+        if not found:
+            return
+
+
+# ---------------------------------------------------------------- ZooKeeper
+
+class ZooKeeper:
+    """A standalone server from scripts/zookeeper (maxClientCnxns=0)."""
+
+    live = []
+
+    def __init__(self, script, attempts=4, timeout=10):
+        # scripts/zookeeper probes with `ruok` and reads the answer without a
+        # deadline; a server still starting can accept that connection, read
+        # the word and never answer (seen here about once in 20 starts), so
+        # the script would wait forever: bound it and retry.
+        errors = []
+        for _ in range(attempts):
+            path = tempfile.mkdtemp(prefix="ochopod-bench-zk-")
+            try:
+                out = subprocess.run([script, path], capture_output=True, text=True,
+                                     timeout=timeout, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                errors.append(f"no answer within {timeout} s")
+                kill_by_cmdline(path)
+                shutil.rmtree(path, ignore_errors=True)
+                continue
+            except BaseException:  # Ctrl-C mid-start: leave nothing behind
+                kill_by_cmdline(path)
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            if out.returncode != 0:
+                errors.append(out.stderr.strip())
+                kill_by_cmdline(path)
+                shutil.rmtree(path, ignore_errors=True)
+                continue
+            pid, port, path = out.stdout.split()[-3:]
+            self.pid, self.port, self.dir = int(pid), int(port), path
+            self.address = f"{LOCALHOST}:{self.port}"
+            ZooKeeper.live.append(self)
+            # It answers ruok before it serves sessions (the first ones are
+            # dropped for a few hundred ms): open one before timing anything.
+            try:
+                client = self.client()
+                client.ensure_path(ROOT)
+                client.stop()
+                client.close()
+            except Exception as e:  # kazoo's timeouts are not OSErrors
+                self.stop()
+                errors.append(f"no session within 15 s ({e})")
+                continue
+            return
+        raise BenchError("scripts/zookeeper failed: " + "; ".join(errors))
+
+    def four(self, word, timeout=5.0):
+        with socket.create_connection((LOCALHOST, self.port), timeout=timeout) as s:
+            s.sendall(word.encode())
+            chunks = []
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+        return b"".join(chunks).decode(errors="replace")
+
+    def mntr(self):
+        out = {}
+        for line in self.four("mntr").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 2:
+                try:
+                    out[parts[0]] = int(parts[1])
+                except ValueError:
+                    out[parts[0]] = parts[1]
+        return out
+
+    def client(self):
+        from kazoo.client import KazooClient
+        zk = KazooClient(hosts=self.address, timeout=10.0)
+        zk.start(timeout=15)
+        return zk
+
+    def stop(self):
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            kill_quietly(self.pid)
+        deadline = now() + 5
+        while alive(self.pid) and now() < deadline:
+            reap_quietly(self.pid)
+            time.sleep(0.01)
+        reap_quietly(self.pid)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if self in ZooKeeper.live:
+            ZooKeeper.live.remove(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        Pod.kill_all()
+        self.stop()
+
+
+class Shared:
+    """A shared ZooKeeper as a scenario's context: the exit kills the pods only."""
+
+    def __init__(self, zk):
+        self.zk = zk
+
+    def __enter__(self):
+        return self.zk
+
+    def __exit__(self, *exc):
+        Pod.kill_all()
+
+
+# ---------------------------------------------------------------- pods
+
+def free_ports(n):
+    socks, ports = [], []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind((LOCALHOST, 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+class Impl:
+    """One implementation under test: a label and a command line template."""
+
+    def __init__(self, label, template, ochopod):
+        self.label, self.template, self.ochopod = label, template, ochopod
+
+    def argv(self, **values):
+        values.setdefault("ochopod", self.ochopod)
+        values.setdefault("child", " ".join(shlex.quote(a) for a in CHILD))
+        return shlex.split(self.template.format(**values))
+
+
+class Pod:
+    live = []
+
+    def __init__(self, impl, zk, ns, cluster, port, workdir, damper=0.0, session_timeout=5.0):
+        self.port, self.cluster, self.ns = port, cluster, ns
+        env = dict(os.environ)
+        env.update({
+            "ochopod_zk": zk.address, "ochopod_cluster": cluster, "ochopod_namespace": ns,
+            "ochopod_local": "true", "ochopod_port": "8080", "PORT_8080": str(port),
+            "ochopod_debug": "false",
+        })
+        argv = impl.argv(port=port, zk=zk.address, cluster=cluster, namespace=ns,
+                         damper=fmt_num(damper), session_timeout=fmt_num(session_timeout))
+        self.log_path = os.path.join(workdir, f"{cluster}-{port}.log")
+        with open(self.log_path, "wb") as out:
+            self.proc = subprocess.Popen(argv, env=env, cwd=workdir, stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        self.pid = self.proc.pid
+        Pod.live.append(self)
+
+    def child(self):
+        """The pod's child process (the `sleep` it runs), via /proc."""
+        for d in descendants(self.pid):
+            if comm(d) == CHILD_COMM and alive(d):
+                return d
+        return None
+
+    def info(self, timeout=2.0):
+        return post_info(self.port, timeout)
+
+    def kill(self):
+        """SIGKILL the pod and everything under it, then reap."""
+        if self.proc.poll() is None:
+            kill_quietly(self.pid, signal.SIGSTOP)  # no restart of a child we kill
+            for d in descendants(self.pid):
+                kill_quietly(d)
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                kill_quietly(self.pid)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        if self in Pod.live:
+            Pod.live.remove(self)
+
+    def tail(self, lines=5):
+        text = read_text(self.log_path) or ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    @staticmethod
+    def kill_all():
+        for p in list(Pod.live):
+            if p.proc.poll() is None:
+                kill_quietly(p.pid, signal.SIGSTOP)
+        for p in list(Pod.live):
+            p.kill()
+        reap_zombies()
+
+
+def fmt_num(x):
+    return f"{x:g}"
+
+
+def post_info(port, timeout=2.0):
+    """POST /info on a fresh connection; the decoded JSON, or None."""
+    conn = http.client.HTTPConnection(LOCALHOST, port, timeout=timeout)
+    try:
+        conn.request("POST", "/info", body=b"", headers={"Content-Length": "0"})
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            return None
+        return json.loads(body)
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+POOL = concurrent.futures.ThreadPoolExecutor(max_workers=16)
+
+
+def sweep(pods):
+    """/info of every pod in parallel: [(info or None, time received)]."""
+    def one(p):
+        info = p.info()
+        return info, now()
+    return list(POOL.map(one, pods))
+
+
+def start_pods(impl, zk, ns, cluster, n, workdir, **kw):
+    return [Pod(impl, zk, ns, cluster, port, workdir, **kw) for port in free_ports(n)]
+
+
+def check_alive(pods):
+    for p in pods:
+        if p.proc.poll() is not None:
+            raise BenchError(f"pod on port {p.port} exited with {p.proc.returncode}:\n{p.tail()}")
+
+
+def describe(infos):
+    states = {}
+    for info, _ in infos:
+        key = "unreachable" if info is None else f"{info.get('state')}/{info.get('process')}"
+        states[key] = states.get(key, 0) + 1
+    return ", ".join(f"{v} {k}" for k, v in sorted(states.items()))
+
+
+def wait_formed(pods, timeout, what, poll_pause=0.005):
+    """Polls /info until every pod is `running` and exactly one reports a
+    leader state. Returns (time the last pod was first seen running, leader).
+    Only the pods not yet running are polled until the final full sweep."""
+    deadline = now() + timeout
+    first_running = {}
+    last = []
+    while now() < deadline:
+        check_alive(pods)
+        pending = [p for p in pods if p not in first_running]
+        if pending:
+            for p, (info, t) in zip(pending, sweep(pending)):
+                if info and info.get("process") == "running":
+                    first_running[p] = t
+            if len(first_running) < len(pods):
+                time.sleep(poll_pause)
+                continue
+        last = sweep(pods)
+        leaders = [p for p, (info, _) in zip(pods, last) if info and info.get("state") in LEADER_STATES]
+        running = all(info and info.get("process") == "running" for info, _ in last)
+        if running and len(leaders) == 1:
+            return max(first_running.values()), leaders[0]
+        for p, (info, _) in zip(pods, last):  # a pod that stopped again is pending again
+            if not (info and info.get("process") == "running"):
+                first_running.pop(p, None)
+        time.sleep(poll_pause)
+    last = last or sweep(pods)
+    raise BenchError(f"{what}: not formed after {timeout:g} s "
+                     f"(want all running and one leader; saw {describe(last)})")
+
+
+class ZkWatch:
+    """Time-stamped versions of one node, from a kazoo DataWatch."""
+
+    def __init__(self, client, path):
+        self.events = []  # (time, version, data)
+        self.cond = threading.Condition()
+
+        def changed(data, stat, *_):
+            with self.cond:
+                self.events.append((now(), stat.version if stat else -1, data))
+                self.cond.notify_all()
+
+        client.DataWatch(path, changed)
+
+    def version(self):
+        with self.cond:
+            return self.events[-1][1] if self.events else -1
+
+    def wait(self, pred, timeout, what):
+        deadline = now() + timeout
+        with self.cond:
+            while True:
+                for ev in self.events:
+                    if pred(ev):
+                        return ev
+                left = deadline - now()
+                if left <= 0:
+                    raise BenchError(f"timed out after {timeout:g} s waiting for {what}")
+                self.cond.wait(min(left, 0.5))
+
+
+def settle(hashes, damper, what, timeout=60):
+    """Waits until the hash has not changed for two dampers (no round due)."""
+    deadline = now() + timeout
+    while True:
+        v = hashes.version()
+        time.sleep(2 * damper + 0.2)
+        if hashes.version() == v:
+            return
+        if now() > deadline:
+            raise BenchError(f"{what} never settled (rounds kept coming for {timeout} s)")
+
+
+def pods_in(data):
+    try:
+        return len(json.loads(data or b"{}"))
+    except ValueError:
+        return -1
+
+
+def percentile(values, q):
+    s = sorted(values)
+    if not s:
+        return None
+    k = (len(s) - 1) * q / 100.0
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+# ---------------------------------------------------------------- scenarios
+
+class Bench:
+    def __init__(self, args, impl, workdir):
+        self.args, self.impl, self.workdir = args, impl, workdir
+        self.q = args.quick
+        self.names = 0
+        self.shared = None
+
+    def zk(self, fresh=False):
+        """A ZooKeeper for one scenario: a fresh server (full mode, and the
+        footprint's packet count), or in --quick one shared server where
+        every scenario uses its own cluster names (fewer JVM starts)."""
+        if fresh or not self.q:
+            return ZooKeeper(self.args.zookeeper_script)
+        if self.shared is None or self.shared not in ZooKeeper.live:
+            self.shared = ZooKeeper(self.args.zookeeper_script)
+        return Shared(self.shared)
+
+    def cluster_name(self, what):
+        self.names += 1
+        return f"{what}{self.names}"
+
+    def formation(self):
+        sizes = [1, 3] if self.q else [1, 10, 60, 100, 200]
+        rows = []
+        for n in sizes:
+            with self.zk() as zk:
+                client = zk.client()
+                try:
+                    cluster = self.cluster_name("form")
+                    home = f"{ROOT}/bench.{cluster}"
+                    snap = ZkWatch(client, f"{home}/snapshot")
+                    t0 = now()
+                    pods = start_pods(self.impl, zk, "bench", cluster, n, self.workdir, damper=0)
+                    spawned = now() - t0
+                    t_http, leader = wait_formed(pods, 30 + n * 0.5, f"formation of {n} pods")
+                    ev = snap.wait(lambda e: pods_in(e[2]) == n, 10,
+                                   f"a snapshot of {n} pods in {home}")
+                    row = {"n": n, "seconds": round(t_http - t0, 4),
+                           "snapshot_seconds": round(ev[0] - t0, 4),
+                           "spawn_seconds": round(spawned, 4)}
+                    log(f"formation n={n}: {row['seconds']:.3f} s (snapshot of {n} pods at "
+                        f"{row['snapshot_seconds']:.3f} s)")
+                    rows.append(row)
+                finally:
+                    client.stop()
+                    client.close()
+        return rows
+
+    def child_restart(self):
+        reps = 3 if self.q else 20
+        with self.zk() as zk:
+            pod = start_pods(self.impl, zk, "bench", self.cluster_name("restart"), 1,
+                             self.workdir, damper=0)[0]
+            wait_formed([pod], 30, "a 1-pod cluster")
+            samples = []
+            for i in range(reps):
+                old = wait_for(pod.child, 10, "the pod's child in /proc", pods=[pod])
+                # ochopod restarts a failed child at most once a second: let a
+                # second pass since its start so we time the restart itself.
+                time.sleep(1.05)
+                kill_quietly(old)
+                t0 = now()
+                new = wait_for(lambda: (c if (c := pod.child()) and c != old else None),
+                               10, "a new child after SIGKILL", pause=0.0002, pods=[pod])
+                samples.append(now() - t0)
+                log(f"child restart {i + 1}/{reps}: {samples[-1] * 1000:.2f} ms (pid {old} -> {new})")
+                wait_for(lambda: (pod.info() or {}).get("process") == "running", 10,
+                         "the pod to report running again", pods=[pod])
+        return {"samples_ms": [round(s * 1000, 3) for s in samples],
+                "median_ms": round(statistics.median(samples) * 1000, 3),
+                "max_ms": round(max(samples) * 1000, 3)}
+
+    def _leader_loss(self, sig, reps, session_timeout):
+        """Kills the leader `reps` times; time until another pod says leader."""
+        name = "handoff" if sig == signal.SIGTERM else "failover"
+        samples, states, slow_exits = [], [], []
+        with self.zk() as zk:
+            client = zk.client()
+            try:
+                cluster = self.cluster_name(name)
+                snap = ZkWatch(client, f"{ROOT}/bench.{cluster}/snapshot")
+                pods = start_pods(self.impl, zk, "bench", cluster, reps + 2, self.workdir,
+                                  damper=0, session_timeout=session_timeout)
+                for i in range(reps):
+                    _, leader = wait_formed(pods, 60, f"{name}: the cluster before loss {i + 1}")
+                    # Settled: the last round configured every pod and none is due.
+                    snap.wait(lambda e: pods_in(e[2]) == len(pods), 30,
+                              f"{name}: a snapshot of the {len(pods)} pods")
+                    wait_for(lambda: (leader.info() or {}).get("state") == "leader", 30,
+                             f"{name}: the leader to finish its rounds", pods=pods)
+                    others = [p for p in pods if p is not leader]
+                    child = leader.child()
+                    kill_quietly(leader.pid, sig)
+                    t0 = now()
+                    deadline = t0 + 30 + session_timeout * 3
+                    found = None
+                    while found is None:
+                        if now() > deadline:
+                            raise BenchError(f"{name}: no other pod became leader within "
+                                             f"{deadline - t0:.0f} s ({describe(sweep(others))})")
+                        for p, (info, t) in zip(others, sweep(others)):
+                            if info and info.get("state") in LEADER_STATES:
+                                found = (p, info["state"], t)
+                                break
+                        else:
+                            time.sleep(0.001)
+                    samples.append(found[2] - t0)
+                    states.append(found[1])
+                    log(f"{name} {i + 1}/{reps}: {samples[-1] * 1000:.1f} ms (new leader says "
+                        f"'{found[1]}')")
+                    if sig == signal.SIGKILL and child:
+                        kill_quietly(child)  # the orphan, now ours (subreaper)
+                        reap_quietly(child)
+                    try:
+                        leader.proc.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        msg = (f"{name}: the old leader (pid {leader.pid}) had not exited 20 s "
+                               f"after {sig.name}; its log ends with: "
+                               + " | ".join(leader.tail(3).splitlines()))
+                        slow_exits.append(msg)
+                        log("WARNING " + msg)
+                    leader.kill()
+                    pods = others
+            finally:
+                client.stop()
+                client.close()
+        return {"samples_ms": [round(s * 1000, 2) for s in samples],
+                "median_ms": round(statistics.median(samples) * 1000, 2),
+                "new_leader_states": states,
+                "session_timeout_s": session_timeout,
+                "warnings": slow_exits}
+
+    def handoff(self):
+        return self._leader_loss(signal.SIGTERM, 1 if self.q else 5, 5.0)
+
+    def failover(self):
+        return self._leader_loss(signal.SIGKILL, 1 if self.q else 3, self.args.session_timeout)
+
+    def join(self):
+        sizes = [3] if self.q else [3, 10, 20, 100]
+        damper = self.args.join_damper
+        reps = 1 if self.q else 3
+        rows = []
+        with self.zk() as zk:
+            client = zk.client()
+            try:
+                for n in sizes:
+                    cluster = self.cluster_name("join")
+                    home = f"{ROOT}/bench.{cluster}"
+                    hashes = ZkWatch(client, f"{home}/hash")
+                    snap = ZkWatch(client, f"{home}/snapshot")
+                    pods = start_pods(self.impl, zk, "bench", cluster, n, self.workdir,
+                                      damper=damper)
+                    wait_formed(pods, 60 + n, f"join: the {n}-pod cluster")
+                    snap.wait(lambda e: pods_in(e[2]) == n, 30, f"a snapshot of {n} pods")
+                    settle(hashes, damper, f"join: the {n}-pod cluster")
+                    samples = []
+                    for j in range(reps):
+                        if j:
+                            settle(hashes, damper, f"join: the {n + j}-pod cluster")
+                        v0 = hashes.version()
+                        t0 = now()
+                        new = start_pods(self.impl, zk, "bench", cluster, 1, self.workdir,
+                                         damper=damper)[0]
+                        t_run = wait_for(lambda: now() if (new.info() or {}).get("process")
+                                         == "running" else None, 30 + damper,
+                                         "the joining pod to run", pause=0.002, pods=[new])
+                        ev = hashes.wait(lambda e: e[1] > v0, 30 + damper,
+                                         f"the hash of {home} to change after the join")
+                        samples.append(max(t_run, ev[0]) - t0 - damper)
+                        pods.append(new)
+                        log(f"join n={n + j}: {samples[-1] * 1000:.1f} ms after the "
+                            f"{damper:g} s damper")
+                    med = statistics.median(samples)
+                    row = {"n": n, "seconds_minus_damper": round(med, 4),
+                           "samples_ms": [round(x * 1000, 1) for x in samples],
+                           "damper": damper}
+                    rows.append(row)
+                    for p in pods:
+                        p.kill()
+            finally:
+                client.stop()
+                client.close()
+        return rows
+
+    def info(self):
+        count = 200 if self.q else 5000
+        duration = 2 if self.q else 10
+        out = {}
+        with self.zk() as zk:
+            pod = start_pods(self.impl, zk, "bench", self.cluster_name("info"), 1, self.workdir)[0]
+            wait_formed([pod], 30, "a 1-pod cluster")
+            lat = sequential_latency(pod.port, count, 4 if self.q else 40)
+            out["sequential"] = {"requests": len(lat), "capped": len(lat) < count,
+                                 "p50_us": round(percentile(lat, 50) * 1e6, 1),
+                                 "p99_us": round(percentile(lat, 99) * 1e6, 1),
+                                 "max_us": round(max(lat) * 1e6, 1)}
+            log(f"/info sequential: p50 {out['sequential']['p50_us']} us, "
+                f"p99 {out['sequential']['p99_us']} us")
+            out["concurrent"] = concurrent_rate(pod.port, 8, duration, self.workdir)
+            log(f"/info 8 clients: {out['concurrent']['requests_per_s']:.0f} req/s "
+                f"({out['concurrent']['client']})")
+        return out
+
+    def footprint(self):
+        n = 10
+        window = 5 if self.q else 30
+        with self.zk(fresh=True) as zk:
+            client = zk.client()  # only to check the formation, closed before measuring
+            cluster = self.cluster_name("idle")
+            try:
+                snap = ZkWatch(client, f"{ROOT}/bench.{cluster}/snapshot")
+                pods = start_pods(self.impl, zk, "bench", cluster, n, self.workdir, damper=0)
+                _, leader = wait_formed(pods, 60, f"footprint: the {n}-pod cluster")
+                snap.wait(lambda e: pods_in(e[2]) == n, 30, f"a snapshot of {n} pods")
+            finally:
+                client.stop()
+                client.close()
+            time.sleep(1 if self.q else 3)
+            mem = [memory(p.pid) for p in pods]
+            before_cpu = [cpu(p.pid) for p in pods]
+            m0, t0 = zk.mntr(), now()
+            time.sleep(window)
+            m1, t1 = zk.mntr(), now()
+            after_cpu = [cpu(p.pid) for p in pods]
+            check_alive(pods)
+            elapsed = t1 - t0
+            ticks = [(a[0] - b[0]) for a, b in zip(after_cpu, before_cpu)]
+            run_ns = [(a[1] - b[1]) for a, b in zip(after_cpu, before_cpu)]
+            packets = m1["zk_packets_received"] - m0["zk_packets_received"]
+            leader_i = pods.index(leader)
+            wake = wakeups(before_cpu, after_cpu, elapsed, n)
+
+            def summary(key):
+                vals = [m[key] for m in mem]
+                return {"median": statistics.median(vals), "max": max(vals),
+                        "leader": vals[leader_i]}
+
+            out = {
+                "pods": n,
+                "memory_kib": {k: summary(k) for k in ("rss", "pss", "rss_anon", "pss_anon",
+                                                       "private")},
+                "threads": summary("threads"),
+                "idle_window_s": round(elapsed, 2),
+                "cpu_percent_per_pod_stat": round(sum(ticks) / CLK_TCK / elapsed / n * 100, 5),
+                "cpu_percent_per_pod_schedstat": round(sum(run_ns) / 1e9 / elapsed / n * 100, 5),
+                "cpu_percent_leader_schedstat": round(run_ns[leader_i] / 1e9 / elapsed * 100, 5),
+                "wakeups_per_s_per_pod": round(sum(wake.values()), 3),
+                "wakeups_per_s_per_pod_by_thread": wake,
+                "zk_packets_per_s": round(packets / elapsed, 3),
+                "zk_packets_per_s_per_pod": round(packets / elapsed / n, 3),
+                "zk_connections": m1.get("zk_num_alive_connections"),
+            }
+            log(f"footprint: PSS median {out['memory_kib']['pss']['median']} KiB, RssAnon "
+                f"{out['memory_kib']['rss_anon']['median']} KiB, threads "
+                f"{out['threads']['median']}, CPU/pod {out['cpu_percent_per_pod_schedstat']} %, "
+                f"ZooKeeper {out['zk_packets_per_s']} packets/s")
+        return out
+
+
+def wait_for(fn, timeout, what, pause=0.005, pods=()):
+    deadline = now() + timeout
+    while True:
+        check_alive(pods)
+        value = fn()
+        if value:
+            return value
+        if now() > deadline:
+            raise BenchError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(pause)
+
+
+def memory(pid):
+    status = read_text(f"/proc/{pid}/status") or ""
+    rollup = read_text(f"/proc/{pid}/smaps_rollup") or ""
+
+    def field(text, name):
+        for line in text.splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+        return 0
+
+    return {"rss": field(status, "VmRSS"), "rss_anon": field(status, "RssAnon"),
+            "threads": field(status, "Threads"), "pss": field(rollup, "Pss"),
+            "pss_anon": field(rollup, "Pss_Anon"),
+            "private": field(rollup, "Private_Clean") + field(rollup, "Private_Dirty")}
+
+
+def cpu(pid):
+    """(utime+stime ticks of the process, on-CPU ns summed over its threads,
+    {thread name: times it was scheduled})."""
+    st = proc_stat(pid)
+    ticks = int(st[11]) + int(st[12]) if st else 0
+    ns, slices = 0, {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        tids = []
+    for tid in tids:
+        text = read_text(f"/proc/{pid}/task/{tid}/schedstat")
+        if text:
+            fields = text.split()
+            ns += int(fields[0])
+            name = f"{tid}:{(read_text(f'/proc/{pid}/task/{tid}/comm') or '?').strip()}"
+            slices[name] = int(fields[2])
+    return ticks, ns, slices
+
+
+def wakeups(before, after, elapsed, pods):
+    """Scheduling events per second per pod, by thread name (summed over pods)."""
+    by_name = {}
+    for b, a in zip(before, after):
+        for key, count in a[2].items():
+            name = key.split(":", 1)[1]
+            by_name[name] = by_name.get(name, 0) + count - b[2].get(key, 0)
+    return {k: round(v / elapsed / pods, 3)
+            for k, v in sorted(by_name.items(), key=lambda kv: -kv[1]) if v > 0}
+
+
+REQUEST = (b"POST /info HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+
+
+class KeepAlive:
+    """A minimal keep-alive HTTP/1.1 client (less overhead than http.client)."""
+
+    def __init__(self, port):
+        self.port, self.sock, self.buf = port, None, b""
+
+    def connect(self):
+        self.sock = socket.create_connection((LOCALHOST, self.port), timeout=5)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def post(self):
+        if self.sock is None:
+            self.connect()
+        self.sock.sendall(REQUEST)
+        while b"\r\n\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise BenchError("/info: connection closed mid-answer")
+            self.buf += data
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length, close = 0, False
+        for line in lines[1:]:
+            k, _, v = line.partition(b":")
+            k = k.strip().lower()
+            if k == b"content-length":
+                length = int(v)
+            elif k == b"connection" and v.strip().lower() == b"close":
+                close = True
+        while len(rest) < length:
+            data = self.sock.recv(65536)
+            if not data:
+                raise BenchError("/info: connection closed mid-body")
+            rest += data
+        self.buf = rest[length:]
+        if close:
+            self.close()
+        if status != 200:
+            raise BenchError(f"/info answered {status}")
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+        self.sock = None
+
+
+def sequential_latency(port, count, budget):
+    """Latencies of up to `count` sequential requests on one keep-alive
+    connection, stopping early once `budget` seconds are spent."""
+    client = KeepAlive(port)
+    for _ in range(min(20, count)):  # warm-up
+        client.post()
+    lat = []
+    stop = now() + budget
+    for _ in range(count):
+        t = time.perf_counter()
+        client.post()
+        lat.append(time.perf_counter() - t)
+        if now() > stop:
+            break
+    client.close()
+    return lat
+
+
+def concurrent_rate(port, clients, duration, workdir):
+    wrk = shutil.which("wrk")
+    if wrk:
+        script = os.path.join(workdir, "post.lua")
+        with open(script, "w") as f:
+            f.write('wrk.method = "POST"\nwrk.body = ""\n')
+        threads = max(1, min(clients, os.cpu_count() or 1))
+        cmd = [wrk, f"-t{threads}", f"-c{clients}", f"-d{duration}s", "--latency", "-s", script,
+               f"http://{LOCALHOST}:{port}/info"]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30)
+        if out.returncode != 0:
+            raise BenchError(f"wrk failed: {out.stderr.strip() or out.stdout.strip()}")
+        rate, errors, non2xx = None, 0, 0
+        for line in out.stdout.splitlines():
+            line = line.strip()
+            if line.startswith("Requests/sec:"):
+                rate = float(line.split()[1])
+            elif line.startswith("Non-2xx"):
+                non2xx = int(line.split()[-1])
+            elif line.startswith("Socket errors:"):
+                errors = sum(int(x.strip(",")) for x in line.split()[3::2])
+        if rate is None:
+            raise BenchError(f"wrk printed no rate:\n{out.stdout}")
+        if non2xx or errors:
+            raise BenchError(f"wrk saw {non2xx} non-2xx answers and {errors} socket errors")
+        return {"requests_per_s": rate, "clients": clients, "duration_s": duration,
+                "client": f"wrk -t{threads} -c{clients}"}
+    # No wrk: our own clients, one thread each (GIL-bound: a floor, not a ceiling).
+    stop = now() + duration
+    counts = [0] * clients
+
+    def run(i):
+        c = KeepAlive(port)
+        while now() < stop:
+            c.post()
+            counts[i] += 1
+        c.close()
+
+    t0 = now()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"requests_per_s": round(sum(counts) / (now() - t0), 1), "clients": clients,
+            "duration_s": duration, "client": "python threads (wrk not found; GIL-bound)"}
+
+
+# ---------------------------------------------------------------- micro benches
+
+def micro(args, workdir):
+    if not args.micro_bench or not os.path.exists(args.micro_bench):
+        raise BenchError(f"micro_bench not found at {args.micro_bench}")
+    out_path = os.path.join(workdir, "micro.json")
+    min_time = "0.02" if args.quick else "0.3"
+    cmd = [args.micro_bench, f"--benchmark_min_time={min_time}",
+           f"--benchmark_out={out_path}", "--benchmark_out_format=json"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if res.returncode != 0:
+        raise BenchError(f"micro_bench failed ({res.returncode}): {res.stderr.strip()[-2000:]}")
+    with open(out_path) as f:
+        data = json.load(f)
+    rows = []
+    for b in data.get("benchmarks", []):
+        if b.get("error_occurred"):
+            raise BenchError(f"micro_bench {b['name']}: {b.get('error_message')}")
+        row = {"name": b["name"], "real_time": round(b["real_time"], 3),
+               "cpu_time": round(b["cpu_time"], 3), "time_unit": b["time_unit"],
+               "iterations": b["iterations"]}
+        for k in ("bytes_per_second", "requests/s", "bytes", "pods"):
+            if k in b:
+                row[k] = round(b[k], 1)
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- output
+
+def machine():
+    mem = read_text("/proc/meminfo") or ""
+    total = next((int(l.split()[1]) for l in mem.splitlines() if l.startswith("MemTotal")), 0)
+    cpuinfo = read_text("/proc/cpuinfo") or ""
+    model = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines()
+                  if l.startswith("model name")), platform.processor())
+    return {"nproc": os.cpu_count(), "memory_gib": round(total / 1048576, 1),
+            "cpu": model, "kernel": platform.release(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "loadavg": read_text("/proc/loadavg").split()[:3]}
+
+
+TARGETS = [
+    ("formation, damper 0, 1 pod", "<= 0.2 s", "5.3 s"),
+    ("formation, damper 0, 60 pods", "<= 2 s", "16 s"),
+    ("child restart after SIGKILL (median)", "<= 10 ms", "1.86 s"),
+    ("leader handoff after SIGTERM (median)", "<= 50 ms", "4.6 s"),
+    ("join -> round complete - damper, 10 pods", "<= 100 ms", "4.6 s"),
+    ("pod PSS (10 pods per host, median)", "<= 4 MiB", "29-34 MiB"),
+    ("pod RssAnon (median)", "<= 3 MiB", "-"),
+    ("pod RSS (median)", "-", "40 MiB"),
+    ("idle CPU per pod", "<= 0.01 %", "0.1 %"),
+    ("/info, 8 concurrent clients", ">= 30000 req/s", "1000 req/s"),
+]
+
+
+def headline(r):
+    """The figure each TARGETS row compares, as text (None if not measured)."""
+    def form(n):
+        for row in r.get("formation") or []:
+            if row["n"] == n:
+                return f"{row['seconds']:.3f} s"
+        return None
+
+    def join(n):
+        for row in r.get("join") or []:
+            if row["n"] == n:
+                return f"{row['seconds_minus_damper'] * 1000:.0f} ms"
+        return None
+
+    fp = r.get("footprint") or {}
+    mem = fp.get("memory_kib", {})
+    mib = lambda k: f"{mem[k]['median'] / 1024:.2f} MiB" if k in mem else None
+    info = (r.get("info") or {}).get("concurrent")
+    restart = r.get("child_restart")
+    handoff = r.get("handoff")
+    return [
+        form(1), form(60),
+        restart and f"{restart['median_ms']:.2f} ms",
+        handoff and f"{handoff['median_ms']:.1f} ms",
+        join(10), mib("pss"), mib("rss_anon"), mib("rss"),
+        fp and f"{fp['cpu_percent_per_pod_schedstat']:.4f} %",
+        info and f"{info['requests_per_s']:.0f} req/s",
+    ]
+
+
+def markdown(result):
+    impls = list(result["implementations"])
+    m = result["machine"]
+    lines = [f"# ochopod cluster bench ({'quick' if result['quick'] else 'full'})", "",
+             f"{m['date']}; {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, "
+             f"kernel {m['kernel']}, load average at start {' '.join(m['loadavg'])}.", ""]
+    lines += ["## Targets", "",
+              "| what | target | Python ochopod | " + " | ".join(impls) + " |",
+              "| --- | --- | --- | " + " | ".join("---" for _ in impls) + " |"]
+    heads = {i: headline(result["implementations"][i]) for i in impls}
+    for k, (what, target, py) in enumerate(TARGETS):
+        cells = [heads[i][k] or "n/a" for i in impls]
+        lines.append(f"| {what} | {target} | {py} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for label in impls:
+        r = result["implementations"][label]
+        lines += [f"## {label}", "", f"`{r['command']}`", ""]
+        if r.get("formation"):
+            lines += ["Formation (damper 0, until all pods run and one leads; snapshot = "
+                      "the leader wrote all pods in ZooKeeper):", "",
+                      "| pods | seconds | snapshot at | spawning took |", "| --- | --- | --- | --- |"]
+            lines += [f"| {x['n']} | {x['seconds']:.3f} | {x['snapshot_seconds']:.3f} | "
+                      f"{x['spawn_seconds']:.3f} |" for x in r["formation"]]
+            lines.append("")
+        if r.get("join"):
+            lines += ["Join (one pod joins N, until the round completed and it runs, minus "
+                      "the damper; median of the joins N+1, N+2, ...):", "",
+                      "| pods before | ms after the damper | samples (ms) | damper s |",
+                      "| --- | --- | --- | --- |"]
+            lines += [f"| {x['n']} | {x['seconds_minus_damper'] * 1000:.1f} | "
+                      f"{', '.join(f'{v:g}' for v in x['samples_ms'])} | {x['damper']:g} |"
+                      for x in r["join"]]
+            lines.append("")
+        rows = []
+        if r.get("child_restart"):
+            c = r["child_restart"]
+            rows.append(f"| child restart after SIGKILL | median {c['median_ms']:.2f} ms, max "
+                        f"{c['max_ms']:.2f} ms over {len(c['samples_ms'])} |")
+        for key, what in (("handoff", "leader handoff after SIGTERM"),
+                          ("failover", "leader failover after SIGKILL")):
+            if r.get(key):
+                h = r[key]
+                rows.append(f"| {what} (session timeout {h['session_timeout_s']:g} s) | median "
+                            f"{h['median_ms']:.1f} ms over {len(h['samples_ms'])} |")
+        if r.get("info"):
+            s, c = r["info"]["sequential"], r["info"]["concurrent"]
+            capped = " (time budget hit)" if s.get("capped") else ""
+            rows.append(f"| /info sequential, keep-alive ({s['requests']} requests{capped}) | p50 "
+                        f"{s['p50_us']:.0f} us, p99 {s['p99_us']:.0f} us |")
+            rows.append(f"| /info, {c['clients']} concurrent clients ({c['client']}, "
+                        f"{c['duration_s']} s) | {c['requests_per_s']:.0f} req/s |")
+        if r.get("footprint"):
+            f = r["footprint"]
+            mk = f["memory_kib"]
+            for name, k in (("RSS", "rss"), ("PSS", "pss"), ("RssAnon", "rss_anon"),
+                            ("private (clean+dirty)", "private")):
+                rows.append(f"| {name} per pod, {f['pods']} pods (median / max / leader) | "
+                            f"{mk[k]['median'] / 1024:.2f} / {mk[k]['max'] / 1024:.2f} / "
+                            f"{mk[k]['leader'] / 1024:.2f} MiB |")
+            rows.append(f"| threads per pod (median / max / leader) | {f['threads']['median']} / "
+                        f"{f['threads']['max']} / {f['threads']['leader']} |")
+            rows.append(f"| idle CPU per pod over {f['idle_window_s']:.0f} s | "
+                        f"{f['cpu_percent_per_pod_schedstat']:.4f} % (schedstat), "
+                        f"{f['cpu_percent_per_pod_stat']:.4f} % (utime+stime ticks); leader "
+                        f"{f['cpu_percent_leader_schedstat']:.4f} % |")
+            top = ", ".join(f"{k} {v:g}" for k, v in
+                            list(f["wakeups_per_s_per_pod_by_thread"].items())[:6])
+            rows.append(f"| idle wake-ups per pod | {f['wakeups_per_s_per_pod']:.2f}/s ({top}) |")
+            rows.append(f"| idle ZooKeeper traffic, {f['pods']} pods | "
+                        f"{f['zk_packets_per_s']:.2f} packets/s ({f['zk_packets_per_s_per_pod']:.2f}"
+                        f" per pod) |")
+        if rows:
+            lines += ["| scenario | result |", "| --- | --- |"] + rows + [""]
+        warnings = [w for key in ("handoff", "failover") for w in (r.get(key) or {}).get("warnings", [])]
+        if warnings:
+            lines += ["Warnings:", ""] + [f"- {w}" for w in warnings] + [""]
+        if r.get("errors"):
+            lines += ["Errors:", ""] + [f"- {e}" for e in r["errors"]] + [""]
+    if result.get("micro"):
+        lines += ["## Micro-benchmarks (Google Benchmark, micro_bench)", "",
+                  "| benchmark | real | CPU | iterations | extra |", "| --- | --- | --- | --- | --- |"]
+        for b in result["micro"]:
+            extra = ", ".join(f"{k} {b[k]:g}" for k in ("pods", "bytes", "requests/s") if k in b)
+            lines.append(f"| {b['name']} | {b['real_time']:g} {b['time_unit']} | "
+                         f"{b['cpu_time']:g} {b['time_unit']} | {b['iterations']} | {extra} |")
+        lines.append("")
+    if result.get("errors"):
+        lines += ["## Errors", ""] + [f"- {e}" for e in result["errors"]] + [""]
+    return "\n".join(lines)
+
+
+def plots(result, out_dir, quick):
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        if quick:
+            log("gnuplot not found: plots skipped (quick mode)")
+            return []
+        raise BenchError("gnuplot not found: cannot draw the plots (apt-get install gnuplot-nox)")
+    made = []
+    for key, ylabel, field, scale, png in (
+            ("formation", "seconds until all run, one leads", "seconds", 1, "formation.png"),
+            ("join", "ms after the damper", "seconds_minus_damper", 1000, "join.png")):
+        series = []
+        for label, r in result["implementations"].items():
+            rows = r.get(key) or []
+            if rows:
+                series.append((label, [(x["n"], x[field] * scale) for x in rows]))
+        if not series:
+            continue
+        script = [f"set terminal png size 800,500", f"set output '{os.path.join(out_dir, png)}'",
+                  f"set title '{key} time vs pods'", "set xlabel 'pods'",
+                  f"set ylabel '{ylabel}'", "set key left top", "set grid",
+                  "plot " + ", ".join(f"'-' using 1:2 with linespoints title '{label}'"
+                                      for label, _ in series)]
+        for _, points in series:
+            script += [f"{n} {v}" for n, v in points] + ["e"]
+        res = subprocess.run([gnuplot], input="\n".join(script) + "\n", capture_output=True,
+                             text=True, timeout=60)
+        if res.returncode != 0:
+            raise BenchError(f"gnuplot failed: {res.stderr.strip()}")
+        made.append(png)
+    log(f"plots: {', '.join(made) or 'none'} in {out_dir}")
+    return made
+
+
+# ---------------------------------------------------------------- main
+
+SCENARIOS = ["formation", "child_restart", "handoff", "failover", "join", "info", "footprint"]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smoke mode: small N, short windows")
+    ap.add_argument("--ochopod", required=True, help="the ochopod binary")
+    ap.add_argument("--micro-bench", help="the micro_bench binary")
+    ap.add_argument("--pod-cmd", default=DEFAULT_POD_CMD,
+                    help="pod command template; placeholders {ochopod} {port} {damper} "
+                         "{session_timeout} {zk} {cluster} {namespace} {child} "
+                         f"(default: {DEFAULT_POD_CMD})")
+    ap.add_argument("--label", default="ochopod", help="name of --pod-cmd in the results")
+    ap.add_argument("--compare-cmd", help="a second template, measured side by side")
+    ap.add_argument("--compare-label", default="other")
+    ap.add_argument("--only", action="append", choices=SCENARIOS + ["micro"],
+                    help="run only these scenarios (repeatable)")
+    ap.add_argument("--session-timeout", type=float, default=2.0,
+                    help="session timeout of the failover pods (default 2)")
+    ap.add_argument("--join-damper", type=float, default=1.0)
+    ap.add_argument("--out", help="results directory (latest.json, latest.md, *.png); "
+                    "default bench/results, or bench/results/quick with --quick")
+    ap.add_argument("--zookeeper-script", default=os.path.join(root, "scripts", "zookeeper"))
+    ap.add_argument("--keep-logs", action="store_true", help="keep the pods' logs")
+    args = ap.parse_args()
+    if not args.out:
+        args.out = os.path.join(here, "results", "quick" if args.quick else "")
+    args.out = os.path.abspath(args.out)
+
+    def on_signal(sig, _frame):
+        raise KeyboardInterrupt(f"signal {sig}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # even when started in the background
+    become_subreaper()
+    logging.getLogger("kazoo").setLevel(logging.CRITICAL)  # its reconnect chatter
+
+    args.ochopod = os.path.abspath(args.ochopod)
+    impls = [Impl(args.label, args.pod_cmd, args.ochopod)]
+    if args.compare_cmd:
+        impls.append(Impl(args.compare_label, args.compare_cmd, args.ochopod))
+    wanted = args.only or SCENARIOS + ["micro"]
+    workdir = tempfile.mkdtemp(prefix="ochopod-bench-")
+    started = now()
+    result = {"quick": args.quick, "machine": machine(), "implementations": {}, "errors": []}
+    failed = False
+    interrupted = False
+    try:
+        for impl in impls:
+            r = {"command": impl.template, "errors": []}
+            result["implementations"][impl.label] = r
+            bench = Bench(args, impl, workdir)
+            for name in SCENARIOS:
+                if name not in wanted:
+                    continue
+                log(f"{impl.label}: {name}")
+                try:
+                    r[name] = getattr(bench, name)()
+                except BenchError as e:
+                    failed = True
+                    r["errors"].append(f"{name}: {e}")
+                    log(f"FAILED {impl.label} {name}: {e}")
+                finally:
+                    Pod.kill_all()
+            for z in list(ZooKeeper.live):
+                z.stop()
+        if "micro" in wanted:
+            log("micro-benchmarks")
+            try:
+                result["micro"] = micro(args, workdir)
+            except (BenchError, subprocess.TimeoutExpired, OSError, ValueError) as e:
+                failed = True
+                result["errors"].append(f"micro: {e}")
+                log(f"FAILED micro: {e}")
+        os.makedirs(args.out, exist_ok=True)
+        try:
+            result["plots"] = plots(result, args.out, args.quick)
+        except (BenchError, subprocess.TimeoutExpired, OSError) as e:
+            failed = True
+            result["errors"].append(f"plots: {e}")
+            log(f"FAILED plots: {e}")
+        result["elapsed_s"] = round(now() - started, 1)
+        with open(os.path.join(args.out, "latest.json"), "w") as f:
+            json.dump(result, f, indent=2)
+            f.write("\n")
+        with open(os.path.join(args.out, "latest.md"), "w") as f:
+            f.write(markdown(result))
+        print(markdown(result))
+        log(f"wrote {args.out}/latest.json and latest.md in {result['elapsed_s']} s")
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: cleaning up")
+    finally:
+        Pod.kill_all()
+        for z in list(ZooKeeper.live):
+            z.stop()
+        final_sweep()
+        POOL.shutdown(wait=False, cancel_futures=True)
+        if args.keep_logs or failed:
+            log(f"pod logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if interrupted:
+        return 130
+    if failed:
+        log("some scenario could not complete (see errors above)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+// Micro-benchmarks of the leader's hot paths: the snapshot hash and its
+// serialization at 1000 pods, configuration payloads (Cluster::from_payload /
+// to_json), parsing one registration, and the HTTP fan-out of a round to 100
+// local control endpoints (tiny cpp-httplib servers answering 200).
+//
+//   build/bin/micro_bench [--benchmark_filter=Hash] [--benchmark_min_time=0.1]
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "ochopod/cluster.h"
+#include "ochopod/control_server.h"
+#include "ochopod/round.h"
+#include "ochopod/snapshot.h"
+
+namespace {
+
+using nlohmann::json;
+
+// A registration as a local pod writes it (PROTOCOL.md 2), with the env
+// twins that `ochopod run` copies in.
+json registration(int i) {
+  char uuid[40];
+  std::snprintf(uuid, sizeof uuid, "%08x-%04x-4%03x-8%03x-%012x", 0x1a2b0000u + i, i & 0xffff,
+                i & 0xfff, (i * 7) & 0xfff, 0xabc000u + i);
+  const int port = 31000 + i;
+  return json{{"cluster", "web"},
+              {"namespace", "shop"},
+              {"ip", "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1)},
+              {"public", "54.12." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1)},
+              {"port", "8080"},
+              {"ports", {{"8080", port}, {"6379", port + 5000}}},
+              {"node", "ip-10-0-" + std::to_string(i / 20) + ".ec2.internal"},
+              {"application", "shop/web"},
+              {"task", std::string("shop_web.") + uuid},
+              {"zk", "10.0.0.5:2181,10.0.0.6:2181,10.0.0.7:2181"},
+              {"seq", i},
+              {"fwk", "marathon"},
+              {"binding", "marathon"},
+              {"debug", "false"},
+              {"local", "false"},
+              {"start", "true"},
+              {"damper", "30"},
+              {"grace", "20"},
+              {"pipe", "true"},
+              {"check_every", "60"},
+              {"uuid_hint", uuid}};
+}
+
+std::string key_of(int i) {
+  char uuid[40];
+  std::snprintf(uuid, sizeof uuid, "%08x-%04x-4%03x-8%03x-%012x", 0x5e000000u + i, i & 0xffff,
+                i & 0xfff, (i * 13) & 0xfff, 0xdef000u + i);
+  return uuid;
+}
+
+json pods(int n) {
+  json out = json::object();
+  for (int i = 0; i < n; ++i) out[key_of(i)] = registration(i);
+  return out;
+}
+
+json snapshot_map(int n) { return json{{"local", pods(n)}}; }
+
+void BM_SnapshotHash(benchmark::State& state) {
+  const json map = snapshot_map(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(ochopod::snapshot_hash(map));
+  state.counters["pods"] = static_cast<double>(state.range(0));
+}
+BENCHMARK(BM_SnapshotHash)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+void BM_SnapshotSerialize(benchmark::State& state) {
+  const json map = snapshot_map(static_cast<int>(state.range(0)));
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string text = map.dump();
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+BENCHMARK(BM_SnapshotSerialize)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+// What a pod does with the body of /control/on: parse, then build its view.
+void BM_ClusterFromPayload(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const json payload{{"pods", pods(n)}, {"dependencies", json::object()}, {"key", key_of(n / 2)}};
+  for (auto _ : state) benchmark::DoNotOptimize(ochopod::Cluster::from_payload(payload));
+}
+BENCHMARK(BM_ClusterFromPayload)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+// The leader's side: one pod's configuration payload as JSON text.
+void BM_ClusterToJson(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const auto cluster = ochopod::Cluster::from_payload(
+      json{{"pods", pods(n)}, {"dependencies", json::object()}, {"key", key_of(0)}});
+  for (auto _ : state) benchmark::DoNotOptimize(cluster.to_json().dump());
+}
+BENCHMARK(BM_ClusterToJson)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+void BM_ParseRegistration(benchmark::State& state) {
+  const std::string text = registration(42).dump();
+  for (auto _ : state) benchmark::DoNotOptimize(json::parse(text));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_ParseRegistration)->Unit(benchmark::kMicrosecond);
+
+// 100 tiny control servers on loopback, started once for every fan-out bench.
+class Endpoints {
+ public:
+  explicit Endpoints(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto server = std::make_unique<httplib::Server>();
+      server->new_task_queue = [] { return new httplib::ThreadPool(2); };
+      server->Post(R"(/control/.*)", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("{}", "application/json");
+      });
+      const int port = server->bind_to_any_port("127.0.0.1");
+      if (port <= 0) throw std::runtime_error("micro_bench: cannot bind a loopback port");
+      ports_.push_back(port);
+      threads_.emplace_back([s = server.get()] { s->listen_after_bind(); });
+      servers_.push_back(std::move(server));
+    }
+    // Bound already, so connections queue in the backlog; still, wait for
+    // every accept loop (cpp-httplib 0.11 has no wait_until_ready).
+    for (auto& s : servers_) {
+      while (!s->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  ~Endpoints() {
+    for (auto& s : servers_) s->stop();
+    for (auto& t : threads_) t.join();
+  }
+  Endpoints(const Endpoints&) = delete;
+  Endpoints& operator=(const Endpoints&) = delete;
+
+  // Registrations pointing at the servers, as run_round reads them.
+  json pods() const {
+    json out = json::object();
+    for (size_t i = 0; i < ports_.size(); ++i) {
+      json reg = registration(static_cast<int>(i));
+      reg["ip"] = "127.0.0.1";
+      reg["ports"] = {{"8080", ports_[i]}};
+      out[key_of(static_cast<int>(i))] = std::move(reg);
+    }
+    return out;
+  }
+  const std::vector<int>& ports() const { return ports_; }
+
+ private:
+  std::vector<std::unique_ptr<httplib::Server>> servers_;
+  std::vector<std::thread> threads_;
+  std::vector<int> ports_;
+};
+
+Endpoints& endpoints() {
+  static Endpoints instance(100);
+  return instance;
+}
+
+// A full round: check, on, ok to 100 pods in parallel (the default plan).
+void BM_RunRound(benchmark::State& state) {
+  ochopod::RoundPlan plan;
+  plan.pods = endpoints().pods();
+  plan.grace = std::chrono::duration<double>(5.0);
+  plan.sequential = state.range(0) != 0;
+  for (auto _ : state) {
+    auto result = ochopod::run_round(plan);
+    if (!result.ok) {
+      state.SkipWithError(result.error.c_str());
+      break;
+    }
+  }
+  state.counters["pods"] = static_cast<double>(plan.pods.size());
+  state.counters["requests/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * 3 * plan.pods.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_RunRound)->ArgName("sequential")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// One control POST to each of the 100 endpoints, one after another.
+void BM_PostControlSequential(benchmark::State& state) {
+  const auto& ports = endpoints().ports();
+  const std::string body = R"({"pods":{},"dependencies":{},"key":"x"})";
+  for (auto _ : state) {
+    for (int port : ports) {
+      const int code = ochopod::post_control("http://127.0.0.1:" + std::to_string(port),
+                                             "/control/ok/5", body, std::chrono::seconds(5));
+      if (code != 200) {
+        state.SkipWithError("post_control did not answer 200");
+        return;
+      }
+    }
+  }
+  state.counters["requests/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * ports.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_PostControlSequential)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The pod's own control server (ochopod::ControlServer) answering /info with
+// a typical body, to a client that keeps its connection (as wrk and the
+// ochothon CLI do) or opens one per request (as the leader's rounds do).
+class InfoServer {
+ public:
+  InfoServer() {
+    ochopod::ControlHandlers handlers;
+    handlers.info = [] {
+      return json{{"application", ""}, {"dependencies", json::array()}, {"ip", "127.0.0.1"},
+                  {"metrics", json::object()}, {"node", "local"}, {"port", "8080"},
+                  {"ports", {{"8080", 31000}}}, {"process", "running"},
+                  {"public", "127.0.0.1"}, {"state", "follower"}, {"status", ""},
+                  {"task", ""}};
+    };
+    handlers.log = [] { return json::array(); };
+    handlers.reset = [] {};
+    handlers.control = [](ochopod::ControlRequest, std::chrono::duration<double>) {
+      return ochopod::ControlReply{};
+    };
+    ochopod::ControlServer::Options options;
+    options.bind = "127.0.0.1";
+    options.port = 0;
+    server_ = std::make_unique<ochopod::ControlServer>(options, std::move(handlers));
+    std::string error;
+    if (!server_->start(&error)) throw std::runtime_error("micro_bench: " + error);
+  }
+  int port() const { return server_->port(); }
+
+ private:
+  std::unique_ptr<ochopod::ControlServer> server_;
+};
+
+InfoServer& info_server() {
+  static InfoServer instance;
+  return instance;
+}
+
+void BM_ControlServerInfo(benchmark::State& state) {
+  const bool keep_alive = state.range(0) != 0;
+  httplib::Client client("127.0.0.1", info_server().port());
+  client.set_keep_alive(keep_alive);
+  client.set_tcp_nodelay(true);  // only the server's side is measured
+  for (auto _ : state) {
+    auto res = client.Post("/info", "", "application/json");
+    if (!res || res->status != 200) {
+      state.SkipWithError("/info did not answer 200");
+      break;
+    }
+  }
+  state.counters["requests/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ControlServerInfo)->ArgName("keep_alive")->Arg(0)->Arg(1)
+    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
