@@ -112,7 +112,7 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   handlers.exec = [&tools](const std::string& shell, std::vector<Upload> uploads) {
     return tools.run(shell, std::move(uploads));
   };
-  ControlServer server({settings.bind, settings.listen_port, settings.max_body, 16},
+  ControlServer server({settings.bind, settings.listen_port, settings.max_body, 8},
                        std::move(handlers));
   std::string error;
   if (!server.start(&error)) {

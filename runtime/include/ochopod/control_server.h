@@ -49,7 +49,7 @@ class ControlServer {
     std::string bind = "0.0.0.0";
     int port = 8080;
     size_t max_body = 1 << 20;     // bytes
-    size_t threads = 16;           // a held /control call keeps one busy
+    size_t threads = 8;            // a held /control call keeps one busy; keep-alive is short
   };
 
   ControlServer(Options options, ControlHandlers handlers);
