@@ -26,6 +26,12 @@ namespace {
 
 using Seconds = std::chrono::duration<double>;
 
+// Output without its trailing line ends.
+std::string chomp(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
 // The lifecycle of a pod whose program is not written against our API.
 class RunLifeCycle final : public Piped {
  public:
@@ -89,13 +95,10 @@ class RunModel final : public Reactive {
     const auto result = run_shell_command(reaper_, *options_.probe, probe_every);
     if (result.timed_out) throw std::runtime_error("probe timed out");
     if (!result.succeeded()) {
-      std::string why = result.err;
-      while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
+      const std::string why = chomp(result.err);
       throw std::runtime_error(why.empty() ? describe_wait_status(result.wait_status) : why);
     }
-    std::string out = result.out;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
+    return chomp(result.out);
   }
 
  private:

@@ -81,6 +81,30 @@ class Reactive : public ZkTest {
     }
     return true;
   }
+  // Three C++ pods whose configure() takes 1.5 s, returned once the leader
+  // is in the middle of its first round.
+  Pods three_pods_mid_round() {
+    auto pods = launch_pods(cpp_spec().with_env("TEST_CONFIGURE_DELAY_MS", "1500"), 3);
+    EXPECT_TRUE(wait_until(
+        [&] {
+          PodProcess* l = leader_of(pods);
+          return l && state_of(l->control_port()) == "leader (configuring)";
+        },
+        kFormation, "the leader configuring"));
+    return pods;
+  }
+  // The pods but the gone leader end up led and configured without it.
+  void expect_survivors_configured(Pods& pods, PodProcess* gone) {
+    Pods rest;
+    for (auto& p : pods) if (p.get() != gone) rest.push_back(std::move(p));
+    EXPECT_TRUE(wait_until(
+        [&] {
+          auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+          return count_leaders(rest) == 1 && all_running(rest) && snap &&
+                 json::parse(snap->data, nullptr, false).size() == 2;
+        },
+        20s, "a new leader configuring the two survivors"));
+  }
   TempDir out;
 };
 
@@ -245,53 +269,26 @@ TEST_F(Reactive, ARefusingPodHoldsTheRoundUntilItsConditionHolds) {
 }
 
 TEST_F(Reactive, ALeaderKilledMidRoundIsReplacedAndTheClusterConfigured) {
-  // configure() takes 1.5 s, so the round is still running when we strike.
-  auto pods = launch_pods(cpp_spec().with_env("TEST_CONFIGURE_DELAY_MS", "1500"), 3);
-  ASSERT_TRUE(wait_until(
-      [&] {
-        PodProcess* l = leader_of(pods);
-        return l && state_of(l->control_port()) == "leader (configuring)";
-      },
-      kFormation, "the leader configuring"));
+  Pods pods = three_pods_mid_round();
   PodProcess* leader = leader_of(pods);
+  ASSERT_NE(leader, nullptr);
   ASSERT_TRUE(leader->signal(SIGKILL));
-  Pods rest;
-  for (auto& p : pods) if (p.get() != leader) rest.push_back(std::move(p));
-  EXPECT_TRUE(wait_until(
-      [&] {
-        auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
-        return count_leaders(rest) == 1 && all_running(rest) && snap &&
-               json::parse(snap->data, nullptr, false).size() == 2;
-      },
-      20s, "a new leader configuring the two survivors"));
+  expect_survivors_configured(pods, leader);
 }
 
 TEST_F(Reactive, ALeaderSigtermedMidRoundExitsPromptlyAndIsReplaced) {
   // Its own round may be waiting on its own control port when it stops: the
   // pod must not sit out HTTP timeouts on the way out.
-  auto pods = launch_pods(cpp_spec().with_env("TEST_CONFIGURE_DELAY_MS", "1500"), 3);
-  ASSERT_TRUE(wait_until(
-      [&] {
-        PodProcess* l = leader_of(pods);
-        return l && state_of(l->control_port()) == "leader (configuring)";
-      },
-      kFormation, "the leader configuring"));
+  Pods pods = three_pods_mid_round();
   PodProcess* leader = leader_of(pods);
+  ASSERT_NE(leader, nullptr);
   ASSERT_TRUE(leader->signal(SIGTERM));
   // configure() (1.5 s) may be running, then the child's 2 s grace at most.
   const auto status = leader->wait_exit(8s);
   ASSERT_TRUE(status) << "the leader did not exit after SIGTERM mid-round";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
       << describe_status(*status) << "\n" << last_lines(leader->output(), 30);
-  Pods rest;
-  for (auto& p : pods) if (p.get() != leader) rest.push_back(std::move(p));
-  EXPECT_TRUE(wait_until(
-      [&] {
-        auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
-        return count_leaders(rest) == 1 && all_running(rest) && snap &&
-               json::parse(snap->data, nullptr, false).size() == 2;
-      },
-      20s, "a new leader configuring the two survivors"));
+  expect_survivors_configured(pods, leader);
 }
 
 TEST_F(Reactive, SequentialRoundsTouchPodsOneAtATimeInKeyOrder) {
