@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the build into a temp prefix and builds an example the way a user
 # would: its own project, find_package(ochopod), ochopod::ochopod.
-#   install_tree_test.sh <build dir> <source dir>
+#   install_tree_test.sh <build dir> <source dir> [sanitizer flags]
 set -euo pipefail
 build="$1"
 source="$2"
+sanitize="${3:-}"   # a sanitized build installs instrumented libraries
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
@@ -12,7 +13,8 @@ test -f "$work/prefix/include/ochopod/ochopod.h"
 test -f "$work/prefix/lib/cmake/ochopod/ochopodConfig.cmake"
 test -x "$work/prefix/bin/ochopod"
 cmake -S "$source/examples/tool" -B "$work/example" -DCMAKE_PREFIX_PATH="$work/prefix" \
-      -DCMAKE_BUILD_TYPE=Release >/dev/null
+      -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$sanitize" \
+      -DCMAKE_EXE_LINKER_FLAGS="$sanitize" >/dev/null
 cmake --build "$work/example" -j 2 >/dev/null
 test -x "$work/example/tool_pod"
 echo "install tree: find_package(ochopod) built examples/tool against $work/prefix"
