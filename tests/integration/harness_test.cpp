@@ -150,7 +150,8 @@ TEST_F(HarnessZkTest, KazooRoundTrip) {
   EXPECT_EQ(a->data, "");
   EXPECT_EQ(a->version, 1);
 
-  const std::string binary("\0\x01\xff'\"\n\\ ) import os", 21);
+  static constexpr char kBytes[] = "\0\x01\xff'\"\n\\ ) import os";
+  const std::string binary(kBytes, sizeof kBytes - 1);  // the NUL terminator excluded
   ASSERT_TRUE(kazoo_create(z, "/rt/b", binary));
   auto b = kazoo_get(z, "/rt/b");
   ASSERT_TRUE(b);

@@ -238,8 +238,9 @@ TEST_F(Reactive, AKilledPodIsDroppedFromTheNextRound) {
   ASSERT_TRUE(wait_until(
       [&] {
         auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+        const json newest = cluster_file(pods[3]->control_port());
         return snap && json::parse(snap->data, nullptr, false).size() == 3 &&
-               cluster_file(pods[3]->control_port()).value("size", 0) == 3;
+               newest.is_object() && newest.value("size", 0) == 3;
       },
       kFormation, "a round of the 3 live pods, the dead one dropped"));
   const auto reg = registration_of(zk.connect_string(), victim->control_port());
