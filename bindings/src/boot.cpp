@@ -25,6 +25,7 @@ int boot(Piped& lifecycle, Reactive& model, const BootOptions& options) {
   }
   PodSettings settings = std::move(*binding.settings);
   settings.dependencies = model.depends_on;
+  settings.log.file = options.log_file;
   PodParts parts;
   parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
     PipedController::Context context{services.lifecycle, services.hints, services.reaper,

@@ -1,9 +1,13 @@
 #include "ochopod/log.h"
 
+#include <sys/prctl.h>
+
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -52,6 +56,21 @@ class ByteRingSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::deque<std::string> lines_;
 };
 
+// %N: the logging thread's name (coordinator, lifecycle, http...), which says
+// more than a thread id. The logger is synchronous, so it is the caller's.
+class ThreadNameFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    char name[16] = {};
+    if (::prctl(PR_GET_NAME, name) != 0) name[0] = '?';
+    dest.append(name, name + std::strlen(name));
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return spdlog::details::make_unique<ThreadNameFlag>();
+  }
+};
+
 std::shared_ptr<ByteRingSink> ring() {
   static auto sink = std::make_shared<ByteRingSink>();
   return sink;
@@ -69,7 +88,9 @@ void setup(const Options& options) {
         std::make_shared<spdlog::sinks::rotating_file_sink_mt>(options.file, 1 << 20, 3));
   }
   auto logger = std::make_shared<spdlog::logger>("ochopod", sinks.begin(), sinks.end());
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%L%$ [%t] %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<ThreadNameFlag>('N').set_pattern("%Y-%m-%d %H:%M:%S.%e %^%L%$ [%N] %v");
+  logger->set_formatter(std::move(formatter));
   const auto level = options.debug ? spdlog::level::debug : spdlog::level::info;
   logger->set_level(level);
   logger->flush_on(spdlog::level::info);

@@ -1,5 +1,6 @@
 #include "ochopod/zk_session.h"
 
+#include <pthread.h>
 #include <zookeeper/zookeeper.h>
 
 #include <mutex>
@@ -54,9 +55,15 @@ std::unique_ptr<ZkSession> ZkSession::open(const ZkAddress& address,
                                            std::string* error) {
   route_client_logs();
   auto session = std::make_unique<ZkSession>(Passkey{}, std::move(sink), timeout);
+  // The client's I/O and completion threads inherit our thread's name: give
+  // them their own, so top and gdb tell them from the coordinator.
+  char own_name[16] = {};
+  pthread_getname_np(pthread_self(), own_name, sizeof own_name);
+  pthread_setname_np(pthread_self(), "zookeeper");
   session->handle_ =
       zookeeper_init2(address.connect_string().c_str(), &ZkSession::on_event,
                       static_cast<int>(timeout.count()), nullptr, session.get(), 0, client_log);
+  pthread_setname_np(pthread_self(), own_name);
   if (session->handle_ == nullptr) {
     *error = std::string("zookeeper_init failed for '") + address.display() + "'";
     return nullptr;

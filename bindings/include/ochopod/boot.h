@@ -22,6 +22,8 @@ struct BootOptions {
   std::vector<std::shared_ptr<Tool>> tools;
   // Also register ochopod's stock `shell` tool: a remote shell, off unless asked.
   bool shell_tool = false;
+  // Also log to this rotating file (1 MiB x 3), e.g. for a sidecar to ship.
+  std::string log_file;
 };
 
 int boot(Piped& lifecycle, Reactive& model, const BootOptions& options = {});
