@@ -385,6 +385,27 @@ TEST_F(CliOpsLive, SignalSendsItsJsonAndKillLeavesThePodDead) {
   EXPECT_EQ(process_of(*pods[0]), "running") << "the other pod was not touched";
 }
 
+TEST_F(CliOpsLive, ExecRunsAToolOnEveryPodWithUploads) {
+  TempDir dir;
+  const std::string notes = dir.file("notes.txt");
+  write_text(notes, "first\nsecond\n");
+  auto pods = launch_pods(spec("tools").with_option("--tool=cat=cat"), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods); }, 20s, "ctl.tools running"));
+  const CliRun table = ops({"exec", "-c", "ctl.tools", "-f", notes, "cat", "notes.txt"});
+  ASSERT_EQ(table.code, 0) << describe(table);
+  EXPECT_TRUE(contains(table.out, "second")) << table.out;
+  const CliRun js = ops({"exec", "-j", "-c", "ctl.tools", "-f", notes, "cat", "notes.txt"});
+  ASSERT_EQ(js.code, 0) << describe(js);
+  const nlohmann::json answers = js.json();
+  ASSERT_EQ(answers.size(), 2u) << js.out;
+  for (const auto& [pod, answer] : answers.items()) {
+    EXPECT_EQ(answer["code"], 0) << pod;
+    EXPECT_EQ(answer["stdout"], nlohmann::json({"first", "second"})) << pod;
+  }
+  const CliRun missing = ops({"exec", "-c", "ctl.tools", "cat", "nowhere.txt"});
+  EXPECT_EQ(missing.code, 1) << "a tool exiting non-zero is a failure: " << describe(missing);
+}
+
 TEST_F(CliOpsLive, APodThatDoesNotAnswerShowsAsSuchWithinTheTimeout) {
   // A long session, so the stopped pod stays registered.
   auto pods = launch_pods(spec("mute").with_session_timeout("30"), 2);
