@@ -4,17 +4,17 @@
 // local control endpoints (tiny cpp-httplib servers answering 200).
 //
 //   build/bin/micro_bench [--benchmark_filter=Hash] [--benchmark_min_time=0.1]
+#include <benchmark/benchmark.h>
+#include <httplib.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <benchmark/benchmark.h>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "ochopod/cluster.h"
 #include "ochopod/control_server.h"
@@ -184,7 +184,11 @@ void BM_RunRound(benchmark::State& state) {
   state.counters["requests/s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * 3 * plan.pods.size()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_RunRound)->ArgName("sequential")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_RunRound)
+    ->ArgName("sequential")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 // One control POST to each of the 100 endpoints, one after another.
@@ -214,10 +218,17 @@ class InfoServer {
   InfoServer() {
     ochopod::ControlHandlers handlers;
     handlers.info = [] {
-      return json{{"application", ""}, {"dependencies", json::array()}, {"ip", "127.0.0.1"},
-                  {"metrics", json::object()}, {"node", "local"}, {"port", "8080"},
-                  {"ports", {{"8080", 31000}}}, {"process", "running"},
-                  {"public", "127.0.0.1"}, {"state", "follower"}, {"status", ""},
+      return json{{"application", ""},
+                  {"dependencies", json::array()},
+                  {"ip", "127.0.0.1"},
+                  {"metrics", json::object()},
+                  {"node", "local"},
+                  {"port", "8080"},
+                  {"ports", {{"8080", 31000}}},
+                  {"process", "running"},
+                  {"public", "127.0.0.1"},
+                  {"state", "follower"},
+                  {"status", ""},
                   {"task", ""}};
     };
     handlers.log = [] { return json::array(); };
@@ -258,8 +269,12 @@ void BM_ControlServerInfo(benchmark::State& state) {
   state.counters["requests/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ControlServerInfo)->ArgName("keep_alive")->Arg(0)->Arg(1)
-    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ControlServerInfo)
+    ->ArgName("keep_alive")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -3,10 +3,10 @@
 // Options -> a Piped lifecycle whose configure() returns the argv, whose
 // sanity_check() runs --sanity and --health, and a Reactive model from the
 // reactive options; the binding turns the environment into the pod settings.
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <memory>
-
-#include <spdlog/spdlog.h>
 
 #include "commands.h"
 #include "ochopod/binding.h"
@@ -148,7 +148,8 @@ int run_command(int argc, char** argv) {
   };
   parts.tools = [&](PodServices& services, ToolBox& box) {
     // Specs were validated by the options parser.
-    for (const auto& spec : options.tools) box.add(std::make_shared<CommandTool>(spec, services.reaper));
+    for (const auto& spec : options.tools)
+      box.add(std::make_shared<CommandTool>(spec, services.reaper));
   };
   return run_pod(settings, parts);
 }

@@ -1,8 +1,8 @@
 // Test entry point: blocks the pod's signals before any thread exists, as the
 // pod's own main does, so SignalThread sees every SIGCHLD.
-#include <csignal>
-
 #include <gtest/gtest.h>
+
+#include <csignal>
 
 #include "ochopod/signals.h"
 

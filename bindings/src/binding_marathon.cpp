@@ -1,8 +1,8 @@
 // The marathon binding: Marathon's variables place the pod; the ZooKeeper
 // address comes from ochopod_zk or, like ochopod, from the Mesos agent's own
 // configuration (MESOS_MASTER=zk://...), of which only host:port,... is kept.
-#include <netdb.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 
 #include <fstream>
 #include <sstream>
@@ -35,7 +35,8 @@ std::string hosts_of(std::string url) {
   if (url.rfind(kScheme, 0) == 0) url = url.substr(kScheme.size());
   const size_t at = url.find('@');
   const size_t slash = url.find('/');
-  if (at != std::string::npos && (slash == std::string::npos || at < slash)) url = url.substr(at + 1);
+  if (at != std::string::npos && (slash == std::string::npos || at < slash))
+    url = url.substr(at + 1);
   return url.substr(0, url.find('/'));
 }
 
@@ -68,7 +69,8 @@ std::string resolve_ipv4(const std::string& host) {
   addrinfo* found = nullptr;
   if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) return "";
   char text[INET_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr, text, sizeof text);
+  ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr, text,
+              sizeof text);
   ::freeaddrinfo(found);
   return text;
 }

@@ -16,8 +16,9 @@ int boot(Piped& lifecycle, Reactive& model, const BootOptions& options) {
   const Environment env = current_environment();
   // Like `ochopod run --binding`, the environment twin picks one too.
   const auto twin = env.find("ochopod_binding");
-  const std::string name =
-      !options.binding.empty() ? options.binding : twin != env.end() ? twin->second : "";
+  const std::string name = !options.binding.empty() ? options.binding
+                           : twin != env.end()      ? twin->second
+                                                    : "";
   BindingResult binding = resolve_binding(env, name);
   if (!binding.settings) {
     std::fprintf(stderr, "ochopod: %s\n", binding.error.c_str());

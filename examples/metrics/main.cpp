@@ -1,11 +1,10 @@
 // metrics: sanity_check() reports the child's uptime every second; /info
 // shows it under "metrics".
+#include <fmt/format.h>
+#include <ochopod/ochopod.h>
+
 #include <chrono>
 #include <string>
-
-#include <fmt/format.h>
-
-#include <ochopod/ochopod.h>
 
 class Strategy : public ochopod::Piped {
  public:

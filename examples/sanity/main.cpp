@@ -1,9 +1,9 @@
 // sanity: a health check that always fails. With 3 checks allowed 5 s apart,
 // the pod turns its child off after about 15 s (process "stopped") and stays
 // configured.
-#include <stdexcept>
-
 #include <ochopod/ochopod.h>
+
+#include <stdexcept>
 
 class Strategy : public ochopod::Piped {
  public:

@@ -9,11 +9,11 @@
 // mode (no container, pods share the host) it is its remapped ports.
 #pragma once
 
+#include <ochopod/cluster.h>
+
 #include <map>
 #include <stdexcept>
 #include <string>
-
-#include <ochopod/cluster.h>
 
 namespace zookeeper_example {
 
@@ -40,7 +40,7 @@ inline int server_id(const nlohmann::json& pod) {
 
 struct Rendered {
   int myid = 0;
-  int client_port = 0;   // where this server listens for clients
+  int client_port = 0;  // where this server listens for clients
   std::string zoo_cfg;
 };
 
@@ -62,11 +62,17 @@ inline Rendered render(const ochopod::Cluster& cluster, const std::string& data_
     }
     servers += "server." + std::to_string(id) + "=" + line + "\n";
   }
-  out.zoo_cfg = "tickTime=500\ninitLimit=20\nsyncLimit=10\n"
-                "dataDir=" + data_dir + "\n"
-                "clientPort=" + std::to_string(out.client_port) + "\n"
-                "maxClientCnxns=0\n4lw.commands.whitelist=*\nadmin.enableServer=false\n"
-                "standaloneEnabled=false\n" + servers;
+  out.zoo_cfg =
+      "tickTime=500\ninitLimit=20\nsyncLimit=10\n"
+      "dataDir=" +
+      data_dir +
+      "\n"
+      "clientPort=" +
+      std::to_string(out.client_port) +
+      "\n"
+      "maxClientCnxns=0\n4lw.commands.whitelist=*\nadmin.enableServer=false\n"
+      "standaloneEnabled=false\n" +
+      servers;
   return out;
 }
 

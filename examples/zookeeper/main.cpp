@@ -7,6 +7,7 @@
 // server's ports; ZOOKEEPER_DATA (default /tmp) holds each server's data dir.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <ochopod/ochopod.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,8 +15,6 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-
-#include <ochopod/ochopod.h>
 
 #include "ensemble.h"
 
@@ -47,7 +46,7 @@ class Strategy : public ochopod::Piped {
   Strategy() {
     strict = true;  // a new member means a new configuration for everyone
     check_every = std::chrono::seconds(5);
-    checks = 6;     // an ensemble takes a few seconds to elect
+    checks = 6;  // an ensemble takes a few seconds to elect
     grace = std::chrono::seconds(10);
     pipe_subprocess = false;
   }
@@ -67,8 +66,10 @@ class Strategy : public ochopod::Piped {
            "log4j.appender.CONSOLE.layout.ConversionPattern=%d %-5p %m%n\n";
     client_port_ = rendered.client_port;
     return {"java -Dlog4j.configuration=file:" + (dir / "log4j.properties").string() + " -cp " +
-            dir.string() + ":/usr/share/java/zookeeper.jar "
-            "org.apache.zookeeper.server.quorum.QuorumPeerMain " + (dir / "zoo.cfg").string()};
+            dir.string() +
+            ":/usr/share/java/zookeeper.jar "
+            "org.apache.zookeeper.server.quorum.QuorumPeerMain " +
+            (dir / "zoo.cfg").string()};
   }
 
   std::optional<nlohmann::json> sanity_check(const ochopod::Process&) override {

@@ -74,8 +74,7 @@ ToolResult CommandTool::body(const std::vector<std::string>& args,
 ShellTool::ShellTool(Reaper& reaper, std::chrono::duration<double> timeout)
     : reaper_(reaper), timeout_(timeout) {}
 
-ToolResult ShellTool::body(const std::vector<std::string>& args,
-                           const std::filesystem::path& cwd) {
+ToolResult ShellTool::body(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
   const std::string command = args.empty() ? "true" : args.front();
   return to_tool_result(run_shell_command(reaper_, in_dir(cwd, command), timeout_));
 }

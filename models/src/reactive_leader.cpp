@@ -1,9 +1,9 @@
 #include "ochopod/reactive_leader.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <cmath>
 
 #include "ochopod/round.h"
 #include "ochopod/snapshot.h"
@@ -192,8 +192,7 @@ void ReactiveLeader::refresh_dependencies() {
         if (!zk::ok(rc)) spdlog::warn("leader: cannot list clusters: {}", zk::error(rc));
         listed = true;
       }
-      for (const auto& cluster :
-           match_glob(dep, ns, services_.settings.full_name(), clusters)) {
+      for (const auto& cluster : match_glob(dep, ns, services_.settings.full_name(), clusters)) {
         read_snapshot(cluster, merged);
       }
     } else {
@@ -235,9 +234,8 @@ void ReactiveLeader::tick_countdown() {
   set_state("leader (configuration pending)",
             fmt::format("configuring in {:.0f} s", std::ceil(std::max(0.0, left.count()))));
   if (left > Seconds(1)) {
-    countdown_timer_ = services_.coordinator.post_after(std::chrono::seconds(1), [this] {
-      tick_countdown();
-    });
+    countdown_timer_ =
+        services_.coordinator.post_after(std::chrono::seconds(1), [this] { tick_countdown(); });
   }
 }
 

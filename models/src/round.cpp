@@ -1,14 +1,14 @@
 #include "ochopod/round.h"
 
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
-#include <spdlog/spdlog.h>
 
 #include "ochopod/snapshot.h"
 

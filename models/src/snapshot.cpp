@@ -30,9 +30,7 @@ std::string dependency_cluster(const std::string& dependency, const std::string&
   return ns + "." + dependency;
 }
 
-bool is_glob(const std::string& dependency) {
-  return dependency.find('*') != std::string::npos;
-}
+bool is_glob(const std::string& dependency) { return dependency.find('*') != std::string::npos; }
 
 std::vector<std::string> match_glob(const std::string& dependency, const std::string& ns,
                                     const std::string& own_cluster,

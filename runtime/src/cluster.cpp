@@ -41,8 +41,8 @@ Cluster Cluster::from_payload(const json& payload) {
 }
 
 json Cluster::to_json() const {
-  return json{{"key", key}, {"index", index}, {"seq", seq}, {"size", size},
-              {"pods", pods}, {"dependencies", dependencies}};
+  return json{{"key", key},   {"index", index}, {"seq", seq},
+              {"size", size}, {"pods", pods},   {"dependencies", dependencies}};
 }
 
 std::string Cluster::grep(const std::string& dependency, int port, bool use_public) const {

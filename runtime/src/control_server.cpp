@@ -1,13 +1,12 @@
 #include "ochopod/control_server.h"
 
+#include <httplib.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <set>
-
-#include <httplib.h>
-#include <spdlog/spdlog.h>
 
 namespace ochopod {
 
@@ -75,8 +74,7 @@ void ControlServer::Impl::routes() {
   const size_t max_body = options.max_body;
   // Runs before the body is read: refuse what the size cap cannot bound, and
   // answer 405 for known paths with the wrong method.
-  server.set_pre_routing_handler([max_body](const httplib::Request& req,
-                                            httplib::Response& res) {
+  server.set_pre_routing_handler([max_body](const httplib::Request& req, httplib::Response& res) {
     if (req.has_header("Transfer-Encoding") || req.has_header("Content-Encoding")) {
       spdlog::warn("{} {}: chunked or encoded bodies are refused", req.method, req.path);
       reply(res, 411, json::object());
@@ -105,8 +103,8 @@ void ControlServer::Impl::routes() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Whatever cpp-httplib answers by itself (404, 413, 400) still gets {}.
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
         if (res.body.empty()) res.set_content("{}", kJson);
         return httplib::Server::HandlerResponse::Handled;
       }));

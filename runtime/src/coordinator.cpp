@@ -1,9 +1,9 @@
 #include "ochopod/coordinator.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <random>
-
-#include <spdlog/spdlog.h>
 
 namespace ochopod {
 

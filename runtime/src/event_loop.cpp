@@ -1,10 +1,9 @@
 #include "ochopod/event_loop.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <future>
-
-#include <spdlog/spdlog.h>
 
 namespace ochopod {
 

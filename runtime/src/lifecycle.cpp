@@ -1,7 +1,6 @@
 #include "ochopod/lifecycle.h"
 
 #include <signal.h>
-
 #include <spdlog/spdlog.h>
 
 namespace ochopod {

@@ -1,12 +1,11 @@
 #include "ochopod/pod.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <condition_variable>
 #include <mutex>
-
-#include <spdlog/spdlog.h>
 
 #include "ochopod/request_queue.h"
 #include "ochopod/signals.h"
@@ -42,8 +41,10 @@ void configure_solo(const PodSettings& settings, const std::string& uuid, Hints&
   registration["seq"] = 0;
   hints.set_registration(registration);
   nlohmann::json dependencies = nlohmann::json::object();
-  for (const auto& dep : settings.dependencies) dependencies[dep.get<std::string>()] = nlohmann::json::object();
-  nlohmann::json payload{{"pods", {{uuid, registration}}}, {"dependencies", dependencies}, {"key", uuid}};
+  for (const auto& dep : settings.dependencies)
+    dependencies[dep.get<std::string>()] = nlohmann::json::object();
+  nlohmann::json payload{
+      {"pods", {{uuid, registration}}}, {"dependencies", dependencies}, {"key", uuid}};
   lifecycle.post([&controller, payload] {
     spdlog::info("solo: no ZooKeeper, configuring ourselves as a cluster of one");
     for (const char* task : {"check", "on", "ok"}) {

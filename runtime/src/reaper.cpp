@@ -1,12 +1,11 @@
 #include "ochopod/reaper.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 namespace ochopod {
 

@@ -1,9 +1,9 @@
 #include "ochopod/request_queue.h"
 
+#include <spdlog/spdlog.h>
+
 #include <future>
 #include <memory>
-
-#include <spdlog/spdlog.h>
 
 namespace ochopod {
 
@@ -28,8 +28,7 @@ ControlReply RequestQueue::call(ControlRequest request, std::chrono::duration<do
   // promise breaks and we answer at once instead of waiting out the timeout.
   promise.reset();
   if (future.wait_for(timeout) != std::future_status::ready) {
-    spdlog::warn("control/{} not done within {:.1f} s: 408 (it still runs)", task,
-                 timeout.count());
+    spdlog::warn("control/{} not done within {:.1f} s: 408 (it still runs)", task, timeout.count());
     return ControlReply{408, nlohmann::json::object()};
   }
   try {

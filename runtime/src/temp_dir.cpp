@@ -1,11 +1,10 @@
 #include "ochopod/temp_dir.h"
 
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 
 #include <cerrno>
 #include <system_error>
-
-#include <spdlog/spdlog.h>
 
 namespace ochopod {
 

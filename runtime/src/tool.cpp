@@ -1,9 +1,9 @@
 #include "ochopod/tool.h"
 
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <spdlog/spdlog.h>
 
 #include "ochopod/temp_dir.h"
 
@@ -52,8 +52,8 @@ ExecReply ToolBox::run(const std::string& shell, std::vector<Upload> uploads) co
   const size_t end = shell.find(' ', start);
   const std::string tag = shell.substr(start, end == std::string::npos ? end : end - start);
   std::string raw = end == std::string::npos ? "" : shell.substr(end + 1);
-  raw.erase(0, raw.find_first_not_of(' ') == std::string::npos ? raw.size()
-                                                                 : raw.find_first_not_of(' '));
+  raw.erase(
+      0, raw.find_first_not_of(' ') == std::string::npos ? raw.size() : raw.find_first_not_of(' '));
   const auto tool = tools_.find(tag);
   if (tool == tools_.end()) {
     spdlog::warn("/exec: no tool '{}'", tag);

@@ -14,8 +14,8 @@ bool valid_host_list(std::string_view hosts, std::string* error) {
   size_t start = 0;
   while (start <= hosts.size()) {
     const size_t comma = hosts.find(',', start);
-    const std::string_view item =
-        hosts.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const std::string_view item = hosts.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     const size_t colon = item.rfind(':');
     if (item.empty() || colon == 0 || colon == std::string_view::npos || colon + 1 == item.size()) {
       *error = "ZooKeeper host '" + std::string(item) + "' is not host:port";

@@ -1,11 +1,10 @@
 #include "ochopod/zk_session.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <zookeeper/zookeeper.h>
 
 #include <mutex>
-
-#include <spdlog/spdlog.h>
 
 namespace ochopod {
 

@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/http.h"
 #include "harness/kazoo.h"
@@ -22,8 +21,8 @@
 namespace ochopod::test {
 
 struct Registration {
-  std::string node;         // "<uuid>.<10 digits>"
-  nlohmann::json payload;   // null when empty or not JSON
+  std::string node;        // "<uuid>.<10 digits>"
+  nlohmann::json payload;  // null when empty or not JSON
   int64_t owner = 0;
   std::string uuid() const { return node.substr(0, node.find('.')); }
 };
@@ -50,8 +49,9 @@ inline std::vector<Registration> registrations(const std::string& zk,
 inline std::optional<Registration> registration_of(const std::string& zk, int port,
                                                    const std::string& full_name = "local.test") {
   for (auto& r : registrations(zk, full_name)) {
-    if (r.payload.is_object() && r.payload.value("ports", nlohmann::json::object())
-                                         .value(r.payload.value("port", ""), 0) == port) {
+    if (r.payload.is_object() &&
+        r.payload.value("ports", nlohmann::json::object()).value(r.payload.value("port", ""), 0) ==
+            port) {
       return r;
     }
   }
@@ -60,8 +60,8 @@ inline std::optional<Registration> registration_of(const std::string& zk, int po
 
 inline std::vector<std::string> lock_nodes(const std::string& zk,
                                            const std::string& full_name = "local.test") {
-  return kazoo_children(zk, cluster_path(full_name) + "/coordinator").value_or(
-      std::vector<std::string>{});
+  return kazoo_children(zk, cluster_path(full_name) + "/coordinator")
+      .value_or(std::vector<std::string>{});
 }
 
 inline std::string state_of(int port) {

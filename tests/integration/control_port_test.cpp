@@ -27,9 +27,9 @@ class ControlPort : public ZkTest {
 };
 
 TEST_F(ControlPort, InfoHasExactlyTheProtocolKeysOnPostAndGet) {
-  const std::set<std::string> expected = {"application", "dependencies", "ip",      "metrics",
-                                          "node",        "port",         "ports",   "process",
-                                          "public",      "state",        "status",  "task"};
+  const std::set<std::string> expected = {"application", "dependencies", "ip",     "metrics",
+                                          "node",        "port",         "ports",  "process",
+                                          "public",      "state",        "status", "task"};
   for (const auto& reply : {http_post(port(), "/info"), http_get(port(), "/info")}) {
     ASSERT_EQ(reply.status, 200);
     EXPECT_EQ(reply.content_type, "application/json");
@@ -48,7 +48,8 @@ TEST_F(ControlPort, LogIsAJsonArrayOfRecentLines) {
     ASSERT_TRUE(lines.is_array());
     ASSERT_FALSE(lines.empty());
     bool registered = false;
-    for (const auto& l : lines) registered |= l.get<std::string>().find("registered as") != std::string::npos;
+    for (const auto& l : lines)
+      registered |= l.get<std::string>().find("registered as") != std::string::npos;
     EXPECT_TRUE(registered) << "the registration line is missing from /log";
   }
 }

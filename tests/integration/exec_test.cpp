@@ -1,10 +1,9 @@
 // /exec tools end to end (issue 5): `ochopod run --tool` pods, uploads in a
 // private temp dir, traversal names refused, unknown tools 404.
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "cluster_view.h"
 #include "harness/zk_fixture.h"
@@ -28,8 +27,9 @@ ExecAnswer exec(int port, const std::string& shell,
   httplib::MultipartFormDataItems items;
   for (const auto& [name, content] : files) items.push_back({name, content, name, "text/plain"});
   // An empty multipart body is malformed: send no body when there is no file.
-  auto result = items.empty() ? client.Post("/exec", httplib::Headers{{"X-Shell", shell}}, "", "text/plain")
-                              : client.Post("/exec", httplib::Headers{{"X-Shell", shell}}, items);
+  auto result = items.empty()
+                    ? client.Post("/exec", httplib::Headers{{"X-Shell", shell}}, "", "text/plain")
+                    : client.Post("/exec", httplib::Headers{{"X-Shell", shell}}, items);
   if (!result) return {};
   return {result->status, json::parse(result->body, nullptr, false)};
 }
@@ -59,7 +59,8 @@ TEST_F(Exec, AToolRunsWithItsArgumentsAppended) {
 }
 
 TEST_F(Exec, UploadsLandInAFreshPrivateDirRemovedAfterTheCall) {
-  const auto a = exec(pod->control_port(), "cat notes.txt", {{"notes.txt", "line one\nline two\n"}});
+  const auto a =
+      exec(pod->control_port(), "cat notes.txt", {{"notes.txt", "line one\nline two\n"}});
   ASSERT_EQ(a.status, 200);
   EXPECT_EQ(a.body, json({{"code", 0}, {"stdout", {"line one", "line two"}}}));
   const auto listed = exec(pod->control_port(), "list", {{"a.txt", "1"}, {"b.txt", "2"}});
@@ -76,7 +77,8 @@ TEST_F(Exec, UploadsLandInAFreshPrivateDirRemovedAfterTheCall) {
 TEST_F(Exec, TraversalNamesAreRefusedAndNothingIsWrittenOutside) {
   const auto outside = std::filesystem::temp_directory_path() / "ochopod-escaped.txt";
   std::filesystem::remove(outside);
-  for (const std::string name : {"../ochopod-escaped.txt", "/tmp/ochopod-escaped.txt", "..", "a/b"}) {
+  for (const std::string name :
+       {"../ochopod-escaped.txt", "/tmp/ochopod-escaped.txt", "..", "a/b"}) {
     EXPECT_EQ(exec(pod->control_port(), "cat x", {{name, "evil"}}).status, 400) << name;
   }
   EXPECT_FALSE(std::filesystem::exists(outside));

@@ -1,13 +1,12 @@
 // The foundation, end to end: pods as real processes registering in a real
 // ZooKeeper, electing one leader, surviving faults (issue 2).
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <chrono>
 #include <regex>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "cluster_view.h"
 #include "harness/kazoo_holder.h"
@@ -38,13 +37,14 @@ TEST_F(Foundation, ThreePodsRegisterWithTheProtocolKeysAndElectOneLeader) {
   const auto regs = registrations(zk.connect_string());
   ASSERT_EQ(regs.size(), 3u);
   std::set<int64_t> seqs;
-  const std::regex node_name("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.[0-9]{10}$");
+  const std::regex node_name(
+      "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.[0-9]{10}$");
   for (const auto& r : regs) {
     EXPECT_TRUE(std::regex_match(r.node, node_name)) << r.node;
     EXPECT_NE(r.owner, 0) << "pod nodes are ephemeral";
-    for (const char* key : {"cluster", "namespace", "ip", "public", "port", "ports", "node",
-                            "application", "task", "zk", "seq", "fwk", "binding", "debug",
-                            "local", "start"}) {
+    for (const char* key :
+         {"cluster", "namespace", "ip", "public", "port", "ports", "node", "application", "task",
+          "zk", "seq", "fwk", "binding", "debug", "local", "start"}) {
       EXPECT_TRUE(r.payload.contains(key)) << r.node << " lacks " << key;
     }
     EXPECT_EQ(r.payload["cluster"], "test");
@@ -67,9 +67,9 @@ TEST_F(Foundation, ThreePodsRegisterWithTheProtocolKeysAndElectOneLeader) {
 
 TEST_F(Foundation, SigtermedLeaderLeavesAtOnceAndAnotherLeads) {
   auto pods = launch_pods(spec(), 3);
-  ASSERT_TRUE(wait_until([&] { return count_leaders(pods) == 1 &&
-                                      all_registered(zk.connect_string(), pods); },
-                         kFormation, "a formed cluster"));
+  ASSERT_TRUE(wait_until(
+      [&] { return count_leaders(pods) == 1 && all_registered(zk.connect_string(), pods); },
+      kFormation, "a formed cluster"));
   PodProcess* leader = leader_of(pods);
   ASSERT_NE(leader, nullptr);
   const auto reg = registration_of(zk.connect_string(), leader->control_port());
@@ -94,7 +94,8 @@ TEST_F(Foundation, SigtermedLeaderLeavesAtOnceAndAnotherLeads) {
         return n == 1;
       },
       kSession, "another pod leading"));
-  const auto handoff = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
+  const auto handoff =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
   RecordProperty("handoff_ms", std::to_string(handoff.count()));
   std::printf("leader handoff after SIGTERM: %.1f ms\n", handoff.count());
   const auto status = leader->wait_exit(10s);
@@ -126,9 +127,9 @@ TEST_F(Foundation, OurLeaderKeepsAKazooContenderWaiting) {
 
 TEST_F(Foundation, ZooKeeperRestartWithinTheSessionKeepsNodesAndLeader) {
   auto pods = launch_pods(PodSpec(zk.connect_string()).with_session_timeout("6"), 3);
-  ASSERT_TRUE(wait_until([&] { return count_leaders(pods) == 1 &&
-                                      all_registered(zk.connect_string(), pods); },
-                         kFormation, "a formed cluster"));
+  ASSERT_TRUE(wait_until(
+      [&] { return count_leaders(pods) == 1 && all_registered(zk.connect_string(), pods); },
+      kFormation, "a formed cluster"));
   std::set<std::string> before;
   for (const auto& r : registrations(zk.connect_string())) before.insert(r.node);
   const auto locks_before = lock_nodes(zk.connect_string());
@@ -136,13 +137,13 @@ TEST_F(Foundation, ZooKeeperRestartWithinTheSessionKeepsNodesAndLeader) {
 
   zk.restart();
   // Give every pod time to notice and reconnect, then compare.
-  ASSERT_TRUE(wait_until(
-      ignoring_errors([&] {
-        std::set<std::string> now;
-        for (const auto& r : registrations(zk.connect_string())) now.insert(r.node);
-        return now == before;
-      }),
-      6s, "the same registrations after the restart"));
+  ASSERT_TRUE(wait_until(ignoring_errors([&] {
+                           std::set<std::string> now;
+                           for (const auto& r : registrations(zk.connect_string()))
+                             now.insert(r.node);
+                           return now == before;
+                         }),
+                         6s, "the same registrations after the restart"));
   std::set<std::string> locks_now;
   for (const auto& l : lock_nodes(zk.connect_string())) locks_now.insert(l);
   EXPECT_EQ(locks_now, std::set<std::string>(locks_before.begin(), locks_before.end()));
@@ -160,9 +161,9 @@ TEST_F(Foundation, ZooKeeperRestartWithinTheSessionKeepsNodesAndLeader) {
 
 TEST_F(Foundation, AFrozenPodRegistersAgainWithItsSeqAndDoesNotClaimLostLeadership) {
   auto pods = launch_pods(spec(), 2);
-  ASSERT_TRUE(wait_until([&] { return count_leaders(pods) == 1 &&
-                                      all_registered(zk.connect_string(), pods); },
-                         kFormation, "a formed cluster"));
+  ASSERT_TRUE(wait_until(
+      [&] { return count_leaders(pods) == 1 && all_registered(zk.connect_string(), pods); },
+      kFormation, "a formed cluster"));
   PodProcess* frozen = leader_of(pods);
   PodProcess* other = pods[0].get() == frozen ? pods[1].get() : pods[0].get();
   const auto reg = registration_of(zk.connect_string(), frozen->control_port());
@@ -213,14 +214,18 @@ TEST_F(Foundation, ResetRegistersAgainWithTheSameUuidAndSeq) {
 
 TEST_F(Foundation, GarbageInOtherPodNodesBreaksNobody) {
   const std::string pods_path = cluster_path() + "/pods/";
-  ASSERT_TRUE(kazoo_set(zk.connect_string(), pods_path + "11111111-1111-4111-8111-111111111111.0000000900", ""));
-  ASSERT_TRUE(kazoo_set(zk.connect_string(), pods_path + "22222222-2222-4222-8222-222222222222.0000000901", "not json {"));
-  ASSERT_TRUE(kazoo_set(zk.connect_string(), pods_path + "33333333-3333-4333-8333-333333333333.0000000902", "[1,2,3]"));
+  ASSERT_TRUE(kazoo_set(zk.connect_string(),
+                        pods_path + "11111111-1111-4111-8111-111111111111.0000000900", ""));
+  ASSERT_TRUE(kazoo_set(zk.connect_string(),
+                        pods_path + "22222222-2222-4222-8222-222222222222.0000000901",
+                        "not json {"));
+  ASSERT_TRUE(kazoo_set(zk.connect_string(),
+                        pods_path + "33333333-3333-4333-8333-333333333333.0000000902", "[1,2,3]"));
   ASSERT_TRUE(kazoo_set(zk.connect_string(), pods_path + "no-dot-at-all", "\"a string\""));
   auto pods = launch_pods(spec(), 2);
-  ASSERT_TRUE(wait_until([&] { return count_leaders(pods) == 1 &&
-                                      all_registered(zk.connect_string(), pods); },
-                         kFormation, "a formed cluster next to garbage"));
+  ASSERT_TRUE(wait_until(
+      [&] { return count_leaders(pods) == 1 && all_registered(zk.connect_string(), pods); },
+      kFormation, "a formed cluster next to garbage"));
   // The leader configured the real pods and ignored the rest.
   ASSERT_TRUE(wait_until(
       [&] {

@@ -44,22 +44,29 @@ inline std::chrono::milliseconds after(std::chrono::duration<double> setting,
   return std::chrono::duration_cast<std::chrono::milliseconds>(setting) + slack;
 }
 
-// Processes whose process group is pgid, zombies excluded.
-inline int group_size(pid_t pgid) {
+// Counts the processes whose /proc/<pid>/stat (state, ppid, pgrp) match.
+template <class Pred>
+int count_processes(Pred&& match) {
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     std::ifstream stat(entry.path() / "stat");
     std::string line;
     if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
+    const auto close = line.rfind(')');  // the command name may hold spaces
     if (close == std::string::npos) continue;
     std::istringstream rest(line.substr(close + 2));
     char state = 0;
     int ppid = 0, pgrp = 0;
     rest >> state >> ppid >> pgrp;
-    if (pgrp == pgid && state != 'Z') ++count;
+    if (match(state, ppid, pgrp)) ++count;
   }
   return count;
+}
+
+// Processes whose process group is pgid, zombies excluded.
+inline int group_size(pid_t pgid) {
+  return count_processes(
+      [pgid](char state, int, int pgrp) { return pgrp == pgid && state != 'Z'; });
 }
 
 // Zombies do not count: orphans are reaped by PID 1, which here may be slow.
@@ -67,20 +74,8 @@ inline bool group_alive(pid_t pgid) { return pgid > 0 && group_size(pgid) > 0; }
 
 // Zombie children of this test process: what a failed spawn must not leave.
 inline int our_zombies() {
-  int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    int ppid = 0;
-    rest >> state >> ppid;
-    if (state == 'Z' && ppid == ::getpid()) ++count;
-  }
-  return count;
+  return count_processes(
+      [](char state, int ppid, int) { return state == 'Z' && ppid == ::getpid(); });
 }
 
 inline std::string read_file(const std::filesystem::path& path) {

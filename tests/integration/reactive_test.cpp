@@ -1,14 +1,13 @@
 // The leader configures the cluster (issue 4): rounds driven by ZooKeeper
 // watches, the damper, dependencies, dead pods, refusals, handoffs mid-round,
 // and an idle cluster that costs ZooKeeper nothing but pings.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <climits>
 #include <fstream>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "cluster_view.h"
 #include "harness/files.h"
@@ -28,7 +27,8 @@ constexpr auto kFormation = 15s;
 // records its pid, then becomes `sleep`.
 const std::vector<std::string> kChild = {
     "/bin/sh", "-c",
-    "ln -sf \"$OCHOPOD_CLUSTER\" \"$TEST_OUT/$PORT_8080.json\"; echo $$ > \"$TEST_OUT/$PORT_8080.pid\"; "
+    "ln -sf \"$OCHOPOD_CLUSTER\" \"$TEST_OUT/$PORT_8080.json\"; echo $$ > "
+    "\"$TEST_OUT/$PORT_8080.pid\"; "
     "exec sleep 3600"};
 
 class Reactive : public ZkTest {
@@ -42,7 +42,9 @@ class Reactive : public ZkTest {
         .with_env("TEST_OUT", out.path().string());
   }
   PodSpec cpp_spec(const std::string& cluster = "test") const {
-    PodSpec s = PodSpec(zk.connect_string()).with_cluster(cluster).with_env("TEST_OUT", out.path().string());
+    PodSpec s = PodSpec(zk.connect_string())
+                    .with_cluster(cluster)
+                    .with_env("TEST_OUT", out.path().string());
     s.program = TEST_POD_BIN;
     s.options.clear();
     return s;
@@ -96,7 +98,8 @@ class Reactive : public ZkTest {
   // The pods but the gone leader end up led and configured without it.
   void expect_survivors_configured(Pods& pods, PodProcess* gone) {
     Pods rest;
-    for (auto& p : pods) if (p.get() != gone) rest.push_back(std::move(p));
+    for (auto& p : pods)
+      if (p.get() != gone) rest.push_back(std::move(p));
     EXPECT_TRUE(wait_until(
         [&] {
           auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
@@ -138,8 +141,8 @@ TEST_F(Reactive, AFourthPodCostsExactlyOneRoundAndRestartsNobody) {
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
                          kFormation, "the first 3 pods configured"));
   // Let any round already scheduled settle before counting.
-  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; },
-                         5s, "the leader idle"));
+  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; }, 5s,
+                         "the leader idle"));
   const int before = hash_version();
   std::map<int, std::string> pids;
   for (const auto& p : pods) pids[p->control_port()] = child_pid(p->control_port());
@@ -151,7 +154,8 @@ TEST_F(Reactive, AFourthPodCostsExactlyOneRoundAndRestartsNobody) {
   EXPECT_TRUE(stays_false([&] { return hash_version() != before + 1; },
                           std::chrono::milliseconds(static_cast<int>(2000 * kDamper)),
                           "another round without any change"));
-  for (const auto& [port, pid] : pids) EXPECT_EQ(child_pid(port), pid) << "child restarted on " << port;
+  for (const auto& [port, pid] : pids)
+    EXPECT_EQ(child_pid(port), pid) << "child restarted on " << port;
 }
 
 TEST_F(Reactive, StrictRestartsEveryChildOnEveryRound) {
@@ -170,8 +174,8 @@ TEST_F(Reactive, APodBouncingWithinTheDamperCostsNoRound) {
   auto pods = launch_pods(spec("test", kDamper), 2);
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 2); },
                          kFormation, "2 pods configured"));
-  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; },
-                         5s, "the leader idle"));
+  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; }, 5s,
+                         "the leader idle"));
   const int before = hash_version();
   PodProcess* follower = is_leader(pods[0]->control_port()) ? pods[1].get() : pods[0].get();
   ASSERT_EQ(http_post(follower->control_port(), "/reset").status, 200);
@@ -198,9 +202,12 @@ TEST_F(Reactive, DependentsReconfigureWhenADependencyGrows) {
   ASSERT_TRUE(wait_until([&] { return all_running(db); }, kFormation, "db configured"));
   Pods web;
   for (const char* dep : {"db", "/local.db", "d*"}) {
-    web.push_back(std::make_unique<PodProcess>(
-        spec(std::string("web-") + (dep[0] == '/' ? "abs" : dep[1] == '*' ? "glob" : "rel"), 0)
-            .with_option(std::string("--depends-on=") + dep)));
+    web.push_back(
+        std::make_unique<PodProcess>(spec(std::string("web-") + (dep[0] == '/'   ? "abs"
+                                                                 : dep[1] == '*' ? "glob"
+                                                                                 : "rel"),
+                                          0)
+                                         .with_option(std::string("--depends-on=") + dep)));
   }
   auto deps_size = [&](const PodProcess& p) {
     const json c = cluster_file(p.control_port());
@@ -210,19 +217,21 @@ TEST_F(Reactive, DependentsReconfigureWhenADependencyGrows) {
   };
   ASSERT_TRUE(wait_until(
       [&] {
-        for (const auto& p : web) if (deps_size(*p) != 1) return false;
+        for (const auto& p : web)
+          if (deps_size(*p) != 1) return false;
         return true;
       },
       kFormation, "every dependent seeing db's one pod"));
   db.push_back(std::make_unique<PodProcess>(spec("db", 0)));
   EXPECT_TRUE(wait_until(
       [&] {
-        for (const auto& p : web) if (deps_size(*p) != 2) return false;
+        for (const auto& p : web)
+          if (deps_size(*p) != 2) return false;
         return true;
       },
       kFormation, "every dependent (relative, absolute, glob) seeing db's two pods"));
   const json c = cluster_file(web[0]->control_port());
-  const std::string url = c["dependencies"]["db"].begin()->value("ip", "") ;
+  const std::string url = c["dependencies"]["db"].begin()->value("ip", "");
   EXPECT_EQ(url, "127.0.0.1");
 }
 
@@ -239,8 +248,8 @@ TEST_F(Reactive, AKilledPodIsDroppedFromTheNextRound) {
       [&] {
         auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
         const json newest = cluster_file(pods[3]->control_port());
-        return snap && json::parse(snap->data, nullptr, false).size() == 3 &&
-               newest.is_object() && newest.value("size", 0) == 3;
+        return snap && json::parse(snap->data, nullptr, false).size() == 3 && newest.is_object() &&
+               newest.value("size", 0) == 3;
       },
       kFormation, "a round of the 3 live pods, the dead one dropped"));
   const auto reg = registration_of(zk.connect_string(), victim->control_port());
@@ -252,8 +261,9 @@ TEST_F(Reactive, AKilledPodIsDroppedFromTheNextRound) {
 TEST_F(Reactive, ARefusingPodHoldsTheRoundUntilItsConditionHolds) {
   const std::string gate = out.file("gate");
   auto pods = launch_pods(cpp_spec().with_env("TEST_GATE", gate).with_env("TEST_DAMPER", "0.5"), 2);
-  ASSERT_TRUE(wait_until([&] { return all_registered(zk.connect_string(), pods) && count_leaders(pods) == 1; },
-                         kFormation, "2 pods registered"));
+  ASSERT_TRUE(wait_until(
+      [&] { return all_registered(zk.connect_string(), pods) && count_leaders(pods) == 1; },
+      kFormation, "2 pods registered"));
   EXPECT_TRUE(stays_false(
       [&] {
         for (const auto& p : pods) {
@@ -287,20 +297,22 @@ TEST_F(Reactive, ALeaderSigtermedMidRoundExitsPromptlyAndIsReplaced) {
   // configure() (1.5 s) may be running, then the child's 2 s grace at most.
   const auto status = leader->wait_exit(8s);
   ASSERT_TRUE(status) << "the leader did not exit after SIGTERM mid-round";
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-      << describe_status(*status) << "\n" << last_lines(leader->output(), 30);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(*status) << "\n"
+                                                               << last_lines(leader->output(), 30);
   expect_survivors_configured(pods, leader);
 }
 
 TEST_F(Reactive, SequentialRoundsTouchPodsOneAtATimeInKeyOrder) {
-  auto pods = launch_pods(cpp_spec().with_env("TEST_SEQUENTIAL", "1").with_env("TEST_CONFIGURE_DELAY_MS", "300"), 3);
+  auto pods = launch_pods(
+      cpp_spec().with_env("TEST_SEQUENTIAL", "1").with_env("TEST_CONFIGURE_DELAY_MS", "300"), 3);
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
                          kFormation, "3 pods configured"));
   // Each child started after the previous one's configure() finished, in key order.
   std::vector<std::pair<std::string, std::filesystem::file_time_type>> starts;
   for (const auto& p : pods) {
     const json c = cluster_file(p->control_port());
-    starts.emplace_back(c["key"], std::filesystem::last_write_time(out.file(std::to_string(p->control_port()) + ".json")));
+    starts.emplace_back(c["key"], std::filesystem::last_write_time(
+                                      out.file(std::to_string(p->control_port()) + ".json")));
   }
   std::sort(starts.begin(), starts.end());
   for (size_t i = 1; i < starts.size(); ++i) {
@@ -352,7 +364,8 @@ TEST_F(Reactive, AnIdleClusterSendsZooKeeperNothingButPings) {
   const long long before = packets();
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(stays_false([] { return false; }, 10s, "nothing"));  // the quiet window itself
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const long long received = packets() - before;
   // The C client pings after a third of the 2 s session timeout without traffic.
   const double pings = 5 * seconds / (2.0 / 3.0);

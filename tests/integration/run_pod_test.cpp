@@ -1,12 +1,11 @@
 // `ochopod run` as a user runs it (issue 3): PID 1 duties in a fresh PID
 // namespace, SIGTERM handed to the child, the --sanity and --health hooks.
 // Solo pods (no ZooKeeper): the behaviour under test is the pod's own.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "cluster_view.h"
 #include "harness/ports.h"
@@ -67,8 +66,9 @@ TEST(RunPod, SigtermStopsTheChildFinalizesAndExitsZeroWithinGrace) {
   PodSpec spec = solo()
                      .with_option("--grace=5")
                      .with_child({"/bin/sh", "-c",
-                                  "trap 'echo term > " + marker + "; exit 0' TERM; "
-                                  "while :; do sleep 0.1; done"});
+                                  "trap 'echo term > " + marker +
+                                      "; exit 0' TERM; "
+                                      "while :; do sleep 0.1; done"});
   PodProcess pod(spec);
   ASSERT_TRUE(wait_until([&] { return process_of(pod) == "running"; }, 10s, "the child running"));
   const auto start = std::chrono::steady_clock::now();
@@ -86,9 +86,8 @@ TEST(RunPod, SigtermStopsTheChildFinalizesAndExitsZeroWithinGrace) {
 }
 
 TEST(RunPod, SanityCommandMetricsAndFailure) {
-  PodProcess good(solo()
-                      .with_option("--check-every=0.3")
-                      .with_option("--sanity=echo '{\"queue\": 7}'"));
+  PodProcess good(
+      solo().with_option("--check-every=0.3").with_option("--sanity=echo '{\"queue\": 7}'"));
   EXPECT_TRUE(wait_until(
       [&] {
         auto info = pod_info(good.control_port());
@@ -100,7 +99,8 @@ TEST(RunPod, SanityCommandMetricsAndFailure) {
                      .with_option("--checks=2")
                      .with_option("--sanity=exit 4"));
   ASSERT_TRUE(wait_until([&] { return process_of(bad) == "running"; }, 10s, "the child running"));
-  EXPECT_TRUE(wait_until([&] { return process_of(bad) == "stopped"; }, std::chrono::milliseconds(300 * 2 * 2 + 3000),
+  EXPECT_TRUE(wait_until([&] { return process_of(bad) == "stopped"; },
+                         std::chrono::milliseconds(300 * 2 * 2 + 3000),
                          "a failing --sanity turning the child off after --checks failures"));
 }
 
@@ -112,8 +112,8 @@ TEST(RunPod, HealthTcpAndHttpPassAndFail) {
                         .with_option("--checks=1")
                         .with_option("--health=tcp:" + std::to_string(port))
                         .with_option("--health=http://127.0.0.1:" + std::to_string(port) + "/")
-                        .with_child({"/usr/bin/python3", "-m", "http.server", "--bind",
-                                     "127.0.0.1", std::to_string(port)}));
+                        .with_child({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1",
+                                     std::to_string(port)}));
   ASSERT_TRUE(wait_until([&] { return process_of(served) == "running"; }, 10s, "child running"));
   EXPECT_TRUE(stays_false([&] { return process_of(served) != "running"; }, 2s,
                           "passing health checks turning the child off"));
@@ -123,11 +123,11 @@ TEST(RunPod, HealthTcpAndHttpPassAndFail) {
                           .with_option("--health=tcp:" + std::to_string(closed)));
   EXPECT_TRUE(wait_until([&] { return process_of(tcp_down) == "stopped"; }, 5s,
                          "--health tcp on a closed port turning the child off"));
-  PodProcess http_404(solo()
-                          .with_option("--check-every=0.3")
-                          .with_option("--health=http://127.0.0.1:" +
-                                       std::to_string(port) + "/missing-page")
-                          .with_child({"/bin/sleep", "3600"}));
+  PodProcess http_404(
+      solo()
+          .with_option("--check-every=0.3")
+          .with_option("--health=http://127.0.0.1:" + std::to_string(port) + "/missing-page")
+          .with_child({"/bin/sleep", "3600"}));
   EXPECT_TRUE(wait_until([&] { return process_of(http_404) == "stopped"; }, 5s,
                          "--health http answering 404 turning the child off"));
 }

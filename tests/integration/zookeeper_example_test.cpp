@@ -22,7 +22,7 @@ TEST_F(ZkTest, ZookeeperExampleFormsAnEnsembleClientsCanUse) {
     client_ports.push_back(ports[0]);
     PodSpec spec = PodSpec(zk.connect_string())
                        .with_cluster("zookeeper")
-                       
+
                        .with_env("PORT_2181", std::to_string(ports[0]))
                        .with_env("PORT_2888", std::to_string(ports[1]))
                        .with_env("PORT_3888", std::to_string(ports[2]))
@@ -47,12 +47,11 @@ TEST_F(ZkTest, ZookeeperExampleFormsAnEnsembleClientsCanUse) {
   const std::string first = "127.0.0.1:" + std::to_string(client_ports[0]);
   const std::string third = "127.0.0.1:" + std::to_string(client_ports[2]);
   ASSERT_TRUE(kazoo_set(first, "/written/through/one", "hello ensemble"));
-  EXPECT_TRUE(wait_until(
-      ignoring_errors([&] {
-        auto node = kazoo_get(third, "/written/through/one");
-        return node && node->data == "hello ensemble";
-      }),
-      10s, "the znode read back through another server"));
+  EXPECT_TRUE(wait_until(ignoring_errors([&] {
+                           auto node = kazoo_get(third, "/written/through/one");
+                           return node && node->data == "hello ensemble";
+                         }),
+                         10s, "the znode read back through another server"));
 }
 
 }  // namespace

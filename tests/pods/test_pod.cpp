@@ -6,6 +6,7 @@
 //   TEST_SEQUENTIAL=1         Reactive::sequential
 //   TEST_FULL_SHUTDOWN=1      Reactive::full_shutdown
 // It runs `sleep 3600`, linking $OCHOPOD_CLUSTER into $TEST_OUT/<port>.json.
+#include <ochopod/ochopod.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,8 +14,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-#include <ochopod/ochopod.h>
 
 namespace {
 

@@ -31,23 +31,22 @@ TEST(Binding, MarathonProducesTheExactRegistration) {
                            {"ochopod_custom", "kept"}};
   const auto result = resolve_binding(env, "");  // picked from MARATHON_APP_ID
   ASSERT_TRUE(result.settings) << result.error;
-  EXPECT_EQ(result.settings->registration,
-            json({{"cluster", "web"},
-                  {"namespace", "shop"},
-                  {"ip", "10.1.2.3"},
-                  {"public", "10.1.2.3"},
-                  {"port", "8080"},
-                  {"ports", {{"8080", 31007}, {"6379", 31008}}},
-                  {"node", "10.1.2.3"},
-                  {"application", "shop/web"},
-                  {"task", "shop_web.4c279439"},
-                  {"zk", "10.0.0.5:2181"},
-                  {"fwk", "marathon"},
-                  {"binding", "marathon"},
-                  {"debug", "true"},
-                  {"local", "false"},
-                  {"start", "true"},
-                  {"custom", "kept"}}));
+  EXPECT_EQ(result.settings->registration, json({{"cluster", "web"},
+                                                 {"namespace", "shop"},
+                                                 {"ip", "10.1.2.3"},
+                                                 {"public", "10.1.2.3"},
+                                                 {"port", "8080"},
+                                                 {"ports", {{"8080", 31007}, {"6379", 31008}}},
+                                                 {"node", "10.1.2.3"},
+                                                 {"application", "shop/web"},
+                                                 {"task", "shop_web.4c279439"},
+                                                 {"zk", "10.0.0.5:2181"},
+                                                 {"fwk", "marathon"},
+                                                 {"binding", "marathon"},
+                                                 {"debug", "true"},
+                                                 {"local", "false"},
+                                                 {"start", "true"},
+                                                 {"custom", "kept"}}));
   EXPECT_EQ(result.settings->listen_port, 8080) << "a container listens on its own port";
   EXPECT_EQ(result.settings->full_name(), "shop.web");
 }
@@ -55,11 +54,14 @@ TEST(Binding, MarathonProducesTheExactRegistration) {
 TEST(Binding, MarathonReadsZooKeeperFromTheMesosFilesInOrderKeepingOnlyHosts) {
   test::TempDir dir;
   std::ofstream(dir.file("common")) << "MESOS_WORK_DIR=/var/lib/mesos\n";
-  std::ofstream(dir.file("slave")) << "MESOS_MASTER=zk://bob:pw@10.0.0.7:2181,10.0.0.8:2181/mesos\n";
+  std::ofstream(dir.file("slave"))
+      << "MESOS_MASTER=zk://bob:pw@10.0.0.7:2181,10.0.0.8:2181/mesos\n";
   std::ofstream(dir.file("zk")) << "zk://10.9.9.9:2181/mesos\n";
-  Environment env = {{"MARATHON_APP_ID", "a"}, {"MESOS_TASK_ID", "t"}, {"HOST", "127.0.0.1"},
-                     {"OCHOPOD_MESOS_FILES", dir.file("common") + "," + dir.file("slave") + "," +
-                                                 dir.file("zk")}};
+  Environment env = {
+      {"MARATHON_APP_ID", "a"},
+      {"MESOS_TASK_ID", "t"},
+      {"HOST", "127.0.0.1"},
+      {"OCHOPOD_MESOS_FILES", dir.file("common") + "," + dir.file("slave") + "," + dir.file("zk")}};
   EXPECT_EQ(registration(env)["zk"], "10.0.0.7:2181,10.0.0.8:2181");
   env["OCHOPOD_MESOS_FILES"] = dir.file("missing") + "," + dir.file("zk");
   EXPECT_EQ(registration(env)["zk"], "10.9.9.9:2181");
@@ -80,16 +82,16 @@ TEST(Binding, MarathonNamesTheMissingVariable) {
     EXPECT_NE(result.error.find(missing), std::string::npos) << result.error;
   }
   // Local mode needs no HOST.
-  EXPECT_TRUE(resolve_binding({{"MARATHON_APP_ID", "a"}, {"MESOS_TASK_ID", "t"},
-                               {"ochopod_local", "true"}},
-                              "marathon")
-                  .settings);
+  EXPECT_TRUE(
+      resolve_binding({{"MARATHON_APP_ID", "a"}, {"MESOS_TASK_ID", "t"}, {"ochopod_local", "true"}},
+                      "marathon")
+          .settings);
 }
 
 TEST(Binding, KubernetesUsesTheDownwardApiWithoutRemapping) {
   const Environment env = {{"POD_NAME", "web-7d9f"}, {"POD_NAMESPACE", "shop"},
-                           {"POD_IP", "10.244.1.5"}, {"PORT_8080", "31000"}, {"PORT_2181", "2181"},
-                           {"ochopod_zk", "zk:2181"}};
+                           {"POD_IP", "10.244.1.5"}, {"PORT_8080", "31000"},
+                           {"PORT_2181", "2181"},    {"ochopod_zk", "zk:2181"}};
   const json reg = registration(env);  // picked from POD_IP
   EXPECT_EQ(reg["fwk"], "kubernetes");
   EXPECT_EQ(reg["ip"], "10.244.1.5");
@@ -107,8 +109,8 @@ TEST(Binding, KubernetesUsesTheDownwardApiWithoutRemapping) {
 }
 
 TEST(Binding, LocalModeUsesLoopbackAndListensOnTheRemappedPort) {
-  const Environment env = {{"ochopod_local", "true"}, {"PORT_8080", "19001"},
-                           {"ochopod_zk", "127.0.0.1:2181"}};
+  const Environment env = {
+      {"ochopod_local", "true"}, {"PORT_8080", "19001"}, {"ochopod_zk", "127.0.0.1:2181"}};
   const auto result = resolve_binding(env, "");
   ASSERT_TRUE(result.settings);
   const json& reg = result.settings->registration;

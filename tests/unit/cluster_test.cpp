@@ -8,14 +8,19 @@ namespace {
 using nlohmann::json;
 
 json pod(const std::string& ip, int64_t seq, int remapped) {
-  return json{{"ip", ip}, {"public", "p" + ip}, {"seq", seq},
-              {"port", "8080"}, {"ports", {{"8080", remapped}, {"9092", remapped + 1}}}};
+  return json{{"ip", ip},
+              {"public", "p" + ip},
+              {"seq", seq},
+              {"port", "8080"},
+              {"ports", {{"8080", remapped}, {"9092", remapped + 1}}}};
 }
 
 TEST(Cluster, IndexIsPositionOfKeyInSortedPods) {
   json payload{{"key", "b"},
-               {"pods", {{"c", pod("10.0.0.3", 7, 100)}, {"a", pod("10.0.0.1", 3, 200)},
-                         {"b", pod("10.0.0.2", 5, 300)}}}};
+               {"pods",
+                {{"c", pod("10.0.0.3", 7, 100)},
+                 {"a", pod("10.0.0.1", 3, 200)},
+                 {"b", pod("10.0.0.2", 5, 300)}}}};
   const auto c = Cluster::from_payload(payload);
   EXPECT_EQ(c.index, 1);
   EXPECT_EQ(c.size, 3);

@@ -17,9 +17,9 @@ TEST(ControlPath, TaskAndOptionalTimeout) {
 }
 
 TEST(ControlPath, UnknownTasksAndBadTimeoutsAre400) {
-  for (const char* bad : {"/control/explode", "/control/", "/control/on/x", "/control/on/1x",
-                          "/control/on/-1", "/control/on/nan", "/control/on/inf",
-                          "/control/on/1e9"}) {
+  for (const char* bad :
+       {"/control/explode", "/control/", "/control/on/x", "/control/on/1x", "/control/on/-1",
+        "/control/on/nan", "/control/on/inf", "/control/on/1e9"}) {
     EXPECT_EQ(parse_control_path(bad).error, 400) << bad;
   }
 }

@@ -35,8 +35,8 @@ TEST(ZkAddress, UrlWithoutCredentials) {
 }
 
 TEST(ZkAddress, RejectsMalformedAddressesWithAReason) {
-  for (const char* bad : {"", "zk://", "host", "host:", ":2181", "h:21x81", "h1:1,,h2:2",
-                          "zk://nopassword@h:1"}) {
+  for (const char* bad :
+       {"", "zk://", "host", "host:", ":2181", "h:21x81", "h1:1,,h2:2", "zk://nopassword@h:1"}) {
     std::string error;
     EXPECT_FALSE(parse_zk_address(bad, &error)) << bad;
     EXPECT_FALSE(error.empty()) << bad;

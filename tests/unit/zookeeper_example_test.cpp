@@ -8,14 +8,17 @@ namespace {
 using nlohmann::json;
 
 json pod(const std::string& ip, int seq, int base, bool local) {
-  return json{{"ip", ip}, {"seq", seq}, {"local", local ? "true" : "false"},
+  return json{{"ip", ip},
+              {"seq", seq},
+              {"local", local ? "true" : "false"},
               {"ports", {{"2181", base}, {"2888", base + 1}, {"3888", base + 2}}}};
 }
 
 TEST(ZookeeperExample, ContainerModeBindsItsOwnLineOnAllInterfaces) {
   ochopod::Cluster c = ochopod::Cluster::from_payload(
       json{{"key", "b"},
-           {"pods", {{"a", pod("10.0.0.1", 4, 31000, false)}, {"b", pod("10.0.0.2", 7, 32000, false)}}}});
+           {"pods",
+            {{"a", pod("10.0.0.1", 4, 31000, false)}, {"b", pod("10.0.0.2", 7, 32000, false)}}}});
   const auto r = zookeeper_example::render(c, "/data");
   EXPECT_EQ(r.myid, 8);
   EXPECT_EQ(r.client_port, 2181);
@@ -43,7 +46,9 @@ TEST(ZookeeperExample, ASeqPast254IsAClearError) {
     EXPECT_NE(std::string(e.what()).find("255"), std::string::npos) << e.what();
   }
   ochopod::Cluster missing = ochopod::Cluster::from_payload(
-      json{{"key", "a"}, {"pods", {{"a", json{{"ip", "x"}, {"seq", 1}, {"local", "true"}, {"ports", json::object()}}}}}});
+      json{{"key", "a"},
+           {"pods",
+            {{"a", json{{"ip", "x"}, {"seq", 1}, {"local", "true"}, {"ports", json::object()}}}}}});
   EXPECT_THROW(zookeeper_example::render(missing, "/d"), std::runtime_error);
 }
 

@@ -31,7 +31,7 @@ Environment current_environment();
 
 struct BindingResult {
   std::optional<PodSettings> settings;
-  std::string error;   // one line naming the variable at fault, when settings is empty
+  std::string error;  // one line naming the variable at fault, when settings is empty
 };
 
 // Builds the settings for the named binding (empty: marathon when

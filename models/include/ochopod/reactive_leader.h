@@ -12,11 +12,10 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "ochopod/coordinator.h"
 #include "ochopod/event_loop.h"
@@ -59,7 +58,7 @@ class ReactiveLeader final : public LeaderWork {
 
   // Coordinator-loop state.
   ZkSession* session_ = nullptr;
-  uint64_t epoch_ = 0;                 // bumps at every lead/lose
+  uint64_t epoch_ = 0;  // bumps at every lead/lose
   bool leading_ = false;
   bool paused_ = false;
   std::map<std::string, nlohmann::json> pod_nodes_;  // node name -> payload (valid only)

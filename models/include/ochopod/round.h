@@ -8,9 +8,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace ochopod {
 
@@ -26,7 +25,7 @@ struct RoundPlan {
 
 struct RoundResult {
   bool ok = false;
-  std::string error;                                   // why it failed
+  std::string error;                                     // why it failed
   nlohmann::json configured = nlohmann::json::object();  // pods actually configured
 };
 

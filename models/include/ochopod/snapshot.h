@@ -2,10 +2,9 @@
 // name clusters. Pure functions, used by the reactive leader and the benches.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ochopod {
 

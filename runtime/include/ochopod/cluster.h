@@ -6,19 +6,18 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace ochopod {
 
 struct Cluster {
-  std::string key;                    // the receiving pod's uuid; pods[key] is its own payload
+  std::string key;  // the receiving pod's uuid; pods[key] is its own payload
   nlohmann::json pods = nlohmann::json::object();          // uuid -> registration
   nlohmann::json dependencies = nlohmann::json::object();  // dependency -> {uuid -> registration}
-  int index = 0;                      // position of key in the sorted keys of pods
-  int64_t seq = 0;                    // this pod's stable seq (from pods[key])
-  int size = 0;                       // number of pods
+  int index = 0;    // position of key in the sorted keys of pods
+  int64_t seq = 0;  // this pod's stable seq (from pods[key])
+  int size = 0;     // number of pods
 
   // Reads a configuration payload. Throws std::invalid_argument with a
   // readable message when the payload is not an object of that shape.

@@ -5,21 +5,20 @@
 // a time through a Controller (implemented by models/, e.g. Piped).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace ochopod {
 
 struct ControlRequest {
-  std::string task;                      // check, on, off, ok, kill, signal
-  std::optional<nlohmann::json> body;    // absent when the POST had no body
+  std::string task;                    // check, on, off, ok, kill, signal
+  std::optional<nlohmann::json> body;  // absent when the POST had no body
   bool from_leader() const { return body.has_value() && body->contains("pods"); }
 };
 
 struct ControlReply {
-  int code = 200;                        // HTTP status, PROTOCOL.md 5
+  int code = 200;  // HTTP status, PROTOCOL.md 5
   nlohmann::json body = nlohmann::json::object();
 };
 

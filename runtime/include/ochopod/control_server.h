@@ -11,12 +11,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ochopod/control.h"
 
@@ -29,7 +28,7 @@ struct Upload {
 };
 
 struct ExecReply {
-  int http_status = 200;   // 404 unknown tool, 400 bad request
+  int http_status = 200;  // 404 unknown tool, 400 bad request
   nlohmann::json body = nlohmann::json::object();
 };
 
@@ -48,8 +47,8 @@ class ControlServer {
   struct Options {
     std::string bind = "0.0.0.0";
     int port = 8080;
-    size_t max_body = 1 << 20;     // bytes
-    size_t threads = 8;            // a held /control call keeps one busy; keep-alive is short
+    size_t max_body = 1 << 20;  // bytes
+    size_t threads = 8;         // a held /control call keeps one busy; keep-alive is short
   };
 
   ControlServer(Options options, ControlHandlers handlers);

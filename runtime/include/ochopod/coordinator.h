@@ -18,10 +18,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "ochopod/event_loop.h"
 #include "ochopod/hints.h"
@@ -36,10 +35,10 @@ namespace ochopod {
 class LeaderWork {
  public:
   virtual ~LeaderWork() = default;
-  virtual void on_lead(ZkSession& session) = 0;   // we hold the lock (again)
-  virtual void on_pause() = 0;                    // connection lost, lock maybe still ours
-  virtual void on_resume(ZkSession& session) = 0; // reconnected in time, still leading
-  virtual void on_lose() = 0;                     // leadership is gone
+  virtual void on_lead(ZkSession& session) = 0;     // we hold the lock (again)
+  virtual void on_pause() = 0;                      // connection lost, lock maybe still ours
+  virtual void on_resume(ZkSession& session) = 0;   // reconnected in time, still leading
+  virtual void on_lose() = 0;                       // leadership is gone
   virtual void on_watch(const ZkEvent& event) = 0;  // a watch outside our own nodes fired
 };
 
@@ -48,8 +47,8 @@ class Coordinator {
   struct Options {
     ZkAddress zk;
     std::string root = "/ochopod/clusters";
-    std::string cluster;    // "<namespace>.<cluster>"
-    std::string uuid;       // this pod's, for life
+    std::string cluster;          // "<namespace>.<cluster>"
+    std::string uuid;             // this pod's, for life
     nlohmann::json registration;  // payload without seq
     std::chrono::milliseconds session_timeout{5000};
   };
@@ -83,17 +82,17 @@ class Coordinator {
   const std::string cluster_path_;
 
   std::unique_ptr<ZkSession> session_;
-  uint64_t generation_ = 0;       // which session an event belongs to
+  uint64_t generation_ = 0;  // which session an event belongs to
   bool connected_ = false;
-  bool ever_connected_ = false;   // in this session
+  bool ever_connected_ = false;  // in this session
   bool paths_ready_ = false;
   bool leading_ = false;
   bool paused_ = false;
   bool stopped_ = false;
-  std::optional<int64_t> seq_;    // from the first registration, for life
-  std::string pod_node_;          // our registration under this session
+  std::optional<int64_t> seq_;  // from the first registration, for life
+  std::string pod_node_;        // our registration under this session
   bool payload_written_ = false;
-  std::string lock_prefix_;       // 32 hex, new per session
+  std::string lock_prefix_;  // 32 hex, new per session
   std::string lock_node_;
   std::string watched_predecessor_;
   EventLoop::TimerId expiry_timer_ = 0;

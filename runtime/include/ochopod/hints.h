@@ -7,9 +7,8 @@
 #pragma once
 
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace ochopod {
 
@@ -18,8 +17,8 @@ class Hints {
   explicit Hints(nlohmann::json registration = nlohmann::json::object());
 
   void set_registration(nlohmann::json registration);
-  void set_state(std::string state);        // follower, leader, leader (configuring)...
-  void set_process(std::string process);    // stopped, running, terminating, dead
+  void set_state(std::string state);      // follower, leader, leader (configuring)...
+  void set_process(std::string process);  // stopped, running, terminating, dead
   void set_status(std::string status);
   void set_metrics(nlohmann::json metrics);
   void set_dependencies(nlohmann::json dependencies);

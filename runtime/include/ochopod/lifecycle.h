@@ -7,12 +7,11 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ochopod/cluster.h"
 
@@ -20,7 +19,7 @@ namespace ochopod {
 
 // The running child as the callbacks see it. A null Process* means no child.
 struct Process {
-  int pid = 0;   // also the child's process group id
+  int pid = 0;  // also the child's process group id
 };
 
 // What configure() returns: the command line and environment overrides.
@@ -30,8 +29,8 @@ struct Configuration {
                 std::optional<std::vector<std::string>> exact_argv = std::nullopt)
       : command(std::move(command_line)), env(std::move(overrides)), argv(std::move(exact_argv)) {}
 
-  std::string command;                          // split on spaces, or run by /bin/sh -c (shell)
-  std::map<std::string, std::string> env;       // overrides, win over the pod's environment
+  std::string command;                     // split on spaces, or run by /bin/sh -c (shell)
+  std::map<std::string, std::string> env;  // overrides, win over the pod's environment
   // When set, used as argv exactly as given (ochopod run -- argv...); command is then ignored.
   std::optional<std::vector<std::string>> argv;
 };

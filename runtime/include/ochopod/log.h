@@ -16,8 +16,8 @@ namespace ochopod::log {
 struct Options {
   bool debug = true;
   bool console = true;
-  std::string file;                  // rotating file if not empty
-  size_t ring_bytes = 32 * 1024;     // what /log can show
+  std::string file;               // rotating file if not empty
+  size_t ring_bytes = 32 * 1024;  // what /log can show
 };
 
 void setup(const Options& options);

@@ -12,10 +12,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "ochopod/control.h"
 #include "ochopod/control_server.h"
@@ -32,13 +31,13 @@ namespace ochopod {
 struct PodSettings {
   std::string cluster = "default";
   std::string ns = "marathon";
-  std::optional<ZkAddress> zk;            // none: solo, the pod leads itself
+  std::optional<ZkAddress> zk;  // none: solo, the pod leads itself
   std::string bind = "0.0.0.0";
-  int listen_port = 8080;                 // where the control port listens
+  int listen_port = 8080;  // where the control port listens
   std::chrono::milliseconds session_timeout{5000};
   nlohmann::json registration = nlohmann::json::object();  // without seq
   nlohmann::json dependencies = nlohmann::json::array();   // the model's depends_on
-  bool start = true;                      // ochopod_start
+  bool start = true;                                       // ochopod_start
   log::Options log;
   size_t max_body = 1 << 20;
 
@@ -49,8 +48,8 @@ struct PodSettings {
 struct PodServices {
   const PodSettings& settings;
   const std::string& uuid;
-  EventLoop& lifecycle;     // the controller's loop
-  EventLoop& coordinator;   // the leader work's loop
+  EventLoop& lifecycle;    // the controller's loop
+  EventLoop& coordinator;  // the leader work's loop
   Hints& hints;
   Reaper& reaper;
 };

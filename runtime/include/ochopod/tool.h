@@ -35,7 +35,8 @@ class Tool {
 
   // The work. cwd holds the uploads. Throwing answers code 1 with
   // "unexpected failure -> <what>".
-  virtual ToolResult body(const std::vector<std::string>& args, const std::filesystem::path& cwd) = 0;
+  virtual ToolResult body(const std::vector<std::string>& args,
+                          const std::filesystem::path& cwd) = 0;
 };
 
 // Splits on runs of spaces: the parse() a tool with plain arguments wants.

@@ -13,9 +13,9 @@
 namespace ochopod {
 
 struct ZkAddress {
-  std::string hosts;    // "h1:p1,h2:p2"
-  std::string chroot;   // "" or "/something"
-  std::string user;     // digest credentials, empty if none
+  std::string hosts;   // "h1:p1,h2:p2"
+  std::string chroot;  // "" or "/something"
+  std::string user;    // digest credentials, empty if none
   std::string password;
 
   std::string connect_string() const { return hosts + chroot; }

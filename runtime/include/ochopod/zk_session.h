@@ -31,8 +31,8 @@ struct ZkStat {
 struct ZkEvent {
   enum class Kind { kConnected, kSuspended, kExpired, kAuthFailed, kWatch };
   Kind kind;
-  int type = 0;        // watch event type (ZOO_*_EVENT), for kWatch
-  std::string path;    // for kWatch
+  int type = 0;      // watch event type (ZOO_*_EVENT), for kWatch
+  std::string path;  // for kWatch
 };
 
 // Result codes are the C client's (ZOK = 0, ZNONODE, ...). These helpers keep
@@ -48,7 +48,7 @@ int persistent();
 int ephemeral();
 bool is_child_event(int type);
 bool is_deleted_event(int type);
-bool is_data_event(int type);   // changed or created
+bool is_data_event(int type);  // changed or created
 }  // namespace zk
 
 class ZkSession {
