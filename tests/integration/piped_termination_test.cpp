@@ -6,26 +6,35 @@ namespace ochopod::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using PipedTermination = PipedFixture;
 
-// Runs `off` and says how long it took.
-#define TIMED_OFF(elapsed)               \
-  do {                                   \
-    const auto start_ = Clock::now();    \
-    EXPECT_EQ(request("off").code, 200); \
-    elapsed = Clock::now() - start_;     \
-  } while (0)
+class PipedTermination : public PipedFixture {
+ protected:
+  // Runs `command` through the shell with this grace and returns its process
+  // group once it has `members` processes (0, with a failure, if it never does).
+  pid_t start_group(const std::string& command, double grace, int members) {
+    pod.shell = true;
+    pod.command = command;
+    pod.grace = std::chrono::duration<double>(grace);
+    make();
+    EXPECT_EQ(request("on", payload()).code, 200);
+    const pid_t pgid = controller->child_pid();
+    const bool formed = wait_until([&] { return group_size(pgid) == members; }, 3000ms,
+                                   std::to_string(members) + " processes in the child's group");
+    EXPECT_TRUE(formed);
+    return formed ? pgid : 0;
+  }
+  // Runs `off` and says how long it took.
+  Clock::duration timed_off() {
+    const auto start = Clock::now();
+    EXPECT_EQ(request("off").code, 200);
+    return Clock::now() - start;
+  }
+};
 
 TEST_F(PipedTermination, OffReachesTheWholeGroupWithoutWaitingOutGrace) {
-  pod.shell = true;
-  pod.command = "sleep 1000 & sleep 1000 & wait";
-  pod.grace = std::chrono::duration<double>(10.0);
-  make();
-  ASSERT_EQ(request("on", payload()).code, 200);
-  const pid_t pgid = controller->child_pid();
-  ASSERT_TRUE(wait_until([&] { return group_size(pgid) == 3; }, 3000ms, "sh and two sleeps"));
-  Clock::duration elapsed;
-  TIMED_OFF(elapsed);
+  const pid_t pgid = start_group("sleep 1000 & sleep 1000 & wait", 10.0, 3);
+  ASSERT_NE(pgid, 0);
+  const Clock::duration elapsed = timed_off();
   EXPECT_FALSE(group_alive(pgid));
   EXPECT_EQ(process(), "stopped");
   EXPECT_LT(elapsed, 2000ms);
@@ -33,16 +42,10 @@ TEST_F(PipedTermination, OffReachesTheWholeGroupWithoutWaitingOutGrace) {
 }
 
 TEST_F(PipedTermination, SoftLeavesAChildThatIgnoresSigterm) {
-  pod.shell = true;
-  pod.command = "trap '' TERM; sleep 1000; sleep 1000";
-  pod.grace = std::chrono::duration<double>(0.5);
   pod.soft = true;
-  make();
-  ASSERT_EQ(request("on", payload()).code, 200);
-  const pid_t pgid = controller->child_pid();
-  ASSERT_TRUE(wait_until([&] { return group_size(pgid) == 2; }, 3000ms, "sh and sleep"));
-  Clock::duration elapsed;
-  TIMED_OFF(elapsed);
+  const pid_t pgid = start_group("trap '' TERM; sleep 1000; sleep 1000", 0.5, 2);
+  ASSERT_NE(pgid, 0);
+  const Clock::duration elapsed = timed_off();
   EXPECT_GE(elapsed, std::chrono::duration_cast<Clock::duration>(pod.grace));
   EXPECT_LT(elapsed, after(pod.grace, 1500ms));
   EXPECT_EQ(process(), "stopped");
@@ -53,15 +56,9 @@ TEST_F(PipedTermination, SoftLeavesAChildThatIgnoresSigterm) {
 }
 
 TEST_F(PipedTermination, WithoutSoftTheGroupIsKilledRightAfterGrace) {
-  pod.shell = true;
-  pod.command = "trap '' TERM; sleep 1000; sleep 1000";
-  pod.grace = std::chrono::duration<double>(0.5);
-  make();
-  ASSERT_EQ(request("on", payload()).code, 200);
-  const pid_t pgid = controller->child_pid();
-  ASSERT_TRUE(wait_until([&] { return group_size(pgid) == 2; }, 3000ms, "sh and sleep"));
-  Clock::duration elapsed;
-  TIMED_OFF(elapsed);
+  const pid_t pgid = start_group("trap '' TERM; sleep 1000; sleep 1000", 0.5, 2);
+  ASSERT_NE(pgid, 0);
+  const Clock::duration elapsed = timed_off();
   EXPECT_GE(elapsed, std::chrono::duration_cast<Clock::duration>(pod.grace));
   EXPECT_LT(elapsed, after(pod.grace, 1000ms));
   EXPECT_FALSE(group_alive(pgid));
@@ -69,16 +66,11 @@ TEST_F(PipedTermination, WithoutSoftTheGroupIsKilledRightAfterGrace) {
 }
 
 TEST_F(PipedTermination, GroupIsKilledEvenWhenTheDirectChildExited) {
-  pod.shell = true;
   // The shell leaves on SIGTERM, its background sleep ignores it.
-  pod.command = "(trap '' TERM; exec sleep 1000) & trap 'exit 3' TERM; wait";
-  pod.grace = std::chrono::duration<double>(0.5);
-  make();
-  ASSERT_EQ(request("on", payload()).code, 200);
-  const pid_t pgid = controller->child_pid();
-  ASSERT_TRUE(wait_until([&] { return group_size(pgid) == 2; }, 3000ms, "sh and sleep"));
-  Clock::duration elapsed;
-  TIMED_OFF(elapsed);
+  const pid_t pgid =
+      start_group("(trap '' TERM; exec sleep 1000) & trap 'exit 3' TERM; wait", 0.5, 2);
+  ASSERT_NE(pgid, 0);
+  const Clock::duration elapsed = timed_off();
   EXPECT_GE(elapsed, std::chrono::duration_cast<Clock::duration>(pod.grace));
   EXPECT_FALSE(group_alive(pgid));
   // A stop's exit is not a failure.
@@ -106,8 +98,7 @@ TEST_F(PipedTermination, UserTearDownIsUsed) {
   make();
   ASSERT_EQ(request("on", payload()).code, 200);
   const pid_t pgid = controller->child_pid();
-  Clock::duration elapsed;
-  TIMED_OFF(elapsed);
+  const Clock::duration elapsed = timed_off();
   EXPECT_LT(elapsed, 2000ms);
   EXPECT_FALSE(group_alive(pgid));
   EXPECT_EQ(pod.torn_down.load(), 1);
