@@ -340,13 +340,15 @@ TEST(HarnessPod, KillReachesOrphansInOtherGroups) {
   // The child escapes the group (setsid) and is orphaned when its parent dies.
   PodProcess p({"-c", "setsid /bin/sleep 300 & echo child=$!; wait"}, {}, "/bin/sh");
   std::vector<pid_t> rest;
+  // The forked child sits in the shell's group until setsid() returns, so
+  // wait for it to lead its own session, not merely to exist.
   ASSERT_TRUE(wait_until(
       [&] {
         rest = p.leftovers();
-        return !rest.empty() && p.output().find("child=") != std::string::npos;
+        return rest.size() == 1 && ::getsid(rest[0]) == rest[0] &&
+               p.output().find("child=") != std::string::npos;
       },
-      10s, "the detached child"));
-  ASSERT_EQ(rest.size(), 1u);
+      10s, "the child to detach into its own session"));
   EXPECT_NE(::getpgid(rest[0]), p.pid());
   ASSERT_TRUE(p.signal(SIGKILL));
   ASSERT_TRUE(p.wait_exit(10s));
