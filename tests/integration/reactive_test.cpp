@@ -11,6 +11,7 @@
 
 #include "cluster_view.h"
 #include "harness/files.h"
+#include "harness/proc_tree.h"
 #include "harness/spawn.h"
 #include "harness/temp_dir.h"
 #include "harness/zk_fixture.h"
@@ -63,6 +64,15 @@ class Reactive : public ZkTest {
     std::string pid;
     in >> pid;
     return pid;
+  }
+  // Every pod's pid file names a live child of that pod: the file is not
+  // stale (a restarted child's) nor still to be written (a starting one's).
+  bool pid_files_current(const Pods& pods) const {
+    for (const auto& p : pods) {
+      const std::string pid = child_pid(p->control_port());
+      if (pid.empty() || parent_of(std::stoi(pid)) != p->pid()) return false;
+    }
+    return true;
   }
   // Rounds are counted by the hash node's version (PROTOCOL.md 4).
   int hash_version(const std::string& full = "local.test") const {
@@ -141,8 +151,12 @@ TEST_F(Reactive, AFourthPodCostsExactlyOneRoundAndRestartsNobody) {
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
                          kFormation, "the first 3 pods configured"));
   // Let any round already scheduled settle before counting.
-  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; }, 5s,
-                         "the leader idle"));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        PodProcess* leader = leader_of(pods);
+        return leader && state_of(leader->control_port()) == "leader" && pid_files_current(pods);
+      },
+      5s, "the leader idle and every child's pid recorded"));
   const int before = hash_version();
   std::map<int, std::string> pids;
   for (const auto& p : pods) pids[p->control_port()] = child_pid(p->control_port());
@@ -160,13 +174,24 @@ TEST_F(Reactive, AFourthPodCostsExactlyOneRoundAndRestartsNobody) {
 
 TEST_F(Reactive, StrictRestartsEveryChildOnEveryRound) {
   auto pods = launch_pods(spec().with_option("--strict"), 2);
-  ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 2); },
-                         kFormation, "2 pods configured"));
-  const std::string pid = child_pid(pods[0]->control_port());
+  ASSERT_TRUE(wait_until(
+      [&] { return all_running(pods) && every_pod_sees_size(pods, 2) && pid_files_current(pods); },
+      kFormation, "2 pods configured and their children's pids recorded"));
+  std::map<int, std::string> pids;
+  for (const auto& p : pods) pids[p->control_port()] = child_pid(p->control_port());
   pods.push_back(std::make_unique<PodProcess>(spec().with_option("--strict")));
-  ASSERT_TRUE(wait_until([&] { return every_pod_sees_size(pods, 3) && all_running(pods); },
-                         kFormation, "3 pods configured"));
-  EXPECT_NE(child_pid(pods[0]->control_port()), pid) << "--strict must restart on each on";
+  // A pod's cluster file shows the new size before its child is restarted,
+  // and the new child writes its pid only once it runs: wait for the pids.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        if (!every_pod_sees_size(pods, 3) || !all_running(pods)) return false;
+        for (const auto& [port, pid] : pids) {
+          const std::string now = child_pid(port);
+          if (now.empty() || now == pid) return false;
+        }
+        return true;
+      },
+      kFormation, "--strict restarting both first children for the third pod's round"));
 }
 
 TEST_F(Reactive, APodBouncingWithinTheDamperCostsNoRound) {
@@ -174,8 +199,12 @@ TEST_F(Reactive, APodBouncingWithinTheDamperCostsNoRound) {
   auto pods = launch_pods(spec("test", kDamper), 2);
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 2); },
                          kFormation, "2 pods configured"));
-  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; }, 5s,
-                         "the leader idle"));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        PodProcess* leader = leader_of(pods);
+        return leader && state_of(leader->control_port()) == "leader" && pid_files_current(pods);
+      },
+      5s, "the leader idle and every child's pid recorded"));
   const int before = hash_version();
   PodProcess* follower = is_leader(pods[0]->control_port()) ? pods[1].get() : pods[0].get();
   ASSERT_EQ(http_post(follower->control_port(), "/reset").status, 200);
@@ -303,8 +332,13 @@ TEST_F(Reactive, ALeaderSigtermedMidRoundExitsPromptlyAndIsReplaced) {
 }
 
 TEST_F(Reactive, SequentialRoundsTouchPodsOneAtATimeInKeyOrder) {
-  auto pods = launch_pods(
-      cpp_spec().with_env("TEST_SEQUENTIAL", "1").with_env("TEST_CONFIGURE_DELAY_MS", "300"), 3);
+  // Strict, so every pod runs configure() in every round, however the pods'
+  // registrations were split between rounds: the last round spaces them all.
+  auto pods = launch_pods(cpp_spec()
+                              .with_env("TEST_SEQUENTIAL", "1")
+                              .with_env("TEST_STRICT", "1")
+                              .with_env("TEST_CONFIGURE_DELAY_MS", "300"),
+                          3);
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
                          kFormation, "3 pods configured"));
   // Each child started after the previous one's configure() finished, in key order.
@@ -358,8 +392,12 @@ TEST_F(Reactive, AnIdleClusterSendsZooKeeperNothingButPings) {
   auto pods = launch_pods(spec("test", 0), 5);
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 5); },
                          kFormation, "5 pods configured"));
-  ASSERT_TRUE(wait_until([&] { return state_of(leader_of(pods)->control_port()) == "leader"; }, 5s,
-                         "the leader idle"));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        PodProcess* leader = leader_of(pods);
+        return leader && state_of(leader->control_port()) == "leader" && pid_files_current(pods);
+      },
+      5s, "the leader idle and every child's pid recorded"));
   const auto packets = [&] { return std::stoll(zk.mntr().at("zk_packets_received")); };
   const long long before = packets();
   const auto start = std::chrono::steady_clock::now();

@@ -2,6 +2,7 @@
 // with a Piped subclass), whose callbacks misbehave on demand:
 //   TEST_GATE=<file>          can_configure() throws until <file> exists
 //   TEST_CONFIGURE_DELAY_MS=n configure() takes n ms
+//   TEST_STRICT=1             Piped::strict (configure() runs at every round)
 //   TEST_DAMPER=<seconds>     the Reactive damper
 //   TEST_SEQUENTIAL=1         Reactive::sequential
 //   TEST_FULL_SHUTDOWN=1      Reactive::full_shutdown
@@ -27,6 +28,7 @@ class TestStrategy : public ochopod::Piped {
   TestStrategy() {
     shell = true;
     grace = std::chrono::duration<double>(2.0);
+    strict = env("TEST_STRICT") == "1";
   }
 
   void can_configure(const ochopod::Cluster&) override {
