@@ -12,16 +12,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// argv: op hosts path data_hex flag connect_timeout_seconds. Prints one JSON object on stdout.
+// argv: op hosts path data_hex flag connect_timeout_seconds [user:pass]. Prints one JSON
+// object on stdout.
 // Exit 0 with {"ok": ...} when ZooKeeper answered; non-zero with a message on
 // stderr when the question could not be asked.
 constexpr const char* kScript = R"PY(
 import json, logging, sys
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 from kazoo.client import KazooClient
+from kazoo.security import OPEN_ACL_UNSAFE, make_digest_acl
 from kazoo.exceptions import (ConnectionLoss, NoNodeError, NodeExistsError,
                               OperationTimeoutError, SessionExpiredError, ZookeeperError)
 op, hosts, path, data_hex, flag, connect_timeout = sys.argv[1:7]
+auth = sys.argv[7] if len(sys.argv) > 7 else ''
 data = bytes.fromhex(data_hex)
 client = KazooClient(hosts=hosts, timeout=10.0,
                      connection_retry=dict(max_tries=-1, delay=0.1, backoff=1.5, max_delay=0.5))
@@ -31,6 +34,8 @@ except Exception as e:
     print('kazoo cannot connect to %s: %r' % (hosts, e), file=sys.stderr)
     sys.exit(3)
 try:
+    if auth:
+        client.add_auth('digest', auth)
     try:
         if op == 'children':
             r = {'ok': True, 'children': client.get_children(path)}
@@ -49,6 +54,14 @@ try:
             r = {'ok': True}
         elif op == 'create':
             client.create(path, data, ephemeral=(flag == '1'), makepath=True)
+            r = {'ok': True}
+        elif op == 'create_private':
+            user, password = auth.split(':', 1)
+            client.create(path, data, acl=[make_digest_acl(user, password, all=True)],
+                          makepath=True)
+            r = {'ok': True}
+        elif op == 'open_acl':
+            client.set_acls(path, OPEN_ACL_UNSAFE)
             r = {'ok': True}
         elif op == 'delete':
             client.delete(path, recursive=(flag == '1'))
@@ -73,11 +86,12 @@ finally:
 std::atomic<int64_t> connect_timeout_ms{10000};
 
 nlohmann::json run(const std::string& op, const std::string& zk, const std::string& path,
-                   const std::string& data = "", bool flag = false) {
+                   const std::string& data = "", bool flag = false,
+                   const std::string& credentials = "") {
   const std::chrono::milliseconds connect(connect_timeout_ms.load());
   const auto result =
       run_capture({"/usr/bin/python3", "-c", kScript, op, zk, path, to_hex(data), flag ? "1" : "0",
-                   std::to_string(static_cast<double>(connect.count()) / 1000.0)},
+                   std::to_string(static_cast<double>(connect.count()) / 1000.0), credentials},
                   connect + 20s);
   const std::string what = "kazoo " + op + " " + path + " on " + zk;
   if (result.timed_out) throw KazooError(what + ": timed out; stderr: " + result.err);
@@ -128,6 +142,16 @@ bool kazoo_create(const std::string& zk, const std::string& path, const std::str
 
 bool kazoo_delete(const std::string& zk, const std::string& path, bool recursive) {
   return run("delete", zk, path, "", recursive)["ok"].get<bool>();
+}
+
+bool kazoo_create_private(const std::string& zk, const std::string& path,
+                          const std::string& credentials) {
+  return run("create_private", zk, path, "", false, credentials)["ok"].get<bool>();
+}
+
+bool kazoo_open_acl(const std::string& zk, const std::string& path,
+                    const std::string& credentials) {
+  return run("open_acl", zk, path, "", false, credentials)["ok"].get<bool>();
 }
 
 void set_kazoo_connect_timeout(std::chrono::milliseconds timeout) {

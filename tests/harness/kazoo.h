@@ -52,6 +52,17 @@ bool kazoo_create(const std::string& zk, const std::string& path, const std::str
 // or ZooKeeper refused (e.g. it has children and recursive is false).
 bool kazoo_delete(const std::string& zk, const std::string& path, bool recursive = false);
 
+// Creates an empty persistent node (open parents made as needed) that only
+// the digest identity "user:pass" may read, write, create under or delete:
+// a private tree for testing credentials in zk:// addresses. False if it
+// exists or ZooKeeper refused.
+bool kazoo_create_private(const std::string& zk, const std::string& path,
+                          const std::string& credentials);
+
+// Authenticated as "user:pass", opens the node's ACL to everyone. False if
+// ZooKeeper refused (no node, not authorized).
+bool kazoo_open_acl(const std::string& zk, const std::string& path, const std::string& credentials);
+
 // How long each call waits to connect before throwing (default 10 s); lower
 // it in tests that expect an outage.
 void set_kazoo_connect_timeout(std::chrono::milliseconds timeout);

@@ -1,5 +1,6 @@
 // What integration tests read back from a cluster: registrations and lock
-// nodes through kazoo (an independent client), pod states through /info.
+// nodes through kazoo (an independent client), pod states through /info and
+// their logs through /log.
 #pragma once
 
 #include <algorithm>
@@ -67,6 +68,12 @@ inline std::vector<std::string> lock_nodes(const std::string& zk,
 inline std::string state_of(int port) {
   auto info = pod_info(port, std::chrono::seconds(2));
   return info ? info->value("state", "") : "";
+}
+
+// Whether the pod's /log (its in-memory ring) holds text.
+inline bool log_has(int port, const std::string& text) {
+  const auto reply = http_post(port, "/log");
+  return reply.status == 200 && reply.body.find(text) != std::string::npos;
 }
 
 inline bool is_leader(int port) { return state_of(port).rfind("leader", 0) == 0; }

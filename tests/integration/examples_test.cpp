@@ -62,17 +62,10 @@ TEST(Examples, SanityTurnsTheChildOffAfterThreeFailedChecks) {
 TEST(Examples, MisbehavedIsRestartedThenTurnedOff) {
   PodProcess pod(example("misbehaved"));
   // "stopped" is also where a pod starts: first see it restarted a few times.
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return http_post(pod.control_port(), "/log").body.find("child #3") != std::string::npos;
-      },
-      10s, "the failing child restarted twice"));
-  EXPECT_TRUE(wait_until(
-      [&] {
-        return http_post(pod.control_port(), "/log").body.find("turning the child off") !=
-               std::string::npos;
-      },
-      3 * 5s + 5s, "the failing child turned off after 3 failed checks"));
+  ASSERT_TRUE(wait_until([&] { return log_has(pod.control_port(), "child #3"); }, 10s,
+                         "the failing child restarted twice"));
+  EXPECT_TRUE(wait_until([&] { return log_has(pod.control_port(), "turning the child off"); },
+                         3 * 5s + 5s, "the failing child turned off after 3 failed checks"));
   EXPECT_EQ(info(pod).value_or(json())["process"], "stopped");
   // Not piped: its output goes where the pod's goes.
   EXPECT_NE(pod.output().find("kaboom"), std::string::npos);

@@ -241,6 +241,34 @@ TEST_F(Foundation, GarbageInOtherPodNodesBreaksNobody) {
   }
 }
 
+TEST_F(Foundation, DigestCredentialsInTheAddressOpenAPrivateTree) {
+  // The whole /ochopod tree belongs to one digest identity.
+  ASSERT_TRUE(kazoo_create_private(zk.connect_string(), "/ochopod", "ocho:secret"));
+
+  // Without credentials ZooKeeper refuses: the pod says so and keeps serving.
+  PodProcess outsider(spec());
+  ASSERT_TRUE(wait_until([&] { return log_has(outsider.control_port(), "not authenticated"); },
+                         kFormation, "the pod without credentials logging ZooKeeper's refusal"));
+  EXPECT_TRUE(pod_info(outsider.control_port())) << "the refused pod stopped answering";
+  EXPECT_TRUE(outsider.running());
+
+  // With them in the zk:// address the pod registers and leads.
+  auto insiders =
+      launch_pods(PodSpec("zk://ocho:secret@" + zk.connect_string()).with_session_timeout("2"), 1);
+  ASSERT_TRUE(wait_until(
+      [&] { return all_registered(zk.connect_string(), insiders) && count_leaders(insiders) == 1; },
+      kFormation, "the pod with credentials registered and leading"));
+  const auto reg = registration_of(zk.connect_string(), insiders[0]->control_port());
+  ASSERT_TRUE(reg);
+  EXPECT_EQ(reg->payload["zk"], zk.connect_string()) << "credentials leaked into the registration";
+
+  // Opening the tree lets the outsider in at its next retry.
+  ASSERT_TRUE(kazoo_open_acl(zk.connect_string(), "/ochopod", "ocho:secret"));
+  EXPECT_TRUE(wait_until(
+      [&] { return registration_of(zk.connect_string(), outsider.control_port()).has_value(); },
+      kFormation, "the outsider registering once the tree was opened"));
+}
+
 TEST(Solo, WithoutZooKeeperThePodLeadsAndRunsItsChildAlone) {
   PodSpec s;
   s.zk = "";

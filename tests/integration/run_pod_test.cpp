@@ -29,11 +29,6 @@ std::string process_of(const PodProcess& pod) {
   return info ? (*info)["process"].get<std::string>() : "";
 }
 
-bool log_has(int port, const std::string& text) {
-  const auto reply = http_post(port, "/log");
-  return reply.status == 200 && reply.body.find(text) != std::string::npos;
-}
-
 TEST(RunPod, AsPid1ItReapsOrphansAndStillSeesItsChildsExitCode) {
   // The child leaves two orphans (double fork) that die quickly, then exits 3.
   PodSpec spec = solo()
