@@ -44,7 +44,15 @@ inline std::chrono::milliseconds after(std::chrono::duration<double> setting,
   return std::chrono::duration_cast<std::chrono::milliseconds>(setting) + slack;
 }
 
-// Counts the processes whose /proc/<pid>/stat (state, ppid, pgrp) match.
+// One process as /proc/<pid>/stat shows it.
+struct ProcStat {
+  std::string comm;  // the executable's name, e.g. "sleep" once exec'd
+  char state = 0;
+  int ppid = 0;
+  int pgrp = 0;
+};
+
+// Counts the processes whose /proc/<pid>/stat matches.
 template <class Pred>
 int count_processes(Pred&& match) {
   int count = 0;
@@ -52,21 +60,27 @@ int count_processes(Pred&& match) {
     std::ifstream stat(entry.path() / "stat");
     std::string line;
     if (!std::getline(stat, line)) continue;
+    const auto open = line.find('(');
     const auto close = line.rfind(')');  // the command name may hold spaces
-    if (close == std::string::npos) continue;
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    ProcStat p;
+    p.comm = line.substr(open + 1, close - open - 1);
     std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    int ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    if (match(state, ppid, pgrp)) ++count;
+    rest >> p.state >> p.ppid >> p.pgrp;
+    if (match(p)) ++count;
   }
   return count;
 }
 
 // Processes whose process group is pgid, zombies excluded.
 inline int group_size(pid_t pgid) {
+  return count_processes([pgid](const ProcStat& p) { return p.pgrp == pgid && p.state != 'Z'; });
+}
+
+// Members of group pgid that have exec'd `sleep`: past any trap set before it.
+inline int sleepers_in_group(pid_t pgid) {
   return count_processes(
-      [pgid](char state, int, int pgrp) { return pgrp == pgid && state != 'Z'; });
+      [pgid](const ProcStat& p) { return p.pgrp == pgid && p.state != 'Z' && p.comm == "sleep"; });
 }
 
 // Zombies do not count: orphans are reaped by PID 1, which here may be slow.
@@ -74,8 +88,7 @@ inline bool group_alive(pid_t pgid) { return pgid > 0 && group_size(pgid) > 0; }
 
 // Zombie children of this test process: what a failed spawn must not leave.
 inline int our_zombies() {
-  return count_processes(
-      [](char state, int ppid, int) { return state == 'Z' && ppid == ::getpid(); });
+  return count_processes([](const ProcStat& p) { return p.state == 'Z' && p.ppid == ::getpid(); });
 }
 
 inline std::string read_file(const std::filesystem::path& path) {

@@ -10,7 +10,9 @@ using Clock = std::chrono::steady_clock;
 class PipedTermination : public PipedFixture {
  protected:
   // Runs `command` through the shell with this grace and returns its process
-  // group once it has `members` processes (0, with a failure, if it never does).
+  // group once it has `members` processes, all but the shell already running
+  // `sleep` (so whatever traps the command sets before are in place); 0, with
+  // a failure, if it never does.
   pid_t start_group(const std::string& command, double grace, int members) {
     pod.shell = true;
     pod.command = command;
@@ -18,8 +20,9 @@ class PipedTermination : public PipedFixture {
     make();
     EXPECT_EQ(request("on", payload()).code, 200);
     const pid_t pgid = controller->child_pid();
-    const bool formed = wait_until([&] { return group_size(pgid) == members; }, 3000ms,
-                                   std::to_string(members) + " processes in the child's group");
+    const bool formed = wait_until(
+        [&] { return group_size(pgid) == members && sleepers_in_group(pgid) == members - 1; },
+        3000ms, std::to_string(members) + " processes in the child's group, sleeping");
     EXPECT_TRUE(formed);
     return formed ? pgid : 0;
   }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "cluster_view.h"
@@ -58,14 +59,17 @@ TEST(RunPod, AsPid1ItReapsOrphansAndStillSeesItsChildsExitCode) {
 TEST(RunPod, SigtermStopsTheChildFinalizesAndExitsZeroWithinGrace) {
   TempDir dir;
   const std::string marker = dir.file("got-term");
+  const std::string ready = dir.file("trap-set");
   PodSpec spec = solo()
                      .with_option("--grace=5")
                      .with_child({"/bin/sh", "-c",
-                                  "trap 'echo term > " + marker +
-                                      "; exit 0' TERM; "
-                                      "while :; do sleep 0.1; done"});
+                                  "trap 'echo term > " + marker + "; exit 0' TERM; : > " + ready +
+                                      "; while :; do sleep 0.1; done"});
   PodProcess pod(spec);
-  ASSERT_TRUE(wait_until([&] { return process_of(pod) == "running"; }, 10s, "the child running"));
+  // "running" comes as soon as sh is exec'd, before it has set its trap.
+  ASSERT_TRUE(
+      wait_until([&] { return process_of(pod) == "running" && std::filesystem::exists(ready); },
+                 10s, "the child running with its trap set"));
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(pod.signal(SIGTERM));
   const auto status = pod.wait_exit(5s + 2s);
@@ -102,28 +106,51 @@ TEST(RunPod, SanityCommandMetricsAndFailure) {
 TEST(RunPod, HealthTcpAndHttpPassAndFail) {
   const int port = free_port();
   // The child serves HTTP on `port`, so both probes pass while it runs.
-  PodProcess served(solo()
-                        .with_option("--check-every=0.3")
-                        .with_option("--checks=1")
+  // Checks fail until python has bound the port: allow a few while it starts.
+  constexpr auto kEvery = 500ms;  // --check-every below
+  constexpr int kChecks = 5;
+  auto checking = [&] {
+    return solo()
+        .with_option("--check-every=0.5")
+        .with_option("--checks=" + std::to_string(kChecks));
+  };
+  auto failed_checks = [](int control_port) {
+    const std::string log = http_post(control_port, "/log").body;
+    int n = 0;
+    for (auto at = log.find("sanity check failed"); at != std::string::npos;
+         at = log.find("sanity check failed", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  auto turned_off = [](int control_port) {
+    return log_has(control_port, "turning the child off") &&
+           pod_info(control_port, 2s).value_or(json())["process"] == "stopped";
+  };
+  PodProcess served(checking()
                         .with_option("--health=tcp:" + std::to_string(port))
                         .with_option("--health=http://127.0.0.1:" + std::to_string(port) + "/")
                         .with_child({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1",
                                      std::to_string(port)}));
-  ASSERT_TRUE(wait_until([&] { return process_of(served) == "running"; }, 10s, "child running"));
-  EXPECT_TRUE(stays_false([&] { return process_of(served) != "running"; }, 2s,
-                          "passing health checks turning the child off"));
+  ASSERT_TRUE(wait_until(
+      [&] { return process_of(served) == "running" && http_get(port, "/").status == 200; }, 10s,
+      "the child serving HTTP"));
+  const int failed_while_starting = failed_checks(served.control_port());
+  EXPECT_TRUE(stays_false(
+      [&] {
+        return process_of(served) != "running" ||
+               failed_checks(served.control_port()) != failed_while_starting;
+      },
+      2 * kChecks * kEvery, "a health check failing against the serving child"));
   const int closed = free_port();
-  PodProcess tcp_down(solo()
-                          .with_option("--check-every=0.3")
-                          .with_option("--health=tcp:" + std::to_string(closed)));
-  EXPECT_TRUE(wait_until([&] { return process_of(tcp_down) == "stopped"; }, 5s,
+  PodProcess tcp_down(checking().with_option("--health=tcp:" + std::to_string(closed)));
+  EXPECT_TRUE(wait_until([&] { return turned_off(tcp_down.control_port()); }, kChecks * kEvery + 5s,
                          "--health tcp on a closed port turning the child off"));
   PodProcess http_404(
-      solo()
-          .with_option("--check-every=0.3")
+      checking()
           .with_option("--health=http://127.0.0.1:" + std::to_string(port) + "/missing-page")
           .with_child({"/bin/sleep", "3600"}));
-  EXPECT_TRUE(wait_until([&] { return process_of(http_404) == "stopped"; }, 5s,
+  EXPECT_TRUE(wait_until([&] { return turned_off(http_404.control_port()); }, kChecks * kEvery + 5s,
                          "--health http answering 404 turning the child off"));
 }
 

@@ -26,12 +26,14 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndCancelledOnesNever) {
   EventLoop loop("test");
   std::promise<void> done;
   std::vector<int> order;
-  loop.post_after(30ms, [&] { order.push_back(3); });
-  const auto cancelled = loop.post_after(10ms, [&] { order.push_back(99); });
-  loop.post_after(5ms, [&] { order.push_back(1); });
-  loop.post_after(20ms, [&] { order.push_back(2); });
-  loop.post_after(40ms, [&] { done.set_value(); });
+  // Deadlines are taken at each call: 300 ms apart, a stalled test thread
+  // cannot reorder them, and the cancelled one goes at once.
+  const auto cancelled = loop.post_after(600ms, [&] { order.push_back(99); });
   loop.cancel(cancelled);
+  loop.post_after(900ms, [&] { order.push_back(3); });
+  loop.post_after(300ms, [&] { order.push_back(1); });
+  loop.post_after(600ms, [&] { order.push_back(2); });
+  loop.post_after(1200ms, [&] { done.set_value(); });
   ASSERT_EQ(done.get_future().wait_for(5s), std::future_status::ready);
   loop.run_sync([&] { EXPECT_EQ(order, (std::vector<int>{1, 2, 3})); });
 }
