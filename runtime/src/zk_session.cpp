@@ -44,6 +44,9 @@ ZkStat to_stat(const Stat& s) {
   return out;
 }
 
+// How long the client may go without re-resolving its hosts while connected.
+constexpr int kResolutionDelayMs = 60'000;
+
 }  // namespace
 
 ZkSession::ZkSession(Passkey, Sink sink, std::chrono::milliseconds timeout)
@@ -67,6 +70,12 @@ std::unique_ptr<ZkSession> ZkSession::open(const ZkAddress& address,
     *error = std::string("zookeeper_init failed for '") + address.display() + "'";
     return nullptr;
   }
+  // By default the client resolves the host list (getaddrinfo: /etc/hosts,
+  // netlink, DNS for names) at every wake-up of its I/O thread, which made
+  // most of an idle pod's CPU. Once a minute is enough to follow DNS while
+  // connected; after a connection loss it always resolves again.
+  const int rc = zoo_set_servers_resolution_delay(session->handle_, kResolutionDelayMs);
+  if (rc != ZOK) spdlog::warn("zookeeper: setting the resolution delay failed: {}", zerror(rc));
   if (!address.user.empty()) {
     const std::string credentials = address.user + ":" + address.password;
     const int rc = zoo_add_auth(session->handle_, "digest", credentials.data(),
