@@ -1,12 +1,9 @@
 #include "harness/pod_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <system_error>
 #include <thread>
 
 #include "harness/files.h"
@@ -41,22 +38,12 @@ void PodProcess::launch(const std::vector<std::string>& args,
   tag_ = dir();  // unique while the dir exists
   auto full_env = environment_with(env);
   full_env[kTagVariable] = tag_;
-  const int log_fd = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::system_error(errno, std::generic_category(), "open " + log_path());
   SpawnOptions options;
   options.argv.push_back(program);
   options.argv.insert(options.argv.end(), args.begin(), args.end());
   options.env = std::move(full_env);
-  options.stdout_fd = log_fd;
-  options.stderr_fd = log_fd;
   options.cwd = dir();
-  try {
-    pid_ = spawn(options);
-  } catch (...) {
-    ::close(log_fd);
-    throw;
-  }
-  ::close(log_fd);
+  pid_ = spawn_logging_to(std::move(options), log_path());
 }
 
 PodProcess::~PodProcess() {

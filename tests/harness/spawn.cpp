@@ -161,6 +161,21 @@ pid_t spawn(const SpawnOptions& options) {
   return pid;
 }
 
+pid_t spawn_logging_to(SpawnOptions options, const std::string& log_path) {
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw std::system_error(errno, std::generic_category(), "open " + log_path);
+  options.stdout_fd = log_fd;
+  options.stderr_fd = log_fd;
+  try {
+    const pid_t pid = spawn(options);
+    ::close(log_fd);
+    return pid;
+  } catch (...) {
+    ::close(log_fd);
+    throw;
+  }
+}
+
 std::optional<int> wait_pid(pid_t pid, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = 1ms;

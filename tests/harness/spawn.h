@@ -33,6 +33,11 @@ struct SpawnOptions {
 // is left behind).
 pid_t spawn(const SpawnOptions& options);
 
+// spawn() with the child's stdout and stderr appended to the file at
+// log_path (created if missing): how fixtures keep a server's or pod's output
+// for failure reports.
+pid_t spawn_logging_to(SpawnOptions options, const std::string& log_path);
+
 // Our environment merged with overrides (overrides win).
 std::map<std::string, std::string> environment_with(
     const std::map<std::string, std::string>& overrides);

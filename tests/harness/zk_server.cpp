@@ -1,13 +1,10 @@
 #include "harness/zk_server.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
 #include <stdexcept>
-#include <system_error>
 #include <thread>
 
 #include "harness/files.h"
@@ -84,17 +81,7 @@ void ZkServer::launch() {
                   "org.apache.zookeeper.server.ZooKeeperServerMain",
                   dir_.file("zoo.cfg")};
   options.cwd = dir();
-  const int log_fd = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::system_error(errno, std::generic_category(), "open " + log_path());
-  options.stdout_fd = log_fd;
-  options.stderr_fd = log_fd;
-  try {
-    pid_ = spawn(options);
-  } catch (...) {
-    ::close(log_fd);
-    throw;
-  }
-  ::close(log_fd);
+  pid_ = spawn_logging_to(std::move(options), log_path());
 }
 
 void ZkServer::start(std::chrono::milliseconds deadline) {

@@ -74,6 +74,17 @@ class Reactive : public ZkTest {
     }
     return true;
   }
+  std::map<int, std::string> child_pids(const Pods& pods) const {
+    std::map<int, std::string> pids;
+    for (const auto& p : pods) pids[p->control_port()] = child_pid(p->control_port());
+    return pids;
+  }
+  bool leader_idle(const Pods& pods) const {
+    PodProcess* leader = leader_of(pods);
+    return leader && state_of(leader->control_port()) == "leader";
+  }
+  // No round under way and every child's pid recorded: a state to count from.
+  bool settled(const Pods& pods) const { return leader_idle(pods) && pid_files_current(pods); }
   // Rounds are counted by the hash node's version (PROTOCOL.md 4).
   int hash_version(const std::string& full = "local.test") const {
     auto node = kazoo_get(zk.connect_string(), cluster_path(full) + "/hash");
@@ -157,15 +168,10 @@ TEST_F(Reactive, AFourthPodCostsExactlyOneRoundAndRestartsNobody) {
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 3); },
                          kFormation, "the first 3 pods configured"));
   // Let any round already scheduled settle before counting.
-  ASSERT_TRUE(wait_until(
-      [&] {
-        PodProcess* leader = leader_of(pods);
-        return leader && state_of(leader->control_port()) == "leader" && pid_files_current(pods);
-      },
-      5s, "the leader idle and every child's pid recorded"));
+  ASSERT_TRUE(wait_until([&] { return settled(pods); }, 5s,
+                         "the leader idle and every child's pid recorded"));
   const int before = hash_version();
-  std::map<int, std::string> pids;
-  for (const auto& p : pods) pids[p->control_port()] = child_pid(p->control_port());
+  const auto pids = child_pids(pods);
 
   pods.push_back(std::make_unique<PodProcess>(spec("test", kDamper)));
   ASSERT_TRUE(wait_until([&] { return every_pod_sees_size(pods, 4) && all_running(pods); },
@@ -183,8 +189,7 @@ TEST_F(Reactive, StrictRestartsEveryChildOnEveryRound) {
   ASSERT_TRUE(wait_until(
       [&] { return all_running(pods) && every_pod_sees_size(pods, 2) && pid_files_current(pods); },
       kFormation, "2 pods configured and their children's pids recorded"));
-  std::map<int, std::string> pids;
-  for (const auto& p : pods) pids[p->control_port()] = child_pid(p->control_port());
+  const auto pids = child_pids(pods);
   pods.push_back(std::make_unique<PodProcess>(spec().with_option("--strict")));
   // A pod's cluster file shows the new size before its child is restarted,
   // and the new child writes its pid only once it runs: wait for the pids.
@@ -205,12 +210,8 @@ TEST_F(Reactive, APodBouncingWithinTheDamperCostsNoRound) {
   auto pods = launch_pods(spec("test", kDamper), 2);
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 2); },
                          kFormation, "2 pods configured"));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        PodProcess* leader = leader_of(pods);
-        return leader && state_of(leader->control_port()) == "leader" && pid_files_current(pods);
-      },
-      5s, "the leader idle and every child's pid recorded"));
+  ASSERT_TRUE(wait_until([&] { return settled(pods); }, 5s,
+                         "the leader idle and every child's pid recorded"));
   const int before = hash_version();
   PodProcess* follower = is_leader(pods[0]->control_port()) ? pods[1].get() : pods[0].get();
   ASSERT_EQ(http_post(follower->control_port(), "/reset").status, 200);
@@ -381,16 +382,14 @@ TEST_F(Reactive, FullShutdownTurnsEveryPodOffBeforeAnyIsOn) {
   };
   // Settled: each child's start is stamped (it comes after "running") and
   // the leader is done with however many rounds the two joins took.
-  auto settled = [&](size_t n) {
+  auto stamped_and_idle = [&](size_t n) {
     for (size_t i = 0; i < n; ++i) {
       const int port = pods[i]->control_port();
       if (lines(port, "starts").size() != lines(port, "stops").size() + 1) return false;
     }
-    PodProcess* leader = leader_of(pods);
-    return all_running(pods) && hash_version() >= 1 && leader &&
-           state_of(leader->control_port()) == "leader";
+    return all_running(pods) && hash_version() >= 1 && leader_idle(pods);
   };
-  ASSERT_TRUE(wait_until([&] { return settled(2); }, kFormation, "2 pods configured"));
+  ASSERT_TRUE(wait_until([&] { return stamped_and_idle(2); }, kFormation, "2 pods configured"));
   const int before = hash_version();
   std::vector<size_t> stops_before, starts_before;
   for (int i = 0; i < 2; ++i) {
@@ -400,7 +399,7 @@ TEST_F(Reactive, FullShutdownTurnsEveryPodOffBeforeAnyIsOn) {
   pods.push_back(std::make_unique<PodProcess>(make()));
   ASSERT_TRUE(wait_until(
       [&] {
-        if (hash_version() <= before || !settled(3)) return false;
+        if (hash_version() <= before || !stamped_and_idle(3)) return false;
         for (int i = 0; i < 2; ++i) {
           if (lines(pods[i]->control_port(), "stops").size() <= stops_before[i]) return false;
         }
@@ -422,12 +421,8 @@ TEST_F(Reactive, AnIdleClusterSendsZooKeeperNothingButPings) {
   auto pods = launch_pods(spec("test", 0), 5);
   ASSERT_TRUE(wait_until([&] { return all_running(pods) && every_pod_sees_size(pods, 5); },
                          kFormation, "5 pods configured"));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        PodProcess* leader = leader_of(pods);
-        return leader && state_of(leader->control_port()) == "leader" && pid_files_current(pods);
-      },
-      5s, "the leader idle and every child's pid recorded"));
+  ASSERT_TRUE(wait_until([&] { return settled(pods); }, 5s,
+                         "the leader idle and every child's pid recorded"));
   const auto packets = [&] { return std::stoll(zk.mntr().at("zk_packets_received")); };
   const long long before = packets();
   const auto start = std::chrono::steady_clock::now();
