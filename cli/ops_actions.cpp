@@ -132,7 +132,10 @@ PodResult log_action(const PodRecord& pod, Seconds timeout, size_t last) {
   json lines = json::array();
   for (size_t i = skip; i < log->size(); ++i) {
     lines.push_back((*log)[i]);
-    result.lines.push_back(text((*log)[i]));
+    // Entries end with '\n' (ours and Python pods'); the table adds its own.
+    std::string line = text((*log)[i]);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    result.lines.push_back(std::move(line));
   }
   result.ok = true;
   result.data["log"] = std::move(lines);

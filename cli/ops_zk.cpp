@@ -38,7 +38,8 @@ std::optional<int> as_int(const nlohmann::json& v) {
   if (v.is_number_integer()) return v.get<int>();
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
-    if (!s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), ::isdigit)) {
+    if (!s.empty() && s.size() < 10 &&
+        std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
       return std::stoi(s);
     }
   }

@@ -12,42 +12,45 @@
 #include <stdexcept>
 #include <string>
 
+#include "ochopod/text.h"
+
 namespace ochopod::detail {
 
 namespace {
-
-// Longer lines are logged in pieces rather than buffered without bound.
-constexpr size_t kMaxLine = 16 * 1024;
+// Once stopping, a grandchild that never stops writing must not hold us.
 constexpr size_t kMaxDrain = 1024 * 1024;
-
-class LineSplitter {
- public:
-  void feed(const char* data, size_t size) {
-    buffer_.append(data, size);
-    size_t start = 0;
-    for (size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
-      emit(buffer_.substr(start, nl - start));
-    }
-    buffer_.erase(0, start);
-    while (buffer_.size() >= kMaxLine) {
-      emit(buffer_.substr(0, kMaxLine));
-      buffer_.erase(0, kMaxLine);
-    }
-  }
-  void flush() {
-    if (!buffer_.empty()) emit(buffer_);
-    buffer_.clear();
-  }
-
- private:
-  static void emit(std::string line) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    spdlog::info("[child] {}", line);
-  }
-  std::string buffer_;
-};
-
 }  // namespace
+
+void LineSplitter::feed(const char* data, size_t size) {
+  buffer_.append(data, size);
+  size_t start = 0;
+  for (size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
+    std::string_view line = std::string_view(buffer_).substr(start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (line.size() > max_line_) line.remove_prefix(emit_piece(line));
+    sink_(line);
+  }
+  buffer_.erase(0, start);
+  // An unfinished line is cut only once more than max_line bytes wait, so the
+  // cut sees the byte after it and never splits a character in two.
+  size_t cut = 0;
+  while (buffer_.size() - cut > max_line_) cut += emit_piece(std::string_view(buffer_).substr(cut));
+  buffer_.erase(0, cut);
+}
+
+void LineSplitter::flush() {
+  std::string_view rest(buffer_);
+  if (!rest.empty() && rest.back() == '\r') rest.remove_suffix(1);
+  while (rest.size() > max_line_) rest.remove_prefix(emit_piece(rest));
+  if (!rest.empty()) sink_(rest);
+  buffer_.clear();
+}
+
+size_t LineSplitter::emit_piece(std::string_view text) {
+  const size_t cut = utf8_cut(text, max_line_);
+  sink_(text.substr(0, cut));
+  return cut;
+}
 
 ChildOutput::ChildOutput(UniqueFd pipe)
     : pipe_(std::move(pipe)), wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
@@ -68,7 +71,7 @@ void ChildOutput::stop() {
 
 void ChildOutput::run() {
   pthread_setname_np(pthread_self(), "child-output");
-  LineSplitter lines;
+  LineSplitter lines([](std::string_view line) { spdlog::info("[child] {}", line); });
   char buf[4096];
   bool stopping = false;
   size_t drained = 0;  // once stopping: a grandchild that never stops writing must not hold us

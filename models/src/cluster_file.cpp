@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "ochopod/text.h"
+
 namespace ochopod::detail {
 
 ClusterFile::ClusterFile(std::string path) : path_(std::move(path)) {
@@ -36,7 +38,7 @@ void ClusterFile::write(const nlohmann::json& cluster) {
   const std::string tmp = path_ + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << cluster.dump() << '\n';
+    out << to_json(cluster) << '\n';
     out.close();
     if (!out) throw std::runtime_error("cannot write " + tmp);
   }

@@ -16,6 +16,7 @@
 #include "child_output.h"
 #include "cluster_file.h"
 #include "command_line.h"
+#include "ochopod/text.h"
 #include "process_group.h"
 #include "spawn.h"
 
@@ -245,7 +246,7 @@ void PipedController::spawn_child() {
   detail::SpawnRequest request;
   request.argv = detail::command_argv(*config_, lifecycle_.shell);
   request.cwd = lifecycle_.cwd;
-  request.env.emplace_back("ochopod", ctx_.hints.hints().dump());
+  request.env.emplace_back("ochopod", to_json(ctx_.hints.hints()));
   if (cluster_file_->written()) request.env.emplace_back("OCHOPOD_CLUSTER", cluster_file_->path());
   for (const auto& [name, value] : config_->env) request.env.emplace_back(name, value);
   request.output = lifecycle_.pipe_subprocess ? detail::Output::merged : detail::Output::inherit;

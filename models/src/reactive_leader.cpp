@@ -7,6 +7,7 @@
 
 #include "ochopod/round.h"
 #include "ochopod/snapshot.h"
+#include "ochopod/text.h"
 
 namespace ochopod {
 
@@ -301,7 +302,7 @@ void ReactiveLeader::finish_round(uint64_t epoch, const std::string& hash, bool 
 
 int ReactiveLeader::write_snapshot(const json& pods) {
   const std::string path = cluster_path_ + "/snapshot";
-  const std::string data = pods.dump();
+  const std::string data = to_json(pods);
   ZkStat stat;
   int rc = session_->exists(path, &stat, false);
   if (zk::ok(rc) && stat.ephemeral_owner == session_->id()) return session_->set(path, data);

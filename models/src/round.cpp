@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ochopod/snapshot.h"
+#include "ochopod/text.h"
 
 namespace ochopod {
 
@@ -69,9 +70,9 @@ std::vector<int> fan_out(const std::vector<Target>& targets, const RoundPlan& pl
 class PhaseBody {
  public:
   PhaseBody(const json& pods, const json& dependencies)
-      : head_("{\"dependencies\":" + dependencies.dump() + ",\"key\":"),
-        tail_(",\"pods\":" + pods.dump() + "}") {}
-  std::string for_key(const std::string& key) const { return head_ + json(key).dump() + tail_; }
+      : head_("{\"dependencies\":" + to_json(dependencies) + ",\"key\":"),
+        tail_(",\"pods\":" + to_json(pods) + "}") {}
+  std::string for_key(const std::string& key) const { return head_ + to_json(key) + tail_; }
 
  private:
   std::string head_;

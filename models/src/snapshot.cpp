@@ -5,13 +5,15 @@
 
 #include <cstdio>
 
+#include "ochopod/text.h"
+
 namespace ochopod {
 
 using nlohmann::json;
 
 std::string snapshot_hash(const json& snapshot_map) {
   // nlohmann::json objects keep keys sorted, so dump() is canonical.
-  const std::string text = snapshot_map.dump();
+  const std::string text = to_json(snapshot_map);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr);

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "ochopod/text.h"
+
 namespace ochopod {
 
 using nlohmann::json;
@@ -19,7 +21,7 @@ constexpr char kJson[] = "application/json";
 
 void reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  res.set_content(to_json(body), kJson);
 }
 
 bool is_get_path(const std::string& path) { return path == "/info" || path == "/log"; }

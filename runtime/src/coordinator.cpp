@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <random>
 
+#include "ochopod/text.h"
+
 namespace ochopod {
 
 using nlohmann::json;
@@ -254,7 +256,7 @@ int Coordinator::ensure_registered() {
   if (!payload_written_) {
     json payload = options_.registration;
     payload["seq"] = *seq_;
-    const int rc = session_->set(pods + "/" + pod_node_, payload.dump());
+    const int rc = session_->set(pods + "/" + pod_node_, to_json(payload));
     if (!zk::ok(rc)) return rc;
     payload_written_ = true;
     hints_.set_registration(payload);

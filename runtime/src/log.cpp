@@ -12,6 +12,8 @@
 #include <memory>
 #include <mutex>
 
+#include "ochopod/text.h"
+
 namespace ochopod::log {
 
 namespace {
@@ -27,7 +29,10 @@ class ByteRingSink final : public spdlog::sinks::base_sink<std::mutex> {
   }
   std::vector<std::string> lines() {
     std::lock_guard<std::mutex> lock(mutex_);
-    return {lines_.begin(), lines_.end()};
+    std::vector<std::string> out;
+    out.reserve(lines_.size());
+    for (const auto& line : lines_) out.push_back(line + '\n');
+    return out;
   }
 
  protected:
@@ -36,7 +41,7 @@ class ByteRingSink final : public spdlog::sinks::base_sink<std::mutex> {
     formatter_->format(msg, formatted);
     std::string line(formatted.data(), formatted.size());
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    if (line.size() > budget_) line.resize(budget_);
+    if (line.size() > budget_) line.resize(utf8_cut(line, budget_));
     bytes_ += line.size();
     lines_.push_back(std::move(line));
     trim();

@@ -22,7 +22,8 @@ struct Options {
 
 void setup(const Options& options);
 
-// The ring's lines, oldest first (formatted like the console).
+// The ring's lines, oldest first, formatted like the console and each ending
+// with '\n' as the original ochopod's entries do (ochothon joins them as is).
 std::vector<std::string> recent();
 
 }  // namespace ochopod::log
