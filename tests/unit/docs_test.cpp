@@ -4,17 +4,18 @@
 // repository does not hold.
 #include <gtest/gtest.h>
 
-#include <cstdio>
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "harness/files.h"
+#include "harness/run_capture.h"
 #include "run_options.h"
 
 namespace ochopod::cli {
@@ -24,17 +25,10 @@ namespace fs = std::filesystem;
 
 const fs::path kSourceDir = OCHOPOD_SOURCE_DIR;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // The option table of docs/run.md: `--name` (first cell) -> the second cell.
 std::map<std::string, std::string> documented_options() {
   std::map<std::string, std::string> rows;
-  std::istringstream page(read_file(kSourceDir / "docs" / "run.md"));
+  std::istringstream page(ochopod::test::read_text((kSourceDir / "docs" / "run.md").string()));
   const std::regex row(R"(^\|\s*`--([a-z0-9-]+)`\s*\|\s*([^|]*?)\s*\|)");
   std::smatch m;
   for (std::string line; std::getline(page, line);) {
@@ -97,19 +91,14 @@ const std::vector<std::string>& foreign_references() {
 // every file of the tree except build directories.
 std::vector<fs::path> source_files() {
   std::vector<fs::path> files;
-  const std::string command = "git -C '" + kSourceDir.string() + "' ls-files -z 2>/dev/null";
   if (fs::exists(kSourceDir / ".git")) {
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-    if (pipe) {
-      std::string name;
-      for (int c; (c = std::fgetc(pipe.get())) != EOF;) {
-        if (c != '\0') {
-          name += static_cast<char>(c);
-        } else if (!name.empty()) {
-          files.push_back(kSourceDir / name);
-          name.clear();
-        }
-      }
+    const auto listed = ochopod::test::run_capture(
+        {"git", "-C", kSourceDir.string(), "ls-files", "-z"}, std::chrono::seconds(30));
+    EXPECT_TRUE(listed.exited_ok()) << "git ls-files failed: " << listed.err;
+    for (size_t start = 0; start < listed.out.size();) {
+      const size_t end = std::min(listed.out.find('\0', start), listed.out.size());
+      if (end > start) files.push_back(kSourceDir / listed.out.substr(start, end - start));
+      start = end + 1;
     }
     if (!files.empty()) return files;
   }
@@ -129,7 +118,7 @@ TEST(Docs, NoFileNamesADocumentOutsideTheRepository) {
   ASSERT_GT(files.size(), 10u) << "found no source files under " << kSourceDir;
   for (const auto& file : files) {
     if (!fs::is_regular_file(file)) continue;  // deleted but not yet committed
-    std::istringstream text(read_file(file));
+    std::istringstream text(ochopod::test::read_text(file.string()));
     int number = 0;
     for (std::string line; std::getline(text, line);) {
       ++number;
