@@ -132,5 +132,24 @@ TEST(Docs, NoFileNamesADocumentOutsideTheRepository) {
   }
 }
 
+TEST(Docs, MarkdownLinksPointAtFilesThatExist) {
+  const std::regex link(R"(\]\(([^)#\s]+)(#[^)]*)?\))");
+  for (const auto& file : source_files()) {
+    if (file.extension() != ".md" || !fs::is_regular_file(file)) continue;
+    std::istringstream text(ochopod::test::read_text(file.string()));
+    int number = 0;
+    for (std::string line; std::getline(text, line);) {
+      ++number;
+      for (std::sregex_iterator it(line.begin(), line.end(), link), end; it != end; ++it) {
+        const std::string target = (*it)[1];
+        if (target.find("://") != std::string::npos || target.starts_with("mailto:")) continue;
+        EXPECT_TRUE(fs::exists(file.parent_path() / target))
+            << fs::relative(file, kSourceDir).string() << ":" << number << " links to " << target
+            << ", which does not exist";
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ochopod::cli
