@@ -252,6 +252,12 @@ std::map<std::string, std::string> environment_map(char** envp) {
   return env;
 }
 
+std::vector<std::string> run_option_names() {
+  std::vector<std::string> names;
+  for (const auto& o : kOptions) names.emplace_back(o.name);
+  return names;
+}
+
 std::string run_help() {
   std::string help =
       "usage: ochopod run [options] -- <command...>\n"

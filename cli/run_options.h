@@ -64,4 +64,8 @@ std::map<std::string, std::string> environment_map(char** envp);
 // default, meaning and environment twin.
 std::string run_help();
 
+// Every option's name without the leading "--", in the table's order: what
+// docs/run.md is checked against.
+std::vector<std::string> run_option_names();
+
 }  // namespace ochopod::cli
