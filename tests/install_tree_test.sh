@@ -12,6 +12,23 @@ cmake --install "$build" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/include/ochopod/ochopod.h"
 test -f "$work/prefix/lib/cmake/ochopod/ochopodConfig.cmake"
 test -x "$work/prefix/bin/ochopod"
+
+# Only the public API is installed, and each public header stands alone: a
+# header that included an internal one would not compile from the prefix.
+public="boot.h cluster.h lifecycle.h model.h ochopod.h piped.h reactive.h tool.h"
+installed="$(cd "$work/prefix/include/ochopod" && ls | sort | tr '\n' ' ')"
+expected="$(echo $public | tr ' ' '\n' | sort | tr '\n' ' ')"
+if [ "$installed" != "$expected" ]; then
+  echo "installed headers: $installed" >&2
+  echo "public API:        $expected" >&2
+  exit 1
+fi
+includes="$(pkg-config --cflags nlohmann_json 2>/dev/null || true)"
+for h in $public; do
+  echo "#include <ochopod/$h>" | ${CXX:-c++} -std=c++20 -fsyntax-only -x c++ \
+      -I"$work/prefix/include" $includes - \
+    || { echo "ochopod/$h does not compile from the install tree alone" >&2; exit 1; }
+done
 cmake -S "$source/examples/tool" -B "$work/example" -DCMAKE_PREFIX_PATH="$work/prefix" \
       -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$sanitize" \
       -DCMAKE_EXE_LINKER_FLAGS="$sanitize" >/dev/null

@@ -1,4 +1,4 @@
-#include "ochopod/tool.h"
+#include "ochopod/tool_box.h"
 
 #include <spdlog/spdlog.h>
 

@@ -4,15 +4,13 @@
 // `X-Shell: <tag> <args...>` and optional uploaded files. Each call runs in a
 // fresh private temporary directory holding the uploads, removed afterwards.
 // Tools run on the HTTP thread that received the call.
+// Public API: a pod's author subclasses Tool and hands it to boot().
 #pragma once
 
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "ochopod/control_server.h"
 
 namespace ochopod {
 
@@ -44,20 +42,5 @@ std::vector<std::string> split_arguments(const std::string& raw);
 
 // Text -> lines, without their line ends.
 std::vector<std::string> split_lines(const std::string& text);
-
-// The registered tools, and how an /exec call reaches one.
-class ToolBox {
- public:
-  // Refuses (false, logged) a tool without a tag or with a tag already taken.
-  bool add(std::shared_ptr<Tool> tool);
-  bool empty() const { return tools_.empty(); }
-
-  // Runs one /exec call. 404 for an unknown tag, 400 for an upload name that
-  // would leave the temp dir (absolute, "..", "/", NUL) or an empty header.
-  ExecReply run(const std::string& shell, std::vector<Upload> uploads) const;
-
- private:
-  std::map<std::string, std::shared_ptr<Tool>> tools_;
-};
 
 }  // namespace ochopod

@@ -18,19 +18,9 @@
 #include <vector>
 
 #include "ochopod/control.h"
+#include "ochopod/tool_box.h"
 
 namespace ochopod {
-
-// An uploaded file of an /exec call (multipart field name -> content).
-struct Upload {
-  std::string name;
-  std::string content;
-};
-
-struct ExecReply {
-  int http_status = 200;  // 404 unknown tool, 400 bad request
-  nlohmann::json body = nlohmann::json::object();
-};
 
 struct ControlHandlers {
   std::function<nlohmann::json()> info;

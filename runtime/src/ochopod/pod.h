@@ -23,7 +23,7 @@
 #include "ochopod/hints.h"
 #include "ochopod/log.h"
 #include "ochopod/reaper.h"
-#include "ochopod/tool.h"
+#include "ochopod/tool_box.h"
 #include "ochopod/zk_address.h"
 
 namespace ochopod {
