@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "ochopod/numbers.h"
 #include "ochopod/zk_address.h"
 
 namespace ochopod::cli {
@@ -65,11 +66,9 @@ const Flag* find_short(char name, const OpsSyntax& syntax) {
 
 // Non-negative integer, the whole string.
 std::optional<int> to_int(const std::string& s) {
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-  }
-  return std::stoi(s);
+  const auto value = parse_integer<int>(s);
+  if (!value || *value < 0) return std::nullopt;
+  return value;
 }
 
 // Applies one flag with its value (empty for flags without one); returns an error.

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <map>
 
+#include "ochopod/environment.h"
 #include "ops_actions.h"
 #include "ops_args.h"
 #include "ops_http.h"
@@ -213,9 +214,7 @@ bool is_ops_command(const std::string& name) { return find(name) != nullptr; }
 int run_ops_command(const std::string& name, const std::vector<std::string>& argv) {
   const OpsCommand* c = find(name);
   if (c == nullptr) return 2;
-  std::map<std::string, std::string> env;
-  if (const char* zk = std::getenv("OCHOPOD_ZK")) env["OCHOPOD_ZK"] = zk;
-  const auto parsed = parse_ops_args(c->syntax, argv, env);
+  const auto parsed = parse_ops_args(c->syntax, argv, read_environment());
   if (!parsed.args) return usage_error(*c, parsed.error);
   const OpsArgs& args = *parsed.args;
   if (args.help) {

@@ -3,13 +3,13 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <cctype>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <tuple>
 
+#include "ochopod/numbers.h"
 #include "ochopod/zk_address.h"
 #include "ochopod/zk_session.h"
 
@@ -37,11 +37,8 @@ bool matches(const std::vector<std::string>& globs, const std::string& name) {
 std::optional<int> as_int(const nlohmann::json& v) {
   if (v.is_number_integer()) return v.get<int>();
   if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    if (!s.empty() && s.size() < 10 &&
-        std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-      return std::stoi(s);
-    }
+    const auto n = parse_integer<int>(v.get_ref<const std::string&>());
+    if (n && *n >= 0) return n;
   }
   return std::nullopt;
 }

@@ -111,7 +111,7 @@ class RunModel final : public Reactive {
 int run_command(int argc, char** argv) {
   SignalThread::block_signals();
   const std::vector<std::string> args(argv + 1, argv + argc);
-  const Environment env = current_environment();
+  const Environment env = read_environment();
   const ParseResult parsed = parse_run_options(args, env);
   if (!parsed.options) {
     std::fprintf(stderr, "%s\n", parsed.error.c_str());

@@ -5,21 +5,9 @@
 #include <net/if.h>
 #include <unistd.h>
 
-extern char** environ;
-
 namespace ochopod {
 
 using nlohmann::json;
-
-Environment current_environment() {
-  Environment env;
-  for (char** it = environ; it != nullptr && *it != nullptr; ++it) {
-    const std::string entry = *it;
-    const size_t eq = entry.find('=');
-    if (eq != std::string::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-  }
-  return env;
-}
 
 BindingResult resolve_binding(const Environment& env, const std::string& binding) {
   std::string name = binding;
@@ -48,16 +36,6 @@ std::string get(const Environment& env, const std::string& key, const std::strin
 }
 
 bool is_true(const std::string& value) { return value == "true" || value == "1"; }
-
-std::optional<int> parse_port(const std::string& text) {
-  if (text.empty() || text.size() > 5) return std::nullopt;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-  }
-  const int port = std::stoi(text);
-  if (port < 1 || port > 65535) return std::nullopt;
-  return port;
-}
 
 std::string host_name() {
   char buffer[256] = {};

@@ -7,12 +7,12 @@
 #include <string>
 
 #include "ochopod/binding.h"
+#include "ochopod/numbers.h"
 
 namespace ochopod::binding {
 
 std::string get(const Environment& env, const std::string& key, const std::string& fallback = "");
 bool is_true(const std::string& value);
-std::optional<int> parse_port(const std::string& text);
 std::string host_name();
 std::string first_ipv4();
 

@@ -13,7 +13,7 @@ namespace ochopod {
 
 int boot(Piped& lifecycle, Reactive& model, const BootOptions& options) {
   SignalThread::block_signals();
-  const Environment env = current_environment();
+  const Environment env = read_environment();
   // Like `ochopod run --binding`, the environment twin picks one too.
   const auto twin = env.find("ochopod_binding");
   const std::string name = !options.binding.empty() ? options.binding

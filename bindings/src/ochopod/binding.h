@@ -20,14 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "ochopod/environment.h"
 #include "ochopod/pod.h"
 
 namespace ochopod {
-
-using Environment = std::map<std::string, std::string>;
-
-// The current process environment.
-Environment current_environment();
 
 struct BindingResult {
   std::optional<PodSettings> settings;

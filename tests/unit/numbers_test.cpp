@@ -1,0 +1,50 @@
+#include "ochopod/numbers.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+
+#include "ochopod/environment.h"
+
+namespace ochopod {
+namespace {
+
+TEST(Numbers, IntegersAreTheWholeTextOrNothing) {
+  EXPECT_EQ(parse_integer<int>("42"), 42);
+  EXPECT_EQ(parse_integer<int>("-3"), -3);
+  EXPECT_EQ(parse_integer<int64_t>("0000000012"), 12);
+  EXPECT_EQ(parse_integer<int>("ff", 16), 255);
+  for (const char* bad : {"", " 1", "1 ", "+1", "1x", "0x10", "1.5", "99999999999"}) {
+    EXPECT_FALSE(parse_integer<int>(bad)) << "'" << bad << "'";
+  }
+  EXPECT_FALSE(parse_integer<unsigned>("-1"));
+}
+
+TEST(Numbers, PortsAreOneTo65535) {
+  EXPECT_EQ(parse_port("1"), 1);
+  EXPECT_EQ(parse_port("65535"), 65535);
+  for (const char* bad : {"0", "65536", "-80", "80a", "", "\xff"}) EXPECT_FALSE(parse_port(bad));
+}
+
+TEST(Numbers, DecimalsAreFinite) {
+  EXPECT_EQ(parse_decimal("2"), 2.0);
+  EXPECT_EQ(parse_decimal("0.25"), 0.25);
+  EXPECT_EQ(parse_decimal("-1.5"), -1.5);
+  for (const char* bad : {"", "inf", "nan", "1e999", "2s", " 2", "+2", "."}) {
+    EXPECT_FALSE(parse_decimal(bad)) << "'" << bad << "'";
+  }
+}
+
+TEST(Environment, FirstDefinitionWinsAndEntriesWithoutEqualsAreSkipped) {
+  std::array<char*, 5> envp{const_cast<char*>("A=1"), const_cast<char*>("B=x=y"),
+                            const_cast<char*>("A=2"), const_cast<char*>("junk"), nullptr};
+  const Environment env = read_environment(envp.data());
+  EXPECT_EQ(env.size(), 2u);
+  EXPECT_EQ(env.at("A"), "1");
+  EXPECT_EQ(env.at("B"), "x=y");
+  EXPECT_TRUE(read_environment(nullptr).empty());
+}
+
+}  // namespace
+}  // namespace ochopod
