@@ -341,6 +341,80 @@ TEST_F(Reactive, ALeaderSigtermedMidRoundExitsPromptlyAndIsReplaced) {
   expect_survivors_configured(pods, leader);
 }
 
+// In the next two tests the follower is frozen (SIGSTOP: its kernel still
+// accepts connections, nothing answers), then a third pod joins: the
+// leader's round waits on the frozen pod's check for control-timeout x 1.25.
+TEST_F(Reactive, ALeaderSuspendedMidRoundCutsItShortAndRedoesItOnResume) {
+  // The server caps sessions at 20 ticks (10 s): the outage below stays well within.
+  auto make = [&] {
+    return spec("test", 0).with_session_timeout("10").with_option("--control-timeout=30");
+  };
+  auto pods = launch_pods(make(), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && settled(pods); }, kFormation,
+                         "2 pods configured and idle"));
+  PodProcess* leader = leader_of(pods);
+  ASSERT_NE(leader, nullptr);
+  PodProcess* frozen = leader == pods[0].get() ? pods[1].get() : pods[0].get();
+  const int before = hash_version();
+  ASSERT_TRUE(frozen->signal(SIGSTOP));
+  pods.push_back(std::make_unique<PodProcess>(make()));
+  const int port = leader->control_port();
+  ASSERT_TRUE(wait_until([&] { return state_of(port) == "leader (configuring)"; }, kFormation,
+                         "the leader's round for the third pod"));
+  zk.stop();
+  // The killed server resets the connection: the client hears of it at once.
+  const auto lost = std::chrono::steady_clock::now();
+  EXPECT_TRUE(wait_until([&] { return state_of(port) == "suspended"; }, 5s,
+                         "the leader saying 'suspended' once ZooKeeper is gone"));
+  // The check waiting on the frozen pod (37.5 s) is cut short, not waited out.
+  EXPECT_TRUE(wait_until([&] { return log_has(port, "the round was cut short"); }, 3s,
+                         "the round in flight cut short"));
+  const double cut = std::chrono::duration<double>(std::chrono::steady_clock::now() - lost).count();
+  std::printf("suspended leader: round cut %.2f s after the server went\n", cut);
+  EXPECT_EQ(pod_info(pods[2]->control_port(), 2s).value_or(json::object()).value("process", ""),
+            "stopped")
+      << "a suspended leader turned a pod on";
+  ASSERT_TRUE(frozen->signal(SIGCONT));
+  zk.start();
+  // Same session, still the lock holder: it leads on and redoes the round.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return all_running(pods) && every_pod_sees_size(pods, 3) && state_of(port) == "leader";
+      },
+      kFormation, "the resumed leader redoing the round for 3 pods"));
+  EXPECT_EQ(count_leaders(pods), 1);
+  EXPECT_EQ(hash_version(), before + 1) << "the redone round is the only one stored";
+  EXPECT_TRUE(log_has(port, "redoing the round cut short") ||
+              log_has(port, "resuming once the cut round has returned"))
+      << last_lines(leader->output(), 30);
+}
+
+TEST_F(Reactive, ALeaderSigtermedMidRoundWithAFrozenPeerExitsWithinThreeSeconds) {
+  // The default control timeout: a round would wait 75 s on the frozen pod.
+  auto make = [&] { return spec("test", 0).with_option("--control-timeout=60"); };
+  auto pods = launch_pods(make(), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && settled(pods); }, kFormation,
+                         "2 pods configured and idle"));
+  PodProcess* leader = leader_of(pods);
+  ASSERT_NE(leader, nullptr);
+  PodProcess* frozen = leader == pods[0].get() ? pods[1].get() : pods[0].get();
+  ASSERT_TRUE(frozen->signal(SIGSTOP));
+  pods.push_back(std::make_unique<PodProcess>(make()));
+  ASSERT_TRUE(wait_until([&] { return state_of(leader->control_port()) == "leader (configuring)"; },
+                         kFormation, "the leader's round for the third pod"));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(leader->signal(SIGTERM));
+  // 3 s, plus its child's stop (`sleep` dies at SIGTERM), plus slack for load.
+  const auto status = leader->wait_exit(5s);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("SIGTERMed leader with a frozen peer: exited after %.2f s\n", took);
+  EXPECT_TRUE(frozen->signal(SIGCONT));
+  ASSERT_TRUE(status) << "the leader did not exit within 5 s of SIGTERM\n"
+                      << last_lines(leader->output(), 30);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(*status);
+}
+
 TEST_F(Reactive, SequentialRoundsTouchPodsOneAtATimeInKeyOrder) {
   // Strict, so every pod runs configure() in every round, however the pods'
   // registrations were split between rounds: the last round spaces them all.
