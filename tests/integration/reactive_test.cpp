@@ -415,6 +415,81 @@ TEST_F(Reactive, ALeaderSigtermedMidRoundWithAFrozenPeerExitsWithinThreeSeconds)
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(*status);
 }
 
+// How many of the pod's /log lines hold text.
+int log_count(int port, const std::string& text) {
+  const auto reply = http_post(port, "/log");
+  const json lines = json::parse(reply.body, nullptr, false);
+  int n = 0;
+  if (lines.is_array())
+    for (const auto& l : lines)
+      n += l.is_string() && l.get<std::string>().find(text) != std::string::npos;
+  return n;
+}
+
+TEST_F(Reactive, FailedRoundsBackOffExponentiallyAndASuccessResetsIt) {
+  const std::string gate = out.file("gate");
+  auto pods = launch_pods(cpp_spec().with_env("TEST_GATE", gate).with_env("TEST_DAMPER", "0.5"), 2);
+  ASSERT_TRUE(wait_until(
+      [&] { return all_registered(zk.connect_string(), pods) && count_leaders(pods) == 1; },
+      kFormation, "2 pods registered"));
+  const int port = leader_of(pods)->control_port();
+  // From max(damper, 1 s), doubling: 1 + 2 + 4 s before the fourth retry is announced.
+  EXPECT_TRUE(wait_until([&] { return log_has(port, "retrying in 8.0 s"); }, 7s + 10s,
+                         "retries announced at 1, 2, 4 then 8 s"));
+  for (const char* delay : {"retrying in 1.0 s", "retrying in 2.0 s", "retrying in 4.0 s"})
+    EXPECT_EQ(log_count(port, delay), 1) << delay;
+  write_text(gate, "open");
+  EXPECT_TRUE(wait_until([&] { return all_running(pods) && leader_idle(pods); }, 8s + 5s,
+                         "the round after the 8 s backoff succeeding"));
+  // Reset: the next failing round starts again from 1 s.
+  std::filesystem::remove(gate);
+  pods.push_back(std::make_unique<PodProcess>(
+      cpp_spec().with_env("TEST_GATE", gate).with_env("TEST_DAMPER", "0.5")));
+  EXPECT_TRUE(wait_until([&] { return log_count(port, "retrying in 1.0 s") == 2; }, kFormation,
+                         "a failure after the success retried after 1 s again"));
+}
+
+TEST_F(Reactive, AFailedHashWriteIsRetriedAsAWriteNotAsARound) {
+  // Children append a line per start: with --strict every round restarts them all.
+  const std::vector<std::string> counting = {
+      "/bin/sh", "-c",
+      "ln -sf \"$OCHOPOD_CLUSTER\" \"$TEST_OUT/$PORT_8080.json\"; echo $$ >> "
+      "\"$TEST_OUT/$PORT_8080.starts\"; exec sleep 3600"};
+  auto make = [&] { return spec("test", 0).with_option("--strict").with_child(counting); };
+  auto starts = [&](const PodProcess& p) {
+    std::ifstream in(out_dir_file(p.control_port(), "starts"));
+    int n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  };
+  auto pods = launch_pods(make(), 2);
+  ASSERT_TRUE(wait_until(
+      [&] { return all_running(pods) && every_pod_sees_size(pods, 2) && leader_idle(pods); },
+      kFormation, "2 pods configured"));
+  // The hash node turns unwritable for our pods.
+  const std::string hash = cluster_path() + "/hash";
+  ASSERT_TRUE(kazoo_delete(zk.connect_string(), hash));
+  ASSERT_TRUE(kazoo_create_private(zk.connect_string(), hash, "ops:secret"));
+  const int first = starts(*pods[0]);
+  pods.push_back(std::make_unique<PodProcess>(make()));
+  ASSERT_TRUE(wait_until([&] { return starts(*pods[0]) == first + 1; }, kFormation,
+                         "the first pod restarted once, for the third pod's round"));
+  // Writes are retried at 1, 2 s...: a round retried instead would restart
+  // the children again.
+  EXPECT_TRUE(stays_false([&] { return starts(*pods[0]) != first + 1; }, 4s,
+                          "a child restarted again while only the hash write failed"));
+  const int port = leader_of(pods)->control_port();
+  EXPECT_TRUE(log_has(port, "retrying the write")) << "the refused write not reported";
+  ASSERT_TRUE(kazoo_open_acl(zk.connect_string(), hash, "ops:secret"));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto node = kazoo_get(zk.connect_string(), hash);
+        return node && node->data.size() == 47 && leader_idle(pods);
+      },
+      8s + 5s, "the retried write landing"));
+  EXPECT_EQ(starts(*pods[0]), first + 1) << "the stored outcome cost another round";
+}
+
 TEST_F(Reactive, SequentialRoundsTouchPodsOneAtATimeInKeyOrder) {
   // Strict, so every pod runs configure() in every round, however the pods'
   // registrations were split between rounds: the last round spaces them all.
