@@ -374,6 +374,7 @@ TEST_F(Reactive, ALeaderSuspendedMidRoundCutsItShortAndRedoesItOnResume) {
   EXPECT_EQ(pod_info(pods[2]->control_port(), 2s).value_or(json::object()).value("process", ""),
             "stopped")
       << "a suspended leader turned a pod on";
+  EXPECT_EQ(state_of(pods[2]->control_port()), "follower") << "only a leader says 'suspended'";
   ASSERT_TRUE(frozen->signal(SIGCONT));
   zk.start();
   // Same session, still the lock holder: it leads on and redoes the round.
