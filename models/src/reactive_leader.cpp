@@ -81,15 +81,9 @@ void ReactiveLeader::on_lead(ZkSession& session) {
   round_backoff_ = write_backoff_ = Seconds(0);
   const int rc = read_stored_hash(*session_, cluster_path_, &stored_hash_);
   if (!zk::ok(rc)) spdlog::warn("leader: cannot read the stored hash: {}", zk::error(rc));
+  published_ = false;
   view_->reload(*session_);
-  // Dependents must not see an empty snapshot after a handoff: re-publish it
-  // (retried until it lands) before anything else.
-  if (snapshot_hash(view_->snapshot_map()) == stored_hash_) {
-    pending_write_ = Outcome{std::nullopt, view_->local()};
-    store_outcome();
-  } else {
-    evaluate();
-  }
+  evaluate();
   schedule_probe();
 }
 
@@ -159,6 +153,13 @@ void ReactiveLeader::evaluate() {
       round_due_.reset();
     }
     set_state("leader", "");
+    if (!published_) {
+      // Dependents must not see an empty snapshot after a handoff, also when
+      // the view only came back as configured after we took the lead:
+      // re-publish it (retried until it lands).
+      pending_write_ = Outcome{std::nullopt, view_->local()};
+      store_outcome();
+    }
     return;
   }
   if (round_due_) return;  // already counting down
@@ -263,6 +264,7 @@ void ReactiveLeader::store_outcome() {
   if (zk::ok(rc)) {
     if (pending_write_->hash) stored_hash_ = *pending_write_->hash;
     pending_write_.reset();
+    published_ = true;
     write_backoff_ = Seconds(0);
     set_state("leader", "");
     evaluate();

@@ -76,8 +76,11 @@ int post_control(const std::string& url, const std::string& path, const std::str
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
   const time_t sec = static_cast<time_t>(micros / 1000000);
   const time_t usec = static_cast<time_t>(micros % 1000000);
-  // cpp-httplib's connect timeout defaults to 300 s: bound every phase.
-  client.set_connection_timeout(std::min<time_t>(sec, 5), sec >= 5 ? 0 : usec);
+  // cpp-httplib's connect timeout defaults to 300 s: bound every phase. A
+  // client cannot be stopped while it connects, so the connect bounds how
+  // long cancelling a round (and shutting down) may take: 2 s, plenty for
+  // a pod's control port, and one SYN retransmission.
+  client.set_connection_timeout(std::min<time_t>(sec, 2), sec >= 2 ? 0 : usec);
   client.set_read_timeout(sec, usec);
   client.set_write_timeout(sec, usec);
   uint64_t id = 0;

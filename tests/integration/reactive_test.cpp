@@ -491,6 +491,37 @@ TEST_F(Reactive, AFailedHashWriteIsRetriedAsAWriteNotAsARound) {
   EXPECT_EQ(starts(*pods[0]), first + 1) << "the stored outcome cost another round";
 }
 
+TEST_F(Reactive, ANewLeaderWhoseViewComesBackAsConfiguredPublishesTheSnapshot) {
+  constexpr auto kDamper = 3s;
+  auto pods = launch_pods(spec("test", 3.0), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && settled(pods); }, kFormation,
+                         "2 pods configured and idle"));
+  const auto before = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+  ASSERT_TRUE(before);
+  const int rounds = hash_version();
+  PodProcess* leader = leader_of(pods);
+  ASSERT_NE(leader, nullptr);
+  PodProcess* next = leader == pods[0].get() ? pods[1].get() : pods[0].get();
+  // A stray registration makes the view differ when the next leader takes
+  // over; it goes again within the damper, so no round runs.
+  const std::string stray = cluster_path() + "/pods/stray.0000000099";
+  ASSERT_TRUE(
+      kazoo_create(zk.connect_string(), stray,
+                   json{{"ip", "127.0.0.1"}, {"port", "8080"}, {"ports", {{"8080", 1}}}}.dump()));
+  ASSERT_EQ(http_post(leader->control_port(), "/reset").status, 200);
+  ASSERT_TRUE(wait_until([&] { return is_leader(next->control_port()); }, 5s, "a new leader"));
+  ASSERT_TRUE(kazoo_delete(zk.connect_string(), stray));
+  // The old leader's snapshot went with its session: the new one must write its own.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+        return snap && snap->ephemeral_owner != before->ephemeral_owner &&
+               json::parse(snap->data, nullptr, false).size() == 2;
+      },
+      2 * kDamper, "the new leader publishing the snapshot"));
+  EXPECT_EQ(hash_version(), rounds) << "a round for a view back as configured";
+}
+
 TEST_F(Reactive, SequentialRoundsTouchPodsOneAtATimeInKeyOrder) {
   // Strict, so every pod runs configure() in every round, however the pods'
   // registrations were split between rounds: the last round spaces them all.

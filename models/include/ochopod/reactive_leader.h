@@ -80,6 +80,7 @@ class ReactiveLeader final : public LeaderWork {
   std::shared_ptr<RoundCancel> round_cancel_;  // the running round's
   bool redo_round_ = false;                    // one was cut short while suspended
   std::optional<Outcome> pending_write_;       // done, not stored yet
+  bool published_ = false;                     // we wrote the snapshot since taking the lead
   Seconds round_backoff_{0};                   // 0: the last round worked
   Seconds write_backoff_{0};
   EventLoop::TimerId round_timer_ = 0;
