@@ -1,4 +1,4 @@
-// A configuration round (PROTOCOL.md 4, steps 1-5): the leader's HTTP
+// A configuration round (docs/protocol.md 4, steps 1-5): the leader's HTTP
 // fan-out of check, (off,) on and ok to every pod of its cluster.
 //
 // Run by the reactive leader on its worker thread, never on the coordinator
