@@ -39,6 +39,15 @@ class Frozen {
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, 0) == 1;
   }
+  // The first bytes of the first connection, once the client has sent them.
+  std::string first_request() const {
+    const int c = ::accept(fd_, nullptr, nullptr);
+    if (c < 0) return "";
+    char buffer[256] = {};
+    const ssize_t n = ::recv(c, buffer, sizeof buffer - 1, 0);
+    ::close(c);
+    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
+  }
   json registration() const {
     return {{"ip", "127.0.0.1"}, {"port", "8080"}, {"ports", {{"8080", port_}}}};
   }
@@ -91,6 +100,24 @@ TEST(RoundCancel, NoRequestLeavesAfterCancel) {
   const RoundResult result = run_round(late);
   EXPECT_TRUE(result.cancelled);
   EXPECT_FALSE(c.contacted()) << "a cancelled round contacted a pod";
+}
+
+// A fractional grace: the pod is told whole seconds (ceil), and the leader
+// waits for exactly that x 1.25, never less than the pod was given.
+TEST(RoundWire, AFractionalGraceIsSentAndWaitedInWholeSeconds) {
+  Frozen a;
+  RoundPlan plan = plan_for({&a}, true);
+  plan.grace = std::chrono::milliseconds(500);
+  const auto start = std::chrono::steady_clock::now();
+  const RoundResult result = run_round(plan);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("a check with grace 0.5 s waited %.3f s\n", took);
+  EXPECT_FALSE(result.ok);
+  EXPECT_FALSE(result.cancelled);
+  EXPECT_GE(took, 1.2) << "the client gave up before the 1 s the URL gave the pod, x 1.25";
+  EXPECT_LT(took, 1.25 + 1.0);
+  EXPECT_EQ(a.first_request().rfind("POST /control/check/1 HTTP/1.1\r\n", 0), 0u);
 }
 
 }  // namespace
