@@ -117,6 +117,7 @@ int run_command(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", parsed.error.c_str());
     return 2;
   }
+  for (const auto& warning : parsed.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   const RunOptions& options = *parsed.options;
   if (options.help) {
     std::fputs(run_help().c_str(), stdout);

@@ -49,14 +49,19 @@ struct Option {
   std::string_view meaning;
   const Rule* rule = nullptr;
   std::string_view unset = "none";  // --help's default for options that have no value by default
+  bool positive = false;            // a duration that must be > 0 (raised to kMinInterval)
 };
+
+// Intervals and timeouts below this would make loops spin and rounds fail.
+constexpr double kMinInterval = 0.1;
 
 // Every option of `ochopod run`, in RUN.md's order. One line per option.
 const Option kOptions[] = {
     {"session-timeout", &RunOptions::session_timeout, "duration",
      "ZooKeeper session timeout requested"},
     {"bind", &RunOptions::bind, "address", "address the control port listens on"},
-    {"check-every", &RunOptions::check_every, "duration", "sanity check interval"},
+    {"check-every", &RunOptions::check_every, "duration", "sanity check interval", nullptr, "none",
+     true},
     {"checks", &RunOptions::checks, "int", "sanity checks allowed to fail in a row"},
     {"grace", &RunOptions::grace, "duration", "stop grace: SIGTERM -> SIGKILL delay"},
     {"shell", &RunOptions::shell, "flag", "run argv through /bin/sh -c"},
@@ -76,8 +81,8 @@ const Option kOptions[] = {
     {"full-shutdown", &RunOptions::full_shutdown, "flag", "all pods off before any on"},
     {"sequential", &RunOptions::sequential, "flag", "contact pods one at a time"},
     {"control-timeout", &RunOptions::control_timeout, "duration",
-     "the model's `grace`: seconds a pod has to answer a control request"},
-    {"probe-every", &RunOptions::probe_every, "duration", "probe interval"},
+     "the model's `grace`: seconds a pod has to answer a control request", nullptr, "none", true},
+    {"probe-every", &RunOptions::probe_every, "duration", "probe interval", nullptr, "none", true},
     {"probe", &RunOptions::probe, "command",
      "run by /bin/sh -c on the leader; stdout -> `status`, non-zero -> `* <stderr or exit code>`"},
     {"binding", &RunOptions::binding, "name", "marathon, kubernetes, local or solo", &kBinding,
@@ -124,8 +129,10 @@ std::string check_text(const Option& o, std::string_view value) {
 }
 
 // Stores `value` (for a flag, "true" or "false") into the option's field; returns the
-// error after the option's name, or "".
-std::string assign(const Option& o, const std::string& value, RunOptions& out) {
+// error after the option's name, or "". A value it had to change is reported
+// in *warning (after the option's name).
+std::string assign(const Option& o, const std::string& value, RunOptions& out,
+                   std::string* warning) {
   return std::visit(
       [&](auto field) -> std::string {
         auto& target = out.*field;
@@ -135,6 +142,11 @@ std::string assign(const Option& o, const std::string& value, RunOptions& out) {
           double d = 0;
           if (!parse_number(value, d) || !std::isfinite(d) || d < 0)
             return "expects a duration in seconds" + got;
+          if (o.positive && d == 0) return "must be more than 0 seconds" + got;
+          if (o.positive && d < kMinInterval) {
+            *warning = "raised to the minimum of 0.1 seconds" + got;
+            d = kMinInterval;
+          }
           target = d + 0.0;  // -0 -> 0
         } else if constexpr (std::is_same_v<T, int>) {
           int n = 0;
@@ -186,7 +198,7 @@ std::string default_text(const Option& o) {
 }
 
 ParseResult failure(const std::string& message) {
-  return {std::nullopt, "ochopod run: " + message};
+  return {std::nullopt, "ochopod run: " + message, {}};
 }
 
 }  // namespace
@@ -194,6 +206,7 @@ ParseResult failure(const std::string& message) {
 ParseResult parse_run_options(const std::vector<std::string>& args,
                               const std::map<std::string, std::string>& env) {
   RunOptions out;
+  std::vector<std::string> warnings;
   // The command line first; each option it sets shadows its environment twin.
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -225,20 +238,24 @@ ParseResult parse_run_options(const std::vector<std::string>& args,
         return failure(label + " needs a value");
       value = args[++i];
     }
-    if (auto error = assign(*option, value, out); !error.empty())
+    std::string warning;
+    if (auto error = assign(*option, value, out, &warning); !error.empty())
       return failure(label + " " + error);
+    if (!warning.empty()) warnings.push_back("ochopod run: " + label + " " + warning);
     out.given.emplace(option->name);
   }
   for (const auto& option : kOptions) {
     const auto var = env.find(twin(option.name));
     if (var == env.end() || out.given.contains(std::string(option.name))) continue;
-    if (auto error = assign(option, var->second, out); !error.empty())
+    std::string warning;
+    if (auto error = assign(option, var->second, out, &warning); !error.empty())
       return failure(var->first + " " + error);
+    if (!warning.empty()) warnings.push_back("ochopod run: " + var->first + " " + warning);
     out.given.emplace(option.name);
   }
   if (!out.help && out.argv.empty())
     return failure("no command given (ochopod run [options] -- <command...>)");
-  return {std::move(out), {}};
+  return {std::move(out), {}, std::move(warnings)};
 }
 
 std::map<std::string, std::string> environment_map(char** envp) {
@@ -264,10 +281,11 @@ std::string run_help() {
       "\n"
       "Runs <command...> as an ochopod pod. Every option has an environment twin, ochopod_ +\n"
       "its name with - turned into _; the command line wins. --name value and --name=value\n"
-      "both work. Durations are seconds (decimals allowed). Flags take no value; their twins\n"
-      "take true or false. Lists: repeat the option or comma-separate its values; their\n"
-      "twins are comma-separated. The command runs exactly as given (with --shell, joined\n"
-      "with spaces and run by /bin/sh -c).\n"
+      "both work. Durations are seconds (decimals allowed); --check-every, --probe-every\n"
+      "and --control-timeout must be more than 0 (below 0.1 they are raised to 0.1).\n"
+      "Flags take no value; their twins take true or false. Lists: repeat the option or\n"
+      "comma-separate its values; their twins are comma-separated. The command runs exactly\n"
+      "as given (with --shell, joined with spaces and run by /bin/sh -c).\n"
       "\n"
       "options:\n";
   for (const auto& o : kOptions) {

@@ -50,6 +50,9 @@ struct RunOptions {
 struct ParseResult {
   std::optional<RunOptions> options;  // set on success
   std::string error;                  // otherwise: one line naming the option or variable
+  // On success: one line per value the parser had to change (a duration
+  // below the 0.1 s minimum), for the caller to print.
+  std::vector<std::string> warnings;
 };
 
 // `args` are the arguments after "run"; `env` is the process environment (only

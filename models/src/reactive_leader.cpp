@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "cluster_view.h"
 #include "ochopod/round.h"
 #include "ochopod/snapshot.h"
 #include "ochopod/text.h"
@@ -12,24 +14,62 @@
 namespace ochopod {
 
 using nlohmann::json;
-using Seconds = std::chrono::duration<double>;
 
 namespace {
-// With damper 0, a round that keeps failing must not spin.
+using Seconds = std::chrono::duration<double>;
+// With damper 0, a round that keeps failing must not spin; nor a failing write.
 constexpr Seconds kMinRetry{1.0};
+constexpr Seconds kMaxRetry{60.0};
+// A zero probe_every from a library user must not spin the worker.
+constexpr Seconds kMinProbeEvery{0.1};
+
+Seconds next_backoff(Seconds current, Seconds first) {
+  return current.count() <= 0 ? first : std::min(current * 2, kMaxRetry);
+}
+
+EventLoop::Clock::duration ticks(Seconds s) {
+  return std::chrono::duration_cast<EventLoop::Clock::duration>(s);
+}
 }  // namespace
+
+struct ReactiveLeader::RoundReport {
+  bool ok = false;
+  bool cancelled = false;
+  std::string error;
+  json configured;
+};
 
 ReactiveLeader::ReactiveLeader(Reactive& model, PodServices& services)
     : model_(model),
       services_(services),
       cluster_path_("/ochopod/clusters/" + services.settings.full_name()),
-      root_("/ochopod/clusters") {}
+      view_(std::make_unique<ClusterView>(
+          ClusterView::Settings{"/ochopod/clusters", services.settings.full_name(),
+                                services.settings.ns, model.depends_on})) {}
 
-ReactiveLeader::~ReactiveLeader() { abort_->store(true); }
+// Runs on the coordinator loop. Cancelling cuts the round's requests short, so
+// joining the worker waits for no peer (a probe in progress is the user's).
+ReactiveLeader::~ReactiveLeader() {
+  alive_.reset();
+  cancel_round();
+  cancel_timers();
+}
 
 void ReactiveLeader::set_state(const std::string& state, const std::string& status) {
   services_.hints.set_state(state);
   services_.hints.set_status(status);
+}
+
+void ReactiveLeader::cancel_timers() {
+  services_.coordinator.cancel(round_timer_);
+  services_.coordinator.cancel(countdown_timer_);
+  services_.coordinator.cancel(probe_timer_);
+  services_.coordinator.cancel(write_timer_);
+  round_due_.reset();
+}
+
+void ReactiveLeader::cancel_round() {
+  if (round_cancel_) round_cancel_->cancel();
 }
 
 void ReactiveLeader::on_lead(ZkSession& session) {
@@ -37,176 +77,75 @@ void ReactiveLeader::on_lead(ZkSession& session) {
   leading_ = true;
   paused_ = false;
   ++epoch_;
-  abort_ = std::make_shared<std::atomic<bool>>(false);
-  std::string stored;
-  const int rc = session_->get(cluster_path_ + "/hash", &stored, nullptr, false);
+  redo_round_ = false;
+  pending_write_.reset();
+  round_backoff_ = write_backoff_ = Seconds(0);
+  const int rc = read_stored_hash(*session_, cluster_path_, &stored_hash_);
   if (!zk::ok(rc)) spdlog::warn("leader: cannot read the stored hash: {}", zk::error(rc));
-  stored_hash_ = stored;
-  refresh_all();
-  // Dependents must not see an empty snapshot after a handoff.
-  if (snapshot_hash(snapshot_map()) == stored_hash_) {
-    const int wrc = write_snapshot(snapshot_map()["local"]);
-    if (!zk::ok(wrc)) spdlog::warn("leader: cannot write the snapshot: {}", zk::error(wrc));
-  }
+  published_ = false;
+  view_->reload(*session_);
   evaluate();
   schedule_probe();
 }
 
 void ReactiveLeader::on_pause() {
   paused_ = true;
-  services_.coordinator.cancel(round_timer_);
-  services_.coordinator.cancel(countdown_timer_);
-  services_.coordinator.cancel(probe_timer_);
-  round_due_.reset();
-  spdlog::info("leader: paused while ZooKeeper is away");
+  cancel_timers();
+  if (round_running_) {
+    spdlog::warn("leader: suspended while ZooKeeper is away; the round in flight is cut short");
+    cancel_round();
+  } else {
+    spdlog::warn("leader: suspended while ZooKeeper is away");
+  }
+  set_state("suspended", "");
 }
 
 void ReactiveLeader::on_resume(ZkSession& session) {
   session_ = &session;
   paused_ = false;
-  spdlog::info("leader: resuming");
-  refresh_all();
-  evaluate();
+  set_state("leader", "");
+  std::string stored;
+  const int rc = read_stored_hash(*session_, cluster_path_, &stored);
+  if (zk::ok(rc)) stored_hash_ = stored;
+  view_->reload(*session_);
+  if (pending_write_) {
+    spdlog::info("leader: resuming; storing the last round's outcome");
+    store_outcome();
+  } else if (round_running_) {
+    spdlog::info("leader: resuming once the cut round has returned");  // finish_round redoes it
+  } else if (redo_round_) {
+    spdlog::info("leader: resuming; redoing the round cut short");
+    redo_round_ = false;
+    start_round();
+  } else {
+    spdlog::info("leader: resuming");
+    evaluate();
+  }
   schedule_probe();
 }
 
 void ReactiveLeader::on_lose() {
   leading_ = false;
   ++epoch_;
-  abort_->store(true);
+  cancel_round();
+  cancel_timers();
   session_ = nullptr;
   round_running_ = false;
-  round_due_.reset();
-  services_.coordinator.cancel(round_timer_);
-  services_.coordinator.cancel(countdown_timer_);
-  services_.coordinator.cancel(probe_timer_);
-  pod_nodes_.clear();
-  known_nodes_.clear();
-  dependencies_ = json::object();
+  round_cancel_.reset();
+  redo_round_ = false;
+  pending_write_.reset();
+  view_->clear();
   services_.hints.set_status("");
 }
 
 void ReactiveLeader::on_watch(const ZkEvent& event) {
   if (!leading_ || paused_) return;
-  const std::string pods = cluster_path_ + "/pods";
-  if (event.path == pods) {
-    refresh_pod_list();
-  } else if (event.path.rfind(pods + "/", 0) == 0) {
-    refresh_pod(event.path.substr(pods.size() + 1));
-  } else if (!model_.depends_on.empty()) {
-    refresh_dependencies();
-  }
-  evaluate();
-}
-
-json ReactiveLeader::snapshot_map() const {
-  json local = json::object();
-  // Node names sort by uuid then sequence: a newer registration of the same
-  // pod overwrites an older one still waiting for its session to expire.
-  for (const auto& [name, payload] : pod_nodes_) local[name.substr(0, name.find('.'))] = payload;
-  json map = dependencies_;
-  map["local"] = std::move(local);
-  return map;
-}
-
-void ReactiveLeader::refresh_all() {
-  pod_nodes_.clear();
-  known_nodes_.clear();
-  refresh_pod_list();
-  refresh_dependencies();
-}
-
-void ReactiveLeader::refresh_pod_list() {
-  std::vector<std::string> names;
-  const int rc = session_->children(cluster_path_ + "/pods", &names, true);
-  if (!zk::ok(rc)) {
-    spdlog::warn("leader: cannot list pods: {}", zk::error(rc));
-    return;
-  }
-  const std::set<std::string> now(names.begin(), names.end());
-  for (auto it = known_nodes_.begin(); it != known_nodes_.end();) {
-    if (now.count(*it)) {
-      ++it;
-    } else {
-      pod_nodes_.erase(*it);
-      it = known_nodes_.erase(it);
-    }
-  }
-  for (const auto& name : names) {
-    if (!known_nodes_.count(name)) refresh_pod(name);
-  }
-}
-
-void ReactiveLeader::refresh_pod(const std::string& name) {
-  std::string data;
-  const int rc = session_->get(cluster_path_ + "/pods/" + name, &data, nullptr, true);
-  if (zk::no_node(rc)) {
-    known_nodes_.erase(name);
-    pod_nodes_.erase(name);
-    return;
-  }
-  if (!zk::ok(rc)) {
-    spdlog::warn("leader: cannot read pod {}: {}", name, zk::error(rc));
-    return;
-  }
-  known_nodes_.insert(name);
-  // Registration is create-then-set: empty or foreign garbage is skipped, and
-  // the data watch picks the payload up once it is set.
-  json payload = json::parse(data, nullptr, false);
-  if (payload.is_object()) {
-    pod_nodes_[name] = std::move(payload);
-  } else {
-    if (!data.empty()) spdlog::warn("leader: pod node {} holds no JSON object, skipped", name);
-    pod_nodes_.erase(name);
-  }
-}
-
-void ReactiveLeader::refresh_dependencies() {
-  const std::string& ns = services_.settings.ns;
-  std::vector<std::string> clusters;
-  bool listed = false;
-  json deps = json::object();
-  auto read_snapshot = [&](const std::string& cluster, json& into) {
-    const std::string path = root_ + "/" + cluster + "/snapshot";
-    std::string data;
-    int rc = session_->get(path, &data, nullptr, true);
-    if (zk::no_node(rc)) {
-      rc = session_->exists(path, nullptr, true);  // fires when it appears
-      return;
-    }
-    if (!zk::ok(rc)) {
-      spdlog::warn("leader: cannot read {}: {}", path, zk::error(rc));
-      return;
-    }
-    json snapshot = json::parse(data, nullptr, false);
-    if (!snapshot.is_object()) {
-      spdlog::warn("leader: {} holds no JSON object, taken as empty", path);
-      return;
-    }
-    into.update(snapshot);
-  };
-  for (const auto& dep : model_.depends_on) {
-    json merged = json::object();
-    if (is_glob(dep)) {
-      if (!listed) {
-        const int rc = session_->children(root_, &clusters, true);
-        if (!zk::ok(rc)) spdlog::warn("leader: cannot list clusters: {}", zk::error(rc));
-        listed = true;
-      }
-      for (const auto& cluster : match_glob(dep, ns, services_.settings.full_name(), clusters)) {
-        read_snapshot(cluster, merged);
-      }
-    } else {
-      read_snapshot(dependency_cluster(dep, ns), merged);
-    }
-    deps[dep] = std::move(merged);
-  }
-  dependencies_ = std::move(deps);
+  if (view_->on_watch(*session_, event)) evaluate();
 }
 
 void ReactiveLeader::evaluate() {
-  if (!leading_ || paused_ || round_running_) return;
-  const std::string hash = snapshot_hash(snapshot_map());
+  if (!leading_ || paused_ || round_running_ || pending_write_) return;
+  const std::string hash = snapshot_hash(view_->snapshot_map());
   if (hash == stored_hash_) {
     if (round_due_) {
       spdlog::info("leader: the cluster is back as configured; round cancelled");
@@ -215,6 +154,13 @@ void ReactiveLeader::evaluate() {
       round_due_.reset();
     }
     set_state("leader", "");
+    if (!published_) {
+      // Dependents must not see an empty snapshot after a handoff, also when
+      // the view only came back as configured after we took the lead:
+      // re-publish it (retried until it lands).
+      pending_write_ = Outcome{std::nullopt, view_->local()};
+      store_outcome();
+    }
     return;
   }
   if (round_due_) return;  // already counting down
@@ -222,9 +168,8 @@ void ReactiveLeader::evaluate() {
 }
 
 void ReactiveLeader::schedule_round(Seconds delay) {
-  const auto wait = std::chrono::duration_cast<EventLoop::Clock::duration>(delay);
-  round_due_ = EventLoop::Clock::now() + wait;
-  round_timer_ = services_.coordinator.post_after(wait, [this] { start_round(); });
+  round_due_ = EventLoop::Clock::now() + ticks(delay);
+  round_timer_ = services_.coordinator.post_after(ticks(delay), [this] { start_round(); });
   tick_countdown();
 }
 
@@ -243,8 +188,8 @@ void ReactiveLeader::tick_countdown() {
 void ReactiveLeader::start_round() {
   services_.coordinator.cancel(countdown_timer_);
   round_due_.reset();
-  if (!leading_ || paused_) return;
-  const json map = snapshot_map();
+  if (!leading_ || paused_ || round_running_ || pending_write_) return;
+  const json map = view_->snapshot_map();
   const std::string hash = snapshot_hash(map);
   if (hash == stored_hash_) {
     set_state("leader", "");
@@ -252,52 +197,87 @@ void ReactiveLeader::start_round() {
   }
   RoundPlan plan;
   plan.pods = map["local"];
-  plan.dependencies = dependencies_;
+  plan.dependencies = view_->dependencies();
   plan.grace = model_.grace;
   plan.full_shutdown = model_.full_shutdown;
   plan.sequential = model_.sequential;
+  round_cancel_ = std::make_shared<RoundCancel>();
+  plan.cancel = round_cancel_;
   round_running_ = true;
   set_state("leader (configuring)", "");
   spdlog::info("leader: configuring {} pod(s)", plan.pods.size());
   const uint64_t epoch = epoch_;
-  auto abort = abort_;
-  worker_.post([this, plan = std::move(plan), abort, epoch, hash]() mutable {
-    plan.abort = abort.get();
+  worker_.post([this, plan = std::move(plan), epoch, hash, alive = std::weak_ptr(alive_)] {
     const auto started = std::chrono::steady_clock::now();
     RoundResult result = run_round(plan);
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
     spdlog::debug("leader: round took {:.1f} ms", ms);
-    // The coordinator loop outlives this worker; epoch tells stale results.
-    services_.coordinator.post([this, abort, epoch, hash, result = std::move(result)] {
-      if (abort->load()) return;  // leadership lost, or we are being destroyed
-      finish_round(epoch, hash, result.ok, result.error, result.configured);
+    RoundReport report{result.ok, result.cancelled, std::move(result.error),
+                       std::move(result.configured)};
+    // The coordinator loop outlives this worker, not necessarily us.
+    services_.coordinator.post([this, alive, epoch, hash, report = std::move(report)] {
+      if (alive.expired()) return;
+      finish_round(epoch, hash, report);
     });
   });
 }
 
-void ReactiveLeader::finish_round(uint64_t epoch, const std::string& hash, bool ok,
-                                  const std::string& error, const json& configured) {
-  if (epoch != epoch_) return;
+void ReactiveLeader::finish_round(uint64_t epoch, const std::string& hash,
+                                  const RoundReport& report) {
+  if (epoch != epoch_) return;  // leadership lost meanwhile
   round_running_ = false;
-  if (paused_) return;  // on_resume looks again
-  if (ok) {
-    int rc = write_snapshot(configured);
-    if (zk::ok(rc)) rc = session_->set(cluster_path_ + "/hash", hash);
-    if (zk::ok(rc)) {
-      stored_hash_ = hash;
-      spdlog::info("leader: {} pod(s) configured (hash {})", configured.size(), hash);
-      set_state("leader", "");
-      evaluate();
-      schedule_probe();
-      return;
-    }
-    spdlog::warn("leader: configured, but cannot store the outcome: {}", zk::error(rc));
-  } else {
-    spdlog::warn("leader: round failed: {}", error);
+  round_cancel_.reset();
+  if (report.ok) {
+    round_backoff_ = Seconds(0);
+    spdlog::info("leader: {} pod(s) configured (hash {})", report.configured.size(), hash);
+    pending_write_ = Outcome{hash, report.configured};
+    if (!paused_) store_outcome();  // else on_resume stores it
+    return;
   }
-  schedule_round(std::max(Seconds(model_.damper), kMinRetry));
+  if (report.cancelled || paused_) {
+    // Not a failure of the cluster's: redo it as soon as we may lead.
+    spdlog::info("leader: the round was cut short: {}", report.error);
+    if (paused_) {
+      redo_round_ = true;
+    } else {
+      start_round();
+    }
+    return;
+  }
+  round_backoff_ = next_backoff(round_backoff_, std::max(Seconds(model_.damper), kMinRetry));
+  spdlog::warn("leader: round failed: {}; retrying in {:.1f} s", report.error,
+               round_backoff_.count());
+  schedule_round(round_backoff_);
+}
+
+// Stores pending_write_: the snapshot, then the hash. Only the writes are
+// retried: the pods are configured, and another round would restart every
+// child of a strict cluster again.
+void ReactiveLeader::store_outcome() {
+  services_.coordinator.cancel(write_timer_);
+  if (!leading_ || paused_ || !pending_write_) return;
+  int rc = write_snapshot(pending_write_->configured);
+  if (zk::ok(rc) && pending_write_->hash) {
+    rc = session_->set(cluster_path_ + "/hash", *pending_write_->hash);
+  }
+  if (zk::ok(rc)) {
+    if (pending_write_->hash) stored_hash_ = *pending_write_->hash;
+    pending_write_.reset();
+    published_ = true;
+    write_backoff_ = Seconds(0);
+    set_state("leader", "");
+    evaluate();
+    schedule_probe();
+    return;
+  }
+  write_backoff_ = next_backoff(write_backoff_, kMinRetry);
+  spdlog::warn("leader: cannot store the {}: {}; retrying the write in {:.0f} s",
+               pending_write_->hash ? "round's outcome" : "snapshot", zk::error(rc),
+               write_backoff_.count());
+  write_timer_ =
+      services_.coordinator.post_after(ticks(write_backoff_), [this] { store_outcome(); });
 }
 
 int ReactiveLeader::write_snapshot(const json& pods) {
@@ -319,27 +299,26 @@ int ReactiveLeader::write_snapshot(const json& pods) {
 
 void ReactiveLeader::schedule_probe() {
   services_.coordinator.cancel(probe_timer_);
-  const auto every = std::chrono::duration_cast<EventLoop::Clock::duration>(model_.probe_every);
-  probe_timer_ = services_.coordinator.post_after(every, [this] {
+  const Seconds every = std::max(Seconds(model_.probe_every), kMinProbeEvery);
+  probe_timer_ = services_.coordinator.post_after(ticks(every), [this] {
     if (!leading_ || paused_) return;
-    if (round_running_ || round_due_) {
+    if (round_running_ || round_due_ || pending_write_) {
       schedule_probe();
       return;
     }
-    json payload{{"pods", snapshot_map()["local"]},
-                 {"dependencies", dependencies_},
-                 {"key", services_.uuid}};
+    json payload{
+        {"pods", view_->local()}, {"dependencies", view_->dependencies()}, {"key", services_.uuid}};
     const uint64_t epoch = epoch_;
-    auto abort = abort_;
-    worker_.post([this, payload = std::move(payload), epoch, abort] {
+    worker_.post([this, payload = std::move(payload), epoch, alive = std::weak_ptr(alive_)] {
       std::string status;
       try {
         status = model_.probe(Cluster::from_payload(payload)).value_or("");
       } catch (const std::exception& e) {
         status = std::string("* ") + e.what();
       }
-      services_.coordinator.post([this, status, epoch, abort] {
-        if (abort->load() || epoch != epoch_) return;
+      services_.coordinator.post([this, status, epoch, alive] {
+        // Suspended or no longer leading: the outcome says nothing we may show.
+        if (alive.expired() || epoch != epoch_ || paused_) return;
         if (!round_running_ && !round_due_) services_.hints.set_status(status);
         schedule_probe();
       });

@@ -1,6 +1,7 @@
 #include "ochopod/round.h"
 
 #include <httplib.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -18,17 +19,75 @@ namespace ochopod {
 using nlohmann::json;
 using Seconds = std::chrono::duration<double>;
 
+void RoundCancel::cancel() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool RoundCancel::cancelled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
+}
+
+bool RoundCancel::admit(std::function<void()> stop, uint64_t* id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancelled_) return false;
+  *id = next_id_++;
+  stoppers_.emplace(*id, std::move(stop));
+  return true;
+}
+
+void RoundCancel::leave(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stoppers_.erase(id);
+}
+
+void RoundCancel::notify() {
+  { std::lock_guard<std::mutex> lock(mu_); }  // a supervise() between check and wait sees it
+  cv_.notify_all();
+}
+
+void RoundCancel::supervise(const std::function<bool()>& done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!done()) {
+    if (!cancelled_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Called under the lock, so no stopper outlives its client; a stop()
+    // waits at most for its client's connect, never for the mutex.
+    for (auto& [id, stop] : stoppers_) stop();
+    cv_.wait_for(lock, std::chrono::milliseconds(20));
+  }
+}
+
+int control_url_seconds(Seconds grace) {
+  const double up = std::ceil(grace.count());
+  return up < 1 ? 1 : up > 1e6 ? 1000000 : static_cast<int>(up);
+}
+
+Seconds control_client_timeout(Seconds grace) { return Seconds(control_url_seconds(grace) * 1.25); }
+
 int post_control(const std::string& url, const std::string& path, const std::string& body,
-                 Seconds timeout) {
+                 Seconds timeout, RoundCancel* cancel) {
   httplib::Client client(url);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
   const time_t sec = static_cast<time_t>(micros / 1000000);
   const time_t usec = static_cast<time_t>(micros % 1000000);
-  // cpp-httplib's connect timeout defaults to 300 s: bound every phase.
-  client.set_connection_timeout(std::min<time_t>(sec, 5), sec >= 5 ? 0 : usec);
+  // cpp-httplib's connect timeout defaults to 300 s: bound every phase. A
+  // client cannot be stopped while it connects, so the connect bounds how
+  // long cancelling a round (and shutting down) may take: 2 s, plenty for
+  // a pod's control port, and one SYN retransmission.
+  client.set_connection_timeout(std::min<time_t>(sec, 2), sec >= 2 ? 0 : usec);
   client.set_read_timeout(sec, usec);
   client.set_write_timeout(sec, usec);
+  uint64_t id = 0;
+  if (cancel && !cancel->admit([&client] { client.stop(); }, &id)) return 0;
   auto result = client.Post(path, body, "application/json");
+  if (cancel) cancel->leave(id);  // before client goes
   if (!result) return 0;
   return result->status;
 }
@@ -41,26 +100,29 @@ struct Target {
 };
 
 // Runs fn over every target, one at a time or in parallel (bounded), and
-// returns the codes in target order.
+// returns the codes in target order (0 for a target not contacted). The
+// calling thread only supervises: it is the one that cuts a cancelled
+// round's requests short.
 std::vector<int> fan_out(const std::vector<Target>& targets, const RoundPlan& plan,
-                         const std::function<int(const Target&)>& fn) {
+                         RoundCancel& cancel, const std::function<int(const Target&)>& fn) {
   std::vector<int> codes(targets.size(), 0);
-  if (plan.sequential) {
-    for (size_t i = 0; i < targets.size(); ++i) {
-      if (plan.abort && plan.abort->load()) break;
-      codes[i] = fn(targets[i]);
-    }
-    return codes;
-  }
+  if (targets.empty()) return codes;
   std::atomic<size_t> next{0};
-  const size_t workers = std::min(targets.size(), plan.max_parallel);
+  std::atomic<size_t> finished{0};
+  const size_t workers = plan.sequential ? 1 : std::min(targets.size(), plan.max_parallel);
   std::vector<std::thread> threads;
   threads.reserve(workers);
   for (size_t w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
-      for (size_t i = next++; i < targets.size(); i = next++) codes[i] = fn(targets[i]);
+      pthread_setname_np(pthread_self(), "round");
+      for (size_t i = next++; i < targets.size() && !cancel.cancelled(); i = next++) {
+        codes[i] = fn(targets[i]);
+      }
+      ++finished;
+      cancel.notify();
     });
   }
+  cancel.supervise([&] { return finished.load() == workers; });
   for (auto& t : threads) t.join();
   return codes;
 }
@@ -82,11 +144,17 @@ class PhaseBody {
 }  // namespace
 
 RoundResult run_round(const RoundPlan& plan) {
+  const auto own = plan.cancel ? plan.cancel : std::make_shared<RoundCancel>();
+  RoundCancel* cancel = own.get();
   RoundResult result;
-  const auto aborted = [&] { return plan.abort && plan.abort->load(); };
-  const int grace_seconds = std::max(1, static_cast<int>(std::ceil(plan.grace.count())));
-  const Seconds timeout = plan.grace * 1.25;
-  const std::string suffix = "/" + std::to_string(grace_seconds);
+  const auto aborted = [&] {
+    if (!cancel->cancelled()) return false;
+    result.cancelled = true;
+    result.error = "cancelled: the leader may not lead";
+    return true;
+  };
+  const Seconds timeout = control_client_timeout(plan.grace);
+  const std::string suffix = "/" + std::to_string(control_url_seconds(plan.grace));
 
   std::vector<Target> targets;
   for (auto it = plan.pods.begin(); it != plan.pods.end(); ++it) {  // sorted keys
@@ -100,13 +168,11 @@ RoundResult run_round(const RoundPlan& plan) {
 
   // check: with every registered pod, dead ones included; 410 drops a pod.
   const PhaseBody check_body(plan.pods, plan.dependencies);
-  const auto check = fan_out(targets, plan, [&](const Target& t) {
-    return post_control(t.url, "/control/check" + suffix, check_body.for_key(t.key), timeout);
+  const auto check = fan_out(targets, plan, *cancel, [&](const Target& t) {
+    return post_control(t.url, "/control/check" + suffix, check_body.for_key(t.key), timeout,
+                        cancel);
   });
-  if (aborted()) {
-    result.error = "leadership lost";
-    return result;
-  }
+  if (aborted()) return result;
   std::vector<Target> alive;
   json pods = json::object();
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -125,14 +191,11 @@ RoundResult run_round(const RoundPlan& plan) {
 
   const PhaseBody body(pods, plan.dependencies);
   auto must_all_pass = [&](const char* task) {
-    const auto codes = fan_out(alive, plan, [&](const Target& t) {
+    const auto codes = fan_out(alive, plan, *cancel, [&](const Target& t) {
       return post_control(t.url, std::string("/control/") + task + suffix, body.for_key(t.key),
-                          timeout);
+                          timeout, cancel);
     });
-    if (aborted()) {
-      result.error = "leadership lost";
-      return false;
-    }
+    if (aborted()) return false;
     for (size_t i = 0; i < alive.size(); ++i) {
       if (codes[i] != 200) {
         result.error = std::string(task) + " failed on " + alive[i].url + " (" +
@@ -147,9 +210,11 @@ RoundResult run_round(const RoundPlan& plan) {
 
   // ok: answers ignored, but sent before the round is declared done so the
   // configured() callbacks see the same view.
-  fan_out(alive, plan, [&](const Target& t) {
-    return post_control(t.url, "/control/ok" + suffix, body.for_key(t.key), timeout);
+  fan_out(alive, plan, *cancel, [&](const Target& t) {
+    return post_control(t.url, "/control/ok" + suffix, body.for_key(t.key), timeout, cancel);
   });
+  // Cancelled during ok or not, every pod is on: the caller stores the outcome
+  // once it may lead again, rather than redo the round.
   result.ok = true;
   result.configured = std::move(pods);
   return result;

@@ -341,6 +341,187 @@ TEST_F(Reactive, ALeaderSigtermedMidRoundExitsPromptlyAndIsReplaced) {
   expect_survivors_configured(pods, leader);
 }
 
+// In the next two tests the follower is frozen (SIGSTOP: its kernel still
+// accepts connections, nothing answers), then a third pod joins: the
+// leader's round waits on the frozen pod's check for control-timeout x 1.25.
+TEST_F(Reactive, ALeaderSuspendedMidRoundCutsItShortAndRedoesItOnResume) {
+  // The server caps sessions at 20 ticks (10 s): the outage below stays well within.
+  auto make = [&] {
+    return spec("test", 0).with_session_timeout("10").with_option("--control-timeout=30");
+  };
+  auto pods = launch_pods(make(), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && settled(pods); }, kFormation,
+                         "2 pods configured and idle"));
+  PodProcess* leader = leader_of(pods);
+  ASSERT_NE(leader, nullptr);
+  PodProcess* frozen = leader == pods[0].get() ? pods[1].get() : pods[0].get();
+  const int before = hash_version();
+  ASSERT_TRUE(frozen->signal(SIGSTOP));
+  pods.push_back(std::make_unique<PodProcess>(make()));
+  const int port = leader->control_port();
+  ASSERT_TRUE(wait_until([&] { return state_of(port) == "leader (configuring)"; }, kFormation,
+                         "the leader's round for the third pod"));
+  zk.stop();
+  // The killed server resets the connection: the client hears of it at once.
+  const auto lost = std::chrono::steady_clock::now();
+  EXPECT_TRUE(wait_until([&] { return state_of(port) == "suspended"; }, 5s,
+                         "the leader saying 'suspended' once ZooKeeper is gone"));
+  // The check waiting on the frozen pod (37.5 s) is cut short, not waited out.
+  EXPECT_TRUE(wait_until([&] { return log_has(port, "the round was cut short"); }, 3s,
+                         "the round in flight cut short"));
+  const double cut = std::chrono::duration<double>(std::chrono::steady_clock::now() - lost).count();
+  std::printf("suspended leader: round cut %.2f s after the server went\n", cut);
+  EXPECT_EQ(pod_info(pods[2]->control_port(), 2s).value_or(json::object()).value("process", ""),
+            "stopped")
+      << "a suspended leader turned a pod on";
+  EXPECT_EQ(state_of(pods[2]->control_port()), "follower") << "only a leader says 'suspended'";
+  ASSERT_TRUE(frozen->signal(SIGCONT));
+  zk.start();
+  // Same session, still the lock holder: it leads on and redoes the round.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return all_running(pods) && every_pod_sees_size(pods, 3) && state_of(port) == "leader";
+      },
+      kFormation, "the resumed leader redoing the round for 3 pods"));
+  EXPECT_EQ(count_leaders(pods), 1);
+  EXPECT_EQ(hash_version(), before + 1) << "the redone round is the only one stored";
+  EXPECT_TRUE(log_has(port, "redoing the round cut short") ||
+              log_has(port, "resuming once the cut round has returned"))
+      << last_lines(leader->output(), 30);
+}
+
+TEST_F(Reactive, ALeaderSigtermedMidRoundWithAFrozenPeerExitsWithinThreeSeconds) {
+  // The default control timeout: a round would wait 75 s on the frozen pod.
+  auto make = [&] { return spec("test", 0).with_option("--control-timeout=60"); };
+  auto pods = launch_pods(make(), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && settled(pods); }, kFormation,
+                         "2 pods configured and idle"));
+  PodProcess* leader = leader_of(pods);
+  ASSERT_NE(leader, nullptr);
+  PodProcess* frozen = leader == pods[0].get() ? pods[1].get() : pods[0].get();
+  ASSERT_TRUE(frozen->signal(SIGSTOP));
+  pods.push_back(std::make_unique<PodProcess>(make()));
+  ASSERT_TRUE(wait_until([&] { return state_of(leader->control_port()) == "leader (configuring)"; },
+                         kFormation, "the leader's round for the third pod"));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(leader->signal(SIGTERM));
+  // 3 s, plus its child's stop (`sleep` dies at SIGTERM), plus slack for load.
+  const auto status = leader->wait_exit(5s);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("SIGTERMed leader with a frozen peer: exited after %.2f s\n", took);
+  EXPECT_TRUE(frozen->signal(SIGCONT));
+  ASSERT_TRUE(status) << "the leader did not exit within 5 s of SIGTERM\n"
+                      << last_lines(leader->output(), 30);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(*status);
+}
+
+// How many of the pod's /log lines hold text.
+int log_count(int port, const std::string& text) {
+  const auto reply = http_post(port, "/log");
+  const json lines = json::parse(reply.body, nullptr, false);
+  int n = 0;
+  if (lines.is_array())
+    for (const auto& l : lines)
+      n += l.is_string() && l.get<std::string>().find(text) != std::string::npos;
+  return n;
+}
+
+TEST_F(Reactive, FailedRoundsBackOffExponentiallyAndASuccessResetsIt) {
+  const std::string gate = out.file("gate");
+  auto pods = launch_pods(cpp_spec().with_env("TEST_GATE", gate).with_env("TEST_DAMPER", "0.5"), 2);
+  ASSERT_TRUE(wait_until(
+      [&] { return all_registered(zk.connect_string(), pods) && count_leaders(pods) == 1; },
+      kFormation, "2 pods registered"));
+  const int port = leader_of(pods)->control_port();
+  // From max(damper, 1 s), doubling: 1 + 2 + 4 s before the fourth retry is announced.
+  EXPECT_TRUE(wait_until([&] { return log_has(port, "retrying in 8.0 s"); }, 7s + 10s,
+                         "retries announced at 1, 2, 4 then 8 s"));
+  for (const char* delay : {"retrying in 1.0 s", "retrying in 2.0 s", "retrying in 4.0 s"})
+    EXPECT_EQ(log_count(port, delay), 1) << delay;
+  write_text(gate, "open");
+  EXPECT_TRUE(wait_until([&] { return all_running(pods) && leader_idle(pods); }, 8s + 5s,
+                         "the round after the 8 s backoff succeeding"));
+  // Reset: the next failing round starts again from 1 s.
+  std::filesystem::remove(gate);
+  pods.push_back(std::make_unique<PodProcess>(
+      cpp_spec().with_env("TEST_GATE", gate).with_env("TEST_DAMPER", "0.5")));
+  EXPECT_TRUE(wait_until([&] { return log_count(port, "retrying in 1.0 s") == 2; }, kFormation,
+                         "a failure after the success retried after 1 s again"));
+}
+
+TEST_F(Reactive, AFailedHashWriteIsRetriedAsAWriteNotAsARound) {
+  // Children append a line per start: with --strict every round restarts them all.
+  const std::vector<std::string> counting = {
+      "/bin/sh", "-c",
+      "ln -sf \"$OCHOPOD_CLUSTER\" \"$TEST_OUT/$PORT_8080.json\"; echo $$ >> "
+      "\"$TEST_OUT/$PORT_8080.starts\"; exec sleep 3600"};
+  auto make = [&] { return spec("test", 0).with_option("--strict").with_child(counting); };
+  auto starts = [&](const PodProcess& p) {
+    std::ifstream in(out_dir_file(p.control_port(), "starts"));
+    int n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  };
+  auto pods = launch_pods(make(), 2);
+  ASSERT_TRUE(wait_until(
+      [&] { return all_running(pods) && every_pod_sees_size(pods, 2) && leader_idle(pods); },
+      kFormation, "2 pods configured"));
+  // The hash node turns unwritable for our pods.
+  const std::string hash = cluster_path() + "/hash";
+  ASSERT_TRUE(kazoo_delete(zk.connect_string(), hash));
+  ASSERT_TRUE(kazoo_create_private(zk.connect_string(), hash, "ops:secret"));
+  const int first = starts(*pods[0]);
+  pods.push_back(std::make_unique<PodProcess>(make()));
+  ASSERT_TRUE(wait_until([&] { return starts(*pods[0]) == first + 1; }, kFormation,
+                         "the first pod restarted once, for the third pod's round"));
+  // Writes are retried at 1, 2 s...: a round retried instead would restart
+  // the children again.
+  EXPECT_TRUE(stays_false([&] { return starts(*pods[0]) != first + 1; }, 4s,
+                          "a child restarted again while only the hash write failed"));
+  const int port = leader_of(pods)->control_port();
+  EXPECT_TRUE(log_has(port, "retrying the write")) << "the refused write not reported";
+  ASSERT_TRUE(kazoo_open_acl(zk.connect_string(), hash, "ops:secret"));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto node = kazoo_get(zk.connect_string(), hash);
+        return node && node->data.size() == 47 && leader_idle(pods);
+      },
+      8s + 5s, "the retried write landing"));
+  EXPECT_EQ(starts(*pods[0]), first + 1) << "the stored outcome cost another round";
+}
+
+TEST_F(Reactive, ANewLeaderWhoseViewComesBackAsConfiguredPublishesTheSnapshot) {
+  constexpr auto kDamper = 3s;
+  auto pods = launch_pods(spec("test", 3.0), 2);
+  ASSERT_TRUE(wait_until([&] { return all_running(pods) && settled(pods); }, kFormation,
+                         "2 pods configured and idle"));
+  const auto before = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+  ASSERT_TRUE(before);
+  const int rounds = hash_version();
+  PodProcess* leader = leader_of(pods);
+  ASSERT_NE(leader, nullptr);
+  PodProcess* next = leader == pods[0].get() ? pods[1].get() : pods[0].get();
+  // A stray registration makes the view differ when the next leader takes
+  // over; it goes again within the damper, so no round runs.
+  const std::string stray = cluster_path() + "/pods/stray.0000000099";
+  ASSERT_TRUE(
+      kazoo_create(zk.connect_string(), stray,
+                   json{{"ip", "127.0.0.1"}, {"port", "8080"}, {"ports", {{"8080", 1}}}}.dump()));
+  ASSERT_EQ(http_post(leader->control_port(), "/reset").status, 200);
+  ASSERT_TRUE(wait_until([&] { return is_leader(next->control_port()); }, 5s, "a new leader"));
+  ASSERT_TRUE(kazoo_delete(zk.connect_string(), stray));
+  // The old leader's snapshot went with its session: the new one must write its own.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto snap = kazoo_get(zk.connect_string(), cluster_path() + "/snapshot");
+        return snap && snap->ephemeral_owner != before->ephemeral_owner &&
+               json::parse(snap->data, nullptr, false).size() == 2;
+      },
+      2 * kDamper, "the new leader publishing the snapshot"));
+  EXPECT_EQ(hash_version(), rounds) << "a round for a view back as configured";
+}
+
 TEST_F(Reactive, SequentialRoundsTouchPodsOneAtATimeInKeyOrder) {
   // Strict, so every pod runs configure() in every round, however the pods'
   // registrations were split between rounds: the last round spaces them all.

@@ -253,6 +253,48 @@ TEST(RunOptions, MalformedDurations) {
   EXPECT_EQ(ok({"--grace", "1e3", "--", "app"}).grace, 1000);
 }
 
+// Intervals and the control timeout: 0 would spin a loop or fail every round.
+TEST(RunOptions, ZeroIntervalsAndControlTimeoutAreErrors) {
+  for (const std::string name : {"probe-every", "check-every", "control-timeout"}) {
+    for (const std::string zero : {"0", "0.0", "-0"}) {
+      EXPECT_EQ(fails({"--" + name, zero, "--", "app"}),
+                "ochopod run: --" + name + " must be more than 0 seconds, got '" + zero + "'");
+    }
+    EXPECT_EQ(fails({"--" + name + "=-1", "--", "app"}),
+              "ochopod run: --" + name + " expects a duration in seconds, got '-1'");
+    std::string var = "ochopod_" + name;
+    std::replace(var.begin(), var.end(), '-', '_');
+    EXPECT_EQ(fails({"--", "app"}, {{var, "0"}}),
+              "ochopod run: " + var + " must be more than 0 seconds, got '0'");
+  }
+  // Zero stays meaningful where it means "at once".
+  EXPECT_EQ(ok({"--damper", "0", "--grace", "0", "--", "app"}).damper, 0);
+}
+
+TEST(RunOptions, TinyIntervalsAreRaisedToATenthWithAWarning) {
+  const auto result =
+      parse_run_options({"--probe-every", "0.001", "--control-timeout=0.05", "--", "app"},
+                        {{"ochopod_check_every", "1e-9"}});
+  ASSERT_TRUE(result.options) << result.error;
+  EXPECT_EQ(result.options->probe_every, 0.1);
+  EXPECT_EQ(result.options->control_timeout, 0.1);
+  EXPECT_EQ(result.options->check_every, 0.1);
+  ASSERT_EQ(result.warnings.size(), 3u);
+  EXPECT_EQ(result.warnings[0],
+            "ochopod run: --probe-every raised to the minimum of 0.1 seconds, got '0.001'");
+  EXPECT_EQ(result.warnings[1],
+            "ochopod run: --control-timeout raised to the minimum of 0.1 seconds, got '0.05'");
+  EXPECT_EQ(result.warnings[2],
+            "ochopod run: ochopod_check_every raised to the minimum of 0.1 seconds, got '1e-9'");
+  // Decimals at or above the minimum are kept as given, without a word.
+  const auto kept =
+      parse_run_options({"--probe-every", "0.1", "--check-every=2.5", "--", "app"}, {});
+  ASSERT_TRUE(kept.options);
+  EXPECT_EQ(kept.options->probe_every, 0.1);
+  EXPECT_EQ(kept.options->check_every, 2.5);
+  EXPECT_TRUE(kept.warnings.empty());
+}
+
 TEST(RunOptions, MalformedInts) {
   for (const std::string bad : {"1.5", "-1", "abc", "", "99999999999", "2x"}) {
     EXPECT_EQ(fails({"--checks", bad, "--", "app"}),

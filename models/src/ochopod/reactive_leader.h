@@ -1,20 +1,25 @@
-// ReactiveLeader: the leader's work under the Reactive model (PROTOCOL.md 4).
+// ReactiveLeader: the leader's work under the Reactive model (docs/protocol.md 4).
 //
 // Lives on the coordinator loop (the Coordinator calls it when leadership
-// starts, pauses, resumes or ends, and forwards watch events). It keeps the
-// snapshot map from ZooKeeper watches only, never by polling: children and
-// data of our pods/, each dependency's snapshot, and the root for globs. When
-// the map's hash differs from the stored one it schedules a round after the
-// damper; rounds and probes run on its own "leader" worker thread and post
-// their outcome back. Leadership lost mid-round aborts the round.
+// starts, pauses, resumes or ends, and forwards watch events). Its view of
+// the cluster (ClusterView) is kept from ZooKeeper watches only, never by
+// polling. When the view's hash differs from the stored one it schedules a
+// round after the damper; rounds and probes run on its own "leader" worker
+// thread and post their outcome back.
+//
+// A leader never acts when it may not lead: once the connection is lost
+// (on_pause) it says `suspended`, cancels the round in flight (requests cut
+// short, no further one sent) and starts nothing until on_resume, which
+// redoes an aborted round; on_lose and the destructor cancel the same way, so
+// shutting down never waits on a slow or frozen peer. A round that worked but
+// whose outcome could not be stored is retried as a write; a failed round is
+// retried with exponential backoff.
 #pragma once
 
-#include <atomic>
-#include <map>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "ochopod/coordinator.h"
@@ -23,6 +28,9 @@
 #include "ochopod/reactive.h"
 
 namespace ochopod {
+
+class ClusterView;
+class RoundCancel;
 
 class ReactiveLeader final : public LeaderWork {
  public:
@@ -36,42 +44,53 @@ class ReactiveLeader final : public LeaderWork {
   void on_watch(const ZkEvent& event) override;
 
  private:
-  nlohmann::json snapshot_map() const;
-  void refresh_all();
-  void refresh_pod_list();
-  void refresh_pod(const std::string& name);
-  void refresh_dependencies();
+  using Seconds = std::chrono::duration<double>;
+  // What a round (or taking the lead) has to store: the snapshot, and the
+  // hash unless we only re-publish the current snapshot.
+  struct Outcome {
+    std::optional<std::string> hash;
+    nlohmann::json configured;
+  };
+  struct RoundReport;
+
   void evaluate();
-  void schedule_round(std::chrono::duration<double> delay);
+  void schedule_round(Seconds delay);
   void start_round();
-  void finish_round(uint64_t epoch, const std::string& hash, bool ok, const std::string& error,
-                    const nlohmann::json& configured);
+  void finish_round(uint64_t epoch, const std::string& hash, const RoundReport& report);
+  void store_outcome();
   int write_snapshot(const nlohmann::json& pods);
   void schedule_probe();
   void tick_countdown();
+  void cancel_timers();
+  void cancel_round();
   void set_state(const std::string& state, const std::string& status);
 
   Reactive& model_;
   PodServices& services_;
   const std::string cluster_path_;
-  const std::string root_;
 
   // Coordinator-loop state.
   ZkSession* session_ = nullptr;
   uint64_t epoch_ = 0;  // bumps at every lead/lose
   bool leading_ = false;
   bool paused_ = false;
-  std::map<std::string, nlohmann::json> pod_nodes_;  // node name -> payload (valid only)
-  std::set<std::string> known_nodes_;                // every child, valid or not
-  nlohmann::json dependencies_ = nlohmann::json::object();
+  std::unique_ptr<ClusterView> view_;
   std::string stored_hash_;
   bool round_running_ = false;
+  std::shared_ptr<RoundCancel> round_cancel_;  // the running round's
+  bool redo_round_ = false;                    // one was cut short while suspended
+  std::optional<Outcome> pending_write_;       // done, not stored yet
+  bool published_ = false;                     // we wrote the snapshot since taking the lead
+  Seconds round_backoff_{0};                   // 0: the last round worked
+  Seconds write_backoff_{0};
   EventLoop::TimerId round_timer_ = 0;
   EventLoop::TimerId countdown_timer_ = 0;
   EventLoop::TimerId probe_timer_ = 0;
+  EventLoop::TimerId write_timer_ = 0;
   std::optional<EventLoop::Clock::time_point> round_due_;
 
-  std::shared_ptr<std::atomic<bool>> abort_ = std::make_shared<std::atomic<bool>>(false);
+  // Outcomes posted back to the coordinator loop check it still lives.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
   EventLoop worker_{"leader"};  // last: joined first
 };
 

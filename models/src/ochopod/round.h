@@ -1,17 +1,51 @@
-// A configuration round (PROTOCOL.md 4, steps 1-5): the leader's HTTP
+// A configuration round (docs/protocol.md 4, steps 1-5): the leader's HTTP
 // fan-out of check, (off,) on and ok to every pod of its cluster.
 //
 // Run by the reactive leader on its worker thread, never on the coordinator
-// loop: it blocks for up to grace * 1.25 per request. It only reads its plan;
-// the caller writes the snapshot and hash from the result.
+// loop: it blocks for up to grace * 1.25 per request, unless the round is
+// cancelled (RoundCancel), which cuts every request in flight short and sends
+// no further one. It only reads its plan; the caller writes the snapshot and
+// hash from the result.
 #pragma once
 
-#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
 namespace ochopod {
+
+// Cancels a round from another thread. cancel() never blocks: it flags the
+// round and wakes the round's own thread, which stops the live HTTP clients
+// (stopping one may wait for its connect to finish, which must not hold up
+// the coordinator loop) until every request of the round has returned.
+class RoundCancel {
+ public:
+  void cancel();  // any thread, any number of times
+  bool cancelled() const;
+
+  // For the round's threads. admit() registers a request's stopper, unless
+  // the round is cancelled (then the request must not be sent); the stopper
+  // stays callable until leave(id) returns.
+  bool admit(std::function<void()> stop, uint64_t* id);
+  void leave(uint64_t id);
+  // Wait, on the round's thread, until done() holds (checked at every
+  // notify()); once cancelled, the stoppers are called again every 20 ms
+  // (a request admitted just before cancel() may not have had a socket yet).
+  void supervise(const std::function<bool()>& done);
+  void notify();  // a worker finished: wake supervise()
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool cancelled_ = false;
+  uint64_t next_id_ = 0;
+  std::map<uint64_t, std::function<void()>> stoppers_;
+};
 
 struct RoundPlan {
   nlohmann::json pods = nlohmann::json::object();          // uuid -> registration
@@ -20,19 +54,28 @@ struct RoundPlan {
   bool full_shutdown = false;
   bool sequential = false;
   size_t max_parallel = 32;
-  const std::atomic<bool>* abort = nullptr;  // set when leadership is lost
+  std::shared_ptr<RoundCancel> cancel;  // cancelled when the leader may not lead
 };
 
 struct RoundResult {
   bool ok = false;
+  bool cancelled = false;                                // cut short by RoundCancel
   std::string error;                                     // why it failed
   nlohmann::json configured = nlohmann::json::object();  // pods actually configured
 };
 
 RoundResult run_round(const RoundPlan& plan);
 
-// One control POST: the HTTP status, or 0 if the pod could not be reached.
+// The <grace> of the control URLs: whole seconds (Python pods parse it with
+// int()), at least 1, rounded up so a pod never gets less than the model's.
+int control_url_seconds(std::chrono::duration<double> grace);
+// How long the leader waits for an answer: the URL's seconds x 1.25, so it
+// never gives up before the pod does.
+std::chrono::duration<double> control_client_timeout(std::chrono::duration<double> grace);
+
+// One control POST: the HTTP status, or 0 if the pod could not be reached or
+// the request was cancelled (cancel may be null).
 int post_control(const std::string& url, const std::string& path, const std::string& body,
-                 std::chrono::duration<double> timeout);
+                 std::chrono::duration<double> timeout, RoundCancel* cancel = nullptr);
 
 }  // namespace ochopod

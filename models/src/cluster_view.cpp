@@ -1,0 +1,255 @@
+#include "cluster_view.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "ochopod/snapshot.h"
+
+namespace ochopod {
+
+using nlohmann::json;
+
+namespace {
+
+// A usable registration: a JSON object telling where its control port is.
+std::optional<json> parse_registration(const std::string& path, const std::string& data) {
+  // Registration is create-then-set: empty data is a pod still registering,
+  // and the data watch brings its payload.
+  if (data.empty()) return std::nullopt;
+  json payload = json::parse(data, nullptr, false);
+  if (!payload.is_object()) {
+    spdlog::warn("leader: {} holds no JSON object, skipped", path);
+    return std::nullopt;
+  }
+  if (control_url(payload).empty()) {
+    spdlog::warn("leader: {} tells no control port (ip, port, ports), skipped", path);
+    return std::nullopt;
+  }
+  return payload;
+}
+
+// "9e:10:...": what snapshot_hash() writes.
+bool looks_like_hash(const std::string& s) {
+  if (s.size() != 47) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool colon = i % 3 == 2;
+    if (colon ? s[i] != ':' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ClusterView::ClusterView(Settings settings)
+    : settings_(std::move(settings)),
+      cluster_path_(settings_.root + "/" + settings_.cluster),
+      pods_path_(cluster_path_ + "/pods") {
+  has_glob_ = std::any_of(settings_.depends_on.begin(), settings_.depends_on.end(), is_glob);
+  merge_dependencies();
+}
+
+void ClusterView::clear() {
+  pods_.clear();
+  clusters_.clear();
+  snapshots_.clear();
+  merge_dependencies();
+}
+
+void ClusterView::reload(ZkSession& session) {
+  clear();
+  list_pods(session);
+  if (has_glob_) list_clusters(session);
+  sync_snapshots(session);
+  merge_dependencies();
+}
+
+bool ClusterView::on_watch(ZkSession& session, const ZkEvent& event) {
+  const std::string& path = event.path;
+  if (path == pods_path_) {
+    list_pods(session);
+    return true;
+  }
+  if (path.rfind(pods_path_ + "/", 0) == 0) {
+    const std::string name = path.substr(pods_path_.size() + 1);
+    if (name.find('/') != std::string::npos) return false;
+    read_pod(session, name);
+    return true;
+  }
+  if (path == settings_.root) {
+    if (!has_glob_) return false;
+    list_clusters(session);
+    sync_snapshots(session);
+    merge_dependencies();
+    return true;
+  }
+  const std::string prefix = settings_.root + "/";
+  const std::string suffix = "/snapshot";
+  if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() + suffix.size() &&
+      path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    const std::string cluster =
+        path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (!snapshots_.count(cluster)) return false;
+    read_snapshot(session, cluster);
+    merge_dependencies();
+    return true;
+  }
+  return false;
+}
+
+void ClusterView::list_pods(ZkSession& session) {
+  std::vector<std::string> names;
+  const int rc = session.children(pods_path_, &names, true);
+  if (!zk::ok(rc)) {
+    spdlog::warn("leader: cannot list pods: {}", zk::error(rc));
+    return;
+  }
+  const std::set<std::string> now(names.begin(), names.end());
+  for (auto it = pods_.begin(); it != pods_.end();) {
+    it = now.count(it->first) ? std::next(it) : pods_.erase(it);
+  }
+  for (const auto& name : now) {
+    if (!pods_.count(name)) read_pod(session, name);
+  }
+}
+
+void ClusterView::read_pod(ZkSession& session, const std::string& name) {
+  const std::string path = pods_path_ + "/" + name;
+  std::string data;
+  const int rc = session.get(path, &data, nullptr, true);
+  if (zk::no_node(rc)) {
+    pods_.erase(name);
+    return;
+  }
+  if (!zk::ok(rc)) {
+    spdlog::warn("leader: cannot read pod {}: {}", name, zk::error(rc));
+    return;
+  }
+  pods_[name] = parse_registration(path, data);
+}
+
+void ClusterView::list_clusters(ZkSession& session) {
+  std::vector<std::string> names;
+  const int rc = session.children(settings_.root, &names, true);
+  if (!zk::ok(rc)) {
+    spdlog::warn("leader: cannot list clusters: {}", zk::error(rc));
+    return;
+  }
+  std::sort(names.begin(), names.end());
+  clusters_ = std::move(names);
+}
+
+std::set<std::string> ClusterView::wanted_clusters() const {
+  std::set<std::string> out;
+  for (const auto& dep : settings_.depends_on) {
+    if (is_glob(dep)) {
+      for (auto& c : match_glob(dep, settings_.ns, settings_.cluster, clusters_)) out.insert(c);
+    } else {
+      out.insert(dependency_cluster(dep, settings_.ns));
+    }
+  }
+  return out;
+}
+
+void ClusterView::sync_snapshots(ZkSession& session) {
+  const auto wanted = wanted_clusters();
+  for (auto it = snapshots_.begin(); it != snapshots_.end();) {
+    it = wanted.count(it->first) ? std::next(it) : snapshots_.erase(it);
+  }
+  for (const auto& cluster : wanted) {
+    if (!snapshots_.count(cluster)) read_snapshot(session, cluster);
+  }
+}
+
+void ClusterView::read_snapshot(ZkSession& session, const std::string& cluster) {
+  const std::string path = settings_.root + "/" + cluster + "/snapshot";
+  json& into = snapshots_[cluster];
+  if (!into.is_object()) into = json::object();
+  // A snapshot created between a get that found nothing and the exists watch
+  // would fire no event: when exists() finds it, read it again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string data;
+    int rc = session.get(path, &data, nullptr, true);
+    if (zk::ok(rc)) {
+      json snapshot = json::parse(data, nullptr, false);
+      if (snapshot.is_object()) {
+        into = std::move(snapshot);
+      } else {
+        if (!data.empty()) spdlog::warn("leader: {} holds no JSON object, taken as empty", path);
+        into = json::object();
+      }
+      return;
+    }
+    if (!zk::no_node(rc)) {
+      spdlog::warn("leader: cannot read {}: {}", path, zk::error(rc));
+      return;
+    }
+    rc = session.exists(path, nullptr, true);  // fires when it appears
+    if (zk::no_node(rc)) {
+      into = json::object();
+      return;
+    }
+    if (!zk::ok(rc)) {
+      spdlog::warn("leader: cannot watch {}: {}", path, zk::error(rc));
+      return;
+    }
+  }
+  spdlog::warn("leader: {} keeps appearing and vanishing; read again at its next event", path);
+}
+
+void ClusterView::merge_dependencies() {
+  json deps = json::object();
+  for (const auto& dep : settings_.depends_on) {
+    json merged = json::object();
+    auto add = [&](const std::string& cluster) {
+      const auto it = snapshots_.find(cluster);
+      if (it == snapshots_.end()) return;
+      // Snapshots are others' data: keep only usable registrations.
+      for (const auto& [uuid, reg] : it->second.items()) {
+        if (reg.is_object()) merged[uuid] = reg;
+      }
+    };
+    if (is_glob(dep)) {
+      for (const auto& c : match_glob(dep, settings_.ns, settings_.cluster, clusters_)) add(c);
+    } else {
+      add(dependency_cluster(dep, settings_.ns));
+    }
+    deps[dep] = std::move(merged);
+  }
+  dependencies_ = std::move(deps);
+}
+
+json ClusterView::local() const {
+  json local = json::object();
+  // Node names sort by uuid then sequence: the newest registration wins.
+  for (const auto& [name, payload] : pods_) {
+    if (payload) local[name.substr(0, name.find('.'))] = *payload;
+  }
+  return local;
+}
+
+json ClusterView::snapshot_map() const {
+  json map = dependencies_;
+  map["local"] = local();
+  return map;
+}
+
+int read_stored_hash(ZkSession& session, const std::string& cluster_path, std::string* hash) {
+  const std::string path = cluster_path + "/hash";
+  std::string data;
+  hash->clear();
+  const int rc = session.get(path, &data, nullptr, false);
+  if (zk::no_node(rc)) return 0;
+  if (!zk::ok(rc)) return rc;
+  // NULL (our older pods) and empty (kazoo's ensure_path) both mean none yet.
+  if (data.empty()) return rc;
+  if (!looks_like_hash(data)) {
+    spdlog::warn("leader: {} holds no hash ({} bytes), taken as none", path, data.size());
+    return rc;
+  }
+  *hash = data;
+  return rc;
+}
+
+}  // namespace ochopod
