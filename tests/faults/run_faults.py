@@ -43,16 +43,13 @@ def markdown(runs, elapsed, ochopod):
         "| --- | --- | --- | --- | --- |",
     ]
     for sc in runs:
-        title = f"{sc.title} (`{sc.name}`, {now_s(sc)})"
+        t = f"T = {sc.session_timeout:g} s, " if sc.session_timeout else ""
+        title = f"{sc.title} (`{sc.name}`, {t}{sc.elapsed:.0f} s)"
         for what, value, expected, verdict in sc.figures:
             cell = value.replace("|", "\\|")
             lines.append(f"| {title} | {what} | {cell} | {expected} | {verdict} |")
             title = ""
     return "\n".join(lines) + "\n"
-
-
-def now_s(sc):
-    return f"{sc.elapsed:.0f} s"
 
 
 def main():

@@ -21,6 +21,11 @@ class Sampler:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.threads = []
+        self.marks = []  # (time, what the scenario did)
+
+    def mark(self, what):
+        with self.lock:
+            self.marks.append((now(), what))
 
     def add(self, pod):
         t = threading.Thread(target=self.run, args=(pod,), name=f"sample-{pod.name}", daemon=True)
@@ -74,12 +79,16 @@ class Sampler:
         return sorted(k for k, v in leaders.items() if len(v) > 1)
 
     def dump(self, path):
-        """Each pod's state changes, one line each: seconds since the epoch,
-        tick, pod, state/process (or 'no answer')."""
+        """Each pod's state changes and the scenario's marks (pod '*'), one
+        line each: seconds since the epoch, tick, pod, state/process (or 'no
+        answer')."""
         last, lines = {}, []
-        for tick, n, t, s, p in sorted(self.snapshot(), key=lambda r: r[2]):
-            what = f"{s}/{p}" if s is not None else "no answer"
-            if last.get(n) != what:
+        with self.lock:
+            events = [(t, -1, "*", what) for t, what in self.marks]
+        for tick, n, t, s, p in self.snapshot():
+            events.append((t, tick, n, f"{s}/{p}" if s is not None else "no answer"))
+        for t, tick, n, what in sorted(events, key=lambda e: e[0]):
+            if n == "*" or last.get(n) != what:
                 last[n] = what
                 lines.append(f"{t - self.epoch:9.3f} {tick:6d} {n} {what}")
         with open(path, "w") as f:

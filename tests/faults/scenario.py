@@ -34,6 +34,7 @@ class Scenario:
         self.failed_setup = False
         self.closed = False
         self.elapsed = 0.0
+        self.session_timeout = None  # the pods' T, set by the scenario
 
     # ------------------------------------------------------------ figures
     def figure(self, what, value, expected, ok):
@@ -43,6 +44,10 @@ class Scenario:
 
     def failed(self):
         return any(v == "FAIL" for *_, v in self.figures)
+
+    def mark(self, what):
+        """Notes a fault in the timeline (timeline.txt)."""
+        self.sampler.mark(what)
 
     # ------------------------------------------------------------ parts
     def zk(self):

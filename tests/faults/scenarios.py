@@ -53,7 +53,7 @@ def reregistered(sc, watch, pod, old_name, uuid0, seq0, timeout):
 def zk_restart(sc):
     """ZooKeeper SIGKILLed and restarted (same port, same data) within the
     session timeout: the sessions survive, nothing happens."""
-    T = 8.0
+    T = sc.session_timeout = 8.0
     server = sc.zk()
     watch = ClusterWatch(sc.kazoo(server.address), CLUSTER)
     pods = [sc.pod(server.address, CLUSTER, T) for _ in range(3)]
@@ -62,6 +62,7 @@ def zk_restart(sc):
     starts0 = {p.name: p.child_starts() for p in pods}
     sessions = {watch.node_of(p)[3] for p in pods}
     t0 = now()
+    sc.mark("ZooKeeper SIGKILLed")
     server.kill()
     server.launch()
     server.wait_serving(30)
@@ -78,7 +79,7 @@ def ensemble_quorum(sc):
     """3 servers; the server the leader pod uses is SIGKILLed; once the pods
     moved, a second server is SIGKILLed and restarted: quorum is lost for
     less than half the session timeout. The sessions survive."""
-    T = 10.0
+    T = sc.session_timeout = 10.0
     servers = sc.ensemble()
     hosts = zookeeper.connect_string(servers)
     watch = ClusterWatch(sc.kazoo(hosts), CLUSTER)
@@ -102,6 +103,7 @@ def ensemble_quorum(sc):
                  "the server holding the leader's session")
     sc.figure("pods on the first server killed", len(sessions & first.sessions()), "-", None)
     t0 = now()
+    sc.mark(f"server on port {first.port} SIGKILLed")
     first.kill()
     moved = poll(all_connected, T, 0.05)
     sc.figure("pods reconnected to the other servers after", seconds(now() - t0) if moved else
@@ -109,6 +111,7 @@ def ensemble_quorum(sc):
     second = max(live(), key=lambda s: len(sessions & s.sessions()))
     sc.figure("pods on the second server killed", len(sessions & second.sessions()), "-", None)
     t1 = now()
+    sc.mark(f"server on port {second.port} SIGKILLed and restarted")
     second.kill()
     second.launch()
     quorum = poll(lambda: all(s.serving() for s in live()), 30, 0.02)
@@ -132,7 +135,7 @@ def ensemble_quorum(sc):
 def frozen(sc, role):
     """A pod (the leader or a follower) SIGSTOPped until the server expired
     its session and the cluster dropped it, then SIGCONTed."""
-    T = 2.0
+    T = sc.session_timeout = 2.0
     server = sc.zk()
     client = sc.kazoo(server.address)
     watch = ClusterWatch(client, CLUSTER)
@@ -143,6 +146,7 @@ def frozen(sc, role):
     name0, uuid0, seq0, _ = watch.node_of(victim)
     v0 = watch.hash_version()
     t0 = now()
+    sc.mark(f"{victim.name} SIGSTOPped")
     victim.freeze()
     wait(lambda: node_gone(client, watch, name0), T + 10, "the frozen pod's session to expire")
     sc.figure("session expired by the server after", seconds(now() - t0), f"~{T:g} s", None)
@@ -151,6 +155,7 @@ def frozen(sc, role):
     sc.quiet(now() + 2 * T, others)
     v1 = watch.hash_version()
     sc.figure("rounds for the drop", v1 - v0, "<= 1", v1 - v0 <= 1)
+    sc.mark(f"{victim.name} SIGCONTed")
     victim.thaw()
     t1 = now()
     node = reregistered(sc, watch, victim, name0, uuid0, seq0, 15)
@@ -181,7 +186,7 @@ def leader_partition(sc):
     its round waits on a check held by the recording peer, released after
     the deadline: a leader that never acts when it may not lead says
     'suspended' and sends nothing more."""
-    T = 3.0
+    T = sc.session_timeout = 3.0
     limit = 2 * T / 3 + 0.5
     server = sc.zk()
     client = sc.kazoo(server.address)
@@ -198,9 +203,11 @@ def leader_partition(sc):
     if peer.held_by != leader.pid:
         raise FaultError(f"the held check came from pid {peer.held_by}, not the leader")
     t0 = now()
+    sc.mark(f"{leader.name} partitioned")
     proxy.partition()
     sleep_until(t0 + limit + 1.0)  # the fault: the check stays held past the deadline
     peer.release.set()
+    sc.mark("held check released")
     new = poll(lambda: sc.sampler.first(leading(leader.name), t0), max(0.5, t0 + T + 6 - now()))
     gone = poll(lambda: node_gone(client, watch, name0), max(0.5, t0 + T + 6 - now()))
     sleep_until(t0 + limit + 2.0)  # a second to see what the released round still sends
@@ -215,6 +222,7 @@ def leader_partition(sc):
               bool(new) and new[0] - t0 <= T + 1)
     if not gone:
         raise FaultError("the partitioned leader's session never expired")
+    sc.mark(f"{leader.name} healed")
     proxy.heal()
     t2 = now()
     node = reregistered(sc, watch, leader, name0, uuid0, seq0, 20)
@@ -222,7 +230,7 @@ def leader_partition(sc):
     sc.figure("healed, it rejoins as", (leader.info() or {}).get("state"), "follower",
               bool(follower) and bool(node))
     sc.figure("rejoined after healing", seconds(now() - t2), "-", None)
-    sc.quiet(now() + 2.0, pods)
+    sc.quiet(now() + 2 * T, pods)  # it must not lead again
     doubles = sc.sampler.double_leader_ticks()
     sc.figure("10 ms samples with two pods in a 'leader' state",
               f"{len(doubles)} of {sc.sampler.ticks()}", "0", not doubles)
@@ -231,7 +239,7 @@ def leader_partition(sc):
 # ------------------------------------------------------------------ 5
 def follower_partition(sc):
     """A follower partitioned past its session timeout, then healed."""
-    T = 2.0
+    T = sc.session_timeout = 2.0
     server = sc.zk()
     client = sc.kazoo(server.address)
     watch = ClusterWatch(client, CLUSTER)
@@ -242,6 +250,7 @@ def follower_partition(sc):
     name0, uuid0, seq0, _ = watch.node_of(victim)
     v0 = watch.hash_version()
     t0 = now()
+    sc.mark(f"{victim.name} partitioned")
     proxies[pods.index(victim)].partition()
     wait(lambda: node_gone(client, watch, name0), T + 10, "the partitioned follower's expiry")
     sc.figure("session expired by the server after", seconds(now() - t0), f"~{T:g} s", None)
@@ -252,6 +261,7 @@ def follower_partition(sc):
     states = sorted({s for _, s in sc.sampler.states(victim.name, t0)})
     sc.figure("its states while partitioned", ", ".join(states) or "none", "follower",
               states == ["follower"])
+    sc.mark(f"{victim.name} healed")
     proxies[pods.index(victim)].heal()
     node = reregistered(sc, watch, victim, name0, uuid0, seq0, 20)
     back = node and poll(lambda: node[1] in (watch.snapshot() or ()), 15)
@@ -267,7 +277,7 @@ def follower_partition(sc):
 def leader_sigkill(sc):
     """The leader SIGKILLed while its round (strict: every `on` restarts the
     child) waits on a check held by the recording peer."""
-    T = 2.0
+    T = sc.session_timeout = 2.0
     server = sc.zk()
     client = sc.kazoo(server.address)
     watch = ClusterWatch(client, CLUSTER)
@@ -283,6 +293,7 @@ def leader_sigkill(sc):
     wait(peer.held.is_set, 15, "the leader's round to reach the recording peer")
     v0 = watch.hash_version()
     t0 = now()
+    sc.mark(f"{leader.name} SIGKILLed")
     leader.kill()
     dead = now()  # reaped: no sample after this one can be the old leader's
     peer.release.set()
@@ -305,7 +316,7 @@ def leader_sigkill(sc):
 def leader_sigterm(sc):
     """The leader SIGTERMed while its round waits on a SIGSTOPped peer
     (default control timeout: the request would wait 75 s)."""
-    T = 3.0
+    T = sc.session_timeout = 3.0
     server = sc.zk()
     watch = ClusterWatch(sc.kazoo(server.address), CLUSTER)
     pods = [sc.pod(server.address, CLUSTER, T) for _ in range(3)]
@@ -316,7 +327,11 @@ def leader_sigterm(sc):
     wait(lambda: connected_to(frozen.port, leader.pid)
          and (leader.info() or {}).get("state") == "leader (configuring)", 15,
          "the leader's round to wait on the frozen pod")
+    since = now()
+    wait(lambda: now() - since >= 0.5 and (leader.info() or {}).get("state")
+         == "leader (configuring)", 10, "the leader's round to be still waiting 0.5 s later")
     t0 = now()
+    sc.mark(f"{leader.name} SIGTERMed ({frozen.name} SIGSTOPped)")
     leader.signal(signal.SIGTERM)
     exited = poll(lambda: not leader.running(), 15, 0.005)
     took = now() - t0
@@ -330,7 +345,7 @@ def leader_sigterm(sc):
 # ------------------------------------------------------------------ 8
 def node_deleted(sc):
     """A follower's pod node deleted by someone else (an operator, a script)."""
-    T = 3.0
+    T = sc.session_timeout = 3.0
     server = sc.zk()
     client = sc.kazoo(server.address)
     watch = ClusterWatch(client, CLUSTER)
@@ -339,6 +354,7 @@ def node_deleted(sc):
     victim = next(p for p in pods if p is not leader)
     name0, uuid0, seq0, _ = watch.node_of(victim)
     t0 = now()
+    sc.mark(f"{victim.name}'s node {name0} deleted")
     client.delete(f"{watch.home}/pods/{name0}")
     node = reregistered(sc, watch, victim, name0, uuid0, seq0, T + 3)
     took = now() - t0
@@ -357,7 +373,7 @@ GARBAGE_LOCKS = ["garbage", "x__lock__", "__lock__abc", "y__lock__0", "z__lock__
 def garbage(sc):
     """Garbage written where pods read: the cluster's hash and snapshot, a
     dependency's snapshot, extra pod nodes, coordinator children."""
-    T = 3.0
+    T = sc.session_timeout = 3.0
     server = sc.zk()
     client = sc.kazoo(server.address)
     watch = ClusterWatch(client, CLUSTER)
@@ -370,6 +386,7 @@ def garbage(sc):
 
     def step(label, action, own_writes=0):
         v0 = watch.hash_version()
+        sc.mark(f"garbage in {label}")
         action()
         sc.quiet(now() + 2.0, pods)  # twice a failed round's retry, max(damper, 1 s)
         rounds = watch.hash_version() - v0 - own_writes
