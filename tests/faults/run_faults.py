@@ -27,6 +27,13 @@ from procs import become_subreaper, now, reap_all  # noqa: E402
 from scenario import Scenario  # noqa: E402
 
 
+def shown(path):
+    """A path as the repository's root sees it (absolute if outside)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith("..") else rel
+
+
 def markdown(runs, elapsed, ochopod):
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load = open("/proc/loadavg").read().split()[:3]
@@ -34,7 +41,7 @@ def markdown(runs, elapsed, ochopod):
     lines = [
         "# Fault matrix results", "",
         f"{when}; {os.cpu_count()} CPUs, load average at the end {' '.join(load)}; "
-        f"`{os.path.relpath(ochopod)}`; {len(runs)} scenarios in {elapsed:.0f} s, "
+        f"`{shown(ochopod)}`; {len(runs)} scenarios in {elapsed:.0f} s, "
         f"{failed} with a failed expectation.", "",
         "Written by `scripts/faults` (tests/faults/run_faults.py). T is each scenario's "
         "session timeout; servers run with tickTime=500. `info` rows are context, not "

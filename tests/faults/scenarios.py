@@ -1,7 +1,8 @@
 """The fault matrix's scenarios. Each takes a Scenario, builds its world
 (its own ZooKeeper, pods, ports), injects one fault and records its figures
-against the expectations of the fault matrix (issue 9). Figures are measured, never assumed: a wait that runs out records
-"never" and fails the figure rather than the run.
+against the expectations of the fault matrix (issue 9). Figures are
+measured, never assumed: a wait that runs out records "never" and fails the
+figure rather than the run.
 
 Settings: tickTime=500 on every server; each scenario picks its pods'
 session timeout T (short where the fault needs expiry, long where the fault
