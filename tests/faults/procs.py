@@ -1,0 +1,198 @@
+"""Process plumbing for the fault matrix: free ports, /proc reads, tagged
+process sweeps, waits with deadlines.
+
+Every process the matrix starts carries OCHOPOD_FAULTS_TAG=<scenario dir> in
+its environment (children inherit it), so a scenario's teardown kills all of
+its processes, wherever they were reparented. The runner is a subreaper, so
+orphans come back to it and are reaped.
+"""
+
+import ctypes
+import os
+import signal
+import socket
+import time
+
+LOCALHOST = "127.0.0.1"
+TAG_VARIABLE = "OCHOPOD_FAULTS_TAG"
+
+
+class FaultError(Exception):
+    """A scenario could not set itself up (a server did not start, a pod died)."""
+
+
+def now():
+    return time.monotonic()
+
+
+def free_ports(n):
+    """n distinct free loopback ports (bound together, then released)."""
+    socks, ports = [], []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind((LOCALHOST, 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def alive(pid):
+    text = read_text(f"/proc/{pid}/stat")
+    if not text:
+        return False
+    return text[text.rfind(")") + 2:].split()[0] not in ("Z", "X")
+
+
+def kill_quietly(pid, sig=signal.SIGKILL):
+    try:
+        os.kill(pid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def reap_all():
+    """Reaps whatever exited among our children (orphans included)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def die_with_parent():
+    """preexec_fn for the processes we start: SIGKILLed if the runner dies
+    (a ctest timeout), so no pod or server outlives the matrix. Spawned from
+    the main thread only, which lives as long as the runner."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def become_subreaper():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def tagged(tag):
+    """Live pids whose environment carries TAG_VARIABLE=tag."""
+    needle = f"{TAG_VARIABLE}={tag}".encode()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        if needle in env.split(b"\0") and alive(int(name)):
+            found.append(int(name))
+    return found
+
+
+def kill_tagged(tag, deadline_s=5.0):
+    """SIGKILLs every process carrying tag until none is left (SIGCONT
+    first: a stopped process dies only once continued on some kernels)."""
+    until = now() + deadline_s
+    while now() < until:
+        rest = tagged(tag)
+        if not rest:
+            return True
+        for pid in rest:
+            kill_quietly(pid, signal.SIGKILL)
+            kill_quietly(pid, signal.SIGCONT)
+        reap_all()
+        time.sleep(0.01)
+    return not tagged(tag)
+
+
+def poll(fn, timeout, pause=0.01):
+    """fn() until it returns something truthy, or None after timeout s."""
+    deadline = now() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if now() >= deadline:
+            return None
+        time.sleep(pause)
+
+
+def wait(fn, timeout, what, pause=0.01):
+    """Like poll, but a timeout is a setup failure that names what did not happen."""
+    value = poll(fn, timeout, pause)
+    if not value:
+        raise FaultError(f"timed out after {timeout:g} s waiting for {what}")
+    return value
+
+
+def sleep_until(t):
+    """Holds a fault for its intended duration (never used to synchronize)."""
+    left = t - now()
+    if left > 0:
+        time.sleep(left)
+
+
+def socket_owner(local_port, remote_port, pids):
+    """Which of pids owns the TCP socket 127.0.0.1:local_port ->
+    127.0.0.1:remote_port (the sender of a request), or None."""
+    inode = None
+    text = read_text("/proc/net/tcp") or ""
+    want_local = f"0100007F:{local_port:04X}"
+    want_remote = f"0100007F:{remote_port:04X}"
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) > 9 and fields[1] == want_local and fields[2] == want_remote:
+            inode = fields[9]
+            break
+    if inode is None:
+        return None
+    target = f"socket:[{inode}]"
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+def connected_to(remote_port, pid):
+    """True if pid holds an established TCP connection to 127.0.0.1:remote_port
+    (e.g. a leader's request still waiting on a frozen pod)."""
+    want = f"0100007F:{remote_port:04X}"
+    inodes = set()
+    for line in (read_text("/proc/net/tcp") or "").splitlines()[1:]:
+        fields = line.split()
+        if len(fields) > 9 and fields[2] == want and fields[3] == "01":
+            inodes.add(f"socket:[{fields[9]}]")
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                return True
+        except OSError:
+            continue
+    return False
