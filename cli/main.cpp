@@ -1,5 +1,5 @@
 // The `ochopod` command: `run` (the pod entrypoint) and the operator's
-// subcommands (ls, poll, info, log, port, grep, on, off, reset, kill, signal,
+// subcommands (ls, poll, info, log, port, grep, on, off, restart (alias reset), kill, signal,
 // exec); see commands.h.
 #include "commands.h"
 

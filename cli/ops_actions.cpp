@@ -158,7 +158,7 @@ PodResult control_action(const PodRecord& pod, Seconds timeout, const std::strin
   return result;
 }
 
-PodResult reset_action(const PodRecord& pod, Seconds timeout) {
+PodResult restart_action(const PodRecord& pod, Seconds timeout) {
   PodResult off = control_action(pod, timeout, "off");
   if (!off.ok) {
     off.error = "off: " + off.error;

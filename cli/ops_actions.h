@@ -40,7 +40,7 @@ PodResult control_action(const PodRecord& pod, Seconds timeout, const std::strin
                          const std::string& body = "");
 // off then, if it worked, on. Like control_action for "on"; a failed off
 // fails with "off: ...".
-PodResult reset_action(const PodRecord& pod, Seconds timeout);
+PodResult restart_action(const PodRecord& pod, Seconds timeout);
 // POST /exec, X-Shell "<shell>", the files as multipart (field name -> content).
 // ok when the pod answered 200 and the tool's code is 0. data {"code": n,
 // "stdout": [...]}; lines: the stdout.

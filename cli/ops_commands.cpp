@@ -143,14 +143,16 @@ const std::vector<OpsCommand>& commands() {
        kForced,
        {{"RESULT", "REPLY"}},
        control("off")},
-      {"reset",
-       "reset [options] (-i <seq> | --force) [clusters...]",
-       "off then on, over HTTP (not the pod's own /reset)",
-       "Each pod gets -t for off, then -t for on.\n"
+      {"restart",
+       "restart [options] (-i <seq> | --force) [clusters...]",
+       "off then on, over HTTP: restarts the child (not the pod's /reset, which renews its "
+       "ZooKeeper session)",
+       "Each pod gets -t for off, then -t for on. `ochopod reset` is the old name, kept as "
+       "an alias.\n"
        "-j: {\"<ns>.<cluster> #<seq>\": {<common>, \"reply\": {...}}}\n",
        kForced,
        {{"RESULT", "REPLY"}},
-       simple([](const PodRecord& p, const OpsArgs& a) { return reset_action(p, a.timeout); })},
+       simple([](const PodRecord& p, const OpsArgs& a) { return restart_action(p, a.timeout); })},
       {"kill",
        "kill [options] (-i <seq> | --force) [clusters...]",
        "stop the pods' process for good, they idle as dead (POST /control/kill/<t>)",
@@ -181,8 +183,10 @@ const std::vector<OpsCommand>& commands() {
 }
 
 const OpsCommand* find(const std::string& name) {
+  // `reset` was the first name of `restart`; kept so scripts keep working.
+  const std::string& wanted = name == "reset" ? std::string("restart") : name;
   for (const auto& c : commands()) {
-    if (name == c.name) return &c;
+    if (wanted == c.name) return &c;
   }
   return nullptr;
 }

@@ -1,5 +1,5 @@
 // The operator subcommands of `ochopod` (what ochothon's toolset did): ls,
-// poll, info, log, port, grep, on, off, reset, kill, signal, exec. One table
+// poll, info, log, port, grep, on, off, restart (alias reset), kill, signal, exec. One table
 // declares them (syntax, help, per-pod action, output style); one driver runs
 // any of them: parse (ops_args) -> read ZooKeeper (ops_zk) -> call the pods in
 // parallel (ops_actions, ops_http) -> print (ops_report) -> exit status.

@@ -86,7 +86,7 @@ class RunModel final : public Reactive {
     depends_on = options.depends_on;
     full_shutdown = options.full_shutdown;
     sequential = options.sequential;
-    grace = Seconds(options.control_timeout);
+    control_timeout = Seconds(options.control_timeout);
     probe_every = Seconds(options.probe_every);
   }
 

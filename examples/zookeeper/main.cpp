@@ -89,7 +89,7 @@ class Model : public ochopod::Reactive {
  public:
   Model() {
     damper = std::chrono::seconds(3);  // let the members arrive together
-    grace = std::chrono::seconds(30);
+    control_timeout = std::chrono::seconds(30);
   }
 };
 

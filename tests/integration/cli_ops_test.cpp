@@ -264,7 +264,7 @@ TEST_F(CliOps, ExecOnPodsWithoutToolsIsA404AndAFailure) {
 }
 
 TEST_F(CliOps, UsageErrorsExitTwoWithOneLineAndHelpIsEverywhere) {
-  for (const std::string command : {"on", "off", "reset", "kill", "signal"}) {
+  for (const std::string command : {"on", "off", "restart", "reset", "kill", "signal"}) {
     const CliRun r = ops({command, "local.web"});
     EXPECT_EQ(r.code, 2) << command << ": " << describe(r);
     EXPECT_TRUE(contains(r.err, "--force")) << r.err;
@@ -284,12 +284,15 @@ TEST_F(CliOps, UsageErrorsExitTwoWithOneLineAndHelpIsEverywhere) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
   for (const std::string command : {"ls", "poll", "info", "log", "port", "grep", "on", "off",
-                                    "reset", "kill", "signal", "exec"}) {
+                                    "restart", "kill", "signal", "exec"}) {
     const CliRun r = run_cli({OCHOPOD_BIN, command, "--help"});
     EXPECT_EQ(r.code, 0) << command << ": " << describe(r);
     EXPECT_EQ(r.out.rfind("usage: ochopod " + command, 0), 0u) << r.out;
     EXPECT_TRUE(contains(r.out, "-j, --json")) << r.out;
   }
+  const CliRun alias = run_cli({OCHOPOD_BIN, "reset", "--help"});
+  EXPECT_EQ(alias.code, 0) << describe(alias);
+  EXPECT_EQ(alias.out.rfind("usage: ochopod restart", 0), 0u) << "reset is restart's alias";
   const CliRun top = run_cli({OCHOPOD_BIN, "--help"});
   EXPECT_EQ(top.code, 0);
   EXPECT_TRUE(contains(top.out, "  signal") && contains(top.out, "  run")) << top.out;
@@ -336,12 +339,13 @@ TEST_F(CliOpsLive, OffStopsOnStartsAndResetCyclesThePickedPods) {
   EXPECT_TRUE(contains(info_on.out, "running")) << info_on.out;
   EXPECT_FALSE(contains(info_on.out, "stopped")) << info_on.out;
 
-  const CliRun reset = ops({"reset", "--force", "-j", "ctl.svc"});
+  const CliRun reset = ops({"restart", "--force", "-j", "ctl.svc"});
   ASSERT_EQ(reset.code, 0) << describe(reset);
   const json reset_json = reset.json();
   EXPECT_EQ(keys_of(reset_json).size(), 2u) << reset.out;
   for (const auto& [key, e] : reset_json.items()) EXPECT_EQ(e["ok"], true) << key;
   EXPECT_TRUE(all_running(pods));
+  // `reset` is restart's old name, kept as an alias.
   const CliRun reset_table = ops({"reset", "--force", "ctl.svc"});
   ASSERT_EQ(reset_table.code, 0) << describe(reset_table);
   EXPECT_TRUE(contains(reset_table.out, "RESULT")) << reset_table.out;

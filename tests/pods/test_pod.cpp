@@ -51,7 +51,7 @@ class TestModel : public ochopod::Reactive {
     damper = std::chrono::duration<double>(std::atof(env("TEST_DAMPER", "0").c_str()));
     sequential = env("TEST_SEQUENTIAL") == "1";
     full_shutdown = env("TEST_FULL_SHUTDOWN") == "1";
-    grace = std::chrono::duration<double>(10.0);
+    control_timeout = std::chrono::duration<double>(10.0);
   }
 };
 
