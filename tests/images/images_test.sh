@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # The container images run for real (podman, host network, loopback only):
+#   0. on a clean Debian 12 root (localhost/debian:12), the ochopod and
+#      libochopod-dev packages install with only their declared Depends (and
+#      a compiler), `ochopod run --help` runs, and examples/shell builds with
+#      find_package(ochopod) and answers /info;
 #   1. the base pod image with no ZooKeeper is a solo pod: /info answers,
 #      ochopod is PID 1, its child runs, and orphans the child leaves behind
 #      are reaped (no zombie remains);
@@ -69,6 +73,33 @@ processes() {
       echo "${p#/proc/} $2 $1 $(tr "\0" " " < "$p/cmdline")"
     done'
 }
+
+# 0. The packages on a clean root.
+debs="$source_dir/build-package/debs"
+port="$(free_port)"
+t0="$(now)"
+podman_ run --rm --network host --label "$tag" -v "$debs:/debs:ro" -v "$source_dir/examples/shell:/src:ro" \
+  -e port="$port" localhost/debian:12 bash -c '
+    set -e
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      /debs/ochopod_*.deb /debs/libochopod-dev_*.deb g++ cmake make >/tmp/apt.log 2>&1 \
+      || { tail -n 20 /tmp/apt.log; exit 1; }
+    ochopod run --help | grep -q -- --grace
+    cmake -S /src -B /tmp/shell -DCMAKE_BUILD_TYPE=Release >/tmp/cmake.log || { cat /tmp/cmake.log; exit 1; }
+    cmake --build /tmp/shell -j 2 >/tmp/build.log || { cat /tmp/build.log; exit 1; }
+    ochopod_port=$port /tmp/shell/shell_pod >/tmp/pod.log 2>&1 &
+    for _ in $(seq 200); do  # 20 s for a solo pod to listen
+      if exec 3<>"/dev/tcp/127.0.0.1/$port"; then
+        printf "GET /info HTTP/1.0\r\n\r\n" >&3
+        grep -q "\"state\":\"leader\"" <&3 && exit 0
+        break
+      fi 2>/dev/null
+      sleep 0.1
+    done
+    cat /tmp/pod.log; exit 1' >"$work/clean-root.log" 2>&1 \
+  || { cat "$work/clean-root.log" >&2; fail "the packages on a clean Debian 12 root: install, run --help, build and run examples/shell"; }
+echo "clean root: ochopod + libochopod-dev installed with their Depends; examples/shell built and answered /info ($(since "$t0") s)"
 
 # 1. Solo pod, PID 1, child, orphans.
 port="$(free_port)"
