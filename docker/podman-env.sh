@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/images and the images test: one definition of how podman
 # is called here (runc, cgroupfs, our containers.conf; containers then run
 # with --network host).

@@ -24,7 +24,7 @@ if ! command -v podman >/dev/null && ! command -v apt-get >/dev/null; then
 fi
 "$source_dir/scripts/images" >/tmp/ochopod-images-build.log 2>&1 \
   || { tail -n 30 /tmp/ochopod-images-build.log >&2; fail "scripts/images failed"; }
-# shellcheck source=../../docker/podman-env.sh
+# shellcheck source=docker/podman-env.sh
 source "$source_dir/docker/podman-env.sh"
 ochopod="$source_dir/build-package/bin/ochopod"  # the binary the packages hold
 [ -x "$ochopod" ] || fail "no $ochopod after scripts/images"
@@ -140,7 +140,7 @@ export OCHOPOD_ZK="127.0.0.1:$zk_port"
 declare -A pod_of_port client_of
 names=()
 t0="$(now)"
-for i in 0 1 2; do
+for _ in 0 1 2; do
   p8080="$(free_port)"
   p2181="$(free_port)"
   id="$(run_ -e ochopod_zk="$OCHOPOD_ZK" -e ochopod_namespace=images -e ochopod_local=true \
@@ -193,7 +193,7 @@ print(" ".join(sorted(str(p.get("port", "")) for p in json.load(sys.stdin).value
 }
 grace=10  # examples/zookeeper's Piped grace
 t0="$(now)"
-(podman_ stop -t 60 "$leader" >/dev/null; echo "$(since "$t0")" >"$work/stopped") &
+(podman_ stop -t 60 "$leader" >/dev/null; since "$t0" >"$work/stopped") &
 stopper=$!
 gone() { ! registrations | grep -qw "$old"; }
 # At once: the pod deletes its registration on SIGTERM; waiting for the
