@@ -35,13 +35,14 @@ endif()
 
 # libochopod-dev's Depends, read from what a user's build includes and finds:
 # each public header's #include <...> and each find_dependency() of the
-# config, mapped to the Debian package that provides it. Standard headers map
-# to nothing; an include or dependency with no entry stops the configure, so
-# a new one cannot be forgotten.
+# config, mapped to the Debian package that provides it. The C++ and C
+# libraries' headers (<string>, <unistd.h>, <sys/types.h>) map to nothing;
+# any other include or dependency with no entry stops the configure, so a
+# new one cannot be forgotten.
 set(_ochopod_include_packages
   "nlohmann/=nlohmann-json3-dev" "spdlog/=libspdlog-dev" "fmt/=libfmt-dev"
   "boost/=libboost-dev" "zookeeper/=libzookeeper-mt-dev" "httplib.h=libcpp-httplib-dev"
-  "openssl/=libssl-dev" "ochopod/=" "sys/=")
+  "openssl/=libssl-dev" "ochopod/=" "sys/=" "netinet/=" "arpa/=" "linux/=")
 set(_ochopod_config_packages
   "Threads=" "nlohmann_json=nlohmann-json3-dev" "spdlog=libspdlog-dev" "OpenSSL=libssl-dev"
   "Boost=libboost-filesystem-dev" "PkgConfig=pkgconf, libcpp-httplib-dev")
@@ -69,6 +70,9 @@ foreach(header IN LISTS OCHOPOD_PUBLIC_HEADERS)
       continue()  # <string>, <vector>: the compiler's own
     endif()
     _ochopod_lookup(_ochopod_include_packages "${name}" package)
+    if(package STREQUAL "NOTFOUND" AND NOT name MATCHES "/")
+      set(package "")  # <unistd.h>, <signal.h>: the C library's
+    endif()
     if(package STREQUAL "NOTFOUND")
       message(FATAL_ERROR "${header} includes <${name}>: add its Debian package to cmake/packaging.cmake")
     endif()
