@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <boost/process/child.hpp>
+#include <boost/process/error.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <cerrno>
@@ -206,13 +207,20 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
   {
     std::unique_lock<std::mutex> lock;
     if (reaper != nullptr) lock = reaper->spawn_lock();
+    // An error_code rather than Boost's exception, so setup.on_error runs
+    // (and reaps a child whose exec failed) before we report the failure.
+    std::error_code error;
     try {
-      bp::child child(bp::exe = exe, setup);
+      bp::child child(bp::exe = exe, setup, error);
       spawned.pid = child.id();
       // Boost must never wait for this pid: the Reaper or the caller owns its status.
       child.detach();
     } catch (const std::exception& e) {
       throw std::runtime_error("cannot start '" + request.argv[0] + "': " + e.what());
+    }
+    if (error || spawned.pid <= 0) {
+      throw std::runtime_error("cannot start '" + request.argv[0] + "': " +
+                               (error ? error.message() : std::string("no process")));
     }
     if (reaper != nullptr) reaper->watch_locked(spawned.pid, std::move(on_exit));
   }
