@@ -81,6 +81,15 @@ void split_if_pid1() {
     return;
   }
   if (runtime == 0) {
+    // Our own process group, the terminal's foreground one if there is a
+    // terminal (tini's isolate_child): a Ctrl-C reaches the runtime once,
+    // not twice (directly and forwarded), which would skip the stop's grace.
+    // SIGTTOU is still blocked here, so tcsetpgrp() is allowed.
+    ::setpgid(0, 0);
+    if (::isatty(STDIN_FILENO) && ::tcsetpgrp(STDIN_FILENO, ::getpgrp()) != 0 && errno != ENOTTY) {
+      std::fprintf(stderr, "ochopod pid 1: cannot give the terminal to the runtime: %s\n",
+                   std::strerror(errno));
+    }
     ::sigprocmask(SIG_SETMASK, &runtime_mask, nullptr);
     // Should the reaper die, the runtime goes too (the namespace would anyway).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);

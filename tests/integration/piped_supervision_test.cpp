@@ -78,6 +78,19 @@ TEST_F(PipedSupervision, ChildExitingAtOnceStartsAtMostTenTimesInItsFirstTenSeco
   EXPECT_TRUE(logged("restarting the child in 0.4 s"));
 }
 
+TEST_F(PipedSupervision, RestartBackoffZeroRestartsAtOnceAlways) {
+  pod.shell = true;
+  pod.command = "exit 1";
+  pod.restart_backoff = std::chrono::duration<double>(0);
+  make();
+  ASSERT_EQ(request("on", payload()).code, 200);
+  // With the backoff, 20 starts would take over 10 s.
+  EXPECT_TRUE(wait_until([&] { return controller->children_started() >= 20; }, 5000ms,
+                         "20 starts of a child that fails at once"));
+  EXPECT_FALSE(logged("restarting the child in"));
+  EXPECT_EQ(request("off").code, 200);
+}
+
 TEST_F(PipedSupervision, ChildThatKeepsFailingIsTurnedOff) {
   pod.shell = true;
   pod.command = "exit 1";
