@@ -299,26 +299,14 @@ void PipedController::spawn_child() {
   if (spawned.out) child_->output = std::make_unique<detail::ChildOutput>(std::move(spawned.out));
 }
 
-bool PipedController::wait_group_gone(pid_t pgid, Clock::time_point deadline) {
+bool PipedController::wait_group_gone(pid_t pgid, Clock::time_point deadline, bool hurry_ends) {
   std::unique_lock<std::mutex> lock(board_->mu);
   for (;;) {
     // The direct child's exit must be in too: it is ours to reap, and one that
     // left its group would escape group_alive().
     if (board_->exits.count(pgid) && !detail::group_alive(pgid)) return true;
     const auto now = Clock::now();
-    if (now >= deadline || board_->hurry) return false;
-    board_->cv.wait_until(lock, std::min(deadline, now + kGroupPoll));
-  }
-}
-
-// After SIGKILL: wait even when hurried, the group goes at once.
-bool PipedController::wait_group_gone_after_kill(pid_t pgid) {
-  const auto deadline = Clock::now() + kKillWait;
-  std::unique_lock<std::mutex> lock(board_->mu);
-  for (;;) {
-    if (board_->exits.count(pgid) && !detail::group_alive(pgid)) return true;
-    const auto now = Clock::now();
-    if (now >= deadline) return false;
+    if (now >= deadline || (hurry_ends && board_->hurry)) return false;
     board_->cv.wait_until(lock, std::min(deadline, now + kGroupPoll));
   }
 }
@@ -347,23 +335,20 @@ void PipedController::stop_child(bool use_tear_down) {
         std::lock_guard<std::mutex> lock(board_->mu);
         hurry = board_->hurry;
       }
-      if (hurry) {
-        spdlog::warn("piped: asked again to stop: SIGKILL to process group {} now", pid);
-        ::kill(-pid, SIGKILL);
-        ::kill(pid, SIGKILL);
-        if (!wait_group_gone_after_kill(pid)) {
-          spdlog::error("piped: process group {} survived SIGKILL for {} s", pid,
-                        std::chrono::duration<double>(kKillWait).count());
-        }
-      } else if (lifecycle_.soft) {
+      if (lifecycle_.soft && !hurry) {
         spdlog::warn("piped: process group {} still running after {} s grace; soft: leaving it",
                      pid, lifecycle_.grace.count());
       } else {
-        spdlog::warn("piped: process group {} still running after {} s grace: SIGKILL", pid,
-                     lifecycle_.grace.count());
+        if (hurry) {
+          spdlog::warn("piped: asked again to stop: SIGKILL to process group {} now", pid);
+        } else {
+          spdlog::warn("piped: process group {} still running after {} s grace: SIGKILL", pid,
+                       lifecycle_.grace.count());
+        }
         ::kill(-pid, SIGKILL);
         ::kill(pid, SIGKILL);  // in case it left its group
-        if (!wait_group_gone_after_kill(pid)) {
+        // Even when hurried: after SIGKILL the group goes at once.
+        if (!wait_group_gone(pid, Clock::now() + kKillWait, false)) {
           spdlog::error("piped: process group {} survived SIGKILL for {} s", pid,
                         std::chrono::duration<double>(kKillWait).count());
         }

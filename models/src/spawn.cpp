@@ -219,8 +219,8 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
       throw std::runtime_error("cannot start '" + request.argv[0] + "': " + e.what());
     }
     if (error || spawned.pid <= 0) {
-      throw std::runtime_error("cannot start '" + request.argv[0] + "': " +
-                               (error ? error.message() : std::string("no process")));
+      throw std::runtime_error("cannot start '" + request.argv[0] +
+                               "': " + (error ? error.message() : std::string("no process")));
     }
     if (reaper != nullptr) reaper->watch_locked(spawned.pid, std::move(on_exit));
   }

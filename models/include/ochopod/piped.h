@@ -68,7 +68,8 @@ class Piped : public LifeCycle {
 
   // Never SIGKILL: after grace the pod gives up waiting and leaves whatever
   // is left of the group running (e.g. a 0-downtime HAProxy reload). With a
-  // tear_down() that does not stop the child, this leaks it: be careful.
+  // tear_down() that does not stop the child, this leaks it: be careful. A
+  // second SIGTERM/SIGINT to the pod during a stop SIGKILLs the group anyway.
   bool soft = false;
 
   // Cap of the crash-loop backoff between restarts of a child that keeps

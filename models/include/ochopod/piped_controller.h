@@ -81,8 +81,9 @@ class PipedController : public Controller {
   void start_supervising();
   void spawn_child();
   void stop_child(bool use_tear_down);
-  bool wait_group_gone(pid_t pgid, std::chrono::steady_clock::time_point deadline);
-  bool wait_group_gone_after_kill(pid_t pgid);
+  // hurry_ends: a hurry() ends the wait early (false returned).
+  bool wait_group_gone(pid_t pgid, std::chrono::steady_clock::time_point deadline,
+                       bool hurry_ends = true);
   void finish_work(bool use_tear_down);
   void on_child_exit(pid_t pid);
   void schedule_restart();
