@@ -80,6 +80,42 @@ TEST(RunPodSubprocess, AsPid1CallbacksStillGetTheirOwnExitStatuses) {
   expect_every_subprocess_status(spec.control_port);
 }
 
+// As PID 1 the pod is two processes: the reaper (PID 1) and the runtime, its
+// child. A SIGTERM to PID 1 reaches the runtime, which stops gracefully; the
+// runtime's exit code becomes PID 1's, and so unshare's.
+TEST(RunPodSubprocess, AsPid1SigtermIsForwardedAndTheExitCodePassedOn) {
+  TempDir dir;
+  const std::string marker = dir.file("got-term");
+  const std::string ready = dir.file("trap-set");
+  PodSpec spec = solo()
+                     .with_option("--grace=5")
+                     .with_child({"/bin/sh", "-c",
+                                  "trap 'echo term > " + marker + "; exit 0' TERM; : > " + ready +
+                                      "; while :; do sleep 0.05; done"});
+  spec.control_port = free_port();
+  auto args = spec.args();
+  args.insert(args.begin(), {"--pid", "--fork", "--mount-proc", OCHOPOD_BIN});
+  PodProcess pod(args, spec.environment(), "/usr/bin/unshare");
+  ASSERT_TRUE(wait_until(
+      [&] { return process_of(spec.control_port) == "running" && std::filesystem::exists(ready); },
+      10s, "the child running with its trap set"));
+  pid_t pid1 = 0;
+  for (pid_t p : descendants(pod.pid())) {
+    if (parent_of(p) == pod.pid()) pid1 = p;
+  }
+  ASSERT_NE(pid1, 0) << "no PID 1 under unshare";
+  // PID 1's only child is the runtime, whose only child is the pod's child.
+  int runtimes = 0;
+  for (pid_t p : descendants(pid1)) runtimes += parent_of(p) == pid1;
+  EXPECT_EQ(runtimes, 1);
+  ASSERT_EQ(::kill(pid1, SIGTERM), 0);
+  const auto status = pod.wait_exit(5s + 3s);
+  ASSERT_TRUE(status) << "the pod did not stop within its grace plus slack";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(*status);
+  EXPECT_NE(read_text(marker).find("term"), std::string::npos) << "the child got no SIGTERM";
+  EXPECT_NE(pod.output().find("finaliz"), std::string::npos) << "finalize not logged";
+}
+
 // The child's pid: the pod's only direct child that is not a zombie.
 pid_t child_of(const PodProcess& pod) {
   pid_t child = 0;
