@@ -78,7 +78,7 @@ std::optional<std::string> tcp_check(const HealthTarget& target,
   return std::nullopt;
 }
 
-std::optional<std::string> http_check(const std::string& spec, const HealthTarget& target,
+std::optional<std::string> http_check(const HealthTarget& target,
                                       std::chrono::duration<double> timeout) {
   httplib::Client client(target.host, target.port);
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(timeout);
@@ -88,9 +88,9 @@ std::optional<std::string> http_check(const std::string& spec, const HealthTarge
   client.set_read_timeout(sec, usec);
   client.set_write_timeout(sec, usec);
   auto response = client.Get(target.path);
-  if (!response) return spec + ": " + httplib::to_string(response.error());
+  if (!response) return httplib::to_string(response.error());
   if (response->status < 200 || response->status > 299) {
-    return spec + ": HTTP " + std::to_string(response->status);
+    return "HTTP " + std::to_string(response->status);
   }
   return std::nullopt;
 }
@@ -142,7 +142,7 @@ std::optional<std::string> health_check(const std::string& spec,
   std::string error;
   const auto target = parse_health_target(spec, &error);
   if (!target) return "'" + spec + "': " + error;
-  if (target->kind == HealthTarget::Kind::http) return http_check(spec, *target, timeout);
+  if (target->kind == HealthTarget::Kind::http) return http_check(*target, timeout);
   return tcp_check(*target, timeout);
 }
 
