@@ -44,6 +44,7 @@ class RunLifeCycle final : public Piped {
     shell = options.shell;
     soft = options.soft;
     strict = options.strict;
+    restart_backoff = Seconds(options.restart_backoff);
   }
 
   Configuration configure(const Cluster&) override {

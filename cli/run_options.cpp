@@ -1,11 +1,14 @@
 // Table-driven parsing of `ochopod run` options (see run_options.h and RUN.md).
 #include "run_options.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <string_view>
 #include <type_traits>
 #include <variant>
+
+#include "ochopod/command_check.h"
 
 namespace ochopod::cli {
 namespace {
@@ -21,17 +24,11 @@ struct Rule {
   std::string_view expects;  // for the error: "--x expects <expects>, got '...'"
 };
 
-bool is_port(std::string_view s) {
-  int port = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), port);
-  return ec == std::errc{} && end == s.data() + s.size() && port >= 1 && port <= 65535;
-}
-
-const Rule kHealth{[](std::string_view s) {
-                     return (s.starts_with("http://") && s.size() > 7) ||
-                            (s.starts_with("tcp:") && is_port(s.substr(4)));
-                   },
-                   "http://... or tcp:<port 1-65535>"};
+// Only IP literals (and localhost): a name would need a DNS lookup on the
+// lifecycle thread at every check.
+const Rule kHealth{
+    [](std::string_view s) { return parse_health_target(std::string(s)).has_value(); },
+    "http://<ip literal or localhost>:<port>/<path> or tcp:<port 1-65535>"};
 const Rule kBinding{[](std::string_view s) {
                       return s == "marathon" || s == "kubernetes" || s == "local" || s == "solo";
                     },
@@ -42,6 +39,23 @@ const Rule kTool{[](std::string_view s) {
                  },
                  "<tag>=<command>"};
 
+// Does a list item start here? By default at every comma; a --tool command
+// may hold commas itself, so there a comma starts a new tool only before
+// `<tag>=` (a tag: a letter, digit or _, then letters, digits, _ . -).
+bool always(std::string_view) { return true; }
+bool starts_tool(std::string_view rest) {
+  const auto first = rest.find_first_not_of(" \t");
+  if (first == rest.npos) return false;  // a trailing comma is the command's
+  rest = rest.substr(first);
+  const auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  if (!word(rest[0])) return false;
+  for (size_t i = 1; i < rest.size(); ++i) {
+    if (rest[i] == '=') return true;
+    if (!word(rest[i]) && rest[i] != '.' && rest[i] != '-') return false;
+  }
+  return false;
+}
+
 struct Option {
   std::string_view name;  // without the leading "--"; the env twin derives from it
   Field field;
@@ -50,6 +64,7 @@ struct Option {
   const Rule* rule = nullptr;
   std::string_view unset = "none";  // --help's default for options that have no value by default
   bool positive = false;            // a duration that must be > 0 (raised to kMinInterval)
+  bool (*item_starts)(std::string_view rest) = always;  // lists: may a comma end an item here?
 };
 
 // Intervals and timeouts below this would make loops spin and rounds fail.
@@ -89,8 +104,11 @@ const Option kOptions[] = {
      "auto"},
     {"tool", &RunOptions::tools, "list",
      "<tag>=<command>: an /exec tool running the command (split on spaces, no shell) with the "
-     "call's arguments appended, in the upload dir",
-     &kTool},
+     "call's arguments appended, in the upload dir; a comma starts a new tool only before "
+     "<tag>=",
+     &kTool, "none", false, starts_tool},
+    {"restart-backoff", &RunOptions::restart_backoff, "duration",
+     "cap of the crash-loop backoff (0: restart at once, always)"},
 };
 
 const Option* find_option(std::string_view name) {
@@ -157,7 +175,9 @@ std::string assign(const Option& o, const std::string& value, RunOptions& out,
           target = value == "true";
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
           for (std::string_view rest = value; !rest.empty();) {
-            const auto comma = rest.find(',');
+            auto comma = rest.find(',');
+            while (comma != rest.npos && !o.item_starts(rest.substr(comma + 1)))
+              comma = rest.find(',', comma + 1);
             const auto item = trim(rest.substr(0, comma));
             rest = comma == rest.npos ? std::string_view{} : rest.substr(comma + 1);
             if (item.empty()) continue;

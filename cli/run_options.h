@@ -31,7 +31,8 @@ struct RunOptions {
   bool shell = false, strict = false, soft = false, pipe = false;
   std::optional<std::string> cwd;
   std::optional<std::string> sanity;
-  std::vector<std::string> health;  // each "http://..." or "tcp:<port>", validated
+  std::vector<std::string> health;  // each "http://<ip>..." or "tcp:<port>", validated
+  double restart_backoff = 10;      // cap of the crash-loop backoff, seconds
   // reactive
   double damper = 0;
   std::vector<std::string> depends_on;

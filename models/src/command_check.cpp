@@ -1,18 +1,18 @@
-#include "ochopod/command_check.h"
-
+// run_shell_command(): waits for its own child by pid (a pidfd in the poll
+// loop), so it needs no Reaper and works from any thread.
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <memory>
-#include <mutex>
+#include <optional>
 
+#include "ochopod/shell_command.h"
 #include "spawn.h"
 
 namespace ochopod {
@@ -24,14 +24,7 @@ namespace {
 
 constexpr size_t kMaxCapture = 1024 * 1024;
 constexpr auto kKillWait = 5s;
-
-// Filled by the Reaper's callback on the signal thread; shared because a
-// timed-out wait may return before the callback runs.
-struct ExitSlot {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<int> status;
-};
+constexpr auto kNoPidfdPoll = 20ms;  // how often to look for the exit without a pidfd
 
 // Reads one stream to EOF (without blocking), keeping at most kMaxCapture bytes.
 struct Capture {
@@ -57,34 +50,76 @@ struct Capture {
   }
 };
 
+int poll_ms(Clock::duration wait) {
+  return static_cast<int>(
+      std::chrono::ceil<std::chrono::milliseconds>(std::max<Clock::duration>(wait, 0ms)).count());
+}
+
+// Our child, waited for by pid: readable pidfd = exited (kernel >= 5.3;
+// without one, a short poll interval instead).
+class OwnChild {
+ public:
+  explicit OwnChild(pid_t pid)
+      : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+
+  pid_t pid() const { return pid_; }
+  int pidfd() const { return pidfd_.get(); }
+  const std::optional<int>& status() const { return status_; }
+
+  // Takes the exit status if the child has exited. Non-blocking.
+  bool reaped() {
+    if (status_) return true;
+    int status = 0;
+    pid_t r;
+    do {
+      r = ::waitpid(pid_, &status, WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r == pid_) {
+      status_ = status;
+    } else if (r < 0) {
+      spdlog::error("command pid {}: waitpid failed: {}", pid_, std::strerror(errno));
+      status_ = -1;
+    }
+    return status_.has_value();
+  }
+
+  bool wait_until(Clock::time_point limit) {
+    for (;;) {
+      if (reaped()) return true;
+      const auto now = Clock::now();
+      if (now >= limit) return false;
+      pollfd p{pidfd_.get(), POLLIN, 0};
+      const auto wait = pidfd_ ? limit - now : std::min<Clock::duration>(limit - now, kNoPidfdPoll);
+      ::poll(&p, pidfd_ ? 1 : 0, poll_ms(wait));
+    }
+  }
+
+ private:
+  pid_t pid_;
+  detail::UniqueFd pidfd_;
+  std::optional<int> status_;
+};
+
 }  // namespace
 
 bool CommandResult::succeeded() const {
   return !timed_out && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
 }
 
-CommandResult run_shell_command(Reaper& reaper, const std::string& cmd,
-                                std::chrono::duration<double> timeout) {
+CommandResult run_shell_command(const std::string& cmd, std::chrono::duration<double> timeout) {
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
-  auto slot = std::make_shared<ExitSlot>();
   detail::SpawnRequest request;
   request.argv = {"/bin/sh", "-c", cmd};
   request.output = detail::Output::separate;
   request.null_stdin = true;
-  auto spawned = detail::spawn_process(reaper, request, [slot](pid_t, int status) {
-    std::lock_guard<std::mutex> lock(slot->mu);
-    slot->status = status;
-    slot->cv.notify_all();
-  });
+  auto spawned = detail::spawn_unwatched(request);
+  OwnChild child(spawned.pid);
   const pid_t pid = spawned.pid;
-  auto exited = [&] {
-    std::lock_guard<std::mutex> lock(slot->mu);
-    return slot->status.has_value();
-  };
 
-  // Both streams in one loop: reading one to EOF first could deadlock on the
-  // other filling up. Stop at EOF of both, or once the shell is gone and the
-  // pipes hold nothing more (something it started may keep them open).
+  // Both streams and the exit in one loop: reading one stream to EOF first
+  // could deadlock on the other filling up. Stop at EOF of both, or once the
+  // shell is gone and the pipes hold nothing more (something it started may
+  // keep them open).
   Capture out{std::move(spawned.out), {}, false};
   Capture err{std::move(spawned.err), {}, false};
   CommandResult result;
@@ -94,38 +129,34 @@ CommandResult run_shell_command(Reaper& reaper, const std::string& cmd,
       result.timed_out = true;
       break;
     }
-    const bool done = exited();
-    pollfd fds[2] = {{out.eof ? -1 : out.fd.get(), POLLIN, 0},
-                     {err.eof ? -1 : err.fd.get(), POLLIN, 0}};
-    const auto wait = std::min<Clock::duration>(deadline - now, done ? 0ms : 20ms);
-    const int ready = ::poll(
-        fds, 2, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count()));
-    if (ready < 0 && errno != EINTR) break;
+    const bool done = child.reaped();
+    pollfd fds[3] = {{out.eof ? -1 : out.fd.get(), POLLIN, 0},
+                     {err.eof ? -1 : err.fd.get(), POLLIN, 0},
+                     {done ? -1 : child.pidfd(), POLLIN, 0}};
+    const auto wait = done ? Clock::duration(0)
+                      : child.pidfd() >= 0
+                          ? deadline - now
+                          : std::min<Clock::duration>(deadline - now, kNoPidfdPoll);
+    const int ready = ::poll(fds, 3, poll_ms(wait));
+    if (ready < 0 && errno != EINTR) {
+      spdlog::error("command pid {}: poll failed: {}", pid, std::strerror(errno));
+      break;
+    }
     if (ready == 0 && done) break;
     out.read_available();
     err.read_available();
   }
 
+  if (!result.timed_out && !child.wait_until(deadline)) result.timed_out = true;
   if (result.timed_out) {
     spdlog::warn("command timed out after {} s, killing its group: {}", timeout.count(), cmd);
     ::kill(-pid, SIGKILL);
-  }
-  {
-    std::unique_lock<std::mutex> lock(slot->mu);
-    const auto limit = std::max(deadline, Clock::now()) + (result.timed_out ? kKillWait : 0s);
-    if (!slot->cv.wait_until(lock, limit, [&] { return slot->status.has_value(); })) {
-      if (!result.timed_out) {
-        result.timed_out = true;
-        spdlog::warn("command timed out after {} s, killing its group: {}", timeout.count(), cmd);
-        lock.unlock();
-        ::kill(-pid, SIGKILL);
-        lock.lock();
-        slot->cv.wait_for(lock, kKillWait, [&] { return slot->status.has_value(); });
-      }
+    if (!child.wait_until(Clock::now() + kKillWait)) {
+      spdlog::error("command pid {} did not exit {} s after SIGKILL: {}", pid,
+                    std::chrono::duration<double>(kKillWait).count(), cmd);
     }
-    result.wait_status = slot->status.value_or(-1);
-    if (!slot->status) spdlog::error("command pid {} did not exit after SIGKILL: {}", pid, cmd);
   }
+  result.wait_status = child.status().value_or(-1);
   // Leftovers of the group (a background job) go with the command.
   if (::kill(-pid, 0) == 0) ::kill(-pid, SIGKILL);
   out.read_available();

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -28,9 +29,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// ochopod restarted a failed child at its next 1 s tick at the earliest; we
-// restart at once, but not faster than that, so `exit 1` does not spin.
-constexpr auto kMinRestartInterval = 1s;
+// The crash-loop backoff: a failure within kQuickFailure of the start extends
+// the streak; each restart after the first of a streak waits kFirstBackoff,
+// doubled each time, up to Piped::restart_backoff.
+constexpr auto kQuickFailure = 10s;
+constexpr auto kFirstBackoff = 100ms;
 // After SIGKILL the group should vanish at once; this only bounds a stuck stop.
 constexpr auto kKillWait = 5s;
 constexpr auto kGroupPoll = 10ms;
@@ -57,7 +60,8 @@ ControlReply reply(int code, json body = json::object()) {
 // it weakly and check `owner` / `loop`.
 struct PipedController::Board {
   std::mutex mu;
-  std::condition_variable cv;        // a watched child exited
+  std::condition_variable cv;        // a watched child exited, or hurry
+  bool hurry = false;                // under mu: stops skip what is left of their grace
   std::map<pid_t, int> exits;        // wait statuses not consumed yet
   EventLoop* loop = nullptr;         // under mu; null once the controller is gone
   PipedController* owner = nullptr;  // loop thread only
@@ -136,6 +140,26 @@ void PipedController::shutdown() {
   if (dead_) return;
   spdlog::info("piped: shutting down");
   finish_work(true);
+}
+
+void PipedController::forward_signal(int signo) {
+  if (!child_) {
+    spdlog::info("piped: signal {} ({}) received; no child to forward it to", signo,
+                 strsignal(signo));
+    return;
+  }
+  spdlog::info("piped: forwarding signal {} ({}) to the child's group {}", signo, strsignal(signo),
+               child_->pid);
+  if (::kill(-child_->pid, signo) != 0) {
+    spdlog::warn("piped: cannot forward signal {} to group {}: {}", signo, child_->pid,
+                 std::strerror(errno));
+  }
+}
+
+void PipedController::hurry() {
+  std::lock_guard<std::mutex> lock(board_->mu);
+  board_->hurry = true;
+  board_->cv.notify_all();
 }
 
 ControlReply PipedController::check(const ControlRequest& request) {
@@ -235,6 +259,7 @@ ControlReply PipedController::on(const ControlRequest& request) {
 
 void PipedController::start_supervising() {
   supervising_ = true;
+  quick_failures_ = 0;
   allowance_ = lifecycle_.checks;
   failed_since_check_ = false;
   cancel_timers();
@@ -275,14 +300,14 @@ void PipedController::spawn_child() {
   if (spawned.out) child_->output = std::make_unique<detail::ChildOutput>(std::move(spawned.out));
 }
 
-bool PipedController::wait_group_gone(pid_t pgid, Clock::time_point deadline) {
+bool PipedController::wait_group_gone(pid_t pgid, Clock::time_point deadline, bool hurry_ends) {
   std::unique_lock<std::mutex> lock(board_->mu);
   for (;;) {
     // The direct child's exit must be in too: it is ours to reap, and one that
     // left its group would escape group_alive().
     if (board_->exits.count(pgid) && !detail::group_alive(pgid)) return true;
     const auto now = Clock::now();
-    if (now >= deadline) return false;
+    if (now >= deadline || (hurry_ends && board_->hurry)) return false;
     board_->cv.wait_until(lock, std::min(deadline, now + kGroupPoll));
   }
 }
@@ -306,15 +331,25 @@ void PipedController::stop_child(bool use_tear_down) {
     }
     const auto grace = std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
     if (!wait_group_gone(pid, Clock::now() + grace)) {
-      if (lifecycle_.soft) {
+      bool hurry = false;
+      {
+        std::lock_guard<std::mutex> lock(board_->mu);
+        hurry = board_->hurry;
+      }
+      if (lifecycle_.soft && !hurry) {
         spdlog::warn("piped: process group {} still running after {} s grace; soft: leaving it",
                      pid, lifecycle_.grace.count());
       } else {
-        spdlog::warn("piped: process group {} still running after {} s grace: SIGKILL", pid,
-                     lifecycle_.grace.count());
+        if (hurry) {
+          spdlog::warn("piped: asked again to stop: SIGKILL to process group {} now", pid);
+        } else {
+          spdlog::warn("piped: process group {} still running after {} s grace: SIGKILL", pid,
+                       lifecycle_.grace.count());
+        }
         ::kill(-pid, SIGKILL);
         ::kill(pid, SIGKILL);  // in case it left its group
-        if (!wait_group_gone(pid, Clock::now() + kKillWait)) {
+        // Even when hurried: after SIGKILL the group goes at once.
+        if (!wait_group_gone(pid, Clock::now() + kKillWait, false)) {
           spdlog::error("piped: process group {} survived SIGKILL for {} s", pid,
                         std::chrono::duration<double>(kKillWait).count());
         }
@@ -368,18 +403,33 @@ void PipedController::on_child_exit(pid_t pid) {
   }
   const int failures = ++failures_;
   failed_since_check_ = true;
-  spdlog::warn("piped: child pid {} failed ({}), failure #{}", pid, describe_wait_status(status),
-               failures);
+  const auto ran = Clock::now() - last_start_;
+  spdlog::warn("piped: child pid {} failed ({}) after {:.1f} s, failure #{}", pid,
+               describe_wait_status(status), std::chrono::duration<double>(ran).count(), failures);
+  // A child that ran kQuickFailure starts a new streak: this failure is its first.
+  quick_failures_ = ran < kQuickFailure ? quick_failures_ + 1 : 1;
   stop_child(false);  // whatever the child left in its group goes too
   if (supervising_) schedule_restart();
 }
 
 void PipedController::schedule_restart() {
-  const auto since = Clock::now() - last_start_;
-  if (since >= kMinRestartInterval) {
+  const auto cap = std::chrono::duration_cast<Clock::duration>(lifecycle_.restart_backoff);
+  Clock::duration delay = Clock::duration::zero();
+  if (quick_failures_ > 1 && cap > Clock::duration::zero()) {
+    delay = kFirstBackoff;
+    for (int i = 2; i < quick_failures_ && delay < cap; ++i) delay *= 2;
+    delay = std::min(delay, cap);
+  }
+  if (delay == Clock::duration::zero()) {
+    spdlog::info("piped: restarting the child at once");
     restart_child();
   } else {
-    restart_timer_ = post_after(kMinRestartInterval - since, &PipedController::restart_child);
+    spdlog::info(
+        "piped: restarting the child in {} s ({} failures in a row within {} s of "
+        "their start)",
+        std::chrono::duration<double>(delay).count(), quick_failures_,
+        std::chrono::duration<double>(kQuickFailure).count());
+    restart_timer_ = post_after(delay, &PipedController::restart_child);
   }
 }
 

@@ -2,15 +2,19 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/process/child.hpp>
+#include <boost/process/error.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <system_error>
 
@@ -31,6 +35,7 @@ struct ChildSetup : bp::extend::handler {
   char** envp = nullptr;
   const char* cwd = nullptr;
   int in_fd = -1, out_fd = -1, err_fd = -1;
+  pid_t pod = 0;  // getpid() before the fork
 
   // fd -> target, also when fd already is the target (then only the
   // close-on-exec flag must go).
@@ -54,6 +59,12 @@ struct ChildSetup : bp::extend::handler {
 
   template <class Executor>
   void on_exec_setup(Executor& exec) const {
+    // The pod's death, even by SIGKILL, takes the child with it. The kernel
+    // sends it when the forking *thread* ends: callers fork on threads that
+    // outlive their child (spawn.h). A pod that died before this line left
+    // us to init already: then nobody would ever send it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != pod) ::_exit(127);
     ::setpgid(0, 0);
     sigset_t none;
     ::sigemptyset(&none);
@@ -79,6 +90,16 @@ struct ChildSetup : bp::extend::handler {
     exec.exe = exe;
     exec.cmd_line = argv;
     exec.env = envp;
+  }
+
+  // Boost leaves a child whose exec failed unreaped; it is ours, and it is
+  // exiting right now (Boost's error pipe told us so).
+  template <class Executor>
+  void on_error(Executor& exec, const std::error_code&) const {
+    if (exec.pid > 0) {
+      while (::waitpid(exec.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
   }
 };
 
@@ -134,7 +155,7 @@ Pipe make_pipe() {
 
 }  // namespace
 
-Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExit on_exit) {
+Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exit) {
   if (request.argv.empty() || request.argv[0].empty()) throw std::runtime_error("empty command");
   if (request.cwd) {
     struct stat st;
@@ -164,6 +185,7 @@ Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExi
   setup.argv = argv.data();
   setup.envp = envp.data();
   setup.cwd = request.cwd ? request.cwd->c_str() : nullptr;
+  setup.pod = ::getpid();
 
   UniqueFd null_in;
   if (request.null_stdin) {
@@ -183,20 +205,34 @@ Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExi
   }
 
   {
-    auto lock = reaper.spawn_lock();
+    std::unique_lock<std::mutex> lock;
+    if (reaper != nullptr) lock = reaper->spawn_lock();
+    // An error_code rather than Boost's exception, so setup.on_error runs
+    // (and reaps a child whose exec failed) before we report the failure.
+    std::error_code error;
     try {
-      bp::child child(bp::exe = exe, setup);
+      bp::child child(bp::exe = exe, setup, error);
       spawned.pid = child.id();
-      // Boost must never wait for this pid: the Reaper owns its status.
+      // Boost must never wait for this pid: the Reaper or the caller owns its status.
       child.detach();
     } catch (const std::exception& e) {
       throw std::runtime_error("cannot start '" + request.argv[0] + "': " + e.what());
     }
-    reaper.watch_locked(spawned.pid, std::move(on_exit));
+    if (error || spawned.pid <= 0) {
+      throw std::runtime_error("cannot start '" + request.argv[0] +
+                               "': " + (error ? error.message() : std::string("no process")));
+    }
+    if (reaper != nullptr) reaper->watch_locked(spawned.pid, std::move(on_exit));
   }
   spawned.out = std::move(out.read);
   spawned.err = std::move(err.read);
   return spawned;
 }
+
+Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExit on_exit) {
+  return spawn(request, &reaper, std::move(on_exit));
+}
+
+Spawned spawn_unwatched(const SpawnRequest& request) { return spawn(request, nullptr, {}); }
 
 }  // namespace ochopod::detail

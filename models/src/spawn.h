@@ -2,12 +2,17 @@
 // (PITFALLS.md, "Boost.Process v1" and "Signals and PID 1").
 //
 // Called by PipedController (the pod's child) and run_shell_command (sanity
-// commands). The child gets its own process group (pgid == pid), an empty
-// signal mask, default signal dispositions and no inherited descriptor above
-// stderr except the pipes asked for. Its exit status goes to on_exit through
-// the Reaper, never through Boost.Process (the bp::child is detached), so a
-// pod running as PID 1 reaps everything in one place. Boost.Process stays out
-// of every header: it is heavy to compile.
+// commands, probes, tools). The child gets its own process group (pgid ==
+// pid), an empty signal mask, default signal dispositions, no inherited
+// descriptor above stderr except the pipes asked for, and PR_SET_PDEATHSIG
+// (SIGKILL): it dies with the pod, even a SIGKILLed one. The kernel sends
+// that signal when the thread that forked exits, so call these only from a
+// thread that outlives the child: the lifecycle thread (it lives until the
+// pod exits) or a thread that waits for the child, as run_shell_command
+// does. The exit status goes to on_exit through the Reaper, or to the
+// caller's own waitpid (spawn_unwatched), never through Boost.Process (the
+// bp::child is detached). Boost.Process stays out of every header: it is
+// heavy to compile.
 #pragma once
 
 #include <sys/types.h>
@@ -49,7 +54,12 @@ struct Spawned {
 // on_exit (called on the signal thread) can never miss the exit. Throws
 // std::runtime_error when the command cannot be started (not found, bad cwd,
 // exec failure); nothing is left behind then (a child whose exec failed is
-// reaped by the Reaper as an orphan).
+// reaped here).
 Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExit on_exit);
+
+// The same, for a caller that waits for the pid itself (waitpid(pid) or a
+// pidfd): no Reaper involved, so it works on any thread of any process.
+// A child whose exec failed is reaped before this throws.
+Spawned spawn_unwatched(const SpawnRequest& request);
 
 }  // namespace ochopod::detail

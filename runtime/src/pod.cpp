@@ -1,12 +1,11 @@
 #include "ochopod/pod.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <mutex>
 
+#include "ochopod/pid1.h"
 #include "ochopod/request_queue.h"
 #include "ochopod/signals.h"
 
@@ -17,10 +16,13 @@ namespace {
 // Where SIGTERM/SIGINT land: the signal thread sets it, main waits on it.
 class StopLatch {
  public:
-  void trigger() {
+  // False when the stop had been triggered already.
+  bool trigger() {
     std::lock_guard<std::mutex> lock(mu_);
+    const bool first = !stopped_;
     stopped_ = true;
     cv_.notify_all();
+    return first;
   }
   void wait() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -61,12 +63,11 @@ void configure_solo(const PodSettings& settings, const std::string& uuid, Hints&
 
 int run_pod(const PodSettings& settings, const PodParts& parts) {
   SignalThread::block_signals();
+  // No subreaper, no waitpid(-1) here: the runtime reaps only what it started
+  // (callbacks may wait for their own subprocesses); as PID 1 a separate
+  // process reaps the orphans.
+  split_if_pid1();
   log::setup(settings.log);
-  // As PID 1 orphans come to us anyway; elsewhere ask for them, so what the
-  // child's group leaves behind is reaped here and not by a slow init.
-  if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-    spdlog::warn("cannot become a child subreaper; orphans go to init");
-  }
   const std::string uuid = make_uuid4();
   spdlog::info("pod {} of {} starting", uuid, settings.full_name());
 
@@ -74,13 +75,26 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   Hints hints(settings.registration);
   hints.set_dependencies(settings.dependencies);
   StopLatch stop;
-  SignalThread signals(reaper, [&stop](int) { stop.trigger(); });
 
   // Declared in the reverse order of their shutdown: destroyed last, stopped first.
   EventLoop coordinator_loop("coordinator");
   EventLoop lifecycle_loop("lifecycle");
   PodServices services{settings, uuid, lifecycle_loop, coordinator_loop, hints, reaper};
   std::unique_ptr<Controller> controller = parts.controller(services);
+  // Signals sent before this line wait, blocked, for the signalfd. The
+  // lifecycle owns the child: forwarded signals are posted to it; a second
+  // SIGTERM/SIGINT finds it blocked in the stop, which hurry() cuts short.
+  SignalThread signals(
+      reaper,
+      [&stop, &controller](int) {
+        if (!stop.trigger()) {
+          spdlog::warn("asked again to stop: skipping the rest of the grace");
+          controller->hurry();
+        }
+      },
+      [&lifecycle_loop, &controller](int signo) {
+        lifecycle_loop.post([&controller, signo] { controller->forward_signal(signo); });
+      });
   std::unique_ptr<LeaderWork> leader_work;
   if (parts.leader_work) leader_work = parts.leader_work(services);
   ToolBox tools;

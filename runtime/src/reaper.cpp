@@ -6,45 +6,41 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ochopod {
 
 void Reaper::watch_locked(pid_t pid, OnExit on_exit) { watched_[pid] = std::move(on_exit); }
 
 void Reaper::reap() {
-  for (;;) {
-    int status = 0;
-    OnExit owner;
-    pid_t pid;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      pid = ::waitpid(-1, &status, WNOHANG);
-      if (pid <= 0) {
-        if (pid < 0 && errno != ECHILD) spdlog::warn("waitpid failed: {}", std::strerror(errno));
-        return;
+  std::vector<std::pair<pid_t, int>> exited;
+  std::vector<OnExit> owners;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = watched_.begin(); it != watched_.end();) {
+      int status = 0;
+      const pid_t pid = ::waitpid(it->first, &status, WNOHANG);
+      if (pid == 0 || (pid < 0 && errno == EINTR)) {
+        ++it;
+        continue;
       }
-      auto it = watched_.find(pid);
-      if (it == watched_.end()) {
-        ++orphans_;
-      } else {
-        owner = std::move(it->second);
-        watched_.erase(it);
+      if (pid < 0) {
+        // Someone else took it (a callback's waitpid(-1)): its status is lost.
+        spdlog::error("waitpid({}) failed: {}; its exit status is lost", it->first,
+                      std::strerror(errno));
+        status = -1;
       }
-    }
-    if (owner) {
-      owner(pid, status);
-    } else {
-      spdlog::debug("reaped orphan pid {} ({})", pid, describe_wait_status(status));
+      exited.emplace_back(it->first, status);
+      owners.push_back(std::move(it->second));
+      it = watched_.erase(it);
     }
   }
-}
-
-int Reaper::orphans_reaped() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return orphans_;
+  for (size_t i = 0; i < exited.size(); ++i) owners[i](exited[i].first, exited[i].second);
 }
 
 std::string describe_wait_status(int wait_status) {
+  if (wait_status == -1) return "unknown status";
   if (WIFEXITED(wait_status)) return "exit code " + std::to_string(WEXITSTATUS(wait_status));
   if (WIFSIGNALED(wait_status)) {
     const int sig = WTERMSIG(wait_status);

@@ -166,5 +166,21 @@ TEST_F(PipedCommandCheck, BadSpecsFail) {
   EXPECT_TRUE(health_check("http://127.0.0.1/ok", 1s).has_value());
 }
 
+// Names are refused before any lookup: the check runs on the lifecycle thread.
+TEST_F(PipedCommandCheck, HealthRefusesNamesWithoutLookingThemUp) {
+  const auto error = health_check("http://unresolvable.invalid:80/", 1s);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_NE(error->find("is not an IP address"), std::string::npos) << *error;
+  const auto tcp = health_check("tcp:unresolvable.invalid:80", 1s);
+  ASSERT_TRUE(tcp.has_value());
+  EXPECT_NE(tcp->find("is not an IP address"), std::string::npos) << *tcp;
+}
+
+TEST_F(PipedCommandCheck, TcpHealthOnAnAddressLiteral) {
+  Listener listener;
+  EXPECT_EQ(health_check("tcp:127.0.0.1:" + std::to_string(listener.port()), 1s), std::nullopt);
+  EXPECT_EQ(health_check("tcp:localhost:" + std::to_string(listener.port()), 1s), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ochopod::test

@@ -1,5 +1,6 @@
 // LIFECYCLE.md, "Watching the child" and "Spawning": restarts, sanity
 // checks, metrics, what the child gets, its output in the pod's log.
+#include <cstdio>
 #include <stdexcept>
 
 #include "piped_fixture.h"
@@ -29,6 +30,67 @@ TEST_F(PipedSupervision, KilledChildIsRestartedAtOnce) {
   EXPECT_TRUE(logged("child #2 started"));
 }
 
+// The first failure of a streak is restarted at once, whatever the child's age.
+TEST_F(PipedSupervision, FirstKillOfAChildThatRan300MsIsRestartedWithin150Ms) {
+  make();
+  ASSERT_EQ(request("on", payload()).code, 200);
+  const pid_t first = controller->child_pid();
+  const auto started = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - started < 300ms) {
+    ASSERT_TRUE(stays_false([&] { return controller->child_pid() != first; }, 20ms,
+                            "the child replaced before it was killed"));
+  }
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  const auto killed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const pid_t now = controller->child_pid();
+        return now != 0 && now != first;
+      },
+      3000ms, "a new child"));
+  const auto took =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - killed);
+  std::printf("kill -9 of a 0.3 s old child -> restarted: %.1f ms\n", took.count());
+  EXPECT_LT(took.count(), 150.0) << "the restart of a first failure was delayed";
+  EXPECT_TRUE(logged("restarting the child at once"));
+}
+
+// Delays 0, 0.1, 0.2, 0.4 ... 6.4 s: starts at 0, 0, 0.1, 0.3, 0.7, 1.5, 3.1
+// and 6.3 s, so 8 in the first 10 s (ochopod's 1 s pace made 10 or 11).
+TEST_F(PipedSupervision, ChildExitingAtOnceStartsAtMostTenTimesInItsFirstTenSeconds) {
+  pod.shell = true;
+  pod.command = "exit 1";
+  make();
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(request("on", payload()).code, 200);
+  EXPECT_TRUE(wait_until([&] { return controller->children_started() >= 3; }, 3000ms,
+                         "the first quick restarts"));
+  // A window to count in: the first 10 s since the `on`.
+  EXPECT_TRUE(stays_false([&] { return controller->children_started() > 10; },
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              start + 10s - std::chrono::steady_clock::now()),
+                          "an 11th start within 10 s"));
+  const int started = controller->children_started();
+  std::printf("child exiting 1 at once: %d starts in its first 10 s\n", started);
+  EXPECT_LE(started, 10);
+  EXPECT_GE(started, 6) << "the backoff is slower than 0.1 s doubled";
+  EXPECT_TRUE(logged("restarting the child in 0.1 s"));
+  EXPECT_TRUE(logged("restarting the child in 0.4 s"));
+}
+
+TEST_F(PipedSupervision, RestartBackoffZeroRestartsAtOnceAlways) {
+  pod.shell = true;
+  pod.command = "exit 1";
+  pod.restart_backoff = std::chrono::duration<double>(0);
+  make();
+  ASSERT_EQ(request("on", payload()).code, 200);
+  // With the backoff, 20 starts would take over 10 s.
+  EXPECT_TRUE(wait_until([&] { return controller->children_started() >= 20; }, 5000ms,
+                         "20 starts of a child that fails at once"));
+  EXPECT_FALSE(logged("restarting the child in"));
+  EXPECT_EQ(request("off").code, 200);
+}
+
 TEST_F(PipedSupervision, ChildThatKeepsFailingIsTurnedOff) {
   pod.shell = true;
   pod.command = "exit 1";
@@ -43,7 +105,7 @@ TEST_F(PipedSupervision, ChildThatKeepsFailingIsTurnedOff) {
       after(pod.check_every * pod.checks), "the child turned off"));
   EXPECT_GE(controller->child_failures(), 1);
   const int started = controller->children_started();
-  // Twice the 1 s restart pace: no restart comes any more.
+  // Well past the first backoff delays: no restart comes any more.
   EXPECT_TRUE(stays_false([&] { return controller->children_started() != started; }, 2000ms,
                           "a restart after the child was turned off"));
   // Still configured: a manual `on` runs it again.

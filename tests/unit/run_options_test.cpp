@@ -47,7 +47,8 @@ const Args kAllOptions = {"session-timeout",
                           "probe-every",
                           "probe",
                           "binding",
-                          "tool"};
+                          "tool",
+                          "restart-backoff"};
 
 TEST(RunOptions, Defaults) {
   const auto o = ok({"--", "app"});
@@ -62,6 +63,7 @@ TEST(RunOptions, Defaults) {
   EXPECT_EQ(o.damper, 0);
   EXPECT_EQ(o.control_timeout, 60);
   EXPECT_EQ(o.probe_every, 60);
+  EXPECT_EQ(o.restart_backoff, 10);
   EXPECT_EQ(o.argv, Args{"app"});
   EXPECT_TRUE(o.given.empty());
   EXPECT_FALSE(o.help);
@@ -104,6 +106,8 @@ TEST(RunOptions, EveryKindFromTheCommandLine) {
                      "local",
                      "--tool",
                      "ls=ls -l",
+                     "--restart-backoff",
+                     "2.5",
                      "--",
                      "app",
                      "x"});
@@ -123,6 +127,7 @@ TEST(RunOptions, EveryKindFromTheCommandLine) {
   EXPECT_EQ(o.probe, "echo hi");
   EXPECT_EQ(o.binding, "local");
   EXPECT_EQ(o.tools, Args{"ls=ls -l"});
+  EXPECT_EQ(o.restart_backoff, 2.5);
   EXPECT_EQ(o.argv, (Args{"app", "x"}));
   EXPECT_EQ(o.given, std::set<std::string>(kAllOptions.begin(), kAllOptions.end()));
 }
@@ -149,6 +154,7 @@ TEST(RunOptions, EveryKindFromTheEnvironment) {
                                     {"ochopod_probe", "date"},
                                     {"ochopod_binding", "solo"},
                                     {"ochopod_tool", "a=echo a,b=echo b"},
+                                    {"ochopod_restart_backoff", "0"},
                                     {"ochopod_cluster", "ignored"},
                                     {"OCHOPOD_GRACE", "ignored, case matters"}});
   EXPECT_EQ(o.session_timeout, 3);
@@ -168,6 +174,7 @@ TEST(RunOptions, EveryKindFromTheEnvironment) {
   EXPECT_EQ(o.probe, "date");
   EXPECT_EQ(o.binding, "solo");
   EXPECT_EQ(o.tools, (Args{"a=echo a", "b=echo b"}));
+  EXPECT_EQ(o.restart_backoff, 0);
   // A twin set to false was still given explicitly.
   EXPECT_EQ(o.given, std::set<std::string>(kAllOptions.begin(), kAllOptions.end()));
 }
@@ -326,15 +333,45 @@ TEST(RunOptions, FlagTwinsTakeTrueOrFalse) {
 }
 
 TEST(RunOptions, HealthEntries) {
-  const auto o = ok({"--health", "http://127.0.0.1:8080/health,tcp:65535", "--", "app"});
-  EXPECT_EQ(o.health, (Args{"http://127.0.0.1:8080/health", "tcp:65535"}));
+  const auto o = ok({"--health",
+                     "http://127.0.0.1:8080/health,tcp:65535,http://localhost:1,http://[::1]:2/x,"
+                     "tcp:10.0.0.2:3",
+                     "--", "app"});
+  EXPECT_EQ(o.health, (Args{"http://127.0.0.1:8080/health", "tcp:65535", "http://localhost:1",
+                            "http://[::1]:2/x", "tcp:10.0.0.2:3"}));
+  const std::string expects =
+      "expects http://<ip literal or localhost>:<port>/<path> or tcp:<port 1-65535>, got '";
   for (const std::string bad :
-       {"tcp:0", "tcp:65536", "tcp:", "tcp:80x", "tcp:-1", "http://", "https://x", "8080", "x"}) {
+       {"tcp:0", "tcp:65536", "tcp:", "tcp:80x", "tcp:-1", "http://", "https://x", "8080", "x",
+        "http://127.0.0.1", "http://:80/", "http://[::1]/", "http://127.0.0.1:0/", "tcp:host:80"}) {
     EXPECT_EQ(fails({"--health", bad, "--", "app"}),
-              "ochopod run: --health expects http://... or tcp:<port 1-65535>, got '" + bad + "'");
+              "ochopod run: --health " + expects + bad + "'");
   }
   EXPECT_EQ(fails({"--", "app"}, {{"ochopod_health", "tcp:1,udp:53"}}),
-            "ochopod run: ochopod_health expects http://... or tcp:<port 1-65535>, got 'udp:53'");
+            "ochopod run: ochopod_health " + expects + "udp:53'");
+}
+
+// A name would be resolved by DNS on the lifecycle thread at every check.
+TEST(RunOptions, HealthRefusesHostNames) {
+  for (const std::string bad : {"http://example.com:80/", "http://db:5432/", "http://1.2.3:80/",
+                                "http://[example]:80/", "http://local-host:8/"}) {
+    const auto error = fails({"--health", bad, "--", "app"});
+    EXPECT_NE(error.find("got '" + bad + "'"), std::string::npos) << error;
+  }
+}
+
+TEST(RunOptions, ToolCommandsMayHoldCommas) {
+  const auto o =
+      ok({"--tool", "cut=cut -d, -f1,2", "--tool", "a=echo x,y, b=echo b,c_2=ls -l", "--", "app"});
+  EXPECT_EQ(o.tools, (Args{"cut=cut -d, -f1,2", "a=echo x,y", "b=echo b", "c_2=ls -l"}));
+  // The twin follows the same rule.
+  const auto e = ok({"--", "app"}, {{"ochopod_tool", "csv=paste -sd, -,tsv=paste -s -"}});
+  EXPECT_EQ(e.tools, (Args{"csv=paste -sd, -", "tsv=paste -s -"}));
+  // What follows a comma must look like <tag>= to start a new tool.
+  const auto f = ok({"--tool", "s=sed s/a,b/c/,t=tr -d ,", "--", "app"});
+  EXPECT_EQ(f.tools, (Args{"s=sed s/a,b/c/", "t=tr -d ,"}));
+  // Other lists still split at every comma.
+  EXPECT_EQ(ok({"--depends-on", "a=b,c", "--", "app"}).depends_on, (Args{"a=b", "c"}));
 }
 
 TEST(RunOptions, Bindings) {
@@ -353,8 +390,10 @@ TEST(RunOptions, Tools) {
     EXPECT_EQ(fails({"--tool", bad, "--", "app"}),
               "ochopod run: --tool expects <tag>=<command>, got '" + bad + "'");
   }
-  EXPECT_EQ(fails({"--", "app"}, {{"ochopod_tool", "a=b,c"}}),
-            "ochopod run: ochopod_tool expects <tag>=<command>, got 'c'");
+  // A comma not followed by <tag>= belongs to the command.
+  EXPECT_EQ(ok({"--", "app"}, {{"ochopod_tool", "a=b,c"}}).tools, Args{"a=b,c"});
+  EXPECT_EQ(fails({"--", "app"}, {{"ochopod_tool", "=c,a=b"}}),
+            "ochopod run: ochopod_tool expects <tag>=<command>, got '=c'");
 }
 
 TEST(RunOptions, ArgvIsKeptExactly) {

@@ -1,5 +1,6 @@
 // Everything a user's pod needs: the lifecycle and model base classes and
-// boot(). Link ochopod::ochopod.
+// boot(), and run_shell_command() for callbacks that run commands. Link
+// ochopod::ochopod.
 #pragma once
 
 #include "ochopod/boot.h"
@@ -7,4 +8,5 @@
 #include "ochopod/lifecycle.h"
 #include "ochopod/piped.h"
 #include "ochopod/reactive.h"
+#include "ochopod/shell_command.h"
 #include "ochopod/tool.h"

@@ -19,9 +19,13 @@
 //   `ochopod` (the pod's hints as JSON), OCHOPOD_CLUSTER (a JSON file with the
 //   latest configuration) and your overrides.
 // - An exit code 0 ends the pod's work (finalize(), process "dead"). Any
-//   other exit or signal is a failure: the child is restarted at once, but
-//   never more than once a second (ochopod's own pace), so a command that
-//   fails right away does not spin.
+//   other exit or signal is a failure: the child is restarted at once. While
+//   it keeps failing within 10 s of its start, each further restart waits
+//   0.1 s, doubled each time, up to `restart_backoff`; a child that ran 10 s
+//   starts a new streak. A command that fails right away does not spin.
+// - Signals the pod itself gets (SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+//   SIGCONT) are forwarded to the child's process group; the child dies with
+//   the pod, even a SIGKILLed one.
 // - Every `check_every` the child is checked: a failure since the last check
 //   or a throwing sanity_check() uses up one of `checks` allowed failures in a
 //   row; when none are left the child is turned off (process "stopped", the
@@ -64,8 +68,13 @@ class Piped : public LifeCycle {
 
   // Never SIGKILL: after grace the pod gives up waiting and leaves whatever
   // is left of the group running (e.g. a 0-downtime HAProxy reload). With a
-  // tear_down() that does not stop the child, this leaks it: be careful.
+  // tear_down() that does not stop the child, this leaks it: be careful. A
+  // second SIGTERM/SIGINT to the pod during a stop SIGKILLs the group anyway.
   bool soft = false;
+
+  // Cap of the crash-loop backoff between restarts of a child that keeps
+  // failing soon after its start; 0 restarts at once, always.
+  std::chrono::duration<double> restart_backoff{10.0};
 
   // Restart the child at every leader `on`, even when the dependencies did not
   // change (by default a running child is only restarted for a new

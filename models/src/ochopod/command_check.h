@@ -1,6 +1,7 @@
-// Checks for pods whose sanity logic is not C++: a shell command, an HTTP
-// endpoint, a TCP port. `ochopod run --sanity/--health` (cli/) calls them from
-// its sanity_check(); any pod may.
+// Checks for pods whose sanity logic is not C++: a shell command
+// (run_shell_command, in shell_command.h), an HTTP endpoint, a TCP port.
+// `ochopod run --sanity/--health` (cli/) calls them from its sanity_check();
+// any pod may.
 #pragma once
 
 #include <chrono>
@@ -8,31 +9,34 @@
 #include <string>
 
 #include "ochopod/reaper.h"
+#include "ochopod/shell_command.h"
 
 namespace ochopod {
 
-struct CommandResult {
-  int wait_status = 0;  // raw, as waitpid gives it: see describe_wait_status()
-  std::string out;      // everything written to stdout (capped at 1 MiB)
-  std::string err;      // stderr, kept apart so `out` can hold clean JSON (capped at 1 MiB)
-  bool timed_out = false;
+// Kept for callers written when commands needed the Reaper; it is unused.
+inline CommandResult run_shell_command(Reaper&, const std::string& cmd,
+                                       std::chrono::duration<double> timeout) {
+  return run_shell_command(cmd, timeout);
+}
 
-  bool succeeded() const;  // exited with code 0, in time
+// A --health target, parsed. Only addresses that need no name lookup, so a
+// check never blocks the lifecycle thread on DNS: an IPv4 literal, a
+// bracketed IPv6 literal, or `localhost` (taken as 127.0.0.1, not resolved).
+struct HealthTarget {
+  enum class Kind { http, tcp } kind = Kind::tcp;
+  std::string host = "127.0.0.1";  // numeric, without brackets
+  int port = 0;
+  std::string path = "/";  // http only
 };
 
-// Runs `/bin/sh -c cmd` in its own process group, stdin from /dev/null,
-// waiting up to timeout. On timeout the whole group is SIGKILLed. When the
-// shell exits, whatever it left running in its group is SIGKILLed too, so a
-// check never leaks processes. The exit status comes through the Reaper, which
-// must be serviced by a SignalThread. Blocks the calling thread; throws
-// std::runtime_error only when the shell cannot be started.
-CommandResult run_shell_command(Reaper& reaper, const std::string& cmd,
-                                std::chrono::duration<double> timeout);
+// `http://<ip>:<port>[/<path>]` or `tcp:<port>` (127.0.0.1) or
+// `tcp:<ip>:<port>`; nullopt (and *error, if given, says why) otherwise.
+std::optional<HealthTarget> parse_health_target(const std::string& spec,
+                                                std::string* error = nullptr);
 
-// `http://127.0.0.1:<port>/<path>`: a GET answering 2xx passes.
-// `tcp:<port>`: a connection to 127.0.0.1:<port> is accepted.
+// `http://...`: a GET answering 2xx passes. `tcp:...`: a connection is accepted.
 // Returns nullopt when the check passes, else why it failed (also for a spec
-// of neither form). Connect and read are each bounded by timeout.
+// parse_health_target() refuses). Connect and read are each bounded by timeout.
 std::optional<std::string> health_check(const std::string& spec,
                                         std::chrono::duration<double> timeout);
 

@@ -7,7 +7,8 @@
 // needs no lock. Exits come from the Reaper on the signal thread and are only
 // recorded and posted there. A stop waits on the loop thread for the child's
 // whole process group (bounded by Piped::grace), which is why the Reaper's
-// callback also wakes a condition variable rather than relying on a loop task.
+// callback also wakes a condition variable rather than relying on a loop task;
+// hurry() (the signal thread, at a second SIGTERM) wakes the same wait.
 //
 // What the user's callbacks throwing means, per request:
 //   check -> 406 (can_configure refused); ok -> 500; signal -> 500;
@@ -59,6 +60,8 @@ class PipedController : public Controller {
 
   ControlReply handle(const ControlRequest& request) override;
   void shutdown() override;
+  void forward_signal(int signo) override;
+  void hurry() override;
 
   // Safe from any thread; for /info-like views and tests.
   int children_started() const { return spawned_.load(); }
@@ -78,7 +81,9 @@ class PipedController : public Controller {
   void start_supervising();
   void spawn_child();
   void stop_child(bool use_tear_down);
-  bool wait_group_gone(pid_t pgid, std::chrono::steady_clock::time_point deadline);
+  // hurry_ends: a hurry() ends the wait early (false returned).
+  bool wait_group_gone(pid_t pgid, std::chrono::steady_clock::time_point deadline,
+                       bool hurry_ends = true);
   void finish_work(bool use_tear_down);
   void on_child_exit(pid_t pid);
   void schedule_restart();
@@ -107,6 +112,7 @@ class PipedController : public Controller {
   EventLoop::TimerId check_timer_ = 0;
   EventLoop::TimerId restart_timer_ = 0;
   std::chrono::steady_clock::time_point last_start_{};
+  int quick_failures_ = 0;  // failures in a row, each within 10 s of its start
 
   std::atomic<int> spawned_{0};
   std::atomic<int> failures_{0};

@@ -35,6 +35,16 @@ class Controller {
   // The pod is going away (SIGTERM/SIGINT): stop the child within its grace,
   // finalize. Called once, on the lifecycle thread, after the last request.
   virtual void shutdown() = 0;
+
+  // A signal the pod got for its child (SIGHUP, SIGUSR1...): send it on to
+  // the child's process group, if one runs. On the lifecycle thread.
+  virtual void forward_signal(int signo) { (void)signo; }
+
+  // A second SIGTERM/SIGINT while shutdown() runs: skip the rest of any
+  // grace, SIGKILL at once. Called from the signal thread while the
+  // lifecycle thread may be blocked in a stop: it must only set a flag and
+  // wake that wait.
+  virtual void hurry() {}
 };
 
 }  // namespace ochopod

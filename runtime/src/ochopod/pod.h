@@ -2,11 +2,12 @@
 // boot to exit.
 //
 // Threads, each with its own state: "coordinator" (ZooKeeper presence and the
-// leader's work), "lifecycle" (control requests, the child), "signals"
-// (SIGCHLD reaping, SIGTERM/SIGINT), "http" plus cpp-httplib's pool (the
-// control port, which only reads hints and posts work). Bindings and
-// `ochopod run` fill a PodSettings; models provide the Controller and the
-// LeaderWork through factories, since they are built on the pieces below.
+// leader's work), "lifecycle" (control requests, the child, which it forks so
+// the child's PR_SET_PDEATHSIG lasts as long as the pod), "signals" (reaping
+// our own children, SIGTERM/SIGINT, signals forwarded to the child), "http" plus cpp-httplib's pool
+// (the control port, which only reads hints and posts work). Bindings and `ochopod run` fill a
+// PodSettings; models provide the Controller and the LeaderWork through factories, since they are
+// built on the pieces below.
 #pragma once
 
 #include <chrono>
@@ -65,8 +66,10 @@ struct PodParts {
   std::function<void(PodServices&, ToolBox&)> tools;
 };
 
-// Runs the pod until SIGTERM or SIGINT; returns the process exit code.
-// Call SignalThread::block_signals() first thing in main().
+// Runs the pod until SIGTERM or SIGINT (a second one skips the rest of the
+// stop's grace); returns the process exit code. Call
+// SignalThread::block_signals() first thing in main(), and start no thread
+// before this: as PID 1 it forks the reaper off first (pid1.h).
 int run_pod(const PodSettings& settings, const PodParts& parts);
 
 }  // namespace ochopod

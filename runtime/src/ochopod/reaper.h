@@ -1,11 +1,14 @@
-// Reaper: the one place that calls waitpid, so the pod can be PID 1.
+// Reaper: collects the exit status of the children the runtime started, and
+// of nothing else.
 //
-// A PID 1 inherits every orphan in its container and must reap them, but a
-// waitpid(-1) would also steal the exit status of the pod's own child. So all
-// reaping goes through here: owners watch() the pids they spawned and get
-// their status back; every other pid is reaped and logged. reap() is called by
-// the signal thread on SIGCHLD. Spawn while holding spawn_lock() so a child
-// that dies at once cannot be reaped before its owner watches it.
+// User callbacks may run popen()/system() and wait for those pids themselves,
+// so the runtime never calls waitpid(-1): owners watch() the pids they spawned
+// and the reaper waits for exactly those, by pid, when the signal thread sees
+// a SIGCHLD (reap()). Orphans are not ours to reap: when the pod is PID 1, the
+// separate process of pid1.h is PID 1 and reaps them; otherwise they go to
+// whatever init the pod runs under (the pod is no child subreaper). Spawn
+// while holding spawn_lock() so a child that dies at once cannot be missed
+// before its owner watches it.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 
 namespace ochopod {
 
@@ -26,16 +30,12 @@ class Reaper {
   // Must be called with spawn_lock() held, right after the fork.
   void watch_locked(pid_t pid, OnExit on_exit);
 
-  // Reaps every child that has exited. Non-blocking.
+  // Reaps every watched child that has exited. Non-blocking.
   void reap();
 
-  // How many orphans (pids nobody watched) were reaped so far.
-  int orphans_reaped() const;
-
  private:
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::map<pid_t, OnExit> watched_;
-  int orphans_ = 0;
 };
 
 // Text for a wait status: "exit code 3", "signal 9 (Killed)".
