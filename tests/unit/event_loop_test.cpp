@@ -83,11 +83,12 @@ TEST(EventLoop, RunSyncReturnsWhenStopDropsItsTaskAfterThePost) {
   });
   // Asleep means past the post and any check of stopping: the window where
   // stop() used to strand it.
-  ASSERT_TRUE(test::wait_until([&] { return caller != 0 && thread_state(caller) == 'S'; }, 5s,
-                               "the run_sync caller never went to sleep"));
+  const auto asleep = test::wait_until([&] { return caller != 0 && thread_state(caller) == 'S'; },
+                                       5s, "the run_sync caller going to sleep");
   loop.stop();
   release.set_value();
   const bool ok = returned_future.wait_for(5s) == std::future_status::ready;
+  EXPECT_TRUE(asleep);
   if (!ok) {
     ADD_FAILURE() << "run_sync still waits for a task that stop() dropped";
     waiter.detach();  // stuck for ever: the only way to end the test
