@@ -5,15 +5,20 @@
 #include <algorithm>
 #include <random>
 
-#include "ochopod/text.h"
-
 namespace ochopod {
-
-using nlohmann::json;
 
 namespace {
 
-constexpr char kLockMarker[] = "__lock__";
+using namespace std::chrono_literals;
+
+// A new session that has not connected by then is given up and opened again.
+constexpr int kConnectDeadlineTimeouts = 2;
+// Re-opening after an authentication failure (or a client that refused to
+// start): 1 s, doubling, capped at a minute.
+constexpr auto kReopenInitial = 1s;
+constexpr auto kReopenCap = 60s;
+// Other ZooKeeper errors (no permission yet, a node that keeps moving...).
+constexpr auto kRetryDelay = 1s;
 
 std::string random_hex(size_t n) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -21,25 +26,6 @@ std::string random_hex(size_t n) {
   std::string out(n, '0');
   for (auto& c : out) c = kHex[rng() & 0xf];
   return out;
-}
-
-// The 10-digit suffix after "__lock__", or -1 if name is not a contender.
-int64_t lock_sequence(const std::string& name) {
-  const size_t at = name.rfind(kLockMarker);
-  if (at == std::string::npos) return -1;
-  const std::string digits = name.substr(at + sizeof(kLockMarker) - 1);
-  if (digits.size() != 10 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return -1;
-  return std::stoll(digits);
-}
-
-std::optional<int64_t> node_sequence(const std::string& name) {
-  const size_t dot = name.rfind('.');
-  if (dot == std::string::npos || name.size() - dot - 1 != 10) return std::nullopt;
-  try {
-    return std::stoll(name.substr(dot + 1));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
 }
 
 }  // namespace
@@ -52,12 +38,17 @@ std::string make_uuid4() {
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
-Coordinator::Coordinator(EventLoop& loop, Hints& hints, Options options, LeaderWork* work)
+Coordinator::Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work)
     : loop_(loop),
       hints_(hints),
       options_(std::move(options)),
       work_(work),
-      cluster_path_(options_.root + "/" + options_.cluster) {}
+      cluster_path_(options_.root + "/" + options_.cluster),
+      connection_(loop, [this](ConnectionState::Change change,
+                               const std::string& why) { on_connection(change, why); }),
+      registration_(cluster_path_ + "/pods", options_.uuid, options_.registration),
+      lock_(cluster_path_ + "/coordinator"),
+      reopen_backoff_(kReopenInitial, kReopenCap) {}
 
 Coordinator::~Coordinator() = default;
 
@@ -74,256 +65,159 @@ void Coordinator::reset() {
 void Coordinator::stop() {
   loop_.run_sync([this] {
     stopped_ = true;
-    loop_.cancel(expiry_timer_);
     loop_.cancel(retry_timer_);
+    loop_.cancel(reopen_timer_);
     set_leading(false);
-    if (session_) {
-      spdlog::info("closing the ZooKeeper session");
-      session_.reset();
-    }
+    if (session_) spdlog::info("closing the ZooKeeper session");
+    close_session();
   });
 }
 
 void Coordinator::open_session() {
+  if (stopped_) return;
   const uint64_t generation = ++generation_;
-  connected_ = false;
-  ever_connected_ = false;
   paths_ready_ = false;
-  pod_node_.clear();
-  payload_written_ = false;
-  lock_node_.clear();
-  watched_predecessor_.clear();
-  lock_prefix_ = random_hex(32);
-  std::string error;
+  registration_.forget();
+  std::string prefix = make_uuid4();
+  prefix.erase(std::remove(prefix.begin(), prefix.end(), '-'), prefix.end());
+  lock_.forget(std::move(prefix));
   // The sink runs on the ZooKeeper client's thread: it only posts.
-  session_ = ZkSession::open(
-      options_.zk, options_.session_timeout,
-      [this, generation](ZkEvent event) {
-        loop_.post([this, generation, event = std::move(event)] { on_event(generation, event); });
-      },
-      &error);
+  ZkSession::Sink sink = [this, generation](ZkEvent event) {
+    loop_.post([this, generation, event = std::move(event)] { on_event(generation, event); });
+  };
+  std::string error;
+  if (options_.open_session) {
+    session_ = options_.open_session(options_.session_timeout, std::move(sink), &error);
+  } else {
+    session_ = ZkSession::open(options_.zk, options_.session_timeout, std::move(sink), &error);
+  }
   if (!session_) {
-    spdlog::error("{}; retrying", error);
-    retry_later();
+    reopen_later(error);
     return;
   }
-  // Until the first connect, the same timer bounds how long we wait.
-  expiry_timer_ = loop_.post_after(options_.session_timeout * 2, [this, generation] {
-    if (generation == generation_ && !connected_ && !stopped_) {
-      renew_session("could not connect within twice the session timeout");
-    }
-  });
+  connection_.opened(options_.session_timeout * kConnectDeadlineTimeouts);
+}
+
+void Coordinator::close_session() {
+  connection_.closed();
+  loop_.cancel(retry_timer_);
+  session_.reset();
 }
 
 void Coordinator::renew_session(const std::string& why) {
   spdlog::warn("dropping the ZooKeeper session ({}); registering again", why);
-  loop_.cancel(expiry_timer_);
-  loop_.cancel(retry_timer_);
+  loop_.cancel(reopen_timer_);
   set_leading(false);
-  session_.reset();
+  close_session();
   open_session();
 }
 
-void Coordinator::on_event(uint64_t generation, const ZkEvent& event) {
-  if (generation != generation_ || stopped_) return;  // from a session we dropped
-  switch (event.kind) {
-    case ZkEvent::Kind::kConnected:
-      on_connected();
-      break;
-    case ZkEvent::Kind::kSuspended:
-      on_suspended();
-      break;
-    case ZkEvent::Kind::kExpired:
-      renew_session("session expired");
-      break;
-    case ZkEvent::Kind::kAuthFailed:
-      spdlog::error("ZooKeeper authentication failed");
-      renew_session("authentication failed");
-      break;
-    case ZkEvent::Kind::kWatch:
-      if (event.path.rfind(cluster_path_ + "/coordinator", 0) == 0) {
-        reconcile();
-      } else if (work_ != nullptr && leading_ && !paused_) {
-        work_->on_watch(event);
-      }
-      break;
-  }
-}
-
-void Coordinator::on_connected() {
-  loop_.cancel(expiry_timer_);
-  connected_ = true;
-  if (!ever_connected_) {
-    ever_connected_ = true;
-    spdlog::info("ZooKeeper session 0x{:x} established (timeout {} ms)", session_->id(),
-                 session_->negotiated_timeout().count());
-  } else {
-    spdlog::info("ZooKeeper connection back, session 0x{:x} kept", session_->id());
-  }
-  if (leading_ && paused_) {
-    paused_ = false;
-    if (work_ != nullptr) work_->on_resume(*session_);
-  }
-  reconcile();
-}
-
-void Coordinator::on_suspended() {
-  if (!connected_) return;
-  connected_ = false;
-  const auto timeout = session_->negotiated_timeout();
-  spdlog::warn("ZooKeeper connection lost; the session lasts {} ms more at most", timeout.count());
-  if (leading_ && !paused_) {
-    paused_ = true;
-    if (work_ != nullptr) work_->on_pause();
-  }
-  const uint64_t generation = generation_;
-  // A partitioned client never hears of its expiry: assume it after one
-  // session timeout without the server.
-  expiry_timer_ = loop_.post_after(timeout, [this, generation] {
-    if (generation == generation_ && !connected_ && !stopped_) {
-      renew_session("disconnected for longer than the session timeout");
-    }
+void Coordinator::reopen_later(const std::string& why) {
+  const auto delay = reopen_backoff_.next();
+  spdlog::error("{}; opening a new ZooKeeper session in {} ms", why, delay.count());
+  set_leading(false);
+  close_session();
+  loop_.cancel(reopen_timer_);
+  reopen_timer_ = loop_.post_after(delay, [this] {
+    reopen_timer_ = 0;
+    if (!stopped_ && !session_) open_session();
   });
+}
+
+void Coordinator::on_event(uint64_t generation, const ZkEvent& event) {
+  if (generation != generation_ || stopped_ || !session_) return;  // from a session we dropped
+  if (event.kind != ZkEvent::Kind::kWatch) {
+    connection_.on_event(event.kind, session_->negotiated_timeout());
+    return;
+  }
+  if (registration_.concerns(event)) {
+    registration_.on_watch(event);
+    reconcile();
+  } else if (lock_.concerns(event)) {
+    reconcile();
+  } else if (work_ != nullptr && leading_ && !paused_) {
+    work_->on_watch(event);
+  }
+}
+
+void Coordinator::on_connection(ConnectionState::Change change, const std::string& why) {
+  using Change = ConnectionState::Change;
+  switch (change) {
+    case Change::kConnected:
+      spdlog::info("ZooKeeper session 0x{:x} established (timeout {} ms)", session_->id(),
+                   session_->negotiated_timeout().count());
+      reconcile();
+      return;
+    case Change::kReconnected:
+      spdlog::info("ZooKeeper connection back, session 0x{:x} kept", session_->id());
+      if (leading_ && paused_) {
+        paused_ = false;
+        if (work_ != nullptr) work_->on_resume(*session_);
+      }
+      reconcile();
+      return;
+    case Change::kSuspended:
+      spdlog::warn("ZooKeeper connection lost; the session lasts {} ms more at most",
+                   session_->negotiated_timeout().count());
+      if (leading_ && !paused_) {
+        paused_ = true;
+        if (work_ != nullptr) work_->on_pause();
+      }
+      return;
+    case Change::kLost:
+      renew_session(why);
+      return;
+    case Change::kAuthFailed:
+      // The credentials will not get better by themselves: do not hammer the
+      // server with them.
+      reopen_later("ZooKeeper authentication failed");
+      return;
+  }
 }
 
 void Coordinator::retry_later() {
   loop_.cancel(retry_timer_);
-  retry_timer_ = loop_.post_after(std::chrono::seconds(1), [this] {
-    if (stopped_) return;
-    if (!session_) {
-      open_session();
-    } else {
-      reconcile();
-    }
+  retry_timer_ = loop_.post_after(kRetryDelay, [this] {
+    retry_timer_ = 0;
+    if (!stopped_) reconcile();
   });
 }
 
+int Coordinator::ensure_paths() {
+  if (paths_ready_) return 0;
+  for (const char* leaf : {"/pods", "/hash", "/coordinator"}) {
+    const int rc = session_->ensure_path(cluster_path_ + leaf);
+    if (!zk::ok(rc)) return rc;
+  }
+  paths_ready_ = true;
+  return 0;
+}
+
 void Coordinator::reconcile() {
-  if (!connected_ || stopped_) return;
-  int rc = 0;
-  if (!paths_ready_) {
-    for (const char* leaf : {"/pods", "/hash", "/coordinator"}) {
-      rc = session_->ensure_path(cluster_path_ + leaf);
-      if (!zk::ok(rc)) break;
-    }
-    paths_ready_ = zk::ok(rc);
+  if (stopped_ || !session_ || !connection_.connected()) return;
+  int rc = ensure_paths();
+  if (zk::ok(rc)) {
+    bool written = false;
+    rc = registration_.ensure(*session_, &written);
+    if (written) hints_.set_registration(registration_.payload());
   }
-  if (zk::ok(rc)) rc = ensure_registered();
-  if (zk::ok(rc)) rc = ensure_contending();
-  if (zk::ok(rc)) rc = check_lock();
-  if (zk::ok(rc)) return;
-  if (zk::connection_lost(rc)) {
-    spdlog::debug("ZooKeeper call interrupted ({}); will retry on reconnect", zk::error(rc));
-    return;  // the next kConnected reconciles again
-  }
-  spdlog::error("ZooKeeper error: {}; retrying in 1 s", zk::error(rc));
-  retry_later();
-}
-
-int Coordinator::ensure_registered() {
-  const std::string pods = cluster_path_ + "/pods";
-  if (pod_node_.empty()) {
-    // A create that hit a connection loss may have succeeded: look first.
-    std::vector<std::string> names;
-    int rc = session_->children(pods, &names, false);
-    if (!zk::ok(rc)) return rc;
-    for (const auto& name : names) {
-      if (name.rfind(options_.uuid + ".", 0) != 0) continue;
-      ZkStat stat;
-      rc = session_->exists(pods + "/" + name, &stat, false);
-      if (zk::ok(rc) && stat.ephemeral_owner == session_->id()) {
-        pod_node_ = name;
-        spdlog::debug("adopted our registration {}", name);
-        break;
-      }
-      if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
-    }
-    if (pod_node_.empty()) {
-      std::string created;
-      rc = session_->create(pods + "/" + options_.uuid + ".", "", zk::ephemeral_sequential(),
-                            &created);
-      if (!zk::ok(rc)) return rc;
-      pod_node_ = created.substr(created.rfind('/') + 1);
-    }
-    if (!seq_) {
-      seq_ = node_sequence(pod_node_);
-      if (!seq_) {
-        spdlog::error("registration node {} has no sequence suffix", pod_node_);
-        seq_ = 0;
-      }
-    }
-  }
-  if (!payload_written_) {
-    json payload = options_.registration;
-    payload["seq"] = *seq_;
-    const int rc = session_->set(pods + "/" + pod_node_, to_json(payload));
-    if (!zk::ok(rc)) return rc;
-    payload_written_ = true;
-    hints_.set_registration(payload);
-    spdlog::info("registered as {}/{} (seq {})", pods, pod_node_, *seq_);
-  }
-  return 0;
-}
-
-int Coordinator::ensure_contending() {
-  if (!lock_node_.empty()) return 0;
-  const std::string dir = cluster_path_ + "/coordinator";
-  std::vector<std::string> names;
-  int rc = session_->children(dir, &names, false);
-  if (!zk::ok(rc)) return rc;
-  for (const auto& name : names) {
-    if (name.rfind(lock_prefix_, 0) == 0) {
-      lock_node_ = name;  // our prefix is new per session, so the node is ours
-      return 0;
-    }
-  }
-  std::string created;
-  rc = session_->create(dir + "/" + lock_prefix_ + kLockMarker, "", zk::ephemeral_sequential(),
-                        &created);
-  if (!zk::ok(rc)) return rc;
-  lock_node_ = created.substr(created.rfind('/') + 1);
-  spdlog::debug("contending with {}", lock_node_);
-  return 0;
-}
-
-int Coordinator::check_lock() {
-  const std::string dir = cluster_path_ + "/coordinator";
-  for (;;) {
-    std::vector<std::string> names;
-    int rc = session_->children(dir, &names, false);
-    if (!zk::ok(rc)) return rc;
-    std::vector<std::pair<int64_t, std::string>> contenders;
-    for (const auto& name : names) {
-      const int64_t seq = lock_sequence(name);
-      if (seq >= 0) contenders.emplace_back(seq, name);
-    }
-    std::sort(contenders.begin(), contenders.end());
-    auto ours = std::find_if(contenders.begin(), contenders.end(),
-                             [&](const auto& c) { return c.second == lock_node_; });
-    if (ours == contenders.end()) {
-      // Someone deleted our lock node: whatever we held is gone.
-      spdlog::warn("our lock node {} vanished; contending again", lock_node_);
-      set_leading(false);
-      lock_node_.clear();
-      rc = ensure_contending();
-      if (!zk::ok(rc)) return rc;
-      continue;
-    }
-    if (ours == contenders.begin()) {
-      set_leading(true);
-      return 0;
-    }
+  if (zk::ok(rc)) rc = lock_.check(*session_);
+  if (!lock_.holds()) {
     set_leading(false);
-    const std::string predecessor = std::prev(ours)->second;
-    rc = session_->exists(dir + "/" + predecessor, nullptr, true);
-    if (zk::no_node(rc)) continue;  // gone between the two calls: look again
-    if (!zk::ok(rc)) return rc;
-    if (predecessor != watched_predecessor_) {
-      spdlog::debug("waiting behind {}", predecessor);
-      watched_predecessor_ = predecessor;
-    }
-    return 0;
+  } else if (zk::ok(rc)) {
+    set_leading(true);
   }
+  if (zk::ok(rc)) {
+    reopen_backoff_.reset();  // registered and contending: this session works
+    return;
+  }
+  if (zk::connection_lost(rc)) {
+    spdlog::info("ZooKeeper call interrupted ({}); will retry on reconnect", zk::error(rc));
+    return;  // the next kConnected / kReconnected reconciles again
+  }
+  spdlog::warn("ZooKeeper error: {}; retrying in {} s", zk::error(rc),
+               std::chrono::duration_cast<std::chrono::seconds>(kRetryDelay).count());
+  retry_later();
 }
 
 void Coordinator::set_leading(bool leading) {

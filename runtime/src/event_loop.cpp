@@ -64,16 +64,15 @@ void EventLoop::run_sync(Task task) {
     task();
     return;
   }
-  std::promise<void> done;
-  auto future = done.get_future();
-  post([&] {
+  // The posted task owns the promise: if stop() drops it, queued or not yet
+  // queued, its destruction breaks the promise and wakes us; nothing on this
+  // stack is touched once we return.
+  auto done = std::make_shared<std::promise<void>>();
+  auto future = done->get_future();
+  post([task = std::move(task), done = std::move(done)] {
     task();
-    done.set_value();
+    done->set_value();
   });
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return;  // the post was dropped
-  }
   future.wait();
 }
 

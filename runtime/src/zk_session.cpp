@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <zookeeper/zookeeper.h>
 
+#include <algorithm>
+#include <charconv>
 #include <mutex>
 
 namespace ochopod {
@@ -23,6 +25,21 @@ int ephemeral() { return ZOO_EPHEMERAL; }
 bool is_child_event(int type) { return type == ZOO_CHILD_EVENT; }
 bool is_deleted_event(int type) { return type == ZOO_DELETED_EVENT; }
 bool is_data_event(int type) { return type == ZOO_CHANGED_EVENT || type == ZOO_CREATED_EVENT; }
+int created_event() { return ZOO_CREATED_EVENT; }
+int deleted_event() { return ZOO_DELETED_EVENT; }
+int changed_event() { return ZOO_CHANGED_EVENT; }
+int child_event() { return ZOO_CHILD_EVENT; }
+int no_node_code() { return ZNONODE; }
+std::optional<int64_t> sequence_suffix(std::string_view text) {
+  // Compared as plain chars: ::isdigit on a negative char is undefined.
+  if (text.size() != 10 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
 }  // namespace zk
 
 namespace {
@@ -47,53 +64,83 @@ ZkStat to_stat(const Stat& s) {
 // How long the client may go without re-resolving its hosts while connected.
 constexpr int kResolutionDelayMs = 60'000;
 
-}  // namespace
+// The session over libzookeeper-mt's handle.
+class ClientSession final : public ZkSession {
+ public:
+  ClientSession(Sink sink, std::chrono::milliseconds timeout)
+      : sink_(std::move(sink)), requested_timeout_(timeout) {}
+  ~ClientSession() override;
 
-ZkSession::ZkSession(Passkey, Sink sink, std::chrono::milliseconds timeout)
-    : sink_(std::move(sink)), requested_timeout_(timeout) {}
+  bool connect(const ZkAddress& address, std::string* error);
+
+  int64_t id() const override;
+  std::chrono::milliseconds negotiated_timeout() const override;
+  int create(const std::string& path, const std::string& data, int flags,
+             std::string* created) override;
+  int get(const std::string& path, std::string* data, ZkStat* stat, bool watch) override;
+  int set(const std::string& path, const std::string& data, int version, ZkStat* stat) override;
+  int children(const std::string& path, std::vector<std::string>* out, bool watch) override;
+  int exists(const std::string& path, ZkStat* stat, bool watch) override;
+  int remove(const std::string& path, int version) override;
+  int ensure_path(const std::string& path) override;
+
+ private:
+  static void on_event(zhandle_t*, int type, int state, const char* path, void* context);
+
+  Sink sink_;
+  std::chrono::milliseconds requested_timeout_;
+  zhandle_t* handle_ = nullptr;
+};
+
+}  // namespace
 
 std::unique_ptr<ZkSession> ZkSession::open(const ZkAddress& address,
                                            std::chrono::milliseconds timeout, Sink sink,
                                            std::string* error) {
   route_client_logs();
-  auto session = std::make_unique<ZkSession>(Passkey{}, std::move(sink), timeout);
+  auto session = std::make_unique<ClientSession>(std::move(sink), timeout);
+  if (!session->connect(address, error)) return nullptr;
+  return session;
+}
+
+bool ClientSession::connect(const ZkAddress& address, std::string* error) {
   // The client's I/O and completion threads inherit our thread's name: give
   // them their own, so top and gdb tell them from the coordinator.
   char own_name[16] = {};
   pthread_getname_np(pthread_self(), own_name, sizeof own_name);
   pthread_setname_np(pthread_self(), "zookeeper");
-  session->handle_ =
-      zookeeper_init2(address.connect_string().c_str(), &ZkSession::on_event,
-                      static_cast<int>(timeout.count()), nullptr, session.get(), 0, client_log);
+  handle_ =
+      zookeeper_init2(address.connect_string().c_str(), &ClientSession::on_event,
+                      static_cast<int>(requested_timeout_.count()), nullptr, this, 0, client_log);
   pthread_setname_np(pthread_self(), own_name);
-  if (session->handle_ == nullptr) {
+  if (handle_ == nullptr) {
     *error = std::string("zookeeper_init failed for '") + address.display() + "'";
-    return nullptr;
+    return false;
   }
   // By default the client resolves the host list (getaddrinfo: /etc/hosts,
   // netlink, DNS for names) at every wake-up of its I/O thread, which made
   // most of an idle pod's CPU. Once a minute is enough to follow DNS while
   // connected; after a connection loss it always resolves again.
-  const int rc = zoo_set_servers_resolution_delay(session->handle_, kResolutionDelayMs);
+  const int rc = zoo_set_servers_resolution_delay(handle_, kResolutionDelayMs);
   if (rc != ZOK) spdlog::warn("zookeeper: setting the resolution delay failed: {}", zerror(rc));
   if (!address.user.empty()) {
     const std::string credentials = address.user + ":" + address.password;
-    const int rc = zoo_add_auth(session->handle_, "digest", credentials.data(),
+    const int rc = zoo_add_auth(handle_, "digest", credentials.data(),
                                 static_cast<int>(credentials.size()), nullptr, nullptr);
     if (rc != ZOK) spdlog::warn("zookeeper: adding digest credentials failed: {}", zerror(rc));
   }
-  return session;
+  return true;
 }
 
-ZkSession::~ZkSession() {
+ClientSession::~ClientSession() {
   if (handle_ != nullptr) {
     const int rc = zookeeper_close(handle_);
-    if (rc != ZOK) spdlog::debug("zookeeper_close: {}", zerror(rc));
+    if (rc != ZOK) spdlog::warn("zookeeper_close: {}", zerror(rc));
   }
 }
 
-void ZkSession::on_event(zhandle_t*, int type, int state, const char* path, void* context) {
-  auto* self = static_cast<ZkSession*>(context);
+void ClientSession::on_event(zhandle_t*, int type, int state, const char* path, void* context) {
+  auto* self = static_cast<ClientSession*>(context);
   ZkEvent event{ZkEvent::Kind::kWatch, type, path ? path : ""};
   if (type == ZOO_SESSION_EVENT) {
     if (state == ZOO_CONNECTED_STATE || state == ZOO_READONLY_STATE) {
@@ -109,18 +156,18 @@ void ZkSession::on_event(zhandle_t*, int type, int state, const char* path, void
   self->sink_(std::move(event));
 }
 
-int64_t ZkSession::id() const {
+int64_t ClientSession::id() const {
   const clientid_t* id = zoo_client_id(handle_);
   return id ? id->client_id : 0;
 }
 
-std::chrono::milliseconds ZkSession::negotiated_timeout() const {
+std::chrono::milliseconds ClientSession::negotiated_timeout() const {
   const int t = zoo_recv_timeout(handle_);
   return t > 0 ? std::chrono::milliseconds(t) : requested_timeout_;
 }
 
-int ZkSession::create(const std::string& path, const std::string& data, int flags,
-                      std::string* created) {
+int ClientSession::create(const std::string& path, const std::string& data, int flags,
+                          std::string* created) {
   char buffer[1024];
   const int rc = zoo_create(handle_, path.c_str(), data.data(), static_cast<int>(data.size()),
                             &ZOO_OPEN_ACL_UNSAFE, flags, buffer, sizeof buffer);
@@ -128,7 +175,7 @@ int ZkSession::create(const std::string& path, const std::string& data, int flag
   return rc;
 }
 
-int ZkSession::get(const std::string& path, std::string* data, ZkStat* stat, bool watch) {
+int ClientSession::get(const std::string& path, std::string* data, ZkStat* stat, bool watch) {
   std::string buffer(64 * 1024, '\0');
   for (;;) {
     int length = static_cast<int>(buffer.size());
@@ -145,7 +192,8 @@ int ZkSession::get(const std::string& path, std::string* data, ZkStat* stat, boo
   }
 }
 
-int ZkSession::set(const std::string& path, const std::string& data, int version, ZkStat* stat) {
+int ClientSession::set(const std::string& path, const std::string& data, int version,
+                       ZkStat* stat) {
   Stat s{};
   const int rc =
       zoo_set2(handle_, path.c_str(), data.data(), static_cast<int>(data.size()), version, &s);
@@ -153,7 +201,7 @@ int ZkSession::set(const std::string& path, const std::string& data, int version
   return rc;
 }
 
-int ZkSession::children(const std::string& path, std::vector<std::string>* out, bool watch) {
+int ClientSession::children(const std::string& path, std::vector<std::string>* out, bool watch) {
   String_vector names{};
   const int rc = zoo_get_children(handle_, path.c_str(), watch ? 1 : 0, &names);
   if (rc == ZOK) {
@@ -164,24 +212,25 @@ int ZkSession::children(const std::string& path, std::vector<std::string>* out, 
   return rc;
 }
 
-int ZkSession::exists(const std::string& path, ZkStat* stat, bool watch) {
+int ClientSession::exists(const std::string& path, ZkStat* stat, bool watch) {
   Stat s{};
   const int rc = zoo_exists(handle_, path.c_str(), watch ? 1 : 0, &s);
   if (rc == ZOK && stat != nullptr) *stat = to_stat(s);
   return rc;
 }
 
-int ZkSession::remove(const std::string& path, int version) {
+int ClientSession::remove(const std::string& path, int version) {
   return zoo_delete(handle_, path.c_str(), version);
 }
 
-int ZkSession::ensure_path(const std::string& path) {
+int ClientSession::ensure_path(const std::string& path) {
   size_t pos = 0;
   while (pos != std::string::npos) {
     pos = path.find('/', pos + 1);
     const std::string prefix = path.substr(0, pos);
-    const int rc = zoo_create(handle_, prefix.c_str(), nullptr, -1, &ZOO_OPEN_ACL_UNSAFE,
-                              ZOO_PERSISTENT, nullptr, 0);
+    // Empty, not NULL (nullptr, -1): kazoo reads NULL as None.
+    const int rc = zoo_create(handle_, prefix.c_str(), "", 0, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT,
+                              nullptr, 0);
     if (rc != ZOK && rc != ZNODEEXISTS) return rc;
   }
   return ZOK;

@@ -41,7 +41,7 @@ try:
             r = {'ok': True, 'children': client.get_children(path)}
         elif op == 'get':
             value, stat = client.get(path)
-            r = {'ok': True, 'data': (value or b'').hex(),
+            r = {'ok': True, 'data': (value or b'').hex(), 'null': value is None,
                  'ephemeral_owner': stat.ephemeralOwner, 'version': stat.version}
         elif op == 'set':
             try:
@@ -126,6 +126,7 @@ std::optional<ZNode> kazoo_get(const std::string& zk, const std::string& path) {
   }
   ZNode node;
   node.data = from_hex(reply["data"].get<std::string>());
+  node.null_data = reply.value("null", false);
   node.ephemeral_owner = reply["ephemeral_owner"].get<int64_t>();
   node.version = reply["version"].get<int>();
   return node;

@@ -26,6 +26,7 @@ class KazooError : public std::runtime_error {
 
 struct ZNode {
   std::string data;             // raw bytes, possibly empty
+  bool null_data = false;       // kazoo read None (NULL data), not b''
   int64_t ephemeral_owner = 0;  // session id owning an ephemeral node, 0 if persistent
   int version = 0;              // data version
 };

@@ -142,14 +142,17 @@ TEST_F(Foundation, ZooKeeperRestartWithinTheSessionKeepsNodesAndLeader) {
   const int leader_port = leader_of(pods)->control_port();
 
   zk.restart();
-  // Give every pod time to notice and reconnect, then compare.
+  // Give every pod time to notice and reconnect, then compare. The nodes are
+  // back as soon as the server is (they live in its data), before the pods
+  // reconnect: the leader says `suspended` until its own session is back.
   ASSERT_TRUE(wait_until(ignoring_errors([&] {
                            std::set<std::string> now;
                            for (const auto& r : registrations(zk.connect_string()))
                              now.insert(r.node);
-                           return now == before;
+                           return now == before && is_leader(leader_port);
                          }),
-                         2 * kRestartSession, "the same registrations after the restart"));
+                         2 * kRestartSession,
+                         "the same registrations and the leader back after the restart"));
   std::set<std::string> locks_now;
   for (const auto& l : lock_nodes(zk.connect_string())) locks_now.insert(l);
   EXPECT_EQ(locks_now, std::set<std::string>(locks_before.begin(), locks_before.end()));

@@ -1,10 +1,16 @@
 #include "ochopod/event_loop.h"
 
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <future>
+#include <sstream>
 #include <vector>
+
+#include "harness/wait.h"
 
 namespace ochopod {
 namespace {
@@ -51,6 +57,53 @@ TEST(EventLoop, RunSyncFromTheLoopRunsInline) {
   int depth = 0;
   loop.run_sync([&] { loop.run_sync([&] { depth = 2; }); });
   EXPECT_EQ(depth, 2);
+}
+
+// The kernel's view of a thread: 'S' once it sleeps (here: in future.wait()).
+char thread_state(pid_t tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() ? '?' : line[close + 2];
+}
+
+TEST(EventLoop, RunSyncReturnsWhenStopDropsItsTaskAfterThePost) {
+  EventLoop loop("test");
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  loop.post([released] { released.wait(); });  // holds the loop: our task stays queued
+  std::atomic<pid_t> caller{0};
+  std::promise<void> returned;
+  auto returned_future = returned.get_future();
+  bool ran = false;
+  std::thread waiter([&] {
+    caller = static_cast<pid_t>(::syscall(SYS_gettid));
+    loop.run_sync([&] { ran = true; });
+    returned.set_value();
+  });
+  // Asleep means past the post and any check of stopping: the window where
+  // stop() used to strand it.
+  const auto asleep = test::wait_until([&] { return caller != 0 && thread_state(caller) == 'S'; },
+                                       5s, "the run_sync caller going to sleep");
+  loop.stop();
+  release.set_value();
+  const bool ok = returned_future.wait_for(5s) == std::future_status::ready;
+  EXPECT_TRUE(asleep);
+  if (!ok) {
+    ADD_FAILURE() << "run_sync still waits for a task that stop() dropped";
+    waiter.detach();  // stuck for ever: the only way to end the test
+    return;
+  }
+  waiter.join();
+  EXPECT_FALSE(ran);
+}
+
+TEST(EventLoop, RunSyncAfterStopReturnsAtOnce) {
+  EventLoop loop("test");
+  loop.stop();
+  bool ran = false;
+  loop.run_sync([&] { ran = true; });
+  EXPECT_FALSE(ran);
 }
 
 }  // namespace

@@ -1,18 +1,19 @@
-// Coordinator: the pod's presence in ZooKeeper (PROTOCOL.md 1-3).
+// Coordinator: the pod's presence in ZooKeeper (docs/protocol.md 1-3).
 //
-// Owns the session, the registration node and the lock node, and decides
-// whether this pod leads. Everything runs on its own "coordinator" loop: ZK
-// callbacks post there, the HTTP layer posts reset() there. Faults are
-// handled the way Curator's recipes do, better than ochopod's tear-down:
-//  - connection lost (suspended): keep everything, pause the leader's work,
-//    start a timer of one negotiated session timeout;
+// Owns the session and wires the recipes that live on it: the connection
+// state policy (ConnectionState), our node under pods (Registration) and our
+// bid for the leader lock (LockContender); it tells the LeaderWork when
+// leadership starts, pauses, resumes and ends. Everything runs on its
+// scheduler (the "coordinator" loop in a pod): ZooKeeper callbacks post
+// there, the HTTP layer posts reset() there. Faults are handled the way
+// Curator's recipes do, better than ochopod's tear-down:
+//  - connection lost (suspended): keep everything, pause the leader's work;
 //  - reconnected in time: same nodes, resume;
-//  - expired (told by the server, or the timer ran out, or /reset): close the
-//    session, open a new one, register again with the same uuid and seq,
-//    contend again.
-// Creates that hit a connection loss are never duplicated: our nodes carry a
-// unique prefix and are found again by it (adopted only if our session owns
-// them).
+//  - expired (told by the server, or suspended for one negotiated timeout,
+//    or /reset): close the session, open a new one, register again with the
+//    same uuid and seq, contend again;
+//  - authentication failed: the same, after a backoff (1 s doubling, capped
+//    at 60 s, reset once registered), never at once.
 #pragma once
 
 #include <chrono>
@@ -22,8 +23,12 @@
 #include <optional>
 #include <string>
 
-#include "ochopod/event_loop.h"
+#include "ochopod/connection_state.h"
 #include "ochopod/hints.h"
+#include "ochopod/lock_contender.h"
+#include "ochopod/registration.h"
+#include "ochopod/retry_backoff.h"
+#include "ochopod/scheduler.h"
 #include "ochopod/zk_address.h"
 #include "ochopod/zk_session.h"
 
@@ -51,9 +56,10 @@ class Coordinator {
     std::string uuid;             // this pod's, for life
     nlohmann::json registration;  // payload without seq
     std::chrono::milliseconds session_timeout{5000};
+    ZkSessionFactory open_session;  // empty: ZkSession::open(zk, ...)
   };
 
-  Coordinator(EventLoop& loop, Hints& hints, Options options, LeaderWork* work = nullptr);
+  Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work = nullptr);
   ~Coordinator();  // must be stop()ped first
 
   void start();  // post: open the first session
@@ -64,18 +70,17 @@ class Coordinator {
 
  private:
   void open_session();
+  void close_session();
   void renew_session(const std::string& why);
+  void reopen_later(const std::string& why);
   void on_event(uint64_t generation, const ZkEvent& event);
-  void on_connected();
-  void on_suspended();
+  void on_connection(ConnectionState::Change change, const std::string& why);
   void reconcile();
-  int ensure_registered();
-  int ensure_contending();
-  int check_lock();
+  int ensure_paths();
   void set_leading(bool leading);
   void retry_later();
 
-  EventLoop& loop_;
+  Scheduler& loop_;
   Hints& hints_;
   const Options options_;
   LeaderWork* const work_;
@@ -83,20 +88,16 @@ class Coordinator {
 
   std::unique_ptr<ZkSession> session_;
   uint64_t generation_ = 0;  // which session an event belongs to
-  bool connected_ = false;
-  bool ever_connected_ = false;  // in this session
+  ConnectionState connection_;
+  Registration registration_;
+  LockContender lock_;
+  RetryBackoff reopen_backoff_;
   bool paths_ready_ = false;
   bool leading_ = false;
   bool paused_ = false;
   bool stopped_ = false;
-  std::optional<int64_t> seq_;  // from the first registration, for life
-  std::string pod_node_;        // our registration under this session
-  bool payload_written_ = false;
-  std::string lock_prefix_;  // 32 hex, new per session
-  std::string lock_node_;
-  std::string watched_predecessor_;
-  EventLoop::TimerId expiry_timer_ = 0;
-  EventLoop::TimerId retry_timer_ = 0;
+  Scheduler::TimerId retry_timer_ = 0;
+  Scheduler::TimerId reopen_timer_ = 0;
 };
 
 // A random UUID4 in canonical lowercase form.

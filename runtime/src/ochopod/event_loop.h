@@ -4,7 +4,8 @@
 // The coordinator (ZooKeeper presence), the lifecycle (control requests and
 // the child) each own one. Timers are one-shot; cancel() is safe to call for
 // a timer that already fired. The destructor stops the thread after the task
-// it is running; tasks still queued are dropped (and logged as such).
+// it is running; tasks still queued are dropped (and logged as such). It is
+// the runtime's Scheduler; tests use a manual one instead.
 #pragma once
 
 #include <chrono>
@@ -17,26 +18,26 @@
 #include <string>
 #include <thread>
 
+#include "ochopod/scheduler.h"
+
 namespace ochopod {
 
-class EventLoop {
+class EventLoop : public Scheduler {
  public:
-  using Task = std::function<void()>;
-  using Clock = std::chrono::steady_clock;
-  using TimerId = uint64_t;
-
   explicit EventLoop(std::string name);
-  ~EventLoop();
+  ~EventLoop() override;
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  void post(Task task);
-  TimerId post_after(Clock::duration delay, Task task);
-  void cancel(TimerId id);
+  void post(Task task) override;
+  TimerId post_after(Clock::duration delay, Task task) override;
+  void cancel(TimerId id) override;
+  Clock::time_point now() const override { return Clock::now(); }
 
   // Runs task on the loop and waits for it; runs it inline when called from
-  // the loop itself. Never call from a ZooKeeper or HTTP callback.
-  void run_sync(Task task);
+  // the loop itself. Returns as soon as the task is dropped by stop() (from
+  // any thread, at any moment). Never call from a ZooKeeper or HTTP callback.
+  void run_sync(Task task) override;
 
   bool in_loop() const { return std::this_thread::get_id() == thread_.get_id(); }
   const std::string& name() const { return name_; }

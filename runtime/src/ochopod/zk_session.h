@@ -1,24 +1,29 @@
-// ZkSession: one ZooKeeper session, RAII over libzookeeper-mt's handle.
+// ZkSession: one ZooKeeper session, as the recipes see it.
 //
-// Owned by the coordinator, used only from its loop thread (calls are
-// synchronous). Session state changes and watch events arrive on the C
-// client's completion thread and go straight to the sink, which must only
-// post them to the owner (PITFALLS.md). After expiry the handle is dead: the
-// owner destroys this object and opens a new one. The destructor closes the
-// session, so ephemeral nodes vanish at once; it must not run on the
-// completion thread.
+// An interface: ZkSession::open() makes the real one, RAII over
+// libzookeeper-mt's handle; unit tests use an in-memory fake. Owned by the
+// coordinator, used only from its loop thread (calls are synchronous).
+// Session state changes and watch events arrive on the C client's completion
+// thread and go straight to the sink, which must only post them to the owner
+// (docs/internals.md). After expiry the handle is dead: the owner destroys
+// this object and opens a new one. The destructor closes the session, so
+// ephemeral nodes vanish at once; it must not run on the completion thread.
+//
+// Nodes we create without content hold empty data, never NULL (kazoo's
+// ensure_path writes empty bytes, and Python pods read NULL as None);
+// get() reads NULL and empty alike, as "".
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ochopod/zk_address.h"
-
-typedef struct _zhandle zhandle_t;
 
 namespace ochopod {
 
@@ -49,47 +54,50 @@ int ephemeral();
 bool is_child_event(int type);
 bool is_deleted_event(int type);
 bool is_data_event(int type);  // changed or created
+// Watch event types, for fakes that deliver them.
+int created_event();
+int deleted_event();
+int changed_event();
+int child_event();
+int no_node_code();  // ZNONODE, for recipes that give up on a node that keeps vanishing
+// The value of a sequential node's 10-digit suffix, if text is exactly that.
+std::optional<int64_t> sequence_suffix(std::string_view text);
 }  // namespace zk
 
 class ZkSession {
  public:
   using Sink = std::function<void(ZkEvent)>;
 
-  // Starts connecting; never blocks on the network. Returns null and sets
-  // *error if the client refuses the address.
+  // The libzookeeper-mt session. Starts connecting; never blocks on the
+  // network. Returns null and sets *error if the client refuses the address.
   static std::unique_ptr<ZkSession> open(const ZkAddress& address,
                                          std::chrono::milliseconds timeout, Sink sink,
                                          std::string* error);
-  ~ZkSession();
+  virtual ~ZkSession() = default;
   ZkSession(const ZkSession&) = delete;
   ZkSession& operator=(const ZkSession&) = delete;
 
-  int64_t id() const;
+  virtual int64_t id() const = 0;
   // What the server granted; the requested value until connected.
-  std::chrono::milliseconds negotiated_timeout() const;
+  virtual std::chrono::milliseconds negotiated_timeout() const = 0;
 
-  int create(const std::string& path, const std::string& data, int flags, std::string* created);
-  int get(const std::string& path, std::string* data, ZkStat* stat, bool watch);
-  int set(const std::string& path, const std::string& data, int version = -1,
-          ZkStat* stat = nullptr);
-  int children(const std::string& path, std::vector<std::string>* out, bool watch);
-  int exists(const std::string& path, ZkStat* stat, bool watch);
-  int remove(const std::string& path, int version = -1);
+  virtual int create(const std::string& path, const std::string& data, int flags,
+                     std::string* created) = 0;
+  virtual int get(const std::string& path, std::string* data, ZkStat* stat, bool watch) = 0;
+  virtual int set(const std::string& path, const std::string& data, int version = -1,
+                  ZkStat* stat = nullptr) = 0;
+  virtual int children(const std::string& path, std::vector<std::string>* out, bool watch) = 0;
+  virtual int exists(const std::string& path, ZkStat* stat, bool watch) = 0;
+  virtual int remove(const std::string& path, int version = -1) = 0;
   // Creates every missing persistent node along path (empty data).
-  int ensure_path(const std::string& path);
+  virtual int ensure_path(const std::string& path) = 0;
 
- private:
-  struct Passkey {};  // only open() builds sessions, still through make_unique
-
- public:
-  ZkSession(Passkey, Sink sink, std::chrono::milliseconds timeout);
-
- private:
-  static void on_event(zhandle_t*, int type, int state, const char* path, void* context);
-
-  Sink sink_;
-  std::chrono::milliseconds requested_timeout_;
-  zhandle_t* handle_ = nullptr;
+ protected:
+  ZkSession() = default;
 };
+
+// Opens a session: ZkSession::open() in the pod, a fake in unit tests.
+using ZkSessionFactory = std::function<std::unique_ptr<ZkSession>(
+    std::chrono::milliseconds timeout, ZkSession::Sink sink, std::string* error)>;
 
 }  // namespace ochopod

@@ -1,0 +1,247 @@
+// The Coordinator wiring its recipes, on the in-memory ZooKeeper and a manual
+// clock: leadership handed to the LeaderWork at the right moments, sessions
+// renewed with the same uuid and seq, authentication failures backed off.
+#include "ochopod/coordinator.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "harness/fake_zk_session.h"
+#include "harness/manual_scheduler.h"
+
+namespace ochopod {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::FakeZkServer;
+using test::FakeZkSession;
+using test::ManualScheduler;
+
+constexpr char kCluster[] = "/ochopod/clusters/ns.web";
+constexpr auto kTimeout = 3000ms;
+
+class RecordingWork : public LeaderWork {
+ public:
+  void on_lead(ZkSession&) override { calls.push_back("lead"); }
+  void on_pause() override { calls.push_back("pause"); }
+  void on_resume(ZkSession&) override { calls.push_back("resume"); }
+  void on_lose() override { calls.push_back("lose"); }
+  void on_watch(const ZkEvent& event) override { calls.push_back("watch " + event.path); }
+  std::vector<std::string> calls;
+};
+
+struct Pod {
+  Pod(ManualScheduler& clock, FakeZkServer& server, std::string id)
+      : uuid(std::move(id)), hints(json::object()) {
+    Coordinator::Options options;
+    options.cluster = "ns.web";
+    options.uuid = uuid;
+    options.registration = json{{"cluster", "web"}, {"namespace", "ns"}};
+    options.session_timeout = kTimeout;
+    options.open_session = server.factory();
+    coordinator = std::make_unique<Coordinator>(clock, hints, std::move(options), &work);
+  }
+  ~Pod() { coordinator->stop(); }
+
+  std::string uuid;
+  Hints hints;
+  RecordingWork work;
+  std::unique_ptr<Coordinator> coordinator;
+};
+
+class CoordinatorTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Pod> start(const std::string& uuid) {
+    auto pod = std::make_unique<Pod>(clock, server, uuid);
+    pod->coordinator->start();
+    clock.run_ready();
+    return pod;
+  }
+
+  // Our pod nodes: name -> seq written in the payload (-1 if none yet).
+  std::map<std::string, int64_t> registrations(const std::string& uuid) const {
+    std::map<std::string, int64_t> out;
+    for (const auto& name : server.children(std::string(kCluster) + "/pods")) {
+      if (name.rfind(uuid + ".", 0) != 0) continue;
+      const auto data = server.data(std::string(kCluster) + "/pods/" + name);
+      const json payload = json::parse(data->empty() ? "{}" : *data);
+      out[name] = payload.value("seq", int64_t{-1});
+    }
+    return out;
+  }
+
+  ManualScheduler clock;
+  FakeZkServer server;
+};
+
+TEST_F(CoordinatorTest, RegistersLeadsAndCreatesTheClustersNodesEmpty) {
+  auto a = start("aaaa");
+  EXPECT_EQ(a->work.calls, std::vector<std::string>{"lead"});
+  EXPECT_EQ(a->hints.state(), "leader");
+  EXPECT_EQ(registrations("aaaa"), (std::map<std::string, int64_t>{{"aaaa.0000000000", 0}}));
+  EXPECT_EQ(a->hints.registration()["seq"], 0);
+  for (const char* leaf : {"/pods", "/hash", "/coordinator"}) {
+    ASSERT_TRUE(server.data(std::string(kCluster) + leaf)) << leaf;
+    EXPECT_EQ(*server.data(std::string(kCluster) + leaf), "") << leaf;
+  }
+}
+
+TEST_F(CoordinatorTest, TheNextInLineLeadsWhenTheLeaderLeaves) {
+  auto a = start("aaaa");
+  auto b = start("bbbb");
+  EXPECT_EQ(b->hints.state(), "follower");
+  EXPECT_TRUE(b->work.calls.empty());
+  a.reset();
+  clock.run_ready();
+  EXPECT_EQ(b->work.calls, std::vector<std::string>{"lead"});
+  EXPECT_EQ(b->hints.state(), "leader");
+}
+
+TEST_F(CoordinatorTest, AConnectionBackInTimePausesAndResumesTheLeaderOnTheSameNodes) {
+  auto a = start("aaaa");
+  FakeZkSession* session = server.last_session();
+  const auto nodes = server.children(std::string(kCluster) + "/coordinator");
+  session->lose_connection();
+  clock.run_ready();
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "pause"}));
+  clock.advance(kTimeout - 1ms);
+  session->connect();
+  clock.advance(10 * kTimeout);
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "pause", "resume"}));
+  EXPECT_EQ(server.opened(), 1);
+  EXPECT_EQ(server.children(std::string(kCluster) + "/coordinator"), nodes);
+  EXPECT_EQ(registrations("aaaa").size(), 1u);
+}
+
+TEST_F(CoordinatorTest, SuspendedForOneTimeoutLosesAndRegistersAgainWithTheSameSeq) {
+  auto other = start("0000");  // takes suffix 0 so that our seq is 1
+  auto a = start("aaaa");
+  ASSERT_EQ(registrations("aaaa"), (std::map<std::string, int64_t>{{"aaaa.0000000001", 1}}));
+  other.reset();
+  clock.run_ready();
+  ASSERT_EQ(a->work.calls, std::vector<std::string>{"lead"});
+  server.last_session()->lose_connection();
+  clock.run_ready();
+  clock.advance(kTimeout - 1ms);
+  EXPECT_EQ(a->work.calls.back(), "pause");
+  EXPECT_EQ(server.opened(), 2);
+  clock.advance(1ms);  // the local timer: assume expired, renew
+  EXPECT_EQ(server.opened(), 3);
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "pause", "lose", "lead"}));
+  const auto nodes = registrations("aaaa");
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_NE(nodes.begin()->first, "aaaa.0000000001");
+  EXPECT_EQ(nodes.begin()->second, 1);
+}
+
+TEST_F(CoordinatorTest, ServerExpiryHeardOnReconnectRenewsTheSession) {
+  auto a = start("aaaa");
+  FakeZkSession* session = server.last_session();
+  session->lose_connection();
+  session->expire();
+  clock.run_ready();
+  session->connect();  // hears kExpired
+  clock.run_ready();
+  EXPECT_EQ(server.opened(), 2);
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "pause", "lose", "lead"}));
+  EXPECT_EQ(registrations("aaaa").begin()->second, 0);
+}
+
+TEST_F(CoordinatorTest, OurNodeDeletedBySomeoneElseComesBackWithTheSameUuidAndSeq) {
+  auto a = start("aaaa");
+  ASSERT_EQ(server.remove(std::string(kCluster) + "/pods/aaaa.0000000000"), 0);
+  clock.run_ready();
+  const auto nodes = registrations("aaaa");
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_NE(nodes.begin()->first, "aaaa.0000000000");
+  EXPECT_EQ(nodes.begin()->second, 0);
+  EXPECT_EQ(a->work.calls, std::vector<std::string>{"lead"});  // the lock was never touched
+  EXPECT_EQ(server.opened(), 1);
+}
+
+TEST_F(CoordinatorTest, ARegistrationCreateThatReportedConnectionLossIsNotDuplicated) {
+  server.before_call = [this](const std::string& call, const std::string& path) {
+    if (call == "create" && path == std::string(kCluster) + "/pods/aaaa.") {
+      server.before_call = nullptr;
+      server.last_session()->lose_next_create();
+    }
+  };
+  auto a = start("aaaa");
+  EXPECT_TRUE(a->work.calls.empty());
+  server.last_session()->connect();
+  clock.run_ready();
+  EXPECT_EQ(registrations("aaaa"), (std::map<std::string, int64_t>{{"aaaa.0000000000", 0}}));
+  EXPECT_EQ(a->work.calls, std::vector<std::string>{"lead"});
+}
+
+TEST_F(CoordinatorTest, AuthenticationFailuresReopenAfterABackoffDoublingFromOneSecondToAMinute) {
+  server.auto_connect = false;
+  auto a = start("aaaa");
+  ASSERT_EQ(server.opened(), 1);
+  // Each new session connects and fails its authentication before any of its
+  // calls is answered (the client sends the credentials first).
+  std::vector<long> waits;
+  for (int failure = 0; failure < 9; ++failure) {
+    server.last_session()->connect();
+    server.last_session()->fail_auth();
+    clock.run_ready();
+    const int opened = server.opened();
+    const auto wait = clock.next_timer_in();
+    clock.advance(wait - 1ms);
+    EXPECT_EQ(server.opened(), opened) << "re-opened before its backoff";
+    clock.advance(1ms);
+    ASSERT_EQ(server.opened(), opened + 1) << "not re-opened after its backoff";
+    waits.push_back(
+        static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()));
+  }
+  EXPECT_EQ(waits, (std::vector<long>{1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000}));
+  EXPECT_TRUE(registrations("aaaa").empty());
+  // A session that works resets the backoff.
+  server.last_session()->connect();
+  clock.run_ready();
+  EXPECT_EQ(a->hints.state(), "leader");
+  server.last_session()->fail_auth();
+  clock.run_ready();
+  EXPECT_EQ(clock.next_timer_in(), 1000ms);
+}
+
+TEST_F(CoordinatorTest, WatchesOutsideOurNodesGoToTheLeaderOnlyWhileItLeads) {
+  auto a = start("aaaa");
+  FakeZkSession* a_session = server.last_session();
+  auto b = start("bbbb");
+  FakeZkSession* b_session = server.last_session();
+  const std::string hash = std::string(kCluster) + "/hash";
+  // Both sessions watch the hash (as the leader work does on its session).
+  ASSERT_EQ(a_session->exists(hash, nullptr, true), 0);
+  ASSERT_EQ(b_session->exists(hash, nullptr, true), 0);
+  ASSERT_EQ(server.set(hash, "x"), 0);
+  clock.run_ready();
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "watch " + hash}));
+  EXPECT_TRUE(b->work.calls.empty());
+  // What fires while the leader is cut off reaches it once it has resumed.
+  ASSERT_EQ(a_session->exists(hash, nullptr, true), 0);
+  a_session->lose_connection();
+  clock.run_ready();
+  ASSERT_EQ(server.set(hash, "y"), 0);
+  clock.run_ready();
+  EXPECT_EQ(a->work.calls.back(), "pause");
+  a_session->connect();
+  clock.run_ready();
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "watch " + hash, "pause", "resume",
+                                                     "watch " + hash}));
+}
+
+TEST_F(CoordinatorTest, StopClosesTheSessionAndItsEphemeralsGoAtOnce) {
+  auto a = start("aaaa");
+  a->coordinator->stop();
+  EXPECT_TRUE(registrations("aaaa").empty());
+  EXPECT_TRUE(server.children(std::string(kCluster) + "/coordinator").empty());
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "lose"}));
+  EXPECT_EQ(server.last_session(), nullptr);
+}
+
+}  // namespace
+}  // namespace ochopod
