@@ -1,0 +1,62 @@
+// `ochopod run`'s arguments and their ochopod_* environment twins
+// (cli/run_options parse_run_options and environment_map).
+//
+// Input: one item per line. A line starting with '$' is an environment entry
+// ("$ochopod_grace=5", without the '$'), any other line is an argument.
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fuzz_support.h"
+#include "run_options.h"
+
+using namespace ochopod::cli;
+using ochopod::fuzz::check;
+
+namespace {
+
+bool duration_ok(double d) { return std::isfinite(d) && d >= 0; }
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::vector<std::string> args;
+  std::vector<std::string> entries;
+  for (auto& line : ochopod::fuzz::lines_of(data, size)) {
+    if (!line.empty() && line[0] == '$') {
+      entries.push_back(line.substr(1));
+    } else {
+      args.push_back(std::move(line));
+    }
+  }
+  // environ as the pod gets it: NUL-terminated entries, then a null pointer.
+  std::vector<char*> envp;
+  for (auto& e : entries) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const auto env = environment_map(envp.data());
+
+  const ParseResult parsed = parse_run_options(args, env);
+  if (!parsed.options) {
+    check(parsed.error.rfind("ochopod run: ", 0) == 0, "an error names the command");
+    return 0;
+  }
+  const RunOptions& o = *parsed.options;
+  check(o.help || !o.argv.empty(), "a command unless --help");
+  check(duration_ok(o.session_timeout) && duration_ok(o.check_every) && duration_ok(o.grace) &&
+            duration_ok(o.damper) && duration_ok(o.control_timeout) && duration_ok(o.probe_every),
+        "durations are finite and >= 0");
+  check(o.checks >= 0, "checks >= 0");
+  for (const auto& h : o.health) {
+    check(h.rfind("http://", 0) == 0 || h.rfind("tcp:", 0) == 0, "health specs are validated");
+  }
+  for (const auto& t : o.tools) {
+    check(t.find('=') != std::string::npos && t[0] != '=', "tool specs are <tag>=<command>");
+  }
+  if (o.binding) {
+    check(*o.binding == "marathon" || *o.binding == "kubernetes" || *o.binding == "local" ||
+              *o.binding == "solo",
+          "bindings are validated");
+  }
+  return 0;
+}
