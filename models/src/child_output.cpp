@@ -26,7 +26,11 @@ class LineSplitter {
     buffer_.append(data, size);
     size_t start = 0;
     for (size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
-      emit(buffer_.substr(start, nl - start));
+      // A line's end can arrive in the read that takes it past the cap: cut
+      // it here too (its CR of CRLF first, so it does not become a piece).
+      size_t end = nl > start && buffer_[nl - 1] == '\r' ? nl - 1 : nl;
+      for (; end - start > kMaxLine; start += kMaxLine) emit(buffer_.substr(start, kMaxLine));
+      emit(buffer_.substr(start, end - start));
     }
     buffer_.erase(0, start);
     while (buffer_.size() >= kMaxLine) {
