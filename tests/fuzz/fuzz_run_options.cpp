@@ -1,5 +1,6 @@
 // `ochopod run`'s arguments and their ochopod_* environment twins
-// (cli/run_options parse_run_options and environment_map).
+// (cli/run_options parse_run_options and environment_map), and the --tool
+// specs they accept as CommandTool reads them.
 //
 // Input: one item per line. A line starting with '$' is an environment entry
 // ("$ochopod_grace=5", without the '$'), any other line is an argument.
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include "fuzz_support.h"
+#include "ochopod/command_tools.h"
+#include "ochopod/reaper.h"
 #include "run_options.h"
 
 using namespace ochopod::cli;
@@ -50,8 +53,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& h : o.health) {
     check(h.rfind("http://", 0) == 0 || h.rfind("tcp:", 0) == 0, "health specs are validated");
   }
+  // run_command.cpp builds a CommandTool per spec without a try: the options
+  // parser's word is all it has.
+  static ochopod::Reaper reaper;
   for (const auto& t : o.tools) {
     check(t.find('=') != std::string::npos && t[0] != '=', "tool specs are <tag>=<command>");
+    try {
+      ochopod::CommandTool tool(t, reaper);
+    } catch (const std::invalid_argument&) {
+      check(false, "a tool spec the options accept makes a CommandTool");
+    }
   }
   if (o.binding) {
     check(*o.binding == "marathon" || *o.binding == "kubernetes" || *o.binding == "local" ||

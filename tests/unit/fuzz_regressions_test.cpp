@@ -15,6 +15,7 @@
 
 #include "child_output.h"
 #include "ochopod/cluster.h"
+#include "run_options.h"
 
 namespace ochopod {
 namespace {
@@ -96,6 +97,20 @@ TEST(FuzzRegressions, ChildLinesAreCutAt16KiBWhereverTheirNewlineArrives) {
   EXPECT_EQ(lines[0], "ab");
   EXPECT_EQ(lines[1], line.substr(0, 16 * 1024));
   EXPECT_EQ(lines[2], line.substr(16 * 1024));  // its CR of CRLF dropped, as for any line
+}
+
+// fuzz_run_options: `--tool 'x=\r'` (or ochopod_tool) passed the options
+// parser, whose rule only wanted a byte after '=', but CommandTool splits on
+// any whitespace, found no command and threw: `ochopod run` aborted at boot
+// (uncaught std::invalid_argument, SIGABRT) instead of exiting 2.
+TEST(FuzzRegressions, AToolWhoseCommandIsOnlyWhitespaceIsRefusedByTheOptions) {
+  for (const std::string spec : {"x=\r", "x=\n", "x=\v\f", "x= \t\r"}) {
+    const auto parsed = cli::parse_run_options({"--tool", spec, "--", "true"}, {});
+    EXPECT_FALSE(parsed.options) << "spec of " << spec.size() << " bytes accepted";
+    const auto from_env = cli::parse_run_options({"--", "true"}, {{"ochopod_tool", spec}});
+    EXPECT_FALSE(from_env.options) << "ochopod_tool of " << spec.size() << " bytes accepted";
+  }
+  EXPECT_TRUE(cli::parse_run_options({"--tool", "x=ls -l", "--", "true"}, {}).options);
 }
 
 }  // namespace
