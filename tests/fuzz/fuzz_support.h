@@ -51,8 +51,9 @@ bool serializes(Fn&& fn) {
   }
 }
 
-// JSON text as an HTTP answer of the pod carries it (the control server's
-// reply()): the same call, so a target trips on what the pod trips on.
+// JSON text as an HTTP answer of the pod carries it: the same call as the
+// control server's reply() (plain dump() today), so a target trips on what
+// the pod trips on. Keep it the call reply() makes when that changes.
 inline std::string reply_text(const nlohmann::json& body) { return body.dump(); }
 
 // The pod logs a lot on bad input; a fuzzer must not spend its time printing.
