@@ -1,6 +1,7 @@
 // Table-driven parsing of `ochopod run` options (see run_options.h and RUN.md).
 #include "run_options.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -35,7 +36,10 @@ const Rule kBinding{[](std::string_view s) {
                     "marathon, kubernetes, local or solo"};
 const Rule kTool{[](std::string_view s) {
                    const auto eq = s.find('=');
-                   return eq != 0 && eq != s.npos && eq + 1 < s.size();
+                   // A word as CommandTool splits the command (on any whitespace).
+                   return eq != 0 && eq != s.npos &&
+                          std::any_of(s.begin() + eq + 1, s.end(),
+                                      [](unsigned char c) { return !std::isspace(c); });
                  },
                  "<tag>=<command>"};
 

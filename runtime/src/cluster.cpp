@@ -52,13 +52,19 @@ std::string Cluster::grep(const std::string& dependency, int port, bool use_publ
   }
   std::vector<std::string> tokens;
   for (const auto& pod : *dep) {
-    const auto ports = pod.value("ports", json::object());
+    // Registrations come from other pods: a malformed one is "not exposed",
+    // never a JSON type error escaping the documented contract.
+    const auto ports = pod.is_object() ? pod.value("ports", json::object()) : json::object();
     auto remapped = ports.find(std::to_string(port));
     if (remapped == ports.end() || !remapped->is_number_integer()) {
       throw std::out_of_range("a pod of '" + dependency + "' does not expose port " +
                               std::to_string(port));
     }
-    tokens.push_back(pod.value(use_public ? "public" : "ip", "") + ":" +
+    const auto host = pod.find(use_public ? "public" : "ip");
+    if (host != pod.end() && !host->is_string()) {
+      throw std::out_of_range("a pod of '" + dependency + "' has no usable address");
+    }
+    tokens.push_back((host == pod.end() ? std::string() : host->get<std::string>()) + ":" +
                      std::to_string(remapped->get<int>()));
   }
   std::sort(tokens.begin(), tokens.end());

@@ -1,0 +1,73 @@
+// `ochopod run`'s arguments and their ochopod_* environment twins
+// (cli/run_options parse_run_options and environment_map), and the --tool
+// specs they accept as CommandTool reads them.
+//
+// Input: one item per line. A line starting with '$' is an environment entry
+// ("$ochopod_grace=5", without the '$'), any other line is an argument.
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fuzz_support.h"
+#include "ochopod/command_tools.h"
+#include "ochopod/reaper.h"
+#include "run_options.h"
+
+using namespace ochopod::cli;
+using ochopod::fuzz::check;
+
+namespace {
+
+bool duration_ok(double d) { return std::isfinite(d) && d >= 0; }
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::vector<std::string> args;
+  std::vector<std::string> entries;
+  for (auto& line : ochopod::fuzz::lines_of(data, size)) {
+    if (!line.empty() && line[0] == '$') {
+      entries.push_back(line.substr(1));
+    } else {
+      args.push_back(std::move(line));
+    }
+  }
+  // environ as the pod gets it: NUL-terminated entries, then a null pointer.
+  std::vector<char*> envp;
+  for (auto& e : entries) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const auto env = environment_map(envp.data());
+
+  const ParseResult parsed = parse_run_options(args, env);
+  if (!parsed.options) {
+    check(parsed.error.rfind("ochopod run: ", 0) == 0, "an error names the command");
+    return 0;
+  }
+  const RunOptions& o = *parsed.options;
+  check(o.help || !o.argv.empty(), "a command unless --help");
+  check(duration_ok(o.session_timeout) && duration_ok(o.check_every) && duration_ok(o.grace) &&
+            duration_ok(o.damper) && duration_ok(o.control_timeout) && duration_ok(o.probe_every),
+        "durations are finite and >= 0");
+  check(o.checks >= 0, "checks >= 0");
+  for (const auto& h : o.health) {
+    check(h.rfind("http://", 0) == 0 || h.rfind("tcp:", 0) == 0, "health specs are validated");
+  }
+  // run_command.cpp builds a CommandTool per spec without a try: the options
+  // parser's word is all it has.
+  static ochopod::Reaper reaper;
+  for (const auto& t : o.tools) {
+    check(t.find('=') != std::string::npos && t[0] != '=', "tool specs are <tag>=<command>");
+    try {
+      ochopod::CommandTool tool(t, reaper);
+    } catch (const std::invalid_argument&) {
+      check(false, "a tool spec the options accept makes a CommandTool");
+    }
+  }
+  if (o.binding) {
+    check(*o.binding == "marathon" || *o.binding == "kubernetes" || *o.binding == "local" ||
+              *o.binding == "solo",
+          "bindings are validated");
+  }
+  return 0;
+}
