@@ -3,8 +3,9 @@
 //
 // Threads, each with its own state: "coordinator" (ZooKeeper presence and the
 // leader's work), "lifecycle" (control requests, the child), "signals"
-// (SIGCHLD reaping, SIGTERM/SIGINT), "http" plus cpp-httplib's pool (the
-// control port, which only reads hints and posts work). Bindings and
+// (SIGCHLD reaping, SIGTERM/SIGINT), "http" (the control port's I/O, which
+// only reads hints and posts work) and, while /exec calls run, up to 4 "tool"
+// threads. Bindings and
 // `ochopod run` fill a PodSettings; models provide the Controller and the
 // LeaderWork through factories, since they are built on the pieces below.
 #pragma once

@@ -3,12 +3,16 @@
 // A pod's author registers tools at boot; an operator calls one with
 // `X-Shell: <tag> <args...>` and optional uploaded files. Each call runs in a
 // fresh private temporary directory holding the uploads, removed afterwards.
-// Tools run on the HTTP thread that received the call.
+// Calls run on the tool executor's threads (tool_executor.h), never on the
+// control port's I/O thread; each call has a timeout (the tool's, which the
+// caller's X-Timeout may shorten).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +41,22 @@ class Tool {
   // "unexpected failure -> <what>".
   virtual ToolResult body(const std::vector<std::string>& args,
                           const std::filesystem::path& cwd) = 0;
+
+  // How long one call may take. When it passes the caller gets the timeout
+  // answer (code 124, "timed out") whether or not body() returned.
+  virtual std::chrono::duration<double> timeout() const { return std::chrono::seconds(300); }
+
+  // body() bounded by timeout: tools that can stop their work override it
+  // (command tools kill their process group). The default runs body(): a
+  // body that overruns keeps its thread (and its place under the tool's
+  // concurrency cap) until it returns.
+  virtual ToolResult body_within(const std::vector<std::string>& args,
+                                 const std::filesystem::path& cwd,
+                                 std::chrono::duration<double> timeout);
 };
+
+// What a call that outlived its timeout answers.
+ToolResult timed_out_result();
 
 // Splits on runs of spaces: the parse() a tool with plain arguments wants.
 std::vector<std::string> split_arguments(const std::string& raw);
@@ -52,9 +71,18 @@ class ToolBox {
   bool add(std::shared_ptr<Tool> tool);
   bool empty() const { return tools_.empty(); }
 
+  // The tag of an X-Shell line ("" for a blank line).
+  static std::string tag_of(const std::string& shell);
+  bool has(const std::string& tag) const { return tools_.count(tag) != 0; }
+  // The tool's timeout, shortened by the caller's if given. tag must exist.
+  std::chrono::duration<double> timeout_of(
+      const std::string& tag, std::optional<std::chrono::duration<double>> caller) const;
+
   // Runs one /exec call. 404 for an unknown tag, 400 for an upload name that
   // would leave the temp dir (absolute, "..", "/", NUL) or an empty header.
-  ExecReply run(const std::string& shell, std::vector<Upload> uploads) const;
+  // Blocks for up to the call's timeout (timeout_of) plus the tool's cleanup.
+  ExecReply run(const std::string& shell, std::vector<Upload> uploads,
+                std::optional<std::chrono::duration<double>> timeout = std::nullopt) const;
 
  private:
   std::map<std::string, std::shared_ptr<Tool>> tools_;
