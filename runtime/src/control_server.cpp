@@ -140,8 +140,8 @@ class Session : public std::enable_shared_from_this<Session> {
     answered_ = true;
     timer_.cancel();
     shared_.waiting.erase(shared_from_this());
-    auto res =
-        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(status), version_);
     res->set(http::field::content_type, kJson);
     res->body() = std::move(body);
     res->keep_alive(keep_alive_ && !close_after_);
@@ -179,6 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return read_failed(ec);
     const auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
+    version_ = req.version();
     const std::string path(target_path(req));
     if (req.count(http::field::transfer_encoding) || req.count(http::field::content_encoding)) {
       spdlog::warn("{} {}: chunked or encoded bodies are refused", std::string(req.method_string()),
@@ -328,6 +329,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   Shared& shared_;
   bool keep_alive_ = true;
+  unsigned version_ = 11;
   bool close_after_ = false;
   bool answered_ = false;
 };
@@ -349,6 +351,8 @@ void Responder::reply(int status, const json& body) const {
     if (auto s = session.lock()) s->respond(status, std::move(text));
   });
 }
+
+bool Responder::answered() const { return state_->answered.load(); }
 
 void Responder::after(std::chrono::duration<double> delay, std::function<void()> fn) const {
   state_->outbox->post([state = state_, delay, fn = std::move(fn)]() mutable {

@@ -101,6 +101,11 @@ std::function<void(ExecCall, Responder)> serve_exec(const ToolBox& tools, ToolEx
     }
     const auto timeout = tools.timeout_of(tag, call.timeout);
     const bool queued = executor.submit(tag, [&tools, call = std::move(call), timeout, responder] {
+      if (responder.answered()) {
+        spdlog::warn("/exec {}: dropped before it started: its caller already got the timeout",
+                     ToolBox::tag_of(call.shell));
+        return;
+      }
       const ExecReply r = tools.run(call.shell, call.uploads, timeout);
       responder.reply(r.http_status, r.body);
     });

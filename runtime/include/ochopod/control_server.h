@@ -50,6 +50,8 @@ class Responder {
   // A status other than 200 sends {} whatever body says.
   void reply(int status, const nlohmann::json& body = nlohmann::json::object()) const;
   void reply(const ControlReply& r) const { reply(r.code, r.body); }
+  // Whether an answer was given (e.g. the timeout's, before the work began).
+  bool answered() const;
   // Runs fn on the I/O thread after delay unless the request was answered by
   // then (one pending `after` per request). fn must not block.
   void after(std::chrono::duration<double> delay, std::function<void()> fn) const;
