@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
 
 namespace ochopod {
@@ -15,6 +17,42 @@ bool RequestQueue::Ticket::expire() {
   return state_.compare_exchange_strong(expected, expired) || expected == expired;
 }
 
+// The lanes are shared by the I/O thread (which pushes) and the lifecycle
+// thread (which pops); only mu guards them.
+struct RequestQueue::Lanes {
+  std::mutex mu;
+  std::deque<std::shared_ptr<Ticket>> leader, operators;
+  RequestQueue* queue = nullptr;  // null once the queue is gone
+};
+
+// What is posted to the loop for each request. The loop runs it, or drops it
+// when it has stopped: then nothing queued will ever run.
+struct RequestQueue::Posted {
+  std::shared_ptr<Lanes> lanes;
+  bool ran = false;
+  ~Posted() {
+    if (!ran) fail_waiting(*lanes, "the lifecycle stopped");
+  }
+};
+
+void RequestQueue::fail_waiting(Lanes& lanes, const char* why) {
+  std::deque<std::shared_ptr<Ticket>> left;
+  {
+    std::lock_guard<std::mutex> lock(lanes.mu);
+    left.insert(left.end(), lanes.leader.begin(), lanes.leader.end());
+    left.insert(left.end(), lanes.operators.begin(), lanes.operators.end());
+    lanes.leader.clear();
+    lanes.operators.clear();
+  }
+  for (auto& t : left) {
+    int expected = Ticket::queued;
+    if (t->state_.compare_exchange_strong(expected, Ticket::done)) {
+      spdlog::warn("control/{}: {}: 503", t->request_.task, why);
+      t->done_(ControlReply{503, nlohmann::json::object()});
+    }
+  }
+}
+
 RequestQueue::RequestQueue(EventLoop& lifecycle, Controller& controller)
     : RequestQueue(lifecycle, controller, Options{}) {}
 
@@ -22,24 +60,16 @@ RequestQueue::RequestQueue(EventLoop& lifecycle, Controller& controller, Options
     : loop_(lifecycle),
       controller_(controller),
       options_(options),
-      self_(std::make_shared<RequestQueue*>(this)) {}
+      lanes_(std::make_shared<Lanes>()) {
+  lanes_->queue = this;
+}
 
 RequestQueue::~RequestQueue() {
-  std::deque<std::shared_ptr<Ticket>> left;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    *self_ = nullptr;
-    left.insert(left.end(), leader_.begin(), leader_.end());
-    left.insert(left.end(), operators_.begin(), operators_.end());
-    leader_.clear();
-    operators_.clear();
+    std::lock_guard<std::mutex> lock(lanes_->mu);
+    lanes_->queue = nullptr;
   }
-  for (auto& t : left) {
-    int expected = Ticket::queued;
-    if (t->state_.compare_exchange_strong(expected, Ticket::done)) {
-      t->done_(ControlReply{503, nlohmann::json::object()});
-    }
-  }
+  fail_waiting(*lanes_, "the pod is stopping");
 }
 
 std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest request, Done done) {
@@ -48,8 +78,8 @@ std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest reques
   ticket->request_ = std::move(request);
   ticket->done_ = std::move(done);
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto& lane = ticket->leader_ ? leader_ : operators_;
+    std::lock_guard<std::mutex> lock(lanes_->mu);
+    auto& lane = ticket->leader_ ? lanes_->leader : lanes_->operators;
     const size_t cap = ticket->leader_ ? options_.leader_lane : options_.operator_lane;
     // Tickets whose caller gave up take no place (and no memory).
     std::erase_if(lane, [](const auto& t) {
@@ -65,10 +95,18 @@ std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest reques
     }
     lane.push_back(ticket);
   }
-  // One run_next per submission: each runs at most one request, so every
+  // One task per submission: each runs at most one request, so every
   // request gets its turn and none runs twice.
-  loop_.post([self = self_] {
-    if (RequestQueue* queue = *self) queue->run_next();
+  auto posted = std::make_shared<Posted>();
+  posted->lanes = lanes_;
+  loop_.post([posted] {
+    posted->ran = true;
+    RequestQueue* queue = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(posted->lanes->mu);
+      queue = posted->lanes->queue;
+    }
+    if (queue) queue->run_next();
   });
   return ticket;
 }
@@ -76,8 +114,8 @@ std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest reques
 void RequestQueue::run_next() {
   std::shared_ptr<Ticket> ticket;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto* lane : {&leader_, &operators_}) {
+    std::lock_guard<std::mutex> lock(lanes_->mu);
+    for (auto* lane : {&lanes_->leader, &lanes_->operators}) {
       while (!ticket && !lane->empty()) {
         auto next = std::move(lane->front());
         lane->pop_front();

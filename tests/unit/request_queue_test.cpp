@@ -120,6 +120,28 @@ TEST(RequestQueue, WaitingRequestsGet503WhenTheQueueGoes) {
   loop.run_sync([] {});
 }
 
+TEST(RequestQueue, WhenTheLifecycleStopsWaitingAndLaterRequestsGet503AtOnce) {
+  EventLoop loop("lifecycle");
+  GatedController controller;
+  RequestQueue queue(loop, controller);
+  Replies replies;
+  ASSERT_TRUE(queue.submit(operator_request("off"), replies.to("off")));
+  ASSERT_TRUE(controller.wait_started(1));
+  ASSERT_TRUE(queue.submit(leader_request("check"), replies.to("check")));
+  loop.stop();  // while `off` runs: the task for `check` is dropped
+  ASSERT_TRUE(replies.wait(1));
+  controller.open();
+  ASSERT_TRUE(replies.wait(2));
+  // Stopped: anything new will never run either.
+  ASSERT_TRUE(queue.submit(operator_request("on"), replies.to("on")));
+  ASSERT_TRUE(replies.wait(3));
+  std::lock_guard<std::mutex> lock(replies.mu);
+  EXPECT_EQ(replies.got[0], std::make_pair(std::string("check"), 503));
+  EXPECT_EQ(replies.got[1], std::make_pair(std::string("off"), 200));
+  EXPECT_EQ(replies.got[2], std::make_pair(std::string("on"), 503));
+  EXPECT_EQ(controller.ran(), std::vector<std::string>{"off"});
+}
+
 TEST(RequestQueue, BlockingCallAnswers408AtItsTimeout) {
   EventLoop loop("lifecycle");
   GatedController controller;

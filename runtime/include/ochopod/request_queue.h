@@ -15,10 +15,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 
 #include "ochopod/control.h"
 #include "ochopod/control_server.h"
@@ -64,19 +62,18 @@ class RequestQueue {
   ControlReply call(ControlRequest request, std::chrono::duration<double> timeout);
 
  private:
+  struct Lanes;
+  struct Posted;
+  static void fail_waiting(Lanes& lanes, const char* why);
   void run_next();  // on the lifecycle loop: one live request, if any
 
   EventLoop& loop_;
   Controller& controller_;
   const Options options_;
-  // The lanes are shared with the lifecycle thread (which pops) and the I/O
-  // thread (which pushes); only this mutex guards them.
-  std::mutex mu_;
-  std::deque<std::shared_ptr<Ticket>> leader_;
-  std::deque<std::shared_ptr<Ticket>> operators_;
-  // Tasks posted to the loop hold this, not `this`: after destruction they
-  // find it empty and do nothing.
-  std::shared_ptr<RequestQueue*> self_;
+  // Shared with the tasks posted to the loop: a task the loop drops (it
+  // stopped) answers 503 to what waits instead of leaving callers to their
+  // timeouts, and a task run after the queue is gone does nothing.
+  std::shared_ptr<Lanes> lanes_;
 };
 
 // The /control handler of a pod: 503 when the request's lane is full, 408
