@@ -161,9 +161,16 @@ class ControlQueue : public ZkTest {
     pod = std::make_unique<PodProcess>(
         PodSpec(zk.connect_string())
             .with_option("--grace=3")
-            .with_child({"/bin/sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"}));
-    ASSERT_TRUE(wait_until([&] { return is_leader(port()) && process() == "running"; }, 15s,
-                           "the pod running"));
+            .with_child(
+                {"/bin/sh", "-c", "trap '' TERM; touch trapped; while true; do sleep 0.1; done"}));
+    // The child ignores SIGTERM only once its trap is set (it runs in the
+    // pod's directory).
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return is_leader(port()) && process() == "running" &&
+                 std::filesystem::exists(pod->dir() + "/trapped");
+        },
+        15s, "the pod running a child that ignores SIGTERM"));
   }
   int port() const { return pod->control_port(); }
   std::string process() const {
