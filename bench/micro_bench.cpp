@@ -233,9 +233,8 @@ class InfoServer {
     };
     handlers.log = [] { return json::array(); };
     handlers.reset = [] {};
-    handlers.control = [](ochopod::ControlRequest, std::chrono::duration<double>) {
-      return ochopod::ControlReply{};
-    };
+    handlers.control = [](ochopod::ControlRequest, std::chrono::duration<double>,
+                          ochopod::Responder responder) { responder.reply(200); };
     ochopod::ControlServer::Options options;
     options.bind = "127.0.0.1";
     options.port = 0;

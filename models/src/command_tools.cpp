@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "ochopod/command_check.h"
@@ -63,20 +64,34 @@ std::vector<std::string> CommandTool::parse(const std::string& raw) const {
 
 ToolResult CommandTool::body(const std::vector<std::string>& args,
                              const std::filesystem::path& cwd) {
+  return body_within(args, cwd, timeout_);
+}
+
+ToolResult CommandTool::body_within(const std::vector<std::string>& args,
+                                    const std::filesystem::path& cwd,
+                                    std::chrono::duration<double> timeout) {
   // Every word is quoted: the shell only changes directory and execs, the
   // arguments reach the command exactly as split.
   std::string line = "exec";
   for (const auto& word : command_) line += " " + shell_quote(word);
   for (const auto& word : args) line += " " + shell_quote(word);
-  return to_tool_result(run_shell_command(reaper_, in_dir(cwd, line), timeout_));
+  return to_tool_result(run_shell_command(reaper_, in_dir(cwd, line), std::min(timeout, timeout_)));
 }
 
 ShellTool::ShellTool(Reaper& reaper, std::chrono::duration<double> timeout)
     : reaper_(reaper), timeout_(timeout) {}
 
 ToolResult ShellTool::body(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
+  return body_within(args, cwd, timeout_);
+}
+
+ToolResult ShellTool::body_within(const std::vector<std::string>& args,
+                                  const std::filesystem::path& cwd,
+                                  std::chrono::duration<double> timeout) {
   const std::string command = args.empty() ? "true" : args.front();
-  return to_tool_result(run_shell_command(reaper_, in_dir(cwd, command), timeout_));
+  // run_shell_command kills the shell's whole group at the timeout.
+  return to_tool_result(
+      run_shell_command(reaper_, in_dir(cwd, command), std::min(timeout, timeout_)));
 }
 
 }  // namespace ochopod

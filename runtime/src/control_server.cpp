@@ -1,36 +1,58 @@
 #include "ochopod/control_server.h"
 
-#include <httplib.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cmath>
-#include <cstdlib>
+#include <mutex>
 #include <set>
+#include <thread>
 
+#include "ochopod/multipart.h"
 #include "ochopod/text.h"
 
 namespace ochopod {
 
 using nlohmann::json;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
 
 namespace {
 
 const std::set<std::string> kTasks = {"check", "on", "off", "ok", "kill", "signal"};
 constexpr char kJson[] = "application/json";
+constexpr size_t kHeaderLimit = 16 * 1024;
 
-void reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(to_json(body), kJson);
-}
-
-bool is_get_path(const std::string& path) { return path == "/info" || path == "/log"; }
-bool is_known_path(const std::string& path) {
+bool is_get_path(std::string_view path) { return path == "/info" || path == "/log"; }
+bool is_known_path(std::string_view path) {
   return is_get_path(path) || path == "/reset" || path == "/exec" || path == "/control" ||
          path.rfind("/control/", 0) == 0;
 }
 
+// Invalid UTF-8 (a child's bytes in /log, a probe's in /info) must never
+// turn an answer into an exception.
+std::string to_text(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
+
+std::optional<double> parse_timeout_seconds(const std::string& text) {
+  try {
+    size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used != text.size() || !std::isfinite(v) || v < 0 || v > 86400) return std::nullopt;
+    return v;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 ParsedControlPath parse_control_path(const std::string& path) {
   ParsedControlPath out;
@@ -47,172 +69,389 @@ ParsedControlPath parse_control_path(const std::string& path) {
     return out;
   }
   if (slash != std::string::npos) {
-    const std::string timeout = rest.substr(slash + 1);
-    try {
-      size_t used = 0;
-      out.timeout_seconds = std::stod(timeout, &used);
-      if (used != timeout.size() || !std::isfinite(out.timeout_seconds) ||
-          out.timeout_seconds < 0 || out.timeout_seconds > 86400) {
-        out.error = 400;
-      }
-    } catch (const std::exception&) {
+    const auto timeout = parse_timeout_seconds(rest.substr(slash + 1));
+    if (timeout) {
+      out.timeout_seconds = *timeout;
+    } else {
       out.error = 400;
     }
   }
   return out;
 }
 
-struct ControlServer::Impl {
-  Options options;
-  ControlHandlers handlers;
-  httplib::Server server;
-  std::thread listener;
-  int bound_port = 0;
+namespace {
 
-  void routes();
+class Session;
+
+// The way into the I/O thread for other threads; closed (null) once the
+// server stops, so late answers are dropped instead of touching a dead loop.
+struct Outbox {
+  std::mutex mu;
+  asio::io_context* io = nullptr;
+
+  template <typename F>
+  void post(F&& f) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (io) asio::post(*io, std::forward<F>(f));
+  }
 };
 
-void ControlServer::Impl::routes() {
-  const size_t max_body = options.max_body;
-  // Runs before the body is read: refuse what the size cap cannot bound, and
-  // answer 405 for known paths with the wrong method.
-  server.set_pre_routing_handler([max_body](const httplib::Request& req, httplib::Response& res) {
-    if (req.has_header("Transfer-Encoding") || req.has_header("Content-Encoding")) {
-      spdlog::warn("{} {}: chunked or encoded bodies are refused", req.method, req.path);
-      reply(res, 411, json::object());
-      // The unread body would be parsed as the next request: end the connection.
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    const auto length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
-    if (length > max_body) {
-      spdlog::warn("{} {}: body of {} bytes over the {} byte cap", req.method, req.path, length,
-                   max_body);
-      reply(res, 413, json::object());
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.method == "POST" && !req.has_header("Content-Length")) {
-      // `curl -X POST` sends no length; cpp-httplib would answer 400. A POST
-      // with neither length nor chunking has an empty body (RFC 9112 6.3).
-      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
-    }
-    const bool allowed = req.method == "POST" || (req.method == "GET" && is_get_path(req.path));
-    if (is_known_path(req.path) && !allowed) {
-      reply(res, 405, json::object());
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // Whatever cpp-httplib answers by itself (404, 413, 400) still gets {}.
-  server.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty()) res.set_content("{}", kJson);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
+// What every session shares; touched only on the I/O thread, except
+// `connections` (a session may be destroyed with the last Responder).
+struct Shared {
+  ControlServer::Options options;
+  ControlHandlers handlers;
+  std::shared_ptr<Outbox> outbox;
+  std::atomic<size_t> connections{0};
+  // Sessions waiting for a handler's answer: nothing else holds them then.
+  std::set<std::shared_ptr<Session>> waiting;
+};
 
-  auto info = [this](const httplib::Request&, httplib::Response& res) {
-    reply(res, 200, handlers.info());
-  };
-  auto log = [this](const httplib::Request&, httplib::Response& res) {
-    reply(res, 200, handlers.log());
-  };
-  server.Post("/info", info);
-  server.Get("/info", info);
-  server.Post("/log", log);
-  server.Get("/log", log);
-  server.Post("/reset", [this](const httplib::Request&, httplib::Response& res) {
-    spdlog::info("/reset: dropping the ZooKeeper session on request");
-    handlers.reset();
-    reply(res, 200, json::object());
-  });
-  server.Post(R"(/control/.*)", [this](const httplib::Request& req, httplib::Response& res) {
-    const auto parsed = parse_control_path(req.path);
+}  // namespace
+
+struct Responder::State {
+  std::atomic<bool> answered{false};
+  std::shared_ptr<Outbox> outbox;
+  std::weak_ptr<Session> session;  // only locked on the I/O thread
+  ~State();
+};
+
+namespace {
+
+// One connection: read a request, answer it, repeat while keep-alive holds.
+// Every member is touched on the I/O thread only.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Shared& shared)
+      : stream_(std::move(socket)), timer_(stream_.get_executor()), shared_(shared) {
+    ++shared_.connections;
+  }
+  ~Session() { --shared_.connections; }
+
+  void start() {
+    beast::error_code ec;
+    // Without it every keep-alive answer waits out the client's delayed ACK.
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    read_next();
+  }
+
+  // Writes the answer (the I/O thread); a late second one is ignored.
+  void respond(int status, std::string body) {
+    if (answered_) return;
+    answered_ = true;
+    timer_.cancel();
+    shared_.waiting.erase(shared_from_this());
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(status), version_);
+    res->set(http::field::content_type, kJson);
+    res->body() = std::move(body);
+    res->keep_alive(keep_alive_ && !close_after_);
+    res->prepare_payload();
+    stream_.expires_after(shared_.options.request_deadline);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->written(ec, res->keep_alive());
+                      });
+  }
+
+  void arm(std::chrono::duration<double> delay, std::function<void()> fn) {
+    if (answered_) return;
+    timer_.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(delay));
+    timer_.async_wait([self = shared_from_this(), fn = std::move(fn)](beast::error_code ec) {
+      if (!ec && !self->answered_) fn();
+    });
+  }
+
+ private:
+  void read_next() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(shared_.options.max_body);
+    answered_ = false;
+    close_after_ = false;
+    stream_.expires_after(shared_.options.request_deadline);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->got_header(ec); });
+  }
+
+  // Before the body: refuse what the size cap cannot bound.
+  void got_header(beast::error_code ec) {
+    if (ec) return read_failed(ec);
+    const auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    const std::string path(target_path(req));
+    if (req.count(http::field::transfer_encoding) || req.count(http::field::content_encoding)) {
+      spdlog::warn("{} {}: chunked or encoded bodies are refused", std::string(req.method_string()),
+                   path);
+      // The unread body would be parsed as the next request: end the connection.
+      return fail(411);
+    }
+    if (parser_->content_length() && *parser_->content_length() > shared_.options.max_body) {
+      spdlog::warn("{} {}: body of {} bytes over the {} byte cap", std::string(req.method_string()),
+                   path, *parser_->content_length(), shared_.options.max_body);
+      return fail(413);
+    }
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->read_failed(ec);
+                       self->stream_.expires_never();
+                       self->route(self->parser_->release());
+                     });
+  }
+
+  void read_failed(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return close();
+    }
+    if (ec == beast::error::timeout) {
+      spdlog::debug("control port: a request not complete within {} ms, connection closed",
+                    shared_.options.request_deadline.count());
+      return close();
+    }
+    if (ec == http::error::body_limit) return fail(413);
+    spdlog::warn("control port: bad request ({}), connection closed", ec.message());
+    fail(ec == http::error::header_limit ? 431 : 400);
+  }
+
+  // An error answer, then the connection ends (what follows may be garbage).
+  void fail(int status) {
+    close_after_ = true;
+    respond(status, "{}");
+  }
+
+  void written(beast::error_code ec, bool keep_alive) {
+    if (ec) {
+      spdlog::debug("control port: answer not written ({})", ec.message());
+      return close();
+    }
+    if (!keep_alive) return close();
+    read_next();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  static std::string_view target_path(const http::request<http::string_body>& req) {
+    const std::string_view target(req.target().data(), req.target().size());
+    return target.substr(0, target.find('?'));
+  }
+
+  Responder responder() {
+    auto state = std::make_shared<Responder::State>();
+    state->outbox = shared_.outbox;
+    state->session = weak_from_this();
+    shared_.waiting.insert(shared_from_this());
+    return Responder(std::move(state));
+  }
+
+  void answer_json(int status, const std::function<json()>& make) {
+    try {
+      respond(status, to_text(make()));
+    } catch (const std::exception& e) {
+      spdlog::error("control port: answer failed: {}", e.what());
+      respond(500, "{}");
+    }
+  }
+
+  void route(http::request<http::string_body> req) {
+    const std::string path(target_path(req));
+    const bool post = req.method() == http::verb::post;
+    const bool allowed = post || (req.method() == http::verb::get && is_get_path(path));
+    if (!is_known_path(path)) return respond(404, "{}");
+    if (!allowed) return respond(405, "{}");
+    const auto& h = shared_.handlers;
+    if (path == "/info") return answer_json(200, h.info);
+    if (path == "/log") return answer_json(200, h.log);
+    if (path == "/reset") {
+      spdlog::info("/reset: dropping the ZooKeeper session on request");
+      if (h.reset) h.reset();
+      return respond(200, "{}");
+    }
+    if (path == "/exec") return exec(req);
+    const auto parsed = parse_control_path(path);
     if (parsed.error != 0) {
-      spdlog::warn("{}: unknown task or bad timeout", req.path);
-      reply(res, parsed.error, json::object());
-      return;
+      spdlog::warn("{}: unknown task or bad timeout", path);
+      return respond(parsed.error, "{}");
     }
     ControlRequest request{parsed.task, std::nullopt};
-    if (!req.body.empty()) {
-      json body = json::parse(req.body, nullptr, false);
+    if (!req.body().empty()) {
+      json body = json::parse(req.body(), nullptr, false);
       if (body.is_discarded()) {
-        spdlog::warn("{}: body is not JSON", req.path);
-        reply(res, 400, json::object());
-        return;
+        spdlog::warn("{}: body is not JSON", path);
+        return respond(400, "{}");
       }
       request.body = std::move(body);
     }
-    const auto result =
-        handlers.control(std::move(request), std::chrono::duration<double>(parsed.timeout_seconds));
-    reply(res, result.code, result.code == 200 ? result.body : json::object());
-  });
-  server.Post("/exec", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header("X-Shell")) {
-      reply(res, 400, json::object());
-      return;
+    if (!h.control) return respond(503, "{}");
+    h.control(std::move(request), std::chrono::duration<double>(parsed.timeout_seconds),
+              responder());
+  }
+
+  void exec(http::request<http::string_body>& req) {
+    const auto shell = req.find("X-Shell");
+    if (shell == req.end()) return respond(400, "{}");
+    ExecCall call;
+    call.shell = std::string(shell->value());
+    if (const auto t = req.find("X-Timeout"); t != req.end()) {
+      const auto seconds = parse_timeout_seconds(std::string(t->value()));
+      if (!seconds) {
+        spdlog::warn("/exec: bad X-Timeout '{}'", std::string(t->value()));
+        return respond(400, "{}");
+      }
+      call.timeout = std::chrono::duration<double>(*seconds);
     }
-    std::vector<Upload> uploads;
-    for (const auto& [field, file] : req.files) uploads.push_back({field, file.content});
-    if (!handlers.exec) {
-      reply(res, 404, json::object());
-      return;
+    const auto type = req.find(http::field::content_type);
+    const std::string_view content_type =
+        type == req.end() ? std::string_view()
+                          : std::string_view(type->value().data(), type->value().size());
+    if (content_type.substr(0, 10) == "multipart/") {
+      const std::string boundary = multipart_boundary(content_type);
+      MultipartResult parts = boundary.empty() ? MultipartResult{{}, "no usable boundary"}
+                                               : parse_multipart(req.body(), boundary);
+      if (!parts.ok()) {
+        spdlog::warn("/exec: malformed multipart body: {}", parts.error);
+        return respond(400, "{}");
+      }
+      call.uploads = std::move(parts.uploads);
     }
-    const auto result = handlers.exec(req.get_header_value("X-Shell"), std::move(uploads));
-    reply(res, result.http_status, result.http_status == 200 ? result.body : json::object());
+    if (!shared_.handlers.exec) return respond(404, "{}");
+    shared_.handlers.exec(std::move(call), responder());
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  asio::steady_timer timer_;
+  Shared& shared_;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  bool close_after_ = false;
+  bool answered_ = false;
+};
+
+}  // namespace
+
+Responder::State::~State() {
+  if (answered.load()) return;
+  spdlog::error("control port: a request was dropped without an answer: 500");
+  outbox->post([session = session] {
+    if (auto s = session.lock()) s->respond(500, "{}");
   });
 }
 
+void Responder::reply(int status, const json& body) const {
+  if (state_->answered.exchange(true)) return;
+  std::string text = status == 200 ? to_text(body) : "{}";
+  state_->outbox->post([session = state_->session, status, text = std::move(text)]() mutable {
+    if (auto s = session.lock()) s->respond(status, std::move(text));
+  });
+}
+
+bool Responder::answered() const { return state_->answered.load(); }
+
+void Responder::after(std::chrono::duration<double> delay, std::function<void()> fn) const {
+  state_->outbox->post([state = state_, delay, fn = std::move(fn)]() mutable {
+    if (state->answered.load()) return;
+    if (auto s = state->session.lock()) s->arm(delay, std::move(fn));
+  });
+}
+
+struct ControlServer::Impl {
+  // Sessions still queued in the loop at its destruction refer to shared.
+  Shared shared;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  asio::steady_timer retry{io};
+  std::thread thread;
+  int bound_port = 0;
+  bool refusing = false;  // logged once per episode of a full house
+
+  void accept() {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (ec) {
+        // Out of descriptors, typically: try again soon rather than spin.
+        spdlog::warn("control port: accept failed ({}), retrying", ec.message());
+        retry.expires_after(std::chrono::milliseconds(100));
+        retry.async_wait([this](beast::error_code e) {
+          if (!e) accept();
+        });
+        return;
+      }
+      if (shared.connections.load() >= shared.options.max_connections) {
+        if (!refusing) {
+          spdlog::warn("control port: {} connections open, closing new ones",
+                       shared.options.max_connections);
+        }
+        refusing = true;
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        refusing = false;
+        std::make_shared<Session>(std::move(socket), shared)->start();
+      }
+      accept();
+    });
+  }
+};
+
 ControlServer::ControlServer(Options options, ControlHandlers handlers)
     : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->handlers = std::move(handlers);
-  impl_->routes();
-  const size_t threads = impl_->options.threads;
-  // cpp-httplib owns and deletes the queue it gets from this factory.
-  impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  impl_->server.set_payload_max_length(impl_->options.max_body);
-  // Without it every keep-alive answer waits out the client's delayed ACK
-  // (~40 ms): 180 req/s instead of tens of thousands.
-  impl_->server.set_tcp_nodelay(true);
-  impl_->server.set_keep_alive_max_count(100);
-  impl_->server.set_keep_alive_timeout(2);  // idle connections must not pin pool threads
-  impl_->server.set_read_timeout(5, 0);
-  impl_->server.set_write_timeout(5, 0);
+  impl_->shared.options = std::move(options);
+  impl_->shared.handlers = std::move(handlers);
+  impl_->shared.outbox = std::make_shared<Outbox>();
 }
 
 ControlServer::~ControlServer() { stop(); }
 
 bool ControlServer::start(std::string* error) {
-  auto& s = impl_->server;
-  if (impl_->options.port == 0) {
-    impl_->bound_port = s.bind_to_any_port(impl_->options.bind);
-  } else if (s.bind_to_port(impl_->options.bind, impl_->options.port)) {
-    impl_->bound_port = impl_->options.port;
-  } else {
-    impl_->bound_port = -1;
-  }
-  if (impl_->bound_port <= 0) {
-    *error = "cannot listen on " + impl_->options.bind + ":" + std::to_string(impl_->options.port);
+  auto& o = impl_->shared.options;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(o.bind, ec);
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(o.port));
+  auto& acceptor = impl_->acceptor;
+  if (!ec) acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    *error = "cannot listen on " + o.bind + ":" + std::to_string(o.port) + ": " + ec.message();
+    beast::error_code ignored;
+    acceptor.close(ignored);
     return false;
   }
-  impl_->listener = std::thread([this] {
+  impl_->bound_port = acceptor.local_endpoint().port();
+  {
+    std::lock_guard<std::mutex> lock(impl_->shared.outbox->mu);
+    impl_->shared.outbox->io = &impl_->io;
+  }
+  impl_->accept();
+  impl_->thread = std::thread([this] {
     pthread_setname_np(pthread_self(), "http");
-    if (!impl_->server.listen_after_bind()) spdlog::debug("control server stopped listening");
+    impl_->io.run();
   });
-  spdlog::info("control port listening on {}:{}", impl_->options.bind, impl_->bound_port);
+  spdlog::info("control port listening on {}:{}", o.bind, impl_->bound_port);
   return true;
 }
 
 void ControlServer::stop() {
-  if (!impl_->listener.joinable()) return;
-  // cpp-httplib ignores stop() until listen_after_bind() has begun: a stop
-  // right after start() must wait for that (bounded, start-up race only).
-  for (int i = 0; i < 500 && !impl_->server.is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (!impl_->thread.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->shared.outbox->mu);
+    impl_->shared.outbox->io = nullptr;
   }
-  impl_->server.stop();
-  impl_->listener.join();
+  impl_->io.stop();
+  impl_->thread.join();
+  // The loop is stopped: nothing runs concurrently with these.
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+  impl_->shared.waiting.clear();
 }
 
 int ControlServer::port() const { return impl_->bound_port; }

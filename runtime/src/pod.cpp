@@ -8,6 +8,7 @@
 #include "ochopod/pid1.h"
 #include "ochopod/request_queue.h"
 #include "ochopod/signals.h"
+#include "ochopod/tool_executor.h"
 
 namespace ochopod {
 
@@ -121,14 +122,14 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   handlers.reset = [&coordinator] {
     if (coordinator) coordinator->reset();
   };
-  handlers.control = [&requests](ControlRequest request, std::chrono::duration<double> timeout) {
-    return requests.call(std::move(request), timeout);
-  };
-  handlers.exec = [&tools](const std::string& shell, std::vector<Upload> uploads) {
-    return tools.run(shell, std::move(uploads));
-  };
-  ControlServer server({settings.bind, settings.listen_port, settings.max_body, 8},
-                       std::move(handlers));
+  handlers.control = serve_control(requests);
+  ToolExecutor tool_executor;
+  handlers.exec = serve_exec(tools, tool_executor);
+  ControlServer::Options server_options;
+  server_options.bind = settings.bind;
+  server_options.port = settings.listen_port;
+  server_options.max_body = settings.max_body;
+  ControlServer server(server_options, std::move(handlers));
   std::string error;
   if (!server.start(&error)) {
     spdlog::critical("{}", error);

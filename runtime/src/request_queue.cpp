@@ -2,41 +2,192 @@
 
 #include <spdlog/spdlog.h>
 
-#include <future>
-#include <memory>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
 
 namespace ochopod {
 
+bool RequestQueue::Ticket::expire() {
+  int expected = queued;
+  if (state_.compare_exchange_strong(expected, expired)) return true;
+  // Running: the caller answers 408 now; the reply, when it comes, is dropped.
+  expected = running;
+  return state_.compare_exchange_strong(expected, expired) || expected == expired;
+}
+
+// The lanes are shared by the I/O thread (which pushes) and the lifecycle
+// thread (which pops); only mu guards them.
+struct RequestQueue::Lanes {
+  std::mutex mu;
+  std::deque<std::shared_ptr<Ticket>> leader, operators;
+  RequestQueue* queue = nullptr;  // null once the queue is gone
+};
+
+// What is posted to the loop for each request. The loop runs it, or drops it
+// when it has stopped: then nothing queued will ever run.
+struct RequestQueue::Posted {
+  std::shared_ptr<Lanes> lanes;
+  bool ran = false;
+  ~Posted() {
+    if (!ran) fail_waiting(*lanes, "the lifecycle stopped");
+  }
+};
+
+void RequestQueue::fail_waiting(Lanes& lanes, const char* why) {
+  std::deque<std::shared_ptr<Ticket>> left;
+  {
+    std::lock_guard<std::mutex> lock(lanes.mu);
+    left.insert(left.end(), lanes.leader.begin(), lanes.leader.end());
+    left.insert(left.end(), lanes.operators.begin(), lanes.operators.end());
+    lanes.leader.clear();
+    lanes.operators.clear();
+  }
+  for (auto& t : left) {
+    int expected = Ticket::queued;
+    if (t->state_.compare_exchange_strong(expected, Ticket::done)) {
+      spdlog::warn("control/{}: {}: 503", t->request_.task, why);
+      t->done_(ControlReply{503, nlohmann::json::object()});
+    }
+  }
+}
+
 RequestQueue::RequestQueue(EventLoop& lifecycle, Controller& controller)
-    : loop_(lifecycle), controller_(controller) {}
+    : RequestQueue(lifecycle, controller, Options{}) {}
+
+RequestQueue::RequestQueue(EventLoop& lifecycle, Controller& controller, Options options)
+    : loop_(lifecycle),
+      controller_(controller),
+      options_(options),
+      lanes_(std::make_shared<Lanes>()) {
+  lanes_->queue = this;
+}
+
+RequestQueue::~RequestQueue() {
+  {
+    std::lock_guard<std::mutex> lock(lanes_->mu);
+    lanes_->queue = nullptr;
+  }
+  fail_waiting(*lanes_, "the pod is stopping");
+}
+
+std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest request, Done done) {
+  auto ticket = std::make_shared<Ticket>();
+  ticket->leader_ = request.from_leader();
+  ticket->request_ = std::move(request);
+  ticket->done_ = std::move(done);
+  {
+    std::lock_guard<std::mutex> lock(lanes_->mu);
+    auto& lane = ticket->leader_ ? lanes_->leader : lanes_->operators;
+    const size_t cap = ticket->leader_ ? options_.leader_lane : options_.operator_lane;
+    // Tickets whose caller gave up take no place (and no memory).
+    std::erase_if(lane, [](const auto& t) {
+      if (t->state_.load() != Ticket::expired) return false;
+      spdlog::warn("control/{} dropped before it started: its caller already got 408",
+                   t->request_.task);
+      return true;
+    });
+    if (lane.size() >= cap) {
+      spdlog::warn("control/{}: the {} lane is full ({} waiting): 503", ticket->request_.task,
+                   ticket->leader_ ? "leader's" : "operators'", cap);
+      return nullptr;
+    }
+    lane.push_back(ticket);
+  }
+  // One task per submission: each runs at most one request, so every
+  // request gets its turn and none runs twice.
+  auto posted = std::make_shared<Posted>();
+  posted->lanes = lanes_;
+  loop_.post([posted] {
+    posted->ran = true;
+    RequestQueue* queue = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(posted->lanes->mu);
+      queue = posted->lanes->queue;
+    }
+    if (queue) queue->run_next();
+  });
+  return ticket;
+}
+
+void RequestQueue::run_next() {
+  std::shared_ptr<Ticket> ticket;
+  {
+    std::lock_guard<std::mutex> lock(lanes_->mu);
+    for (auto* lane : {&lanes_->leader, &lanes_->operators}) {
+      while (!ticket && !lane->empty()) {
+        auto next = std::move(lane->front());
+        lane->pop_front();
+        int expected = Ticket::queued;
+        if (next->state_.compare_exchange_strong(expected, Ticket::running)) {
+          ticket = std::move(next);
+        } else {
+          spdlog::warn("control/{} dropped before it started: its caller already got 408",
+                       next->request_.task);
+        }
+      }
+    }
+  }
+  if (!ticket) return;
+  ControlReply reply;
+  try {
+    reply = controller_.handle(ticket->request_);
+  } catch (const std::exception& e) {
+    spdlog::error("control/{} failed unexpectedly: {}", ticket->request_.task, e.what());
+    reply = ControlReply{500, nlohmann::json::object()};
+  }
+  int expected = Ticket::running;
+  if (ticket->state_.compare_exchange_strong(expected, Ticket::done)) {
+    ticket->done_(std::move(reply));
+  } else {
+    spdlog::info("control/{} completed after its caller got 408 (answer {} dropped)",
+                 ticket->request_.task, reply.code);
+  }
+}
 
 ControlReply RequestQueue::call(ControlRequest request, std::chrono::duration<double> timeout) {
-  auto promise = std::make_shared<std::promise<ControlReply>>();
-  auto future = promise->get_future();
+  struct Slot {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<ControlReply> reply;
+  };
+  auto slot = std::make_shared<Slot>();
   const std::string task = request.task;
-  loop_.post([this, promise, request = std::move(request)] {
-    ControlReply reply;
-    try {
-      reply = controller_.handle(request);
-    } catch (const std::exception& e) {
-      spdlog::error("control/{} failed unexpectedly: {}", request.task, e.what());
-      reply.code = 500;
-    }
-    promise->set_value(std::move(reply));
+  auto ticket = submit(std::move(request), [slot](ControlReply reply) {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    slot->reply = std::move(reply);
+    slot->cv.notify_all();
   });
-  // The task alone owns the promise now: if the loop drops it (shutdown), the
-  // promise breaks and we answer at once instead of waiting out the timeout.
-  promise.reset();
-  if (future.wait_for(timeout) != std::future_status::ready) {
-    spdlog::warn("control/{} not done within {:.1f} s: 408 (it still runs)", task, timeout.count());
+  if (!ticket) return ControlReply{503, nlohmann::json::object()};
+  std::unique_lock<std::mutex> lock(slot->mu);
+  if (slot->cv.wait_for(lock, timeout, [&] { return slot->reply.has_value(); })) {
+    return std::move(*slot->reply);
+  }
+  lock.unlock();
+  if (ticket->expire()) {
+    spdlog::warn("control/{} not done within {:.1f} s: 408", task, timeout.count());
     return ControlReply{408, nlohmann::json::object()};
   }
-  try {
-    return future.get();
-  } catch (const std::future_error&) {
-    // The loop dropped it: the pod is shutting down.
-    return ControlReply{503, nlohmann::json::object()};
-  }
+  lock.lock();
+  slot->cv.wait(lock, [&] { return slot->reply.has_value(); });
+  return std::move(*slot->reply);
+}
+
+std::function<void(ControlRequest, std::chrono::duration<double>, Responder)> serve_control(
+    RequestQueue& queue) {
+  return
+      [&queue](ControlRequest request, std::chrono::duration<double> timeout, Responder responder) {
+        const std::string task = request.task;
+        auto ticket = queue.submit(std::move(request),
+                                   [responder](ControlReply reply) { responder.reply(reply); });
+        if (!ticket) return responder.reply(503);
+        responder.after(timeout, [ticket, responder, task, timeout] {
+          if (!ticket->expire()) return;
+          spdlog::warn("control/{} not done within {:.1f} s: 408", task, timeout.count());
+          responder.reply(408);
+        });
+      };
 }
 
 }  // namespace ochopod

@@ -1,11 +1,11 @@
-#include "ochopod/tool_box.h"
-
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "ochopod/temp_dir.h"
+#include "ochopod/tool_box.h"
 
 namespace ochopod {
 
@@ -15,6 +15,13 @@ std::vector<std::string> Tool::parse(const std::string& raw) const {
   if (raw.empty()) return {};
   return {raw};
 }
+
+ToolResult Tool::body_within(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                             std::chrono::duration<double>) {
+  return body(args, cwd);
+}
+
+ToolResult timed_out_result() { return ToolResult{124, {"timed out"}}; }
 
 std::vector<std::string> split_arguments(const std::string& raw) {
   std::vector<std::string> out;
@@ -46,11 +53,24 @@ bool safe_upload_name(const std::string& name) {
 
 }  // namespace
 
-ExecReply ToolBox::run(const std::string& shell, std::vector<Upload> uploads) const {
+std::string ToolBox::tag_of(const std::string& shell) {
   const size_t start = shell.find_first_not_of(' ');
-  if (start == std::string::npos) return ExecReply{400, json::object()};
+  if (start == std::string::npos) return "";
   const size_t end = shell.find(' ', start);
-  const std::string tag = shell.substr(start, end == std::string::npos ? end : end - start);
+  return shell.substr(start, end == std::string::npos ? end : end - start);
+}
+
+std::chrono::duration<double> ToolBox::timeout_of(
+    const std::string& tag, std::optional<std::chrono::duration<double>> caller) const {
+  const auto own = tools_.at(tag)->timeout();
+  return caller ? std::min(own, *caller) : own;
+}
+
+ExecReply ToolBox::run(const std::string& shell, std::vector<Upload> uploads,
+                       std::optional<std::chrono::duration<double>> timeout) const {
+  const std::string tag = tag_of(shell);
+  if (tag.empty()) return ExecReply{400, json::object()};
+  const size_t end = shell.find(' ', shell.find_first_not_of(' '));
   std::string raw = end == std::string::npos ? "" : shell.substr(end + 1);
   raw.erase(
       0, raw.find_first_not_of(' ') == std::string::npos ? raw.size() : raw.find_first_not_of(' '));
@@ -80,7 +100,7 @@ ExecReply ToolBox::run(const std::string& shell, std::vector<Upload> uploads) co
       return ExecReply{200, json{{"code", 1}, {"stdout", split_lines(e.what())}}};
     }
     spdlog::info("/exec {} ({} upload(s))", tag, uploads.size());
-    result = tool->second->body(args, dir.path());
+    result = tool->second->body_within(args, dir.path(), timeout_of(tag, timeout));
   } catch (const std::exception& e) {
     spdlog::warn("/exec {} failed: {}", tag, e.what());
     result = ToolResult{1, {std::string("unexpected failure -> ") + e.what()}};

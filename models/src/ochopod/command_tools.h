@@ -24,6 +24,10 @@ class CommandTool final : public Tool {
   std::string tag() const override { return tag_; }
   std::vector<std::string> parse(const std::string& raw) const override;
   ToolResult body(const std::vector<std::string>& args, const std::filesystem::path& cwd) override;
+  std::chrono::duration<double> timeout() const override { return timeout_; }
+  // Kills the command's process group when timeout passes.
+  ToolResult body_within(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                         std::chrono::duration<double> timeout) override;
 
  private:
   std::string tag_;
@@ -38,6 +42,9 @@ class ShellTool final : public Tool {
                      std::chrono::duration<double> timeout = std::chrono::seconds(300));
   std::string tag() const override { return "shell"; }
   ToolResult body(const std::vector<std::string>& args, const std::filesystem::path& cwd) override;
+  std::chrono::duration<double> timeout() const override { return timeout_; }
+  ToolResult body_within(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                         std::chrono::duration<double> timeout) override;
 
  private:
   Reaper& reaper_;

@@ -3,12 +3,15 @@
 // A pod's author registers tools at boot; an operator calls one with
 // `X-Shell: <tag> <args...>` and optional uploaded files. Each call runs in a
 // fresh private temporary directory holding the uploads, removed afterwards.
-// Tools run on the HTTP thread that received the call.
-// Public API: a pod's author subclasses Tool and hands it to boot().
+// Calls run on the tool executor's threads (tool_executor.h), never on the
+// control port's I/O thread; each call has a timeout (the tool's, which the
+// caller's X-Timeout may shorten).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +38,22 @@ class Tool {
   // "unexpected failure -> <what>".
   virtual ToolResult body(const std::vector<std::string>& args,
                           const std::filesystem::path& cwd) = 0;
+
+  // How long one call may take. When it passes the caller gets the timeout
+  // answer (code 124, "timed out") whether or not body() returned.
+  virtual std::chrono::duration<double> timeout() const { return std::chrono::seconds(300); }
+
+  // body() bounded by timeout: tools that can stop their work override it
+  // (command tools kill their process group). The default runs body(): a
+  // body that overruns keeps its thread (and its place under the tool's
+  // concurrency cap) until it returns.
+  virtual ToolResult body_within(const std::vector<std::string>& args,
+                                 const std::filesystem::path& cwd,
+                                 std::chrono::duration<double> timeout);
 };
+
+// What a call that outlived its timeout answers.
+ToolResult timed_out_result();
 
 // Splits on runs of spaces: the parse() a tool with plain arguments wants.
 std::vector<std::string> split_arguments(const std::string& raw);

@@ -1,20 +1,22 @@
-// ControlServer: the pod's HTTP control port (PROTOCOL.md 5).
+// ControlServer: the pod's HTTP control port (docs/protocol.md 5).
 //
-// A thin shell over cpp-httplib: it parses and validates requests, refuses
-// what it cannot bound (bodies over the cap, chunked or compressed bodies),
-// and hands the rest to the handlers, which belong to other owners (hints,
-// request queue, coordinator). Every answer is application/json; every error
-// body is {}. Runs its own "http" listener thread plus cpp-httplib's pool.
+// Event-driven, so slow or idle clients hold no thread: one "http" I/O
+// thread (Boost.Asio/Beast) accepts connections, reads each request
+// asynchronously within a deadline for the whole request, validates it and
+// refuses what it cannot bound (bodies over the cap, chunked or compressed
+// bodies), then hands complete requests to the handlers. /info, /log and
+// /reset are answered on the I/O thread (they only read hints or post work);
+// /control and /exec get a Responder and answer later from their own
+// threads (the lifecycle loop, the tool executor). Every answer is
+// application/json; every error body is {}.
 #pragma once
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "ochopod/control.h"
@@ -22,14 +24,45 @@
 
 namespace ochopod {
 
+// An /exec call as the I/O thread read it.
+struct ExecCall {
+  std::string shell;  // the X-Shell line
+  std::vector<Upload> uploads;
+  // X-Timeout (seconds): may shorten the tool's own timeout, never lengthen it.
+  std::optional<std::chrono::duration<double>> timeout;
+};
+
+// How a handler answers a request it took, from any thread. The first answer
+// wins, later ones are ignored; a Responder dropped without an answer answers
+// 500 (and logs it). Copies share one request.
+class Responder {
+ public:
+  // A status other than 200 sends {} whatever body says.
+  void reply(int status, const nlohmann::json& body = nlohmann::json::object()) const;
+  void reply(const ControlReply& r) const { reply(r.code, r.body); }
+  // Whether an answer was given (e.g. the timeout's, before the work began).
+  bool answered() const;
+  // Runs fn on the I/O thread after delay unless the request was answered by
+  // then (one pending `after` per request). fn must not block.
+  void after(std::chrono::duration<double> delay, std::function<void()> fn) const;
+
+  // Made by the control server only (State is private to it).
+  struct State;
+  explicit Responder(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
 struct ControlHandlers {
+  // On the I/O thread: must be cheap and never block.
   std::function<nlohmann::json()> info;
   std::function<nlohmann::json()> log;
   std::function<void()> reset;
-  // Runs a control request; timeout as given in the URL (default 60 s).
-  std::function<ControlReply(ControlRequest, std::chrono::duration<double>)> control;
-  // /exec: the X-Shell line and the uploads. Null: every call is 404.
-  std::function<ExecReply(const std::string& shell, std::vector<Upload> uploads)> exec;
+  // A /control request; timeout as given in the URL (default 60 s).
+  std::function<void(ControlRequest, std::chrono::duration<double>, Responder)> control;
+  // /exec (X-Shell present). Null: every call is 404.
+  std::function<void(ExecCall, Responder)> exec;
 };
 
 class ControlServer {
@@ -38,7 +71,12 @@ class ControlServer {
     std::string bind = "0.0.0.0";
     int port = 8080;
     size_t max_body = 1 << 20;  // bytes
-    size_t threads = 8;         // a held /control call keeps one busy; keep-alive is short
+    // Open connections beyond this are closed at once.
+    size_t max_connections = 256;
+    // From the first byte a connection may send (or the end of the previous
+    // answer, for keep-alive) to the end of a complete request; also bounds
+    // writing an answer.
+    std::chrono::milliseconds request_deadline{10000};
   };
 
   ControlServer(Options options, ControlHandlers handlers);
@@ -61,5 +99,9 @@ struct ParsedControlPath {
   double timeout_seconds = 60;
 };
 ParsedControlPath parse_control_path(const std::string& path);
+
+// A timeout in seconds as the control port takes it (URL or X-Timeout):
+// a finite decimal number in [0, 86400], nothing else.
+std::optional<double> parse_timeout_seconds(const std::string& text);
 
 }  // namespace ochopod

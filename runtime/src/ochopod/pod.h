@@ -4,10 +4,11 @@
 // Threads, each with its own state: "coordinator" (ZooKeeper presence and the
 // leader's work), "lifecycle" (control requests, the child, which it forks so
 // the child's PR_SET_PDEATHSIG lasts as long as the pod), "signals" (reaping
-// our own children, SIGTERM/SIGINT, signals forwarded to the child), "http" plus cpp-httplib's pool
-// (the control port, which only reads hints and posts work). Bindings and `ochopod run` fill a
-// PodSettings; models provide the Controller and the LeaderWork through factories, since they are
-// built on the pieces below.
+// our own children, SIGTERM/SIGINT, signals forwarded to the child), "http"
+// (the control port's I/O, which only reads hints and posts work) and, while
+// /exec calls run, up to 4 "tool" threads. Bindings and `ochopod run` fill a
+// PodSettings; models provide the Controller and the LeaderWork through
+// factories, since they are built on the pieces below.
 #pragma once
 
 #include <chrono>

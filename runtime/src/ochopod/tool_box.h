@@ -5,9 +5,11 @@
 // itself is public (ochopod/tool.h); this is the machinery behind it.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +35,18 @@ class ToolBox {
   bool add(std::shared_ptr<Tool> tool);
   bool empty() const { return tools_.empty(); }
 
+  // The tag of an X-Shell line ("" for a blank line).
+  static std::string tag_of(const std::string& shell);
+  bool has(const std::string& tag) const { return tools_.count(tag) != 0; }
+  // The tool's timeout, shortened by the caller's if given. tag must exist.
+  std::chrono::duration<double> timeout_of(
+      const std::string& tag, std::optional<std::chrono::duration<double>> caller) const;
+
   // Runs one /exec call. 404 for an unknown tag, 400 for an upload name that
   // would leave the temp dir (absolute, "..", "/", NUL) or an empty header.
-  ExecReply run(const std::string& shell, std::vector<Upload> uploads) const;
+  // Blocks for up to the call's timeout (timeout_of) plus the tool's cleanup.
+  ExecReply run(const std::string& shell, std::vector<Upload> uploads,
+                std::optional<std::chrono::duration<double>> timeout = std::nullopt) const;
 
  private:
   std::map<std::string, std::shared_ptr<Tool>> tools_;

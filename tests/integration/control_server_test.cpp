@@ -1,0 +1,199 @@
+// ControlServer in process, over real sockets: what a pod's tests cannot
+// reach easily (a C++ tool that overruns its timeout, pipelined requests,
+// the connection cap, the whole-request deadline).
+#include "ochopod/control_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "harness/http.h"
+#include "harness/wait.h"
+#include "ochopod/tool_executor.h"
+
+namespace ochopod::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// A C++ tool that cannot be stopped: it sleeps past any timeout.
+class Stubborn : public Tool {
+ public:
+  std::string tag() const override { return "stubborn"; }
+  ToolResult body(const std::vector<std::string>&, const std::filesystem::path&) override {
+    std::this_thread::sleep_for(4s);
+    return {0, {"finished"}};
+  }
+};
+
+// A raw connection, for what an HTTP client library would not send.
+class Raw {
+ public:
+  explicit Raw(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Raw() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send(const std::string& text) {
+    ASSERT_EQ(::send(fd_, text.data(), text.size(), MSG_NOSIGNAL), ssize_t(text.size()));
+  }
+  // Everything received until the peer closes or `within` passes.
+  std::string read_all(std::chrono::milliseconds within) {
+    std::string out;
+    const auto end = Clock::now() + within;
+    while (Clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+      if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, left.count()))) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  bool closed_ = false;
+};
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+class ControlServerInProcess : public testing::Test {
+ protected:
+  void start(ControlServer::Options options = {}) {
+    tools.add(std::make_shared<Stubborn>());
+    ControlHandlers handlers;
+    handlers.info = [] { return json{{"state", "follower"}}; };
+    handlers.log = [] { return json::array({"a\xff line"}); };
+    handlers.reset = [] {};
+    handlers.control = [](ControlRequest r, std::chrono::duration<double>, Responder responder) {
+      responder.reply(200, json{{"task", r.task}});
+    };
+    handlers.exec = serve_exec(tools, executor);
+    options.bind = "127.0.0.1";
+    options.port = 0;
+    server = std::make_unique<ControlServer>(options, std::move(handlers));
+    std::string error;
+    ASSERT_TRUE(server->start(&error)) << error;
+  }
+  int port() const { return server->port(); }
+  ToolBox tools;
+  ToolExecutor executor;
+  std::unique_ptr<ControlServer> server;
+};
+
+TEST_F(ControlServerInProcess, ACppToolPastItsTimeoutAnswersTheTimeoutAnswer) {
+  start();
+  const auto begin = Clock::now();
+  const auto reply =
+      http_post(port(), "/exec", "", 10s, {{"X-Shell", "stubborn"}, {"X-Timeout", "0.5"}});
+  const auto took = Clock::now() - begin;
+  ASSERT_EQ(reply.status, 200) << reply.error;
+  EXPECT_EQ(reply.json(), json({{"code", 124}, {"stdout", {"timed out"}}}));
+  // The timeout plus the 2 s grace, not the tool's 4 s.
+  EXPECT_LT(took, 3.8s);
+  EXPECT_GE(took, 2.4s);
+}
+
+TEST_F(ControlServerInProcess, InvalidUtf8InAnswersIsReplacedNotA500) {
+  start();
+  const auto reply = http_post(port(), "/log");
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_TRUE(reply.json().is_array()) << reply.body;
+}
+
+TEST_F(ControlServerInProcess, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
+  start();
+  Raw c(port());
+  ASSERT_TRUE(c.connected());
+  c.send(
+      "POST /info HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+      "POST /control/signal HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+      "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string got = c.read_all(5s);
+  EXPECT_TRUE(c.closed());
+  EXPECT_EQ(count(got, "HTTP/1.1 200"), 2u) << got;
+  EXPECT_EQ(count(got, "HTTP/1.1 404"), 1u) << got;
+  EXPECT_LT(got.find("follower"), got.find("signal"));
+}
+
+TEST_F(ControlServerInProcess, HttpOneZeroGetsAnHttpOneZeroAnswerAndAClose) {
+  start();
+  Raw c(port());
+  c.send("POST /info HTTP/1.0\r\n\r\n");
+  const std::string got = c.read_all(5s);
+  EXPECT_EQ(got.rfind("HTTP/1.0 200", 0), 0u) << got;
+  EXPECT_TRUE(c.closed());
+}
+
+TEST_F(ControlServerInProcess, OversizedHeadersAndGarbageAreRefusedAndClosed) {
+  start();
+  {
+    Raw c(port());
+    c.send("POST /info HTTP/1.1\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n");
+    const std::string got = c.read_all(5s);
+    EXPECT_EQ(got.rfind("HTTP/1.1 431", 0), 0u) << got.substr(0, 100);
+    EXPECT_TRUE(c.closed());
+  }
+  {
+    Raw c(port());
+    c.send("NOT HTTP AT ALL\r\n\r\n");
+    const std::string got = c.read_all(5s);
+    EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
+    EXPECT_NE(got.find("{}"), std::string::npos);
+    EXPECT_TRUE(c.closed());
+  }
+  EXPECT_EQ(http_post(port(), "/info").status, 200);
+}
+
+TEST_F(ControlServerInProcess, AnIncompleteRequestIsClosedAtTheDeadline) {
+  ControlServer::Options options;
+  options.request_deadline = 500ms;
+  start(options);
+  Raw c(port());
+  const auto begin = Clock::now();
+  c.send("POST /info HTTP/1.1\r\nHost: x\r\n");
+  c.read_all(5s);
+  EXPECT_TRUE(c.closed());
+  EXPECT_LT(Clock::now() - begin, 2s);
+}
+
+TEST_F(ControlServerInProcess, ConnectionsPastTheCapAreClosedAndTheOthersServed) {
+  ControlServer::Options options;
+  options.max_connections = 4;
+  start(options);
+  std::vector<std::unique_ptr<Raw>> held;
+  for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<Raw>(port()));
+  // The server counts a connection once it accepted it.
+  Raw extra(port());
+  extra.read_all(2s);
+  EXPECT_TRUE(extra.closed()) << "a fifth connection was kept";
+  held.pop_back();
+  EXPECT_TRUE(wait_until([&] { return http_post(port(), "/info", "", 1s).status == 200; }, 5s,
+                         "a place freed by a closed connection"));
+}
+
+}  // namespace
+}  // namespace ochopod::test
