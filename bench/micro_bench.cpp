@@ -25,7 +25,7 @@ namespace {
 
 using nlohmann::json;
 
-// A registration as a local pod writes it (PROTOCOL.md 2), with the env
+// A registration as a local pod writes it (docs/protocol.md 2), with the env
 // twins that `ochopod run` copies in.
 json registration(int i) {
   char uuid[40];

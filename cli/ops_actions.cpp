@@ -16,7 +16,7 @@ std::chrono::milliseconds millis(Seconds s) {
   return std::chrono::milliseconds(static_cast<int64_t>(std::ceil(s * 1000)));
 }
 
-// What a /control or /exec status means (PROTOCOL.md 5).
+// What a /control or /exec status means (docs/protocol.md 5).
 std::string status_words(int status, const std::string& path) {
   switch (status) {
     case 400:

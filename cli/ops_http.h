@@ -1,5 +1,5 @@
 // HTTP for the operator subcommands: one bounded POST to a pod's control port
-// (PROTOCOL.md 5), and a bounded thread pool to call many pods at once. The
+// (docs/protocol.md 5), and a bounded thread pool to call many pods at once. The
 // per-pod actions (ops_actions.cpp) build HttpRequests; ops_commands.cpp runs
 // them over the selected pods with parallel_for(). ops_http.cpp is the only
 // operator file that includes cpp-httplib.

@@ -1,6 +1,6 @@
 // Cluster discovery for the operator subcommands: which clusters match the
 // globs and which pods are registered in them, read once from ZooKeeper
-// (PROTOCOL.md 1 and 2) through the runtime's own ZkSession. Read-only: it
+// (docs/protocol.md 1 and 2) through the runtime's own ZkSession. Read-only: it
 // never writes. ops_commands.cpp calls read_inventory() once per invocation,
 // then hands the pods to the per-pod actions (ops_actions.h).
 #pragma once
@@ -36,7 +36,7 @@ struct Inventory {
   std::vector<PodRecord> pods;        // their pods, by cluster then seq
 };
 
-// Connects to zk (PROTOCOL.md 6 syntax), waits at most `deadline` for the
+// Connects to zk (docs/protocol.md 6 syntax), waits at most `deadline` for the
 // session, reads the clusters matching any glob (fnmatch on the full name) and
 // their pods, closes. Pod nodes without a JSON object payload are skipped; a
 // uuid registered twice keeps its newest node. nullopt with *error set when

@@ -1,4 +1,4 @@
-// `ochopod run [options] -- argv...`: any program as a pod (RUN.md).
+// `ochopod run [options] -- argv...`: any program as a pod (docs/run.md).
 //
 // Options -> a Piped lifecycle whose configure() returns the argv, whose
 // sanity_check() runs --sanity and --health, and a Reactive model from the

@@ -1,4 +1,4 @@
-// Table-driven parsing of `ochopod run` options (see run_options.h and RUN.md).
+// Table-driven parsing of `ochopod run` options (see run_options.h and docs/run.md).
 #include "run_options.h"
 
 #include <algorithm>
@@ -63,7 +63,7 @@ bool starts_tool(std::string_view rest) {
 struct Option {
   std::string_view name;  // without the leading "--"; the env twin derives from it
   Field field;
-  std::string_view type;  // as in RUN.md, for --help
+  std::string_view type;  // as in docs/run.md, for --help
   std::string_view meaning;
   const Rule* rule = nullptr;
   std::string_view unset = "none";  // --help's default for options that have no value by default
@@ -74,7 +74,7 @@ struct Option {
 // Intervals and timeouts below this would make loops spin and rounds fail.
 constexpr double kMinInterval = 0.1;
 
-// Every option of `ochopod run`, in RUN.md's order. One line per option.
+// Every option of `ochopod run`, in docs/run.md's order. One line per option.
 const Option kOptions[] = {
     {"session-timeout", &RunOptions::session_timeout, "duration",
      "ZooKeeper session timeout requested"},

@@ -1,6 +1,6 @@
 // Options of `ochopod run [options] -- <argv...>`, the generic pod entrypoint.
 //
-// The contract lives in RUN.md: every option also has an environment twin
+// The contract lives in docs/run.md: every option also has an environment twin
 // (`ochopod_` + name with `-` -> `_`), the command line wins over the
 // environment, `--name value` and `--name=value` both work, flags take no value
 // (their twins take `true`/`false`), lists repeat or take comma-separated

@@ -1,4 +1,4 @@
-// ClusterFile: the file OCHOPOD_CLUSTER points the child to (RUN.md, "What the
+// ClusterFile: the file OCHOPOD_CLUSTER points the child to (docs/run.md, "What the
 // child gets"), holding the latest configuration as Cluster::to_json().
 //
 // PipedController rewrites it at every `on` that carries a payload. Writes go

@@ -1,4 +1,4 @@
-// command_argv: the argv a Configuration stands for (LIFECYCLE.md, Spawning).
+// command_argv: the argv a Configuration stands for (docs/lifecycle.md, "Starting the child").
 //
 // Used by PipedController before each spawn. `command` is split on spaces
 // (runs of spaces count as one), or handed whole to /bin/sh -c when shell is

@@ -1,5 +1,5 @@
 // spawn_process: starts one child the way every child of a pod must start
-// (PITFALLS.md, "Boost.Process v1" and "Signals and PID 1").
+// (docs/internals.md, "Traps in our dependencies").
 //
 // Called by PipedController (the pod's child) and run_shell_command (sanity
 // commands, probes, tools). The child gets its own process group (pgid ==

@@ -1,4 +1,4 @@
-// Plain HTTP calls to a pod's control port on 127.0.0.1 (PROTOCOL.md 5), with
+// Plain HTTP calls to a pod's control port on 127.0.0.1 (docs/protocol.md 5), with
 // every timeout bounded. Status 0 means no HTTP answer at all (refused,
 // reset, timed out); `error` then says why.
 #pragma once

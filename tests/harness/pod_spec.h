@@ -1,5 +1,5 @@
 // PodSpec: how to launch one `ochopod run` pod of a test cluster on this host:
-// the ochopod_* environment of PROTOCOL.md 6 in local mode (all pods share one
+// the ochopod_* environment of docs/protocol.md 6 in local mode (all pods share one
 // ochopod_port, each listens on its own remapped PORT_<ochopod_port>), the
 // `run` options, and the child command. Launch it with PodProcess(spec).
 //

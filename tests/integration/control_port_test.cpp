@@ -1,4 +1,4 @@
-// The control port's contract (PROTOCOL.md 5) against a real pod: exact
+// The control port's contract (docs/protocol.md 5) against a real pod: exact
 // /info keys, JSON everywhere, 404/405/413 with {}, hostile bodies refused
 // while the pod keeps serving.
 #include <gtest/gtest.h>

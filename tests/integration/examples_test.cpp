@@ -1,4 +1,4 @@
-// The example pods behave as EXAMPLES.md describes the original's. They run
+// The example pods behave as docs/writing-a-pod.md describes them. They run
 // solo (no ZooKeeper): what is under test is their lifecycle.
 #include <gtest/gtest.h>
 

@@ -98,7 +98,7 @@ inline std::string read_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
-// A configuration payload (PROTOCOL.md 4) for pod `key` among pods a, b, c.
+// A configuration payload (docs/protocol.md 4) for pod `key` among pods a, b, c.
 inline json payload(json dependencies = json::object(), std::string key = "b",
                     std::vector<std::string> pods = {"a", "b", "c"}) {
   json p = {{"key", key}, {"pods", json::object()}, {"dependencies", std::move(dependencies)}};

@@ -1,4 +1,4 @@
-// LIFECYCLE.md, "The requests": what each /control task does to a Piped pod
+// docs/lifecycle.md, "What each request does": what each /control task does to a Piped pod
 // and what it answers, with real child processes.
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-// LIFECYCLE.md, "Watching the child" and "Spawning": restarts, sanity
+// docs/lifecycle.md, "Watching it" and "Starting the child": restarts, sanity
 // checks, metrics, what the child gets, its output in the pod's log.
 #include <cstdio>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-// LIFECYCLE.md, "Termination": tear_down, grace, the whole process group,
+// docs/lifecycle.md, "Stopping it": tear_down, grace, the whole process group,
 // SIGKILL unless soft, and a stop that returns as soon as the group is gone.
 #include "piped_fixture.h"
 

@@ -85,7 +85,7 @@ class Reactive : public ZkTest {
   }
   // No round under way and every child's pid recorded: a state to count from.
   bool settled(const Pods& pods) const { return leader_idle(pods) && pid_files_current(pods); }
-  // Rounds are counted by the hash node's version (PROTOCOL.md 4).
+  // Rounds are counted by the hash node's version (docs/protocol.md 4).
   int hash_version(const std::string& full = "local.test") const {
     auto node = kazoo_get(zk.connect_string(), cluster_path(full) + "/hash");
     return node ? node->version : -1;

@@ -18,7 +18,7 @@ namespace ochopod {
 
 struct BootOptions {
   std::string binding;  // empty: picked from the environment
-  // /exec tools (EXAMPLES.md). Tools without a tag are skipped.
+  // /exec tools (docs/writing-a-pod.md). Tools without a tag are skipped.
   std::vector<std::shared_ptr<Tool>> tools;
   // Also register ochopod's stock `shell` tool: a remote shell, off unless asked.
   bool shell_tool = false;

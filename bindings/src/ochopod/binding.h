@@ -1,4 +1,4 @@
-// Bindings: how a pod learns where it runs (PROTOCOL.md 2 and 6).
+// Bindings: how a pod learns where it runs (docs/protocol.md 2 and 6).
 //
 // A binding turns the process environment into PodSettings: the registration
 // payload (every ochopod_<x> variable copied as <x>, then the binding's own

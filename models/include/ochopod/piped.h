@@ -1,5 +1,5 @@
 // Piped: a pod that runs and watches one child process (ochopod's
-// `models.piped.Actor`; behaviour pinned down in LIFECYCLE.md).
+// `models.piped.Actor`; behaviour pinned down in docs/lifecycle.md).
 //
 // Subclass it in your pod, implement configure() (what to run) and override
 // the other LifeCycle callbacks you need; tune the knobs below, typically in

@@ -1,8 +1,8 @@
-// Reactive: the default clustering model (ochopod-api.txt, api.Reactive).
+// Reactive: the default clustering model (the original's api.Reactive; docs/writing-a-pod.md).
 //
 // The leader watches its cluster's pods and its dependencies' snapshots; when
 // the view changes it waits `damper`, then walks every pod through check,
-// (off,) on and ok with the full view (PROTOCOL.md 4). Subclass it to set the
+// (off,) on and ok with the full view (docs/protocol.md 4). Subclass it to set the
 // knobs and override probe().
 #pragma once
 

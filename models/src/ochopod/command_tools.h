@@ -1,4 +1,4 @@
-// Tools backed by commands (EXAMPLES.md "Tools").
+// Tools backed by commands (docs/writing-a-pod.md "Tools").
 //
 // CommandTool is what `ochopod run --tool tag=command` registers: the command
 // is split on spaces (no shell), the call's arguments are appended as

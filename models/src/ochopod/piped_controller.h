@@ -1,5 +1,5 @@
 // PipedController: runs a Piped pod's control requests and supervises its
-// child process (LIFECYCLE.md, rule by rule; codes from PROTOCOL.md 5).
+// child process (docs/lifecycle.md, rule by rule; codes from docs/protocol.md 5).
 //
 // The runtime's request queue calls handle() and shutdown() on the lifecycle
 // EventLoop (ctx.loop), one at a time; everything else this class does (child

@@ -1,4 +1,4 @@
-// Snapshot maps and their hash (PROTOCOL.md 4), and how dependency strings
+// Snapshot maps and their hash (docs/protocol.md 4), and how dependency strings
 // name clusters. Pure functions, used by the reactive leader and the benches.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Cluster: the view of the cluster handed to a pod's callbacks.
 //
-// Built from a configuration payload (PROTOCOL.md 4: {"pods", "dependencies",
+// Built from a configuration payload (docs/protocol.md 4: {"pods", "dependencies",
 // "key"}) when the leader asks a pod to check, configure or acknowledge, and
 // by the leader itself before probe(). Plain data: copy it freely.
 #pragma once

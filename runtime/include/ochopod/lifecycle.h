@@ -1,4 +1,4 @@
-// LifeCycle: what a user's pod does, as callbacks (ochopod-api.txt, LIFECYCLE.md).
+// LifeCycle: what a user's pod does, as callbacks (docs/writing-a-pod.md, docs/lifecycle.md).
 //
 // Users subclass a concrete lifecycle (ochopod::Piped) and override what they
 // need; only configure() is mandatory. Every callback runs on the pod's

@@ -1,4 +1,4 @@
-// Model: how pods of one cluster orchestrate (ochopod-api.txt, api.Model).
+// Model: how pods of one cluster orchestrate (the original's api.Model; docs/writing-a-pod.md).
 //
 // Users subclass a concrete model (ochopod::Reactive) to set its knobs and,
 // optionally, probe(). The leader calls probe() on its own worker thread.

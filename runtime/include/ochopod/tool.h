@@ -1,4 +1,4 @@
-// Tools: commands a pod exposes on POST /exec (PROTOCOL.md 5, EXAMPLES.md).
+// Tools: commands a pod exposes on POST /exec (docs/protocol.md 5, docs/writing-a-pod.md).
 //
 // A pod's author registers tools at boot; an operator calls one with
 // `X-Shell: <tag> <args...>` and optional uploaded files. Each call runs in a

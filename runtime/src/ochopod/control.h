@@ -1,5 +1,5 @@
 // The language of /control: a request as the HTTP layer hands it to the
-// lifecycle, and the reply it gets back (PROTOCOL.md 5).
+// lifecycle, and the reply it gets back (docs/protocol.md 5).
 //
 // The control server builds ControlRequests; the RequestQueue runs them one at
 // a time through a Controller (implemented by models/, e.g. Piped).
@@ -18,7 +18,7 @@ struct ControlRequest {
 };
 
 struct ControlReply {
-  int code = 200;  // HTTP status, PROTOCOL.md 5
+  int code = 200;  // HTTP status, docs/protocol.md 5
   nlohmann::json body = nlohmann::json::object();
 };
 

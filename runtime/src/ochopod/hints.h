@@ -1,4 +1,4 @@
-// Hints: the pod's registration plus its live state, as PROTOCOL.md 6 calls
+// Hints: the pod's registration plus its live state, as docs/protocol.md 6 calls
 // them; the single board /info reads and the child's `ochopod` variable shows.
 //
 // Each field has exactly one writer (the coordinator writes state, the
@@ -27,7 +27,7 @@ class Hints {
   std::string process() const;
   nlohmann::json registration() const;
 
-  // /info: exactly the keys of PROTOCOL.md 5.
+  // /info: exactly the keys of docs/protocol.md 5.
   nlohmann::json info() const;
   // Registration + live state: what the child gets as $ochopod.
   nlohmann::json hints() const;

@@ -4,7 +4,7 @@
 //
 // Set up once by the pod at boot (setup() may be called again, e.g. by tests;
 // the ring survives). Synchronous logger with _mt sinks: the async one blocks
-// when full and breaks across fork (PITFALLS.md).
+// when full and breaks across fork (docs/internals.md, "Traps in our dependencies").
 #pragma once
 
 #include <cstddef>

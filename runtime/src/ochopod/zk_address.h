@@ -1,7 +1,7 @@
 // ZkAddress: a ZooKeeper connection string as users write it.
 //
 // Accepts `host:port,host:port[/chroot]` and the URL form
-// `zk://[user:pass@]h1:p1,h2:p2[/chroot]` (PROTOCOL.md 6). Parsed once at
+// `zk://[user:pass@]h1:p1,h2:p2[/chroot]` (docs/protocol.md 6). Parsed once at
 // boot by the pod; the session passes hosts+chroot to the C client and the
 // credentials to zoo_add_auth.
 #pragma once
