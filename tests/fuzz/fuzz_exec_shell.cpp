@@ -15,7 +15,7 @@
 
 #include "fuzz_support.h"
 #include "ochopod/command_tools.h"
-#include "ochopod/tool.h"
+#include "ochopod/tool_box.h"
 
 using ochopod::fuzz::check;
 namespace fs = std::filesystem;
