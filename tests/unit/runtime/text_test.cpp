@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "child_output.h"
-
 namespace ochopod {
 namespace {
 
@@ -45,37 +43,6 @@ TEST(Text, Utf8CutOnInvalidBytesCutsAtMax) {
   EXPECT_EQ(utf8_cut("\xff\xff\xff\xff", 2), 2u);
   EXPECT_EQ(utf8_cut(kEmoji + "x", 2), 2u) << "a character longer than max still progresses";
   EXPECT_EQ(utf8_cut("abc", 10), 3u);
-}
-
-TEST(LineSplitter, LongLinesAreCutOnCharacterBoundaries) {
-  std::vector<std::string> lines;
-  detail::LineSplitter splitter([&](std::string_view l) { lines.emplace_back(l); }, 7);
-  std::string input = "x";
-  for (int i = 0; i < 6; ++i) input += kE;  // 13 bytes, no newline yet
-  input += "\r\nnext";
-  splitter.feed(input.data(), input.size());
-  splitter.flush();
-  std::string joined;
-  for (size_t i = 0; i + 1 < lines.size(); ++i) {
-    EXPECT_LE(lines[i].size(), 7u);
-    EXPECT_FALSE(
-        nlohmann::json::parse(nlohmann::json(lines[i]).dump(), nullptr, false).is_discarded())
-        << "piece " << i << " split a character";
-    joined += lines[i];
-  }
-  ASSERT_GE(lines.size(), 3u);
-  EXPECT_EQ(joined, input.substr(0, 13)) << "nothing lost, the \\r dropped";
-  EXPECT_EQ(lines.back(), "next");
-}
-
-TEST(LineSplitter, BytesArrivingOneAtATime) {
-  std::vector<std::string> lines;
-  detail::LineSplitter splitter([&](std::string_view l) { lines.emplace_back(l); }, 4);
-  const std::string input = kEuro + kEuro + "\n";
-  for (char c : input) splitter.feed(&c, 1);
-  ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0], kEuro);
-  EXPECT_EQ(lines[1], kEuro);
 }
 
 }  // namespace
