@@ -159,7 +159,8 @@ FakeZkSession::~FakeZkSession() {
 }
 
 int FakeZkSession::usable(const std::string& call, const std::string& path) {
-  if (server_.before_call) server_.before_call(call, path);
+  // A copy: the hook may clear itself (before_call = nullptr) while it runs.
+  if (const auto hook = server_.before_call) hook(call, path);
   if (state_ == State::kDead) return ZINVALIDSTATE;
   if (state_ != State::kConnected) return ZCONNECTIONLOSS;
   return ZOK;
