@@ -92,12 +92,11 @@ std::string apply(const Flag& flag, const std::string& value, OpsArgs& out) {
       break;
     }
     case Id::kTimeout: {
-      char* end = nullptr;
-      const double t = std::strtod(value.c_str(), &end);
-      if (value.empty() || *end != '\0' || !std::isfinite(t) || t <= 0 || t > 86400) {
+      const auto t = parse_c_decimal(value);
+      if (!t || *t <= 0 || *t > 86400) {
         return "-t takes a positive number of seconds, not '" + value + "'";
       }
-      out.timeout = t;
+      out.timeout = *t;
       break;
     }
     case Id::kJson:
@@ -187,8 +186,8 @@ std::string assign(const OpsSyntax& syntax, std::vector<std::string> positionals
       break;
     case Positionals::kPortThenGlobs: {
       if (positionals.empty()) return "missing the container port (e.g. port 8080)";
-      const auto port = to_int(positionals[0]);
-      if (!port || *port < 1 || *port > 65535) {
+      const auto port = parse_port(positionals[0]);
+      if (!port) {
         return "'" + positionals[0] + "' is not a port number";
       }
       out.port = *port;

@@ -1,38 +1,25 @@
 // HTTP for the operator subcommands: one bounded POST to a pod's control port
-// (docs/protocol.md 5), and a bounded thread pool to call many pods at once. The
-// per-pod actions (ops_actions.cpp) build HttpRequests; ops_commands.cpp runs
-// them over the selected pods with parallel_for(). ops_http.cpp is the only
-// operator file that includes cpp-httplib.
+// (docs/protocol.md 5), sent by the runtime's one HTTP client, and a bounded
+// thread pool to call many pods at once. The per-pod actions (ops_actions.cpp)
+// build HttpRequests; ops_commands.cpp runs them over the selected pods with
+// parallel_for().
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <utility>
-#include <vector>
+
+#include "ochopod/http_client.h"
 
 namespace ochopod::cli {
 
-struct HttpRequest {
-  std::string path;  // "/info", "/control/on/5"...
-  std::string body;  // JSON; empty sends no body
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::vector<std::pair<std::string, std::string>> files;  // multipart: field name -> content
-  std::chrono::milliseconds timeout{5000};                 // connect, read and write, each
-};
-
-struct HttpAnswer {
-  int status = 0;  // 0: no HTTP answer at all
-  std::string body;
-  std::string error;  // when status is 0: why ("timed out", "connection refused"...)
-  // The body as JSON; discarded (is_discarded()) if it is not JSON.
-  nlohmann::json json() const;
-};
+using HttpRequest = ochopod::HttpRequest;
+using HttpAnswer = ochopod::HttpAnswer;
 
 // POSTs to http://host:port<path>. Never throws, never waits past the timeouts.
-HttpAnswer http_post(const std::string& host, int port, const HttpRequest& request);
+inline HttpAnswer http_post(const std::string& host, int port, const HttpRequest& request) {
+  return http_send(host, port, request);
+}
 
 // Runs work(i) for every i in [0, n) on at most max_threads threads at once;
 // returns when all are done. work must not throw.

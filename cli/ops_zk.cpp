@@ -9,7 +9,8 @@
 #include <mutex>
 #include <tuple>
 
-#include "ochopod/numbers.h"
+#include "ochopod/pod_node.h"
+#include "ochopod/snapshot.h"
 #include "ochopod/zk_address.h"
 #include "ochopod/zk_session.h"
 
@@ -32,15 +33,6 @@ bool matches(const std::vector<std::string>& globs, const std::string& name) {
   return std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
     return ::fnmatch(glob.c_str(), name.c_str(), 0) == 0;
   });
-}
-
-std::optional<int> as_int(const nlohmann::json& v) {
-  if (v.is_number_integer()) return v.get<int>();
-  if (v.is_string()) {
-    const auto n = parse_integer<int>(v.get_ref<const std::string&>());
-    if (n && *n >= 0) return n;
-  }
-  return std::nullopt;
 }
 
 std::unique_ptr<ZkSession> connect(const std::string& zk, std::chrono::milliseconds deadline,
@@ -94,17 +86,14 @@ bool read_pods(ZkSession& session, const std::string& cluster, std::vector<PodRe
       *error = "reading " + pods_path + "/" + node + ": " + zk::error(rc);
       return false;
     }
-    auto payload = nlohmann::json::parse(data, nullptr, false);
-    if (!payload.is_object()) continue;  // being registered, or not a pod of ours
+    auto parsed = parse_pod_node(node, data);
+    if (!parsed) continue;  // being registered, or not a pod of ours
     PodRecord pod;
     pod.cluster = cluster;
     pod.node = node;
-    pod.uuid = node.substr(0, node.find('.'));
-    const size_t dot = node.rfind('.');
-    auto seq = as_int(payload.value("seq", nlohmann::json()));
-    if (!seq && dot != std::string::npos) seq = as_int(nlohmann::json(node.substr(dot + 1)));
-    pod.seq = seq.value_or(-1);
-    pod.payload = std::move(payload);
+    pod.uuid = std::move(parsed->uuid);
+    pod.seq = parsed->seq;
+    pod.payload = std::move(parsed->payload);
     by_uuid[pod.uuid] = std::move(pod);
   }
   for (auto& [uuid, pod] : by_uuid) out->push_back(std::move(pod));
@@ -119,19 +108,10 @@ std::string PodRecord::string_field(const std::string& name) const {
 }
 
 std::optional<int> PodRecord::remapped(int container_port) const {
-  const auto ports = payload.find("ports");
-  if (ports == payload.end() || !ports->is_object()) return std::nullopt;
-  const auto it = ports->find(std::to_string(container_port));
-  if (it == ports->end()) return std::nullopt;
-  return as_int(*it);
+  return remapped_port(payload, container_port);
 }
 
-std::optional<int> PodRecord::control_port() const {
-  const auto it = payload.find("port");
-  if (it == payload.end()) return std::nullopt;
-  const auto port = as_int(*it);
-  return port ? remapped(*port) : std::nullopt;
-}
+std::optional<int> PodRecord::control_port() const { return ochopod::control_port(payload); }
 
 std::optional<Inventory> read_inventory(const std::string& zk,
                                         const std::vector<std::string>& globs,

@@ -3,13 +3,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <string_view>
 #include <type_traits>
 #include <variant>
 
 #include "ochopod/command_check.h"
+#include "ochopod/numbers.h"
 
 namespace ochopod::cli {
 namespace {
@@ -130,12 +130,6 @@ std::string twin(std::string_view name) {
   return var;
 }
 
-template <typename T>
-bool parse_number(std::string_view s, T& out) {
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && end == s.data() + s.size();
-}
-
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
   if (first == s.npos) return {};
@@ -161,9 +155,9 @@ std::string assign(const Option& o, const std::string& value, RunOptions& out,
         using T = std::remove_reference_t<decltype(target)>;
         const std::string got = ", got '" + value + "'";
         if constexpr (std::is_same_v<T, double>) {
-          double d = 0;
-          if (!parse_number(value, d) || !std::isfinite(d) || d < 0)
-            return "expects a duration in seconds" + got;
+          const auto parsed = parse_decimal(value);
+          if (!parsed || *parsed < 0) return "expects a duration in seconds" + got;
+          double d = *parsed;
           if (o.positive && d == 0) return "must be more than 0 seconds" + got;
           if (o.positive && d < kMinInterval) {
             *warning = "raised to the minimum of 0.1 seconds" + got;
@@ -171,9 +165,9 @@ std::string assign(const Option& o, const std::string& value, RunOptions& out,
           }
           target = d + 0.0;  // -0 -> 0
         } else if constexpr (std::is_same_v<T, int>) {
-          int n = 0;
-          if (!parse_number(value, n) || n < 0) return "expects a whole number >= 0" + got;
-          target = n;
+          const auto n = parse_integer<int>(value);
+          if (!n || *n < 0) return "expects a whole number >= 0" + got;
+          target = *n;
         } else if constexpr (std::is_same_v<T, bool>) {
           if (value != "true" && value != "false") return "must be true or false" + got;
           target = value == "true";
@@ -280,17 +274,6 @@ ParseResult parse_run_options(const std::vector<std::string>& args,
   if (!out.help && out.argv.empty())
     return failure("no command given (ochopod run [options] -- <command...>)");
   return {std::move(out), {}, std::move(warnings)};
-}
-
-std::map<std::string, std::string> environment_map(char** envp) {
-  std::map<std::string, std::string> env;
-  for (; envp != nullptr && *envp != nullptr; ++envp) {
-    const std::string_view entry = *envp;
-    const auto eq = entry.find('=');
-    if (eq != entry.npos)  // the first definition wins, as with getenv()
-      env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
-  }
-  return env;
 }
 
 std::vector<std::string> run_option_names() {

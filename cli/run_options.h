@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "ochopod/environment.h"
+
 namespace ochopod::cli {
 
 struct RunOptions {
@@ -61,8 +63,9 @@ struct ParseResult {
 ParseResult parse_run_options(const std::vector<std::string>& args,
                               const std::map<std::string, std::string>& env);
 
-// The environment as a map, from a NULL-terminated `NAME=value` array (environ).
-std::map<std::string, std::string> environment_map(char** envp);
+// The environment as a map, from a NULL-terminated `NAME=value` array
+// (environ): read_environment() under the name the run options' tests use.
+inline Environment environment_map(char** envp) { return read_environment(envp); }
 
 // The --help text: usage, conventions, then every option with its type,
 // default, meaning and environment twin.

@@ -10,15 +10,17 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "ochopod/environment.h"
 #include "ochopod/text.h"
 
 namespace ochopod::detail {
 
 ClusterFile::ClusterFile(std::string path) : path_(std::move(path)) {
   if (!path_.empty()) return;
-  const char* tmp = ::getenv("TMPDIR");
+  const auto env = read_environment();
+  const auto tmp = env.find("TMPDIR");
   std::string pattern =
-      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ochopod-XXXXXX";
+      (tmp != env.end() && !tmp->second.empty() ? tmp->second : "/tmp") + "/ochopod-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error("cannot create a directory for OCHOPOD_CLUSTER (" + pattern +
                              "): " + std::strerror(errno));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ochopod/pod_node.h"
 #include "ochopod/snapshot.h"
 
 namespace ochopod {
@@ -14,20 +15,19 @@ using nlohmann::json;
 namespace {
 
 // A usable registration: a JSON object telling where its control port is.
-std::optional<json> parse_registration(const std::string& path, const std::string& data) {
-  // Registration is create-then-set: empty data is a pod still registering,
-  // and the data watch brings its payload.
-  if (data.empty()) return std::nullopt;
-  json payload = json::parse(data, nullptr, false);
-  if (!payload.is_object()) {
-    spdlog::warn("leader: {} holds no JSON object, skipped", path);
+std::optional<PodNode> parse_registration(const std::string& path, const std::string& name,
+                                          const std::string& data) {
+  auto node = parse_pod_node(name, data);
+  if (!node) {
+    // Empty data is a pod still registering: no warning, its data watch follows.
+    if (!data.empty()) spdlog::warn("leader: {} holds no JSON object, skipped", path);
     return std::nullopt;
   }
-  if (control_url(payload).empty()) {
+  if (control_url(node->payload).empty()) {
     spdlog::warn("leader: {} tells no control port (ip, port, ports), skipped", path);
     return std::nullopt;
   }
-  return payload;
+  return node;
 }
 
 // "9e:10:...": what snapshot_hash() writes.
@@ -126,7 +126,7 @@ void ClusterView::read_pod(ZkSession& session, const std::string& name) {
     spdlog::warn("leader: cannot read pod {}: {}", name, zk::error(rc));
     return;
   }
-  pods_[name] = parse_registration(path, data);
+  pods_[name] = parse_registration(path, name, data);
 }
 
 void ClusterView::list_clusters(ZkSession& session) {
@@ -223,8 +223,8 @@ void ClusterView::merge_dependencies() {
 json ClusterView::local() const {
   json local = json::object();
   // Node names sort by uuid then sequence: the newest registration wins.
-  for (const auto& [name, payload] : pods_) {
-    if (payload) local[name.substr(0, name.find('.'))] = *payload;
+  for (const auto& entry : pods_) {
+    if (entry.second) local[entry.second->uuid] = entry.second->payload;
   }
   return local;
 }

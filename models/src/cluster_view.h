@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "ochopod/pod_node.h"
 #include "ochopod/zk_session.h"
 
 namespace ochopod {
@@ -66,7 +67,7 @@ class ClusterView {
   const std::string pods_path_;
   bool has_glob_ = false;
   // Every child of pods/, with its payload once it holds a usable one.
-  std::map<std::string, std::optional<nlohmann::json>> pods_;
+  std::map<std::string, std::optional<PodNode>> pods_;
   std::vector<std::string> clusters_;                // the root's children (globs only)
   std::map<std::string, nlohmann::json> snapshots_;  // cluster -> its pods (object)
   nlohmann::json dependencies_ = nlohmann::json::object();

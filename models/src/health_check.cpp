@@ -1,31 +1,22 @@
-// health_check() and its target parser: kept apart from command_check.cpp
-// because httplib.h is heavy to compile.
+// health_check() and its target parser: the probes themselves (a TCP
+// connect, one HTTP GET through the runtime's client).
 #include <arpa/inet.h>
-#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 
 #include "ochopod/command_check.h"
+#include "ochopod/http_client.h"
+#include "ochopod/numbers.h"
 #include "unique_fd.h"
 
 namespace ochopod {
 
 namespace {
-
-std::optional<int> parse_port(std::string_view text) {
-  int port = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (ec != std::errc() || end != text.data() + text.size() || port <= 0 || port > 65535) {
-    return std::nullopt;
-  }
-  return port;
-}
 
 // An IP literal, never a name: inet_pton does no lookup.
 std::optional<std::string> numeric_host(std::string_view host) {
@@ -80,18 +71,13 @@ std::optional<std::string> tcp_check(const HealthTarget& target,
 
 std::optional<std::string> http_check(const HealthTarget& target,
                                       std::chrono::duration<double> timeout) {
-  httplib::Client client(target.host, target.port);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(timeout);
-  const auto sec = static_cast<time_t>(us.count() / 1000000);
-  const auto usec = static_cast<time_t>(us.count() % 1000000);
-  client.set_connection_timeout(sec, usec);
-  client.set_read_timeout(sec, usec);
-  client.set_write_timeout(sec, usec);
-  auto response = client.Get(target.path);
-  if (!response) return httplib::to_string(response.error());
-  if (response->status < 200 || response->status > 299) {
-    return "HTTP " + std::to_string(response->status);
-  }
+  HttpRequest request;
+  request.method = HttpRequest::Method::kGet;
+  request.path = target.path;
+  request.timeout = timeout;
+  const HttpAnswer answer = http_send(target.host, target.port, request);
+  if (answer.status == 0) return answer.error;
+  if (answer.status < 200 || answer.status > 299) return "HTTP " + std::to_string(answer.status);
   return std::nullopt;
 }
 

@@ -1,6 +1,5 @@
 #include "ochopod/round.h"
 
-#include <httplib.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "ochopod/http_client.h"
 #include "ochopod/snapshot.h"
 #include "ochopod/text.h"
 
@@ -73,23 +73,16 @@ Seconds control_client_timeout(Seconds grace) { return Seconds(control_url_secon
 
 int post_control(const std::string& url, const std::string& path, const std::string& body,
                  Seconds timeout, RoundCancel* cancel) {
-  httplib::Client client(url);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
-  const time_t sec = static_cast<time_t>(micros / 1000000);
-  const time_t usec = static_cast<time_t>(micros % 1000000);
-  // cpp-httplib's connect timeout defaults to 300 s: bound every phase. A
-  // client cannot be stopped while it connects, so the connect bounds how
+  HttpRequest request;
+  request.path = path;
+  request.body = body;
+  request.timeout = timeout;
+  // A client cannot be stopped while it connects, so the connect bounds how
   // long cancelling a round (and shutting down) may take: 2 s, plenty for
   // a pod's control port, and one SYN retransmission.
-  client.set_connection_timeout(std::min<time_t>(sec, 2), sec >= 2 ? 0 : usec);
-  client.set_read_timeout(sec, usec);
-  client.set_write_timeout(sec, usec);
-  uint64_t id = 0;
-  if (cancel && !cancel->admit([&client] { client.stop(); }, &id)) return 0;
-  auto result = client.Post(path, body, "application/json");
-  if (cancel) cancel->leave(id);  // before client goes
-  if (!result) return 0;
-  return result->status;
+  request.connect_timeout = std::min(timeout, Seconds(2));
+  request.cancel = cancel;
+  return http_send(url, request).status;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "ochopod/numbers.h"
 #include "ochopod/text.h"
 
 namespace ochopod {
@@ -47,18 +48,39 @@ std::vector<std::string> match_glob(const std::string& dependency, const std::st
   return out;
 }
 
-std::string control_url(const json& registration) {
-  if (!registration.is_object()) return "";
-  const auto port = registration.find("port");
-  const auto ports = registration.find("ports");
-  const auto ip = registration.find("ip");
-  if (port == registration.end() || !port->is_string() || ports == registration.end() ||
-      !ports->is_object() || ip == registration.end() || !ip->is_string()) {
-    return "";
+std::optional<int> registration_number(const json& value) {
+  if (value.is_number_integer()) return value.get<int>();
+  if (value.is_string()) {
+    const auto n = parse_integer<int>(value.get_ref<const std::string&>());
+    if (n && *n >= 0) return n;
   }
-  const auto remapped = ports->find(port->get<std::string>());
-  if (remapped == ports->end() || !remapped->is_number_integer()) return "";
-  return "http://" + ip->get<std::string>() + ":" + std::to_string(remapped->get<int>());
+  return std::nullopt;
+}
+
+std::optional<int> remapped_port(const json& registration, int container_port) {
+  if (!registration.is_object()) return std::nullopt;
+  const auto ports = registration.find("ports");
+  if (ports == registration.end() || !ports->is_object()) return std::nullopt;
+  const auto it = ports->find(std::to_string(container_port));
+  if (it == ports->end()) return std::nullopt;
+  return registration_number(*it);
+}
+
+std::optional<int> control_port(const json& registration) {
+  if (!registration.is_object()) return std::nullopt;
+  const auto it = registration.find("port");
+  if (it == registration.end()) return std::nullopt;
+  const auto port = registration_number(*it);
+  return port ? remapped_port(registration, *port) : std::nullopt;
+}
+
+std::string control_url(const json& registration) {
+  const auto port = control_port(registration);
+  if (!port) return "";
+  const auto ip = registration.find("ip");
+  if (ip == registration.end() || !ip->is_string() || ip->get_ref<const std::string&>().empty())
+    return "";
+  return "http://" + ip->get<std::string>() + ":" + std::to_string(*port);
 }
 
 }  // namespace ochopod

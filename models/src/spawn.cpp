@@ -18,7 +18,7 @@
 #include <stdexcept>
 #include <system_error>
 
-extern char** environ;
+#include "ochopod/environment.h"
 
 namespace ochopod::detail {
 
@@ -104,12 +104,7 @@ struct ChildSetup : bp::extend::handler {
 };
 
 std::map<std::string, std::string> merged_environment(const SpawnRequest& request) {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const char* eq = std::strchr(*e, '=');
-    if (eq == nullptr) continue;
-    env[std::string(*e, static_cast<size_t>(eq - *e))] = std::string(eq + 1);
-  }
+  Environment env = read_environment();
   for (const auto& [name, value] : request.env) env[name] = value;
   return env;
 }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "ochopod/multipart.h"
+#include "ochopod/numbers.h"
 #include "ochopod/text.h"
 
 namespace ochopod {
@@ -44,14 +45,9 @@ std::string to_text(const json& body) {
 }  // namespace
 
 std::optional<double> parse_timeout_seconds(const std::string& text) {
-  try {
-    size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used != text.size() || !std::isfinite(v) || v < 0 || v > 86400) return std::nullopt;
-    return v;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  const auto v = parse_c_decimal(text);
+  if (!v || *v < 0 || *v > 86400) return std::nullopt;
+  return v;
 }
 
 ParsedControlPath parse_control_path(const std::string& path) {

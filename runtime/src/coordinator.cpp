@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <random>
 
+#include "ochopod/numbers.h"
+
 namespace ochopod {
 
 namespace {
@@ -33,7 +35,7 @@ std::string random_hex(size_t n) {
 std::string make_uuid4() {
   std::string hex = random_hex(32);
   hex[12] = '4';
-  hex[16] = "89ab"[std::stoi(std::string(1, hex[16]), nullptr, 16) & 3];
+  hex[16] = "89ab"[*parse_integer<int>(std::string_view(&hex[16], 1), 16) & 3];
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <mutex>
 
+#include "ochopod/numbers.h"
+
 namespace ochopod {
 
 namespace zk {
@@ -36,9 +38,7 @@ std::optional<int64_t> sequence_suffix(std::string_view text) {
       !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
-  int64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
+  return parse_integer<int64_t>(text);
 }
 }  // namespace zk
 

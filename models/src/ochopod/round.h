@@ -17,13 +17,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "ochopod/http_client.h"
+
 namespace ochopod {
 
 // Cancels a round from another thread. cancel() never blocks: it flags the
 // round and wakes the round's own thread, which stops the live HTTP clients
 // (stopping one may wait for its connect to finish, which must not hold up
 // the coordinator loop) until every request of the round has returned.
-class RoundCancel {
+class RoundCancel : public HttpCancelHook {
  public:
   void cancel();  // any thread, any number of times
   bool cancelled() const;
@@ -31,8 +33,8 @@ class RoundCancel {
   // For the round's threads. admit() registers a request's stopper, unless
   // the round is cancelled (then the request must not be sent); the stopper
   // stays callable until leave(id) returns.
-  bool admit(std::function<void()> stop, uint64_t* id);
-  void leave(uint64_t id);
+  bool admit(std::function<void()> stop, uint64_t* id) override;
+  void leave(uint64_t id) override;
   // Wait, on the round's thread, until done() holds (checked at every
   // notify()); once cancelled, the stoppers are called again every 20 ms
   // (a request admitted just before cancel() may not have had a socket yet).

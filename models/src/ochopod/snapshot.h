@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,17 @@ std::vector<std::string> match_glob(const std::string& dependency, const std::st
                                     const std::string& own_cluster,
                                     const std::vector<std::string>& clusters);
 
-// Control URL of a registration: http://<ip>:<ports[port]>; empty if the pod
+// A number in a registration ("port", the values of "ports", "seq"): an
+// integer, or a string of decimal digits (as other implementations write it).
+std::optional<int> registration_number(const nlohmann::json& value);
+// ports[<container_port>]: where that port of the pod is reachable.
+std::optional<int> remapped_port(const nlohmann::json& registration, int container_port);
+// ports[port]: where the pod's control port is reachable; nullopt if it does
+// not expose it. The leader's rounds and the operator commands both find a
+// pod this way, so they agree on which pods they can reach.
+std::optional<int> control_port(const nlohmann::json& registration);
+
+// Control URL of a registration: http://<ip>:<control_port>; empty if the pod
 // does not expose its control port.
 std::string control_url(const nlohmann::json& registration);
 

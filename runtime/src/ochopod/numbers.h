@@ -4,6 +4,7 @@
 // Pure functions, any thread.
 #pragma once
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -39,6 +40,28 @@ inline std::optional<double> parse_decimal(std::string_view text) {
   const auto [at, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc{} || at != end || !std::isfinite(value)) return std::nullopt;
   return value;
+}
+
+// A finite number in strtod()'s syntax, the whole text: leading white space,
+// one sign, decimal or 0x hexadecimal. Only for the inputs that have always
+// taken it (the control path's timeout, the operator's -t): narrowing them
+// would refuse what callers send today.
+inline std::optional<double> parse_c_decimal(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  const bool negative = !text.empty() && text.front() == '-';
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) text.remove_prefix(1);
+  auto format = std::chars_format::general;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    format = std::chars_format::hex;
+    text.remove_prefix(2);
+  }
+  if (text.empty() || text.front() == '+' || text.front() == '-') return std::nullopt;
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [at, ec] = std::from_chars(text.data(), end, value, format);
+  if (ec != std::errc{} || at != end || !std::isfinite(value)) return std::nullopt;
+  return negative ? -value : value;
 }
 
 }  // namespace ochopod

@@ -49,5 +49,22 @@ TEST(Snapshot, ControlUrlUsesThePodsOwnPortAndRemapping) {
   EXPECT_EQ(control_url(json::array()), "");
 }
 
+TEST(Snapshot, ControlPortTakesPortsAsIntegersOrDigitStrings) {
+  EXPECT_EQ(control_url(json{{"ip", "10.0.0.1"}, {"port", 8080}, {"ports", {{"8080", "31000"}}}}),
+            "http://10.0.0.1:31000");
+  EXPECT_EQ(control_port(json{{"port", "8080"}, {"ports", {{"8080", 31000}}}}), 31000);
+  EXPECT_EQ(control_port(json{{"port", "x"}, {"ports", {{"8080", 31000}}}}), std::nullopt);
+  EXPECT_EQ(control_port(json{{"port", "8080"}, {"ports", {{"8080", "-1"}}}}), std::nullopt);
+  EXPECT_EQ(control_port(json{{"port", "8080"}, {"ports", json::array()}}), std::nullopt);
+  EXPECT_EQ(control_url(json{{"ip", ""}, {"port", 8080}, {"ports", {{"8080", 1}}}}), "");
+  EXPECT_EQ(remapped_port(json{{"ports", {{"22", "2222"}}}}, 22), 2222);
+  EXPECT_EQ(remapped_port(json{{"ports", {{"22", 2222}}}}, 80), std::nullopt);
+  EXPECT_EQ(registration_number(json("07")), 7);
+  EXPECT_EQ(registration_number(json(3)), 3);
+  for (const json& bad : {json("+1"), json(" 1"), json("1.5"), json(1.5), json(nullptr)}) {
+    EXPECT_EQ(registration_number(bad), std::nullopt) << bad.dump();
+  }
+}
+
 }  // namespace
 }  // namespace ochopod

@@ -36,6 +36,20 @@ TEST(Numbers, DecimalsAreFinite) {
   }
 }
 
+TEST(Numbers, CDecimalTakesStrtodSyntaxButOnlyWholeFiniteText) {
+  EXPECT_EQ(parse_c_decimal("2.5"), 2.5);
+  EXPECT_EQ(parse_c_decimal(" \t2"), 2.0);
+  EXPECT_EQ(parse_c_decimal("+2"), 2.0);
+  EXPECT_EQ(parse_c_decimal("-1.5"), -1.5);
+  EXPECT_EQ(parse_c_decimal("0x10"), 16.0);
+  EXPECT_EQ(parse_c_decimal("-0X1p1"), -2.0);
+  EXPECT_EQ(parse_c_decimal("1e3"), 1000.0);
+  for (const char* bad :
+       {"", " ", "+", "--1", "+-1", "0x", "0x-1", "2 ", "2s", "inf", "nan", "1e999", "x"}) {
+    EXPECT_FALSE(parse_c_decimal(bad)) << "'" << bad << "'";
+  }
+}
+
 TEST(Environment, FirstDefinitionWinsAndEntriesWithoutEqualsAreSkipped) {
   std::array<char*, 5> envp{const_cast<char*>("A=1"), const_cast<char*>("B=x=y"),
                             const_cast<char*>("A=2"), const_cast<char*>("junk"), nullptr};

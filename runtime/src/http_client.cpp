@@ -1,0 +1,101 @@
+#include "ochopod/http_client.h"
+
+#include <httplib.h>
+
+#include <exception>
+
+namespace ochopod {
+
+namespace {
+
+std::string describe(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "connection refused";
+    case httplib::Error::ConnectionTimeout:
+      return "connection timed out";
+    case httplib::Error::Read:
+      return "timed out or connection closed";
+    case httplib::Error::Write:
+      return "could not send the request";
+    case httplib::Error::Canceled:
+      return "cancelled";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
+// cpp-httplib takes (seconds, microseconds); its connect timeout defaults to
+// 300 s, so every phase gets ours.
+template <typename Set>
+void bound(std::chrono::duration<double> timeout, Set set) {
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+  set(static_cast<time_t>(micros / 1000000), static_cast<time_t>(micros % 1000000));
+}
+
+httplib::Result send(httplib::Client& client, const HttpRequest& request) {
+  httplib::Headers headers;
+  for (const auto& [name, value] : request.headers) headers.emplace(name, value);
+  if (request.method == HttpRequest::Method::kGet) return client.Get(request.path, headers);
+  if (!request.files.empty()) {
+    httplib::MultipartFormDataItems items;
+    for (const auto& [field, content] : request.files) {
+      items.push_back({field, content, field, "application/octet-stream"});
+    }
+    return client.Post(request.path, headers, items);
+  }
+  if (!request.body.empty()) {
+    return client.Post(request.path, headers, request.body, request.content_type);
+  }
+  return client.Post(request.path, headers, "", 0, "");
+}
+
+HttpAnswer run(httplib::Client& client, const HttpRequest& request) {
+  HttpAnswer answer;
+  bound(request.connect_timeout.value_or(request.timeout),
+        [&](time_t s, time_t us) { client.set_connection_timeout(s, us); });
+  bound(request.timeout, [&](time_t s, time_t us) { client.set_read_timeout(s, us); });
+  bound(request.timeout, [&](time_t s, time_t us) { client.set_write_timeout(s, us); });
+  client.set_keep_alive(false);
+  uint64_t id = 0;
+  if (request.cancel && !request.cancel->admit([&client] { client.stop(); }, &id)) {
+    answer.cancelled = true;
+    answer.error = "cancelled";
+    return answer;
+  }
+  const httplib::Result result = send(client, request);
+  if (request.cancel) request.cancel->leave(id);  // before client goes
+  if (!result) {
+    answer.error = describe(result.error());
+    return answer;
+  }
+  answer.status = result->status;
+  answer.body = result->body;
+  return answer;
+}
+
+template <typename... Where>
+HttpAnswer guarded(const HttpRequest& request, const Where&... where) {
+  try {
+    httplib::Client client(where...);
+    return run(client, request);
+  } catch (const std::exception& e) {
+    HttpAnswer answer;
+    answer.error = e.what();
+    return answer;
+  }
+}
+
+}  // namespace
+
+nlohmann::json HttpAnswer::json() const { return nlohmann::json::parse(body, nullptr, false); }
+
+HttpAnswer http_send(const std::string& host, int port, const HttpRequest& request) {
+  return guarded(request, host, port);
+}
+
+HttpAnswer http_send(const std::string& base_url, const HttpRequest& request) {
+  return guarded(request, base_url);
+}
+
+}  // namespace ochopod

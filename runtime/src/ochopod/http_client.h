@@ -1,0 +1,60 @@
+// One bounded HTTP request to a pod: the one wrapper around cpp-httplib.
+//
+// The leader's rounds (models round.cpp), the --health http check and the
+// operator commands (cli ops_http.cpp) all call a pod this way. It blocks the
+// calling thread (never the coordinator loop or an HTTP server thread) for at
+// most its timeouts, never throws, and keeps httplib.h out of every header
+// (it is heavy to compile). Any thread; a request's cancel hook may be
+// called from another one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ochopod {
+
+// Lets another thread cut requests short. Before sending, the request hands
+// admit() a stopper that aborts it; admit() returns false to have it not
+// sent at all. The stopper stays callable until leave(id) returns.
+class HttpCancelHook {
+ public:
+  virtual ~HttpCancelHook() = default;
+  virtual bool admit(std::function<void()> stop, uint64_t* id) = 0;
+  virtual void leave(uint64_t id) = 0;
+};
+
+struct HttpRequest {
+  enum class Method { kGet, kPost };
+  Method method = Method::kPost;
+  std::string path;  // "/info", "/control/on/5"...
+  std::string body;  // POST: empty sends no body
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> files;  // multipart: field name -> content
+  std::chrono::duration<double> timeout{5.0};  // read and write, each; connect too unless:
+  std::optional<std::chrono::duration<double>> connect_timeout;
+  HttpCancelHook* cancel = nullptr;  // may be null
+};
+
+struct HttpAnswer {
+  int status = 0;  // 0: no HTTP answer at all
+  std::string body;
+  std::string error;       // when status is 0: why ("connection refused", "cancelled"...)
+  bool cancelled = false;  // the hook refused it: never sent
+  // The body as JSON; discarded (is_discarded()) if it is not JSON.
+  nlohmann::json json() const;
+};
+
+// Sends the request to http://host:port (host: a name or an IP literal,
+// IPv6 without brackets).
+HttpAnswer http_send(const std::string& host, int port, const HttpRequest& request);
+// The same to a base URL, "http://10.0.0.1:8080".
+HttpAnswer http_send(const std::string& base_url, const HttpRequest& request);
+
+}  // namespace ochopod
