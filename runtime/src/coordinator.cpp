@@ -58,9 +58,9 @@ void Coordinator::start() {
   loop_.post([this] { open_session(); });
 }
 
-void Coordinator::reset() {
+void Coordinator::renew() {
   loop_.post([this] {
-    if (!stopped_) renew_session("reset requested");
+    if (!stopped_) renew_session("renewal requested (POST /reset)");
   });
 }
 

@@ -120,7 +120,7 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   handlers.info = [&hints] { return hints.info(); };
   handlers.log = [] { return nlohmann::json(log::recent()); };
   handlers.reset = [&coordinator] {
-    if (coordinator) coordinator->reset();
+    if (coordinator) coordinator->renew();
   };
   handlers.control = serve_control(requests);
   ToolExecutor tool_executor;

@@ -5,7 +5,7 @@
 // bid for the leader lock (LockContender); it tells the LeaderWork when
 // leadership starts, pauses, resumes and ends. Everything runs on its
 // scheduler (the "coordinator" loop in a pod): ZooKeeper callbacks post
-// there, the HTTP layer posts reset() there. Faults are handled the way
+// there, the HTTP layer posts renew() there. Faults are handled the way
 // Curator's recipes do, better than ochopod's tear-down:
 //  - connection lost (suspended): keep everything, pause the leader's work;
 //  - reconnected in time: same nodes, resume;
@@ -63,7 +63,9 @@ class Coordinator {
   ~Coordinator();  // must be stop()ped first
 
   void start();  // post: open the first session
-  void reset();  // post: drop the session on purpose and come back
+  // post: drop the session on purpose and come back (what the pod's /reset
+  // asks; "reset" stays the wire name only).
+  void renew();
   void stop();   // blocks until the session is closed (ephemerals gone)
 
   const std::string& cluster_path() const { return cluster_path_; }
