@@ -8,5 +8,6 @@
 #include "ochopod/lifecycle.h"
 #include "ochopod/piped.h"
 #include "ochopod/reactive.h"
+#include "ochopod/secret.h"
 #include "ochopod/shell_command.h"
 #include "ochopod/tool.h"
