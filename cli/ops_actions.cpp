@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "ochopod/snapshot.h"
 #include "ops_http.h"
 
 namespace ochopod::cli {
@@ -29,6 +30,8 @@ std::string status_words(int status, const std::string& path) {
       return "not done in time";
     case 410:
       return "dead";
+    case 401:
+      return "no valid token: give the cluster's with --token-file or $OCHOPOD_TOKEN";
     case 413:
       return "body too large";
     case 500:
@@ -49,14 +52,15 @@ std::string text(const json& j) {
 
 // Posts to the pod's control port. Returns the JSON body of a 200 answer;
 // otherwise nullopt, with result.error saying why.
-std::optional<json> ask(const PodRecord& pod, const HttpRequest& request, PodResult& result) {
-  const std::string ip = pod.string_field("ip");
-  const auto port = pod.control_port();
-  if (ip.empty() || !port) {
+std::optional<json> ask(const PodRecord& pod, HttpRequest request, const Reach& reach,
+                        PodResult& result) {
+  const std::string url = control_url(pod.payload);
+  if (url.empty()) {
     result.error = "control port not in its registration";
     return std::nullopt;
   }
-  const HttpAnswer answer = http_post(ip, *port, request);
+  request.trust = reach.trust;
+  const HttpAnswer answer = http_send(url, request);
   result.http = answer.status;
   if (answer.status == 0) {
     result.error = "no answer (" + answer.error + ")";
@@ -76,11 +80,11 @@ std::optional<json> ask(const PodRecord& pod, const HttpRequest& request, PodRes
   return body;
 }
 
-std::optional<json> ask_info(const PodRecord& pod, Seconds timeout, PodResult& result) {
+std::optional<json> ask_info(const PodRecord& pod, const Reach& reach, PodResult& result) {
   HttpRequest request;
   request.path = "/info";
-  request.timeout = millis(timeout);
-  auto info = ask(pod, request, result);
+  request.timeout = millis(reach.timeout);
+  auto info = ask(pod, request, reach, result);
   if (info && !info->is_object()) {
     result.error = "/info is not a JSON object";
     return std::nullopt;
@@ -94,9 +98,9 @@ std::string address(const std::string& host, std::optional<int> port) {
 
 }  // namespace
 
-PodResult info_action(const PodRecord& pod, Seconds timeout) {
+PodResult info_action(const PodRecord& pod, const Reach& reach) {
   PodResult result;
-  const auto info = ask_info(pod, timeout, result);
+  const auto info = ask_info(pod, reach, result);
   if (!info) return result;
   result.ok = true;
   result.data["info"] = *info;
@@ -106,9 +110,9 @@ PodResult info_action(const PodRecord& pod, Seconds timeout) {
   return result;
 }
 
-PodResult poll_action(const PodRecord& pod, Seconds timeout) {
+PodResult poll_action(const PodRecord& pod, const Reach& reach) {
   PodResult result;
-  const auto info = ask_info(pod, timeout, result);
+  const auto info = ask_info(pod, reach, result);
   if (!info) return result;
   result.ok = true;
   const json metrics = info->value("metrics", json::object());
@@ -117,12 +121,12 @@ PodResult poll_action(const PodRecord& pod, Seconds timeout) {
   return result;
 }
 
-PodResult log_action(const PodRecord& pod, Seconds timeout, size_t last) {
+PodResult log_action(const PodRecord& pod, const Reach& reach, size_t last) {
   PodResult result;
   HttpRequest request;
   request.path = "/log";
-  request.timeout = millis(timeout);
-  const auto log = ask(pod, request, result);
+  request.timeout = millis(reach.timeout);
+  const auto log = ask(pod, request, reach, result);
   if (!log) return result;
   if (!log->is_array()) {
     result.error = "/log is not a JSON array";
@@ -142,15 +146,15 @@ PodResult log_action(const PodRecord& pod, Seconds timeout, size_t last) {
   return result;
 }
 
-PodResult control_action(const PodRecord& pod, Seconds timeout, const std::string& task,
+PodResult control_action(const PodRecord& pod, const Reach& reach, const std::string& task,
                          const std::string& body) {
   PodResult result;
-  const int seconds = std::max(1, static_cast<int>(std::ceil(timeout)));
+  const int seconds = std::max(1, static_cast<int>(std::ceil(reach.timeout)));
   HttpRequest request;
   request.path = "/control/" + task + "/" + std::to_string(seconds);
   request.body = body;
   request.timeout = millis(seconds * 1.25);
-  const auto reply = ask(pod, request, result);
+  const auto reply = ask(pod, request, reach, result);
   if (!reply) return result;
   result.ok = true;
   result.data["reply"] = *reply;
@@ -158,24 +162,24 @@ PodResult control_action(const PodRecord& pod, Seconds timeout, const std::strin
   return result;
 }
 
-PodResult restart_action(const PodRecord& pod, Seconds timeout) {
-  PodResult off = control_action(pod, timeout, "off");
+PodResult restart_action(const PodRecord& pod, const Reach& reach) {
+  PodResult off = control_action(pod, reach, "off");
   if (!off.ok) {
     off.error = "off: " + off.error;
     return off;
   }
-  return control_action(pod, timeout, "on");
+  return control_action(pod, reach, "on");
 }
 
-PodResult exec_action(const PodRecord& pod, Seconds timeout, const std::string& shell,
+PodResult exec_action(const PodRecord& pod, const Reach& reach, const std::string& shell,
                       const std::vector<std::pair<std::string, std::string>>& files) {
   PodResult result;
   HttpRequest request;
   request.path = "/exec";
   request.headers = {{"X-Shell", shell}};
   request.files = files;
-  request.timeout = millis(timeout);
-  const auto reply = ask(pod, request, result);
+  request.timeout = millis(reach.timeout);
+  const auto reply = ask(pod, request, reach, result);
   if (!reply) return result;
   if (!reply->is_object() || !reply->value("code", json()).is_number_integer()) {
     result.error = "/exec answer without a code";

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "ochopod/http_client.h"
 #include "ops_zk.h"
 
 namespace ochopod::cli {
@@ -28,23 +29,30 @@ using PodAction = std::function<PodResult(const PodRecord&)>;
 
 using Seconds = double;
 
+// How each pod is called: the time it gets to answer, and the token and CA
+// of the operator's --token-file / --tls-ca.
+struct Reach {
+  Seconds timeout = 5;
+  HttpTrust trust;
+};
+
 // POST /info. data {"info": {...}}; cells: state, process, status, address.
-PodResult info_action(const PodRecord& pod, Seconds timeout);
+PodResult info_action(const PodRecord& pod, const Reach& reach);
 // POST /info, its metrics. data {"metrics": {...}}; cells: the metrics.
-PodResult poll_action(const PodRecord& pod, Seconds timeout);
+PodResult poll_action(const PodRecord& pod, const Reach& reach);
 // POST /log, the last `last` lines (0: all). data {"log": [...]}; lines.
-PodResult log_action(const PodRecord& pod, Seconds timeout, size_t last);
+PodResult log_action(const PodRecord& pod, const Reach& reach, size_t last);
 // POST /control/<task>/<ceil(timeout)> with body (empty: no body), the client
 // waiting 1.25 times as long. data {"reply": {...}}; cells: outcome, reply.
-PodResult control_action(const PodRecord& pod, Seconds timeout, const std::string& task,
+PodResult control_action(const PodRecord& pod, const Reach& reach, const std::string& task,
                          const std::string& body = "");
 // off then, if it worked, on. Like control_action for "on"; a failed off
 // fails with "off: ...".
-PodResult restart_action(const PodRecord& pod, Seconds timeout);
+PodResult restart_action(const PodRecord& pod, const Reach& reach);
 // POST /exec, X-Shell "<shell>", the files as multipart (field name -> content).
 // ok when the pod answered 200 and the tool's code is 0. data {"code": n,
 // "stdout": [...]}; lines: the stdout.
-PodResult exec_action(const PodRecord& pod, Seconds timeout, const std::string& shell,
+PodResult exec_action(const PodRecord& pod, const Reach& reach, const std::string& shell,
                       const std::vector<std::pair<std::string, std::string>>& files);
 // The registration's addresses. data {"ip", "public", "node", "port",
 // "address", "ports"}; cells: address, public, node, ports.

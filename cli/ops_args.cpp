@@ -5,13 +5,26 @@
 #include <nlohmann/json.hpp>
 
 #include "ochopod/numbers.h"
+#include "ochopod/secret.h"
 #include "ochopod/zk_address.h"
 
 namespace ochopod::cli {
 
 namespace {
 
-enum class Id { kZk, kCluster, kIndex, kTimeout, kJson, kForce, kLong, kFile, kHelp };
+enum class Id {
+  kZk,
+  kCluster,
+  kIndex,
+  kTimeout,
+  kTokenFile,
+  kTlsCa,
+  kJson,
+  kForce,
+  kLong,
+  kFile,
+  kHelp
+};
 
 struct Flag {
   Id id;
@@ -30,6 +43,10 @@ constexpr Flag kFlags[] = {
     {Id::kIndex, 'i', "indices", "<seq,...>",
      "only the pods with these seq numbers, in each cluster (repeatable)"},
     {Id::kTimeout, 't', "timeout", "<seconds>", "time each pod gets to answer (default 5)"},
+    {Id::kTokenFile, 0, "token-file", "<path>",
+     "file holding the clusters' control token; else $OCHOPOD_TOKEN holds it"},
+    {Id::kTlsCa, 0, "tls-ca", "<path>",
+     "PEM CA that pods serving HTTPS must chain to; else $OCHOPOD_TLS_CA, else the system's"},
     {Id::kJson, 'j', "json", nullptr, "print one JSON object instead of a table"},
     {Id::kForce, 0, "force", nullptr, "act on every selected pod (needed when -i is not given)"},
     {Id::kLong, 'l', "long", nullptr, "the whole log instead of its last lines"},
@@ -99,6 +116,12 @@ std::string apply(const Flag& flag, const std::string& value, OpsArgs& out) {
       out.timeout = *t;
       break;
     }
+    case Id::kTokenFile:
+      out.token_file = value;
+      break;
+    case Id::kTlsCa:
+      out.trust.ca_file = value;
+      break;
     case Id::kJson:
       out.json = true;
       break;
@@ -247,6 +270,18 @@ OpsParse parse_ops_args(const OpsSyntax& syntax, const std::vector<std::string>&
   if (!parse_zk_address(out.zk, &zk_error)) {
     result.error = "--zk: " + zk_error;
     return result;
+  }
+  if (!out.token_file.empty()) {
+    std::string error;
+    if (!read_secret_file(out.token_file, &out.trust.token, &error)) {
+      result.error = "--token-file: " + error;
+      return result;
+    }
+  } else if (auto it = env.find("OCHOPOD_TOKEN"); it != env.end()) {
+    if (!trim_secret(it->second, "$OCHOPOD_TOKEN", &out.trust.token, &result.error)) return result;
+  }
+  if (out.trust.ca_file.empty()) {
+    if (auto it = env.find("OCHOPOD_TLS_CA"); it != env.end()) out.trust.ca_file = it->second;
   }
   if (syntax.needs_force && out.seqs.empty() && !out.force) {
     result.error = "this acts on every selected pod: pick pods with -i or add --force";

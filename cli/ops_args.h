@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "ochopod/http_client.h"
+
 namespace ochopod::cli {
 
 // What a subcommand's positional arguments mean.
@@ -37,6 +39,7 @@ struct OpsArgs {
   std::vector<std::string> globs;   // cluster globs (positionals and -c), default {"*"}
   std::set<int> seqs;               // -i: pods picked by seq; empty = every pod
   double timeout = 5;               // -t: seconds each pod gets to answer
+  HttpTrust trust;                  // --token-file or $OCHOPOD_TOKEN; --tls-ca or $OCHOPOD_TLS_CA
   bool json = false;                // -j
   bool force = false;               // --force
   bool whole = false;               // -l
@@ -46,6 +49,7 @@ struct OpsArgs {
   std::string tool;                 // kToolThenArgs: the tool's tag
   std::vector<std::string> tool_args;
   std::vector<std::string> files;  // -f: files to upload
+  std::string token_file;          // --token-file, as given
 };
 
 struct OpsParse {
@@ -53,8 +57,8 @@ struct OpsParse {
   std::string error;            // otherwise: one line
 };
 
-// `args` are the arguments after the subcommand's name; only OCHOPOD_ZK is
-// read from `env`.
+// `args` are the arguments after the subcommand's name; only OCHOPOD_ZK,
+// OCHOPOD_TOKEN and OCHOPOD_TLS_CA are read from `env`.
 OpsParse parse_ops_args(const OpsSyntax& syntax, const std::vector<std::string>& args,
                         const std::map<std::string, std::string>& env);
 

@@ -39,6 +39,8 @@ struct OpsCommand {
   bool per_cluster = false;  // ls: a line per cluster instead of per pod
 };
 
+Reach reach_of(const OpsArgs& args) { return {args.timeout, args.trust}; }
+
 MakeAction simple(std::function<PodResult(const PodRecord&, const OpsArgs&)> act) {
   return [act](const OpsArgs& args, PodAction* action, std::string*) {
     *action = [act, args](const PodRecord& pod) { return act(pod, args); };
@@ -48,7 +50,7 @@ MakeAction simple(std::function<PodResult(const PodRecord&, const OpsArgs&)> act
 
 MakeAction control(const std::string& task) {
   return simple([task](const PodRecord& pod, const OpsArgs& args) {
-    return control_action(pod, args.timeout, task, args.body.value_or(""));
+    return control_action(pod, reach_of(args), task, args.body.value_or(""));
   });
 }
 
@@ -66,7 +68,7 @@ bool make_exec(const OpsArgs& args, PodAction* action, std::string* error) {
   std::string shell = args.tool;
   for (const auto& a : args.tool_args) shell += " " + a;
   *action = [args, shell, files](const PodRecord& pod) {
-    return exec_action(pod, args.timeout, shell, files);
+    return exec_action(pod, reach_of(args), shell, files);
   };
   return true;
 }
@@ -84,7 +86,7 @@ const std::vector<OpsCommand>& commands() {
        "-j: {\"<ns>.<cluster>\": {\"total\": n, \"running\": n, \"status\": \"...\"}}\n",
        kGlobs,
        {},
-       simple([](const PodRecord& p, const OpsArgs& a) { return info_action(p, a.timeout); }),
+       simple([](const PodRecord& p, const OpsArgs& a) { return info_action(p, reach_of(a)); }),
        true},
       {"poll",
        "poll [options] [clusters...]",
@@ -92,14 +94,14 @@ const std::vector<OpsCommand>& commands() {
        "-j: {\"<ns>.<cluster> #<seq>\": {<common>, \"metrics\": {...}}}\n",
        kGlobs,
        {{"METRICS"}},
-       simple([](const PodRecord& p, const OpsArgs& a) { return poll_action(p, a.timeout); })},
+       simple([](const PodRecord& p, const OpsArgs& a) { return poll_action(p, reach_of(a)); })},
       {"info",
        "info [options] [clusters...]",
        "each pod's state, process, status and address",
        "-j: {\"<ns>.<cluster> #<seq>\": {<common>, \"info\": {<the pod's /info>}}}\n",
        kGlobs,
        {{"STATE", "PROCESS", "STATUS", "ADDRESS"}},
-       simple([](const PodRecord& p, const OpsArgs& a) { return info_action(p, a.timeout); })},
+       simple([](const PodRecord& p, const OpsArgs& a) { return info_action(p, reach_of(a)); })},
       {"log",
        "log [options] [clusters...]",
        "each pod's last 20 log lines (-l: the whole log)",
@@ -107,7 +109,7 @@ const std::vector<OpsCommand>& commands() {
        {Positionals::kGlobs, true, false, false},
        {},
        simple([](const PodRecord& p, const OpsArgs& a) {
-         return log_action(p, a.timeout, a.whole ? 0 : kLogLines);
+         return log_action(p, reach_of(a), a.whole ? 0 : kLogLines);
        })},
       {"port",
        "port [options] <n> [clusters...]",
@@ -152,7 +154,7 @@ const std::vector<OpsCommand>& commands() {
        "-j: {\"<ns>.<cluster> #<seq>\": {<common>, \"reply\": {...}}}\n",
        kForced,
        {{"RESULT", "REPLY"}},
-       simple([](const PodRecord& p, const OpsArgs& a) { return restart_action(p, a.timeout); })},
+       simple([](const PodRecord& p, const OpsArgs& a) { return restart_action(p, reach_of(a)); })},
       {"kill",
        "kill [options] (-i <seq> | --force) [clusters...]",
        "stop the pods' process for good, they idle as dead (POST /control/kill/<t>)",
@@ -246,6 +248,14 @@ int run_ops_command(const std::string& name, const std::vector<std::string>& arg
                               : render_pods(pods, results, c->style, args.json);
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);
+  // The per-cluster table only counts failures: say each one.
+  if (c->per_cluster) {
+    for (size_t i = 0; i < pods.size(); ++i) {
+      if (!results[i].ok) {
+        std::fprintf(stderr, "%s: %s\n", pods[i].key().c_str(), results[i].error.c_str());
+      }
+    }
+  }
   if (pods.empty() && !c->per_cluster) {
     std::fprintf(stderr, "ochopod %s: no pod matches\n", c->name);
     return 1;

@@ -1,5 +1,5 @@
-// HTTP for the operator subcommands: one bounded POST to a pod's control port
-// (docs/protocol.md 5), sent by the runtime's one HTTP client, and a bounded
+// HTTP for the operator subcommands: the runtime's one HTTP client
+// (http_send to a pod's control URL, docs/protocol.md 5) and a bounded
 // thread pool to call many pods at once. The per-pod actions (ops_actions.cpp)
 // build HttpRequests; ops_commands.cpp runs them over the selected pods with
 // parallel_for().
@@ -15,11 +15,6 @@ namespace ochopod::cli {
 
 using HttpRequest = ochopod::HttpRequest;
 using HttpAnswer = ochopod::HttpAnswer;
-
-// POSTs to http://host:port<path>. Never throws, never waits past the timeouts.
-inline HttpAnswer http_post(const std::string& host, int port, const HttpRequest& request) {
-  return http_send(host, port, request);
-}
 
 // Runs work(i) for every i in [0, n) on at most max_threads threads at once;
 // returns when all are done. work must not throw.

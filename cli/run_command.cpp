@@ -124,7 +124,16 @@ int run_command(int argc, char** argv) {
     std::fputs(run_help().c_str(), stdout);
     return 0;
   }
-  BindingResult binding = resolve_binding(env, options.binding.value_or(""));
+  // The binding reads the security files from the environment, where these
+  // options' twins live: the command line wins over them.
+  Environment binding_env = env;
+  for (const auto& [name, value] : {std::pair{"ochopod_token_file", options.token_file},
+                                    std::pair{"ochopod_tls_cert", options.tls_cert},
+                                    std::pair{"ochopod_tls_key", options.tls_key},
+                                    std::pair{"ochopod_tls_ca", options.tls_ca}}) {
+    if (value) binding_env[name] = *value;
+  }
+  BindingResult binding = resolve_binding(binding_env, options.binding.value_or(""));
   if (!binding.settings) {
     std::fprintf(stderr, "ochopod run: %s\n", binding.error.c_str());
     return 2;

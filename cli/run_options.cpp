@@ -113,6 +113,16 @@ const Option kOptions[] = {
      &kTool, "none", false, starts_tool},
     {"restart-backoff", &RunOptions::restart_backoff, "duration",
      "cap of the crash-loop backoff (0: restart at once, always)"},
+    {"token-file", &RunOptions::token_file, "path",
+     "file holding the control token every caller must send as `Authorization: Bearer`; "
+     "the leader sends it to every pod (else $ochopod_token holds the token itself)"},
+    {"tls-cert", &RunOptions::tls_cert, "path",
+     "PEM certificate chain: serve the control port "
+     "over HTTPS (with --tls-key)"},
+    {"tls-key", &RunOptions::tls_key, "path", "PEM private key of --tls-cert"},
+    {"tls-ca", &RunOptions::tls_ca, "path",
+     "PEM CA the pods this leader calls must chain to (host names are not checked)", nullptr,
+     "system's"},
 };
 
 const Option* find_option(std::string_view name) {

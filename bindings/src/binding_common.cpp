@@ -102,6 +102,7 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
     s.zk = std::move(*address);
   }
   const std::string fwk = s.zk ? name : "solo";
+  if (!read_security(env, &s.security, &result.error)) return result;
 
   if (local) {
     placement.ip = placement.public_ip = "127.0.0.1";
@@ -110,7 +111,9 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
   // Every ochopod_<x> goes in first; the binding's keys win over them.
   json reg = json::object();
   for (const auto& [key, value] : env) {
-    if (key.rfind("ochopod_", 0) == 0 && key.size() > 8) reg[key.substr(8)] = value;
+    if (key.rfind("ochopod_", 0) == 0 && key.size() > 8 && !is_secret_variable(key)) {
+      reg[key.substr(8)] = value;
+    }
   }
   reg["cluster"] = s.cluster;
   reg["namespace"] = s.ns;
@@ -127,6 +130,13 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
   reg["debug"] = debug ? "true" : "false";
   reg["local"] = local ? "true" : "false";
   reg["start"] = s.start ? "true" : "false";
+  // Only when set, so registrations without TLS stay as Python pods write
+  // them; never from a stray ochopod_tls, which would send callers to https.
+  if (!s.security.tls_cert.empty()) {
+    reg["tls"] = "true";
+  } else {
+    reg.erase("tls");
+  }
   s.registration = std::move(reg);
   // In local mode no container maps ports: listen on the remapped one, so a
   // whole cluster sharing one ochopod_port fits on one host.

@@ -34,6 +34,13 @@ struct Placement {
 BindingResult finish(const Environment& env, const std::string& name, Placement placement,
                      const std::string& zk_fallback = "");
 
+// The token (ochopod_token_file, else ochopod_token) and the TLS files
+// (ochopod_tls_cert/key/ca) into *security; false with a one-line *error that
+// never holds the token (binding_security.cpp).
+bool read_security(const Environment& env, ControlSecurity* security, std::string* error);
+// The ochopod_* variables a registration must not copy.
+bool is_secret_variable(const std::string& key);
+
 // Implemented one per file.
 BindingResult resolve_local(const Environment& env);
 BindingResult resolve_marathon(const Environment& env);

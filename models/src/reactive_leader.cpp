@@ -203,6 +203,7 @@ void ReactiveLeader::start_round() {
   plan.sequential = model_.sequential;
   round_cancel_ = std::make_shared<RoundCancel>();
   plan.cancel = round_cancel_;
+  plan.trust = services_.settings.security.trust();
   round_running_ = true;
   set_state("leader (configuring)", "");
   spdlog::info("leader: configuring {} pod(s)", plan.pods.size());

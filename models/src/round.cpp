@@ -72,8 +72,9 @@ int control_url_seconds(Seconds grace) {
 Seconds control_client_timeout(Seconds grace) { return Seconds(control_url_seconds(grace) * 1.25); }
 
 int post_control(const std::string& url, const std::string& path, const std::string& body,
-                 Seconds timeout, RoundCancel* cancel) {
+                 Seconds timeout, RoundCancel* cancel, const HttpTrust& trust) {
   HttpRequest request;
+  request.trust = trust;
   request.path = path;
   request.body = body;
   request.timeout = timeout;
@@ -163,7 +164,7 @@ RoundResult run_round(const RoundPlan& plan) {
   const PhaseBody check_body(plan.pods, plan.dependencies);
   const auto check = fan_out(targets, plan, *cancel, [&](const Target& t) {
     return post_control(t.url, "/control/check" + suffix, check_body.for_key(t.key), timeout,
-                        cancel);
+                        cancel, plan.trust);
   });
   if (aborted()) return result;
   std::vector<Target> alive;
@@ -186,7 +187,7 @@ RoundResult run_round(const RoundPlan& plan) {
   auto must_all_pass = [&](const char* task) {
     const auto codes = fan_out(alive, plan, *cancel, [&](const Target& t) {
       return post_control(t.url, std::string("/control/") + task + suffix, body.for_key(t.key),
-                          timeout, cancel);
+                          timeout, cancel, plan.trust);
     });
     if (aborted()) return false;
     for (size_t i = 0; i < alive.size(); ++i) {
@@ -204,7 +205,8 @@ RoundResult run_round(const RoundPlan& plan) {
   // ok: answers ignored, but sent before the round is declared done so the
   // configured() callbacks see the same view.
   fan_out(alive, plan, *cancel, [&](const Target& t) {
-    return post_control(t.url, "/control/ok" + suffix, body.for_key(t.key), timeout, cancel);
+    return post_control(t.url, "/control/ok" + suffix, body.for_key(t.key), timeout, cancel,
+                        plan.trust);
   });
   // Cancelled during ok or not, every pod is on: the caller stores the outcome
   // once it may lead again, rather than redo the round.

@@ -80,7 +80,9 @@ std::string control_url(const json& registration) {
   const auto ip = registration.find("ip");
   if (ip == registration.end() || !ip->is_string() || ip->get_ref<const std::string&>().empty())
     return "";
-  return "http://" + ip->get<std::string>() + ":" + std::to_string(*port);
+  const auto tls = registration.find("tls");
+  const bool https = tls != registration.end() && tls->is_string() && *tls == "true";
+  return (https ? "https://" : "http://") + ip->get<std::string>() + ":" + std::to_string(*port);
 }
 
 }  // namespace ochopod

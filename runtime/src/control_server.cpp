@@ -7,11 +7,13 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cmath>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "ochopod/bearer.h"
 #include "ochopod/multipart.h"
 #include "ochopod/numbers.h"
 #include "ochopod/text.h"
@@ -22,6 +24,7 @@ using nlohmann::json;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -77,7 +80,14 @@ ParsedControlPath parse_control_path(const std::string& path) {
 
 namespace {
 
-class Session;
+// What a Responder needs of a connection, whether plain or TLS.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  // Writes the answer (the I/O thread); a late second one is ignored.
+  virtual void respond(int status, std::string body) = 0;
+  virtual void arm(std::chrono::duration<double> delay, std::function<void()> fn) = 0;
+};
 
 // The way into the I/O thread for other threads; closed (null) once the
 // server stops, so late answers are dropped instead of touching a dead loop.
@@ -100,7 +110,7 @@ struct Shared {
   std::shared_ptr<Outbox> outbox;
   std::atomic<size_t> connections{0};
   // Sessions waiting for a handler's answer: nothing else holds them then.
-  std::set<std::shared_ptr<Session>> waiting;
+  std::set<std::shared_ptr<SessionBase>> waiting;
 };
 
 }  // namespace
@@ -108,31 +118,46 @@ struct Shared {
 struct Responder::State {
   std::atomic<bool> answered{false};
   std::shared_ptr<Outbox> outbox;
-  std::weak_ptr<Session> session;  // only locked on the I/O thread
+  std::weak_ptr<SessionBase> session;  // only locked on the I/O thread
   ~State();
 };
 
 namespace {
 
 // One connection: read a request, answer it, repeat while keep-alive holds.
+// Stream is beast::tcp_stream, or an ssl_stream over one for --tls-cert.
 // Every member is touched on the I/O thread only.
-class Session : public std::enable_shared_from_this<Session> {
+template <typename Stream>
+class Session : public SessionBase {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket socket, Shared& shared)
-      : stream_(std::move(socket)), timer_(stream_.get_executor()), shared_(shared) {
+  template <typename... Tls>
+  Session(tcp::socket socket, Shared& shared, Tls&... tls)
+      : stream_(std::move(socket), tls...), timer_(stream_.get_executor()), shared_(shared) {
     ++shared_.connections;
   }
-  ~Session() { --shared_.connections; }
+  ~Session() override { --shared_.connections; }
 
   void start() {
     beast::error_code ec;
     // Without it every keep-alive answer waits out the client's delayed ACK.
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-    read_next();
+    tcp_layer().socket().set_option(tcp::no_delay(true), ec);
+    if constexpr (kTls) {
+      tcp_layer().expires_after(shared_.options.request_deadline);
+      stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
+        if (ec) {
+          spdlog::debug("control port: TLS handshake failed ({})", ec.message());
+          return self->close();
+        }
+        self->read_next();
+      });
+    } else {
+      read_next();
+    }
   }
 
-  // Writes the answer (the I/O thread); a late second one is ignored.
-  void respond(int status, std::string body) {
+  void respond(int status, std::string body) override {
     if (answered_) return;
     answered_ = true;
     timer_.cancel();
@@ -143,32 +168,34 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(body);
     res->keep_alive(keep_alive_ && !close_after_);
     res->prepare_payload();
-    stream_.expires_after(shared_.options.request_deadline);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                        self->written(ec, res->keep_alive());
-                      });
+    tcp_layer().expires_after(shared_.options.request_deadline);
+    http::async_write(stream_, *res, [self = self(), res](beast::error_code ec, size_t) {
+      self->written(ec, res->keep_alive());
+    });
   }
 
-  void arm(std::chrono::duration<double> delay, std::function<void()> fn) {
+  void arm(std::chrono::duration<double> delay, std::function<void()> fn) override {
     if (answered_) return;
     timer_.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(delay));
-    timer_.async_wait([self = shared_from_this(), fn = std::move(fn)](beast::error_code ec) {
+    timer_.async_wait([self = self(), fn = std::move(fn)](beast::error_code ec) {
       if (!ec && !self->answered_) fn();
     });
   }
 
  private:
+  std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
   void read_next() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(shared_.options.max_body);
     answered_ = false;
     close_after_ = false;
-    stream_.expires_after(shared_.options.request_deadline);
+    tcp_layer().expires_after(shared_.options.request_deadline);
     http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->got_header(ec); });
+        [self = self()](beast::error_code ec, size_t) { self->got_header(ec); });
   }
 
   // Before the body: refuse what the size cap cannot bound.
@@ -178,6 +205,19 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     const std::string path(target_path(req));
+    if (!shared_.options.token.empty()) {
+      const auto given = req.find(http::field::authorization);
+      const std::string_view value =
+          given == req.end() ? std::string_view()
+                             : std::string_view(given->value().data(), given->value().size());
+      if (!bearer_matches(value, shared_.options.token)) {
+        // Never the header's value: a near miss is almost the token.
+        spdlog::warn("{} {}: 401, {} bearer token", std::string(req.method_string()), path,
+                     given == req.end() ? "no" : "a wrong");
+        // The body stays unread: end the connection.
+        return fail(401);
+      }
+    }
     if (req.count(http::field::transfer_encoding) || req.count(http::field::content_encoding)) {
       spdlog::warn("{} {}: chunked or encoded bodies are refused", std::string(req.method_string()),
                    path);
@@ -189,17 +229,17 @@ class Session : public std::enable_shared_from_this<Session> {
                    path, *parser_->content_length(), shared_.options.max_body);
       return fail(413);
     }
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       if (ec) return self->read_failed(ec);
-                       self->stream_.expires_never();
-                       self->route(self->parser_->release());
-                     });
+    http::async_read(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) {
+      if (ec) return self->read_failed(ec);
+      self->tcp_layer().expires_never();
+      self->route(self->parser_->release());
+    });
   }
 
   void read_failed(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == ssl::error::stream_truncated) {
       return close();
     }
     if (ec == beast::error::timeout) {
@@ -227,10 +267,12 @@ class Session : public std::enable_shared_from_this<Session> {
     read_next();
   }
 
+  // A TLS connection ends without close_notify: every answer carries its
+  // length, so a client loses nothing, and no peer can hold the close open.
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_layer().close();
   }
 
   static std::string_view target_path(const http::request<http::string_body>& req) {
@@ -320,7 +362,7 @@ class Session : public std::enable_shared_from_this<Session> {
     shared_.handlers.exec(std::move(call), responder());
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   asio::steady_timer timer_;
@@ -361,6 +403,7 @@ void Responder::after(std::chrono::duration<double> delay, std::function<void()>
 struct ControlServer::Impl {
   // Sessions still queued in the loop at its destruction refer to shared.
   Shared shared;
+  std::optional<ssl::context> tls;  // set by start() with --tls-cert
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
@@ -390,7 +433,13 @@ struct ControlServer::Impl {
         socket.close(ignored);
       } else {
         refusing = false;
-        std::make_shared<Session>(std::move(socket), shared)->start();
+        if (tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), shared,
+                                                                          *tls)
+              ->start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), shared)->start();
+        }
       }
       accept();
     });
@@ -408,6 +457,7 @@ ControlServer::~ControlServer() { stop(); }
 
 bool ControlServer::start(std::string* error) {
   auto& o = impl_->shared.options;
+  if (!o.tls_cert.empty() && !load_tls(error)) return false;
   beast::error_code ec;
   const auto address = asio::ip::make_address(o.bind, ec);
   tcp::endpoint endpoint(address, static_cast<unsigned short>(o.port));
@@ -432,7 +482,28 @@ bool ControlServer::start(std::string* error) {
     pthread_setname_np(pthread_self(), "http");
     impl_->io.run();
   });
-  spdlog::info("control port listening on {}:{}", o.bind, impl_->bound_port);
+  spdlog::info("control port listening on {}:{}{}{}", o.bind, impl_->bound_port,
+               impl_->tls ? " (HTTPS)" : "", o.token.empty() ? "" : ", bearer token required");
+  return true;
+}
+
+bool ControlServer::load_tls(std::string* error) {
+  const auto& o = impl_->shared.options;
+  ssl::context context(ssl::context::tls_server);
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  context.use_certificate_chain_file(o.tls_cert, ec);
+  if (ec) {
+    *error = "cannot load the TLS certificate " + o.tls_cert + ": " + ec.message();
+    return false;
+  }
+  context.use_private_key_file(o.tls_key, ssl::context::pem, ec);
+  if (ec) {
+    *error = "cannot load the TLS key " + o.tls_key + ": " + ec.message();
+    return false;
+  }
+  impl_->tls.emplace(std::move(context));
   return true;
 }
 

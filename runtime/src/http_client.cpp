@@ -1,6 +1,8 @@
 #include "ochopod/http_client.h"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <exception>
 
@@ -8,7 +10,41 @@ namespace ochopod {
 
 namespace {
 
+// The handshake runs on the calling thread, so OpenSSL's verify callback can
+// leave the reason of a refused certificate where describe() finds it.
+thread_local std::string tls_refusal;
+
+int remember_refusal(int ok, X509_STORE_CTX* store) {
+  if (!ok && tls_refusal.empty()) {
+    tls_refusal = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+  }
+  return ok;
+}
+
+// httplib's own verification also matches the host name, which a pod's
+// certificate cannot carry (pods move): it stays off, and OpenSSL checks the
+// chain during the handshake instead.
+bool trust_chain_only(httplib::Client& client, const HttpTrust& trust, std::string* error) {
+  SSL_CTX* ctx = client.ssl_context();
+  if (ctx == nullptr) return true;  // http://
+  client.enable_server_certificate_verification(false);
+  const int loaded = trust.ca_file.empty()
+                         ? SSL_CTX_set_default_verify_paths(ctx)
+                         : SSL_CTX_load_verify_locations(ctx, trust.ca_file.c_str(), nullptr);
+  if (loaded != 1) {
+    *error = "cannot load the CA certificates " +
+             (trust.ca_file.empty() ? std::string("of the system") : "from " + trust.ca_file);
+    return false;
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, remember_refusal);
+  return true;
+}
+
 std::string describe(httplib::Error error) {
+  if (error == httplib::Error::SSLConnection || error == httplib::Error::SSLServerVerification) {
+    return tls_refusal.empty() ? "TLS handshake failed"
+                               : "certificate verify failed: " + tls_refusal;
+  }
   switch (error) {
     case httplib::Error::Connection:
       return "connection refused";
@@ -36,6 +72,8 @@ void bound(std::chrono::duration<double> timeout, Set set) {
 httplib::Result send(httplib::Client& client, const HttpRequest& request) {
   httplib::Headers headers;
   for (const auto& [name, value] : request.headers) headers.emplace(name, value);
+  if (!request.trust.token.empty())
+    headers.emplace("Authorization", "Bearer " + request.trust.token);
   if (request.method == HttpRequest::Method::kGet) return client.Get(request.path, headers);
   if (!request.files.empty()) {
     httplib::MultipartFormDataItems items;
@@ -57,6 +95,8 @@ HttpAnswer run(httplib::Client& client, const HttpRequest& request) {
   bound(request.timeout, [&](time_t s, time_t us) { client.set_read_timeout(s, us); });
   bound(request.timeout, [&](time_t s, time_t us) { client.set_write_timeout(s, us); });
   client.set_keep_alive(false);
+  if (!trust_chain_only(client, request.trust, &answer.error)) return answer;
+  tls_refusal.clear();
   uint64_t id = 0;
   if (request.cancel && !request.cancel->admit([&client] { client.stop(); }, &id)) {
     answer.cancelled = true;

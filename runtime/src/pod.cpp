@@ -1,6 +1,7 @@
 #include "ochopod/pod.h"
 
 #include <spdlog/spdlog.h>
+#include <stdlib.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -13,6 +14,13 @@
 namespace ochopod {
 
 namespace {
+
+// The child, tools and commands inherit the pod's environment; the bindings
+// have read the token by now, so it goes before any thread or child exists.
+void keep_secrets_from_children() {
+  ::unsetenv("ochopod_token");
+  ::unsetenv("ochopod_token_file");
+}
 
 // Where SIGTERM/SIGINT land: the signal thread sets it, main waits on it.
 class StopLatch {
@@ -64,6 +72,7 @@ void configure_solo(const PodSettings& settings, const std::string& uuid, Hints&
 
 int run_pod(const PodSettings& settings, const PodParts& parts) {
   SignalThread::block_signals();
+  keep_secrets_from_children();
   // No subreaper, no waitpid(-1) here: the runtime reaps only what it started
   // (callbacks may wait for their own subprocesses); as PID 1 a separate
   // process reaps the orphans.
@@ -129,6 +138,9 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   server_options.bind = settings.bind;
   server_options.port = settings.listen_port;
   server_options.max_body = settings.max_body;
+  server_options.token = settings.security.token;
+  server_options.tls_cert = settings.security.tls_cert;
+  server_options.tls_key = settings.security.tls_key;
   ControlServer server(server_options, std::move(handlers));
   std::string error;
   if (!server.start(&error)) {

@@ -57,6 +57,7 @@ struct RoundPlan {
   bool sequential = false;
   size_t max_parallel = 32;
   std::shared_ptr<RoundCancel> cancel;  // cancelled when the leader may not lead
+  HttpTrust trust;                      // the cluster's token and CA
 };
 
 struct RoundResult {
@@ -78,6 +79,7 @@ std::chrono::duration<double> control_client_timeout(std::chrono::duration<doubl
 // One control POST: the HTTP status, or 0 if the pod could not be reached or
 // the request was cancelled (cancel may be null).
 int post_control(const std::string& url, const std::string& path, const std::string& body,
-                 std::chrono::duration<double> timeout, RoundCancel* cancel = nullptr);
+                 std::chrono::duration<double> timeout, RoundCancel* cancel = nullptr,
+                 const HttpTrust& trust = {});
 
 }  // namespace ochopod

@@ -34,8 +34,9 @@ std::optional<int> remapped_port(const nlohmann::json& registration, int contain
 // pod this way, so they agree on which pods they can reach.
 std::optional<int> control_port(const nlohmann::json& registration);
 
-// Control URL of a registration: http://<ip>:<control_port>; empty if the pod
-// does not expose its control port.
+// Control URL of a registration: http://<ip>:<control_port>, or https:// when
+// the registration says "tls": "true" (docs/protocol.md, "Security"); empty
+// if the pod does not expose its control port.
 std::string control_url(const nlohmann::json& registration);
 
 }  // namespace ochopod

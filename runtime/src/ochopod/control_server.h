@@ -8,7 +8,8 @@
 // /reset are answered on the I/O thread (they only read hints or post work);
 // /control and /exec get a Responder and answer later from their own
 // threads (the lifecycle loop, the tool executor). Every answer is
-// application/json; every error body is {}.
+// application/json; every error body is {}. With a token, a request without
+// it is refused from its header, before any body is read.
 #pragma once
 
 #include <chrono>
@@ -77,6 +78,12 @@ class ControlServer {
     // answer, for keep-alive) to the end of a complete request; also bounds
     // writing an answer.
     std::chrono::milliseconds request_deadline{10000};
+    // Not empty: every request, whatever its path or method, must carry
+    // "Authorization: Bearer <token>", else 401 {} (docs/protocol.md,
+    // "Security"). Empty: no check, as Python pods.
+    std::string token;
+    // PEM files, both or neither: the port speaks HTTPS only.
+    std::string tls_cert, tls_key;
   };
 
   ControlServer(Options options, ControlHandlers handlers);
@@ -88,6 +95,8 @@ class ControlServer {
   int port() const;  // the bound port (useful with port 0)
 
  private:
+  bool load_tls(std::string* error);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -29,6 +29,17 @@ class HttpCancelHook {
   virtual void leave(uint64_t id) = 0;
 };
 
+// How a caller proves itself to a pod and checks the pod back
+// (docs/protocol.md, "Security"). Empty fields: plain HTTP without a token,
+// as Python pods speak it.
+struct HttpTrust {
+  std::string token;  // sent as "Authorization: Bearer <token>"
+  // For https:// only: the CA file the pod's certificate chain must verify
+  // against; empty: the system's trust store. Host names and IPs are not
+  // checked: pod addresses are dynamic, so certificates cannot name them.
+  std::string ca_file;
+};
+
 struct HttpRequest {
   enum class Method { kGet, kPost };
   Method method = Method::kPost;
@@ -40,6 +51,7 @@ struct HttpRequest {
   std::chrono::duration<double> timeout{5.0};  // read and write, each; connect too unless:
   std::optional<std::chrono::duration<double>> connect_timeout;
   HttpCancelHook* cancel = nullptr;  // may be null
+  HttpTrust trust;
 };
 
 struct HttpAnswer {
@@ -54,7 +66,9 @@ struct HttpAnswer {
 // Sends the request to http://host:port (host: a name or an IP literal,
 // IPv6 without brackets).
 HttpAnswer http_send(const std::string& host, int port, const HttpRequest& request);
-// The same to a base URL, "http://10.0.0.1:8080".
+// The same to a base URL, "http://10.0.0.1:8080" or "https://10.0.0.1:8080"
+// (the certificate checked as request.trust says; a failed check is an
+// error naming the reason, "certificate verify failed: ...").
 HttpAnswer http_send(const std::string& base_url, const HttpRequest& request);
 
 }  // namespace ochopod

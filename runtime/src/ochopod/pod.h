@@ -23,12 +23,24 @@
 #include "ochopod/coordinator.h"
 #include "ochopod/event_loop.h"
 #include "ochopod/hints.h"
+#include "ochopod/http_client.h"
 #include "ochopod/log.h"
 #include "ochopod/reaper.h"
 #include "ochopod/tool_box.h"
 #include "ochopod/zk_address.h"
 
 namespace ochopod {
+
+// How the control plane is protected (docs/protocol.md, "Security"); all
+// empty: as Python pods, plain HTTP and no token.
+struct ControlSecurity {
+  std::string token;              // required of every caller, sent in every round
+  std::string tls_cert, tls_key;  // PEM files: the control port speaks HTTPS
+  std::string tls_ca;             // the CA the pods this one calls must chain to
+
+  // What the leader's rounds and checks present to other pods.
+  HttpTrust trust() const { return {token, tls_ca}; }
+};
 
 struct PodSettings {
   std::string cluster = "default";
@@ -42,6 +54,7 @@ struct PodSettings {
   bool start = true;                                       // ochopod_start
   log::Options log;
   size_t max_body = 1 << 20;
+  ControlSecurity security;
 
   std::string full_name() const { return ns + "." + cluster; }
 };
