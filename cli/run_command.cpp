@@ -124,7 +124,11 @@ int run_command(int argc, char** argv) {
     std::fputs(run_help().c_str(), stdout);
     return 0;
   }
-  BindingResult binding = resolve_binding(env, options.binding.value_or(""));
+  // The binding reads the ACL choice from the environment, as for every pod:
+  // the command line's wins.
+  Environment binding_env = env;
+  if (options.zk_acl) binding_env["ochopod_zk_acl"] = *options.zk_acl;
+  BindingResult binding = resolve_binding(binding_env, options.binding.value_or(""));
   if (!binding.settings) {
     std::fprintf(stderr, "ochopod run: %s\n", binding.error.c_str());
     return 2;

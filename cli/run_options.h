@@ -44,6 +44,7 @@ struct RunOptions {
   std::optional<std::string> probe;
   // operating
   std::optional<std::string> binding;  // marathon|kubernetes|local|solo, validated
+  std::optional<std::string> zk_acl;   // open|read|private, validated; the binding applies it
   std::vector<std::string> tools;      // "<tag>=<command>", validated
   std::vector<std::string> argv;       // everything after `--`, exactly as given
   std::set<std::string> given;         // option names explicitly set (CLI or env), e.g. "grace"
