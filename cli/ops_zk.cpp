@@ -29,6 +29,15 @@ struct SessionState {
   std::string failure;  // auth failed, expired
 };
 
+// ZooKeeper's word for rc, with what to do about a refusal: a private
+// cluster (--zk-acl private) reads only with its credentials.
+std::string why(int rc) {
+  std::string text = zk::error(rc);
+  if (zk::not_authorized(rc))
+    text += " (a private cluster: give its credentials as zk://user:pass@...)";
+  return text;
+}
+
 bool matches(const std::vector<std::string>& globs, const std::string& name) {
   return std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
     return ::fnmatch(glob.c_str(), name.c_str(), 0) == 0;
@@ -73,7 +82,7 @@ bool read_pods(ZkSession& session, const std::string& cluster, std::vector<PodRe
   int rc = session.children(pods_path, &nodes, false);
   if (zk::no_node(rc)) return true;
   if (!zk::ok(rc)) {
-    *error = "reading " + pods_path + ": " + zk::error(rc);
+    *error = "reading " + pods_path + ": " + why(rc);
     return false;
   }
   std::sort(nodes.begin(), nodes.end());
@@ -83,7 +92,7 @@ bool read_pods(ZkSession& session, const std::string& cluster, std::vector<PodRe
     rc = session.get(pods_path + "/" + node, &data, nullptr, false);
     if (zk::no_node(rc)) continue;  // gone meanwhile
     if (!zk::ok(rc)) {
-      *error = "reading " + pods_path + "/" + node + ": " + zk::error(rc);
+      *error = "reading " + pods_path + "/" + node + ": " + why(rc);
       return false;
     }
     auto parsed = parse_pod_node(node, data);
@@ -123,7 +132,7 @@ std::optional<Inventory> read_inventory(const std::string& zk,
   const int rc = session->children(kRoot, &names, false);
   if (zk::no_node(rc)) return inventory;
   if (!zk::ok(rc)) {
-    *error = std::string("reading ") + kRoot + ": " + zk::error(rc);
+    *error = std::string("reading ") + kRoot + ": " + why(rc);
     return std::nullopt;
   }
   std::sort(names.begin(), names.end());

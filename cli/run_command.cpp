@@ -124,13 +124,14 @@ int run_command(int argc, char** argv) {
     std::fputs(run_help().c_str(), stdout);
     return 0;
   }
-  // The binding reads the security files from the environment, where these
-  // options' twins live: the command line wins over them.
+  // The binding reads the security settings from the environment, as for
+  // every pod, where these options' twins live: the command line wins.
   Environment binding_env = env;
   for (const auto& [name, value] : {std::pair{"ochopod_token_file", options.token_file},
                                     std::pair{"ochopod_tls_cert", options.tls_cert},
                                     std::pair{"ochopod_tls_key", options.tls_key},
-                                    std::pair{"ochopod_tls_ca", options.tls_ca}}) {
+                                    std::pair{"ochopod_tls_ca", options.tls_ca},
+                                    std::pair{"ochopod_zk_acl", options.zk_acl}}) {
     if (value) binding_env[name] = *value;
   }
   BindingResult binding = resolve_binding(binding_env, options.binding.value_or(""));

@@ -34,6 +34,8 @@ const Rule kBinding{[](std::string_view s) {
                       return s == "marathon" || s == "kubernetes" || s == "local" || s == "solo";
                     },
                     "marathon, kubernetes, local or solo"};
+const Rule kZkAcl{[](std::string_view s) { return s == "open" || s == "read" || s == "private"; },
+                  "open, read or private"};
 const Rule kTool{[](std::string_view s) {
                    const auto eq = s.find('=');
                    // A word as CommandTool splits the command (on any whitespace).
@@ -106,6 +108,10 @@ const Option kOptions[] = {
      "run by /bin/sh -c on the leader; stdout -> `status`, non-zero -> `* <stderr or exit code>`"},
     {"binding", &RunOptions::binding, "name", "marathon, kubernetes, local or solo", &kBinding,
      "auto"},
+    {"zk-acl", &RunOptions::zk_acl, "name",
+     "ACL of the cluster's ZooKeeper nodes: open, read (world reads, the credentials' user "
+     "writes) or private (only that user); read and private need zk://user:pass@...",
+     &kZkAcl, "read with credentials, else open"},
     {"tool", &RunOptions::tools, "list",
      "<tag>=<command>: an /exec tool running the command (split on spaces, no shell) with the "
      "call's arguments appended, in the upload dir; a comma starts a new tool only before "

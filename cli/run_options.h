@@ -44,6 +44,7 @@ struct RunOptions {
   std::optional<std::string> probe;
   // operating
   std::optional<std::string> binding;  // marathon|kubernetes|local|solo, validated
+  std::optional<std::string> zk_acl;   // open|read|private, validated; the binding applies it
   std::vector<std::string> tools;      // "<tag>=<command>", validated
   // security: paths, read by the binding (their twins are what it reads)
   std::optional<std::string> token_file, tls_cert, tls_key, tls_ca;

@@ -101,6 +101,16 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
     }
     s.zk = std::move(*address);
   }
+  // The ACL of the cluster's nodes: only with ZooKeeper (solo has none).
+  if (s.zk) {
+    std::string error;
+    const auto acl = choose_zk_acl(get(env, "ochopod_zk_acl"), !s.zk->user.empty(), &error);
+    if (!acl) {
+      result.error = error;
+      return result;
+    }
+    s.zk_acl = *acl;
+  }
   const std::string fwk = s.zk ? name : "solo";
   if (!read_security(env, &s.security, &result.error)) return result;
 

@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "ochopod/environment.h"
+#include "ochopod/zk_address.h"
 
 namespace ochopod::detail {
 
@@ -105,6 +106,11 @@ struct ChildSetup : bp::extend::handler {
 
 std::map<std::string, std::string> merged_environment(const SpawnRequest& request) {
   Environment env = read_environment();
+  // The pod's ZooKeeper credentials stay with the pod: its children see the
+  // address without them (what they set themselves is theirs).
+  if (auto zk = env.find("ochopod_zk"); zk != env.end()) {
+    zk->second = zk_address_without_credentials(zk->second);
+  }
   for (const auto& [name, value] : request.env) env[name] = value;
   return env;
 }

@@ -19,8 +19,12 @@ constexpr int kConnectDeadlineTimeouts = 2;
 // start): 1 s, doubling, capped at a minute.
 constexpr auto kReopenInitial = 1s;
 constexpr auto kReopenCap = 60s;
-// Other ZooKeeper errors (no permission yet, a node that keeps moving...).
+// Other ZooKeeper errors (a node that keeps moving...).
 constexpr auto kRetryDelay = 1s;
+// Refused by an ACL: someone has to give us credentials or open the nodes;
+// retry, but without a log line every second.
+constexpr auto kRefusedInitial = 1s;
+constexpr auto kRefusedCap = 10s;
 
 std::string random_hex(size_t n) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -50,7 +54,11 @@ Coordinator::Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderW
                                const std::string& why) { on_connection(change, why); }),
       registration_(cluster_path_ + "/pods", options_.uuid, options_.registration),
       lock_(cluster_path_ + "/coordinator"),
-      reopen_backoff_(kReopenInitial, kReopenCap) {}
+      reopen_backoff_(kReopenInitial, kReopenCap),
+      refused_backoff_(kRefusedInitial, kRefusedCap),
+      acl_policy_{cluster_path_, options_.acl == ZkAclMode::kOpen
+                                     ? std::vector<ZkAclEntry>{}
+                                     : zk_acl_for(options_.acl, options_.zk)} {}
 
 Coordinator::~Coordinator() = default;
 
@@ -97,6 +105,7 @@ void Coordinator::open_session() {
     reopen_later(error);
     return;
   }
+  session_->protect(acl_policy_);
   connection_.opened(options_.session_timeout * kConnectDeadlineTimeouts);
 }
 
@@ -191,8 +200,41 @@ int Coordinator::ensure_paths() {
     const int rc = session_->ensure_path(cluster_path_ + leaf);
     if (!zk::ok(rc)) return rc;
   }
+  check_acl();
   paths_ready_ = true;
   return 0;
+}
+
+void Coordinator::check_acl() {
+  if (acl_checked_) return;
+  std::vector<ZkAclEntry> found;
+  const int rc = session_->get_acl(cluster_path_, &found);
+  if (!zk::ok(rc)) {
+    // Not worth failing the registration for: the next session asks again.
+    spdlog::warn("reading the ACL of {} failed: {}", cluster_path_, zk::error(rc));
+    return;
+  }
+  acl_checked_ = true;
+  const auto wanted = acl_policy_.acl_for(cluster_path_);
+  if (same_zk_acl(found, wanted)) return;
+  spdlog::warn(
+      "{} exists with the ACL [{}], not the [{}] that ochopod_zk_acl={} asks for; using it as it "
+      "is",
+      cluster_path_, describe_zk_acl(found), describe_zk_acl(wanted), to_string(options_.acl));
+}
+
+void Coordinator::refused_later() {
+  const auto delay = refused_backoff_.next();
+  spdlog::error(
+      "ZooKeeper refused to create or change the nodes under {} (not authenticated): this "
+      "cluster's nodes are protected by an ACL, give its credentials as zk://user:pass@{}; "
+      "retrying in {} ms",
+      cluster_path_, options_.zk.display(), delay.count());
+  loop_.cancel(retry_timer_);
+  retry_timer_ = loop_.post_after(delay, [this] {
+    retry_timer_ = 0;
+    if (!stopped_) reconcile();
+  });
 }
 
 void Coordinator::reconcile() {
@@ -211,6 +253,11 @@ void Coordinator::reconcile() {
   }
   if (zk::ok(rc)) {
     reopen_backoff_.reset();  // registered and contending: this session works
+    refused_backoff_.reset();
+    return;
+  }
+  if (zk::not_authorized(rc)) {
+    refused_later();
     return;
   }
   if (zk::connection_lost(rc)) {

@@ -115,6 +115,7 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   if (settings.zk) {
     Coordinator::Options options;
     options.zk = *settings.zk;
+    options.acl = settings.zk_acl;
     options.cluster = settings.full_name();
     options.uuid = uuid;
     options.registration = settings.registration;

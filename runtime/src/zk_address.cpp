@@ -66,4 +66,17 @@ std::optional<ZkAddress> parse_zk_address(std::string_view s, std::string* error
   return out;
 }
 
+std::string zk_address_without_credentials(std::string_view s) {
+  std::string ignored;
+  if (const auto address = parse_zk_address(s, &ignored)) {
+    return address->user.empty() ? std::string(s) : address->display();
+  }
+  constexpr std::string_view kScheme = "zk://";
+  if (s.substr(0, kScheme.size()) != kScheme) return std::string(s);
+  const std::string_view rest = s.substr(kScheme.size());
+  const size_t at = rest.find('@');
+  if (at == std::string_view::npos || at > rest.find('/')) return std::string(s);
+  return std::string(kScheme) + std::string(rest.substr(at + 1));
+}
+
 }  // namespace ochopod

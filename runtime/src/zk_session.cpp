@@ -16,6 +16,7 @@ namespace zk {
 bool ok(int rc) { return rc == ZOK; }
 bool no_node(int rc) { return rc == ZNONODE; }
 bool node_exists(int rc) { return rc == ZNODEEXISTS; }
+bool not_authorized(int rc) { return rc == ZNOAUTH; }
 bool connection_lost(int rc) {
   return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
          rc == ZCLOSING || rc == ZINVALIDSTATE || rc == ZSESSIONMOVED;
@@ -53,6 +54,25 @@ void route_client_logs() {
 
 void client_log(const char* message) { spdlog::debug("zookeeper: {}", message); }
 
+// Entries as the C client's ACL_vector, which points into this object.
+class ClientAcl {
+ public:
+  explicit ClientAcl(std::vector<ZkAclEntry> acl) : acl_(std::move(acl)) {
+    for (auto& entry : acl_)
+      entries_.push_back({entry.perms, {entry.scheme.data(), entry.id.data()}});
+    vector_.count = static_cast<int32_t>(entries_.size());
+    vector_.data = entries_.data();
+  }
+  ClientAcl(const ClientAcl&) = delete;
+  ClientAcl& operator=(const ClientAcl&) = delete;
+  ACL_vector* get() { return &vector_; }
+
+ private:
+  std::vector<ZkAclEntry> acl_;
+  std::vector<ACL> entries_;
+  ACL_vector vector_{};
+};
+
 ZkStat to_stat(const Stat& s) {
   ZkStat out;
   out.version = s.version;
@@ -83,6 +103,7 @@ class ClientSession final : public ZkSession {
   int exists(const std::string& path, ZkStat* stat, bool watch) override;
   int remove(const std::string& path, int version) override;
   int ensure_path(const std::string& path) override;
+  int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) override;
 
  private:
   static void on_event(zhandle_t*, int type, int state, const char* path, void* context);
@@ -169,8 +190,9 @@ std::chrono::milliseconds ClientSession::negotiated_timeout() const {
 int ClientSession::create(const std::string& path, const std::string& data, int flags,
                           std::string* created) {
   char buffer[1024];
+  ClientAcl acl(acl_policy().acl_for(path));
   const int rc = zoo_create(handle_, path.c_str(), data.data(), static_cast<int>(data.size()),
-                            &ZOO_OPEN_ACL_UNSAFE, flags, buffer, sizeof buffer);
+                            acl.get(), flags, buffer, sizeof buffer);
   if (rc == ZOK && created != nullptr) *created = buffer;
   return rc;
 }
@@ -228,12 +250,32 @@ int ClientSession::ensure_path(const std::string& path) {
   while (pos != std::string::npos) {
     pos = path.find('/', pos + 1);
     const std::string prefix = path.substr(0, pos);
+    // Asking first: creating a node that exists under a parent we may not
+    // create in fails with NOAUTH, not NODEEXISTS (exists() needs no right).
+    int rc = zoo_exists(handle_, prefix.c_str(), 0, nullptr);
+    if (rc == ZOK) continue;
+    if (rc != ZNONODE) return rc;
     // Empty, not NULL (nullptr, -1): kazoo reads NULL as None.
-    const int rc = zoo_create(handle_, prefix.c_str(), "", 0, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT,
-                              nullptr, 0);
+    ClientAcl acl(acl_policy().acl_for(prefix));
+    rc = zoo_create(handle_, prefix.c_str(), "", 0, acl.get(), ZOO_PERSISTENT, nullptr, 0);
     if (rc != ZOK && rc != ZNODEEXISTS) return rc;
   }
   return ZOK;
+}
+
+int ClientSession::get_acl(const std::string& path, std::vector<ZkAclEntry>* out) {
+  ACL_vector acl{};
+  Stat stat{};
+  const int rc = zoo_get_acl(handle_, path.c_str(), &acl, &stat);
+  if (rc != ZOK) return rc;
+  out->clear();
+  for (int i = 0; i < acl.count; ++i) {
+    const ACL& entry = acl.data[i];
+    out->push_back(
+        {entry.perms, entry.id.scheme ? entry.id.scheme : "", entry.id.id ? entry.id.id : ""});
+  }
+  deallocate_ACL_vector(&acl);
+  return rc;
 }
 
 }  // namespace ochopod

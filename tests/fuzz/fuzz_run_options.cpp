@@ -69,5 +69,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               *o.binding == "solo",
           "bindings are validated");
   }
+  if (o.zk_acl) {
+    check(*o.zk_acl == "open" || *o.zk_acl == "read" || *o.zk_acl == "private",
+          "ZooKeeper ACL choices are validated");
+  }
   return 0;
 }

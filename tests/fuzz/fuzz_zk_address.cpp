@@ -27,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(address->display() == address->connect_string(), "display is the connect string");
   if (!address->user.empty()) {
     check(text.rfind("zk://", 0) == 0, "credentials only in the URL form");
+    check(ochopod::zk_address_without_credentials(text) == address->display(),
+          "what leaves the pod is the address without its credentials");
   }
   // Parsing what we display again gives the same hosts and chroot.
   std::string again_error;

@@ -71,6 +71,16 @@ int FakeZkServer::do_create(const std::string& path, const std::string& data, in
   return ZOK;
 }
 
+std::vector<ZkAclEntry> FakeZkServer::acl(const std::string& path) const {
+  auto it = nodes_.find(path);
+  return it == nodes_.end() ? std::vector<ZkAclEntry>{} : it->second.acl;
+}
+
+void FakeZkServer::set_acl(const std::string& path, std::vector<ZkAclEntry> acl) {
+  auto it = nodes_.find(path);
+  if (it != nodes_.end()) it->second.acl = std::move(acl);
+}
+
 int FakeZkServer::do_set(const std::string& path, const std::string& data, int version,
                          ZkStat* stat) {
   auto it = nodes_.find(path);
@@ -170,9 +180,15 @@ int FakeZkSession::create(const std::string& path, const std::string& data, int 
                           std::string* created) {
   int rc = usable("create", path);
   if (rc != ZOK) return rc;
+  if (refused(path)) return ZNOAUTH;
   const bool ephemeral = flags == zk::ephemeral() || flags == zk::ephemeral_sequential();
   const bool sequential = flags == zk::ephemeral_sequential();
-  rc = server_.do_create(path, data, ephemeral ? id_ : 0, sequential, created);
+  std::string name;
+  rc = server_.do_create(path, data, ephemeral ? id_ : 0, sequential, &name);
+  if (rc == ZOK) {
+    server_.set_acl(name, acl_policy().acl_for(name));
+    if (created != nullptr) *created = name;
+  }
   if (lose_next_create_) {
     lose_next_create_ = false;
     lose_connection();
@@ -197,6 +213,7 @@ int FakeZkSession::set(const std::string& path, const std::string& data, int ver
                        ZkStat* stat) {
   const int rc = usable("set", path);
   if (rc != ZOK) return rc;
+  if (refused(path)) return ZNOAUTH;
   return server_.do_set(path, data, version, stat);
 }
 
@@ -223,6 +240,7 @@ int FakeZkSession::exists(const std::string& path, ZkStat* stat, bool watch) {
 int FakeZkSession::remove(const std::string& path, int version) {
   const int rc = usable("remove", path);
   if (rc != ZOK) return rc;
+  if (refused(path)) return ZNOAUTH;
   return server_.do_remove(path, version);
 }
 
@@ -230,10 +248,29 @@ int FakeZkSession::ensure_path(const std::string& path) {
   size_t pos = 0;
   while (pos != std::string::npos) {
     pos = path.find('/', pos + 1);
-    const int rc = create(path.substr(0, pos), "", zk::persistent(), nullptr);
+    // As the real session: only what is missing, existing nodes as they are.
+    const std::string prefix = path.substr(0, pos);
+    int rc = exists(prefix, nullptr, false);
+    if (rc == ZOK) continue;
+    if (rc != ZNONODE) return rc;
+    rc = create(prefix, "", zk::persistent(), nullptr);
     if (rc != ZOK && rc != ZNODEEXISTS) return rc;
   }
   return ZOK;
+}
+
+int FakeZkSession::get_acl(const std::string& path, std::vector<ZkAclEntry>* out) {
+  const int rc = usable("get_acl", path);
+  if (rc != ZOK) return rc;
+  if (!server_.exists(path)) return ZNONODE;
+  *out = server_.acl(path);
+  return ZOK;
+}
+
+bool FakeZkSession::refused(const std::string& path) const {
+  const std::string& root = server_.refuse_writes_under;
+  return !root.empty() && path.rfind(root, 0) == 0 &&
+         (path.size() == root.size() || path[root.size()] == '/');
 }
 
 void FakeZkSession::connect() {

@@ -3,7 +3,9 @@
 // sequential suffixes); FakeZkSession is a ZkSession on it with one-shot
 // watches delivered through the sink, and hooks to simulate what the real
 // client lives through (connection loss, reconnect, expiry, authentication
-// failure, a create that succeeds but reports CONNECTIONLOSS).
+// failure, a create that succeeds but reports CONNECTIONLOSS). Nodes keep
+// the ACL they were created with; the fake enforces none, but a test can
+// make writes under a path fail with NOAUTH (refuse_writes_under).
 //
 // Single-threaded: everything, sessions' calls and the hooks, runs on the
 // test's thread; events go to the sink synchronously (the coordinator's sink
@@ -56,7 +58,12 @@ class FakeZkServer {
   int remove(const std::string& path);
   bool exists(const std::string& path) const;
   std::optional<std::string> data(const std::string& path) const;
-  int64_t owner(const std::string& path) const;                      // 0: persistent or missing
+  int64_t owner(const std::string& path) const;                // 0: persistent or missing
+  std::vector<ZkAclEntry> acl(const std::string& path) const;  // empty if missing
+  void set_acl(const std::string& path, std::vector<ZkAclEntry> acl);
+  // Sessions' create/set/remove at or under this path fail with NOAUTH, as
+  // for a pod facing an ACL it has no credentials for ("" refuses nothing).
+  std::string refuse_writes_under;
   std::vector<std::string> children(const std::string& path) const;  // sorted
 
   // Runs before every call a session makes, with the call's name ("create",
@@ -71,6 +78,7 @@ class FakeZkServer {
     int64_t owner = 0;
     int32_t version = 0;
     int32_t cversion = 0;  // drives the children's sequential suffixes, as in ZooKeeper
+    std::vector<ZkAclEntry> acl = zk_open_acl();
   };
   int do_create(const std::string& path, const std::string& data, int64_t owner, bool sequential,
                 std::string* created);
@@ -102,6 +110,7 @@ class FakeZkSession final : public ZkSession {
   int exists(const std::string& path, ZkStat* stat, bool watch) override;
   int remove(const std::string& path, int version) override;
   int ensure_path(const std::string& path) override;
+  int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) override;
 
   // What the client lives through.
   void connect();          // (re)connected: kConnected, then events held meanwhile
@@ -123,6 +132,7 @@ class FakeZkSession final : public ZkSession {
   friend class FakeZkServer;
   enum class State { kConnecting, kConnected, kDisconnected, kDead };
   int usable(const std::string& call, const std::string& path);
+  bool refused(const std::string& path) const;
   void trigger(int type, const std::string& path, bool data_watch, bool child_watch);
   void deliver(ZkEvent event);
 

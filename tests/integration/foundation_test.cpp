@@ -261,9 +261,13 @@ TEST_F(Foundation, DigestCredentialsInTheAddressOpenAPrivateTree) {
   EXPECT_TRUE(pod_info(outsider.control_port())) << "the refused pod stopped answering";
   EXPECT_TRUE(outsider.running());
 
-  // With them in the zk:// address the pod registers and leads.
-  auto insiders =
-      launch_pods(PodSpec("zk://ocho:secret@" + zk.connect_string()).with_session_timeout("2"), 1);
+  // With them in the zk:// address the pod registers and leads. It leaves
+  // its cluster's nodes open (--zk-acl=open), so that opening the tree is
+  // all the outsider needs below.
+  auto insiders = launch_pods(PodSpec("zk://ocho:secret@" + zk.connect_string())
+                                  .with_session_timeout("2")
+                                  .with_option("--zk-acl=open"),
+                              1);
   ASSERT_TRUE(wait_until(
       [&] { return all_registered(zk.connect_string(), insiders) && count_leaders(insiders) == 1; },
       kFormation, "the pod with credentials registered and leading"));

@@ -13,7 +13,12 @@
 //    or /reset): close the session, open a new one, register again with the
 //    same uuid and seq, contend again;
 //  - authentication failed: the same, after a backoff (1 s doubling, capped
-//    at 60 s, reset once registered), never at once.
+//    at 60 s, reset once registered), never at once;
+//  - refused by an ACL (NOAUTH: no or other credentials than the cluster's
+//    nodes were made with): one error line saying so, the same session, a
+//    retry after a backoff (1 s doubling, capped at 10 s).
+// The session creates the cluster's nodes with the ACL options.acl asks for;
+// a cluster node found with another ACL is used as it is, with a warning.
 #pragma once
 
 #include <chrono>
@@ -56,7 +61,8 @@ class Coordinator {
     std::string uuid;             // this pod's, for life
     nlohmann::json registration;  // payload without seq
     std::chrono::milliseconds session_timeout{5000};
-    ZkSessionFactory open_session;  // empty: ZkSession::open(zk, ...)
+    ZkAclMode acl = ZkAclMode::kOpen;  // of the nodes from the cluster's down
+    ZkSessionFactory open_session;     // empty: ZkSession::open(zk, ...)
   };
 
   Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work = nullptr);
@@ -66,7 +72,7 @@ class Coordinator {
   // post: drop the session on purpose and come back (what the pod's /reset
   // asks; "reset" stays the wire name only).
   void renew();
-  void stop();   // blocks until the session is closed (ephemerals gone)
+  void stop();  // blocks until the session is closed (ephemerals gone)
 
   const std::string& cluster_path() const { return cluster_path_; }
 
@@ -79,6 +85,8 @@ class Coordinator {
   void on_connection(ConnectionState::Change change, const std::string& why);
   void reconcile();
   int ensure_paths();
+  void check_acl();
+  void refused_later();
   void set_leading(bool leading);
   void retry_later();
 
@@ -94,6 +102,9 @@ class Coordinator {
   Registration registration_;
   LockContender lock_;
   RetryBackoff reopen_backoff_;
+  RetryBackoff refused_backoff_;
+  const ZkAclPolicy acl_policy_;
+  bool acl_checked_ = false;  // once per pod: a mismatch is worth one warning
   bool paths_ready_ = false;
   bool leading_ = false;
   bool paused_ = false;

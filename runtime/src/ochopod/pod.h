@@ -27,6 +27,7 @@
 #include "ochopod/log.h"
 #include "ochopod/reaper.h"
 #include "ochopod/tool_box.h"
+#include "ochopod/zk_acl.h"
 #include "ochopod/zk_address.h"
 
 namespace ochopod {
@@ -45,7 +46,8 @@ struct ControlSecurity {
 struct PodSettings {
   std::string cluster = "default";
   std::string ns = "marathon";
-  std::optional<ZkAddress> zk;  // none: solo, the pod leads itself
+  std::optional<ZkAddress> zk;          // none: solo, the pod leads itself
+  ZkAclMode zk_acl = ZkAclMode::kOpen;  // of the cluster's nodes (ochopod_zk_acl)
   std::string bind = "0.0.0.0";
   int listen_port = 8080;  // where the control port listens
   std::chrono::milliseconds session_timeout{5000};

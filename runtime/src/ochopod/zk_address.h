@@ -24,6 +24,12 @@ struct ZkAddress {
 };
 
 // Parses s; on failure returns nullopt and sets *error to one readable line.
+// The error never quotes the credentials.
 std::optional<ZkAddress> parse_zk_address(std::string_view s, std::string* error);
+
+// s without its credentials, for whatever leaves the pod (the child's
+// ochopod_zk): an address with credentials becomes its display(); one that
+// does not parse loses any `user:pass@` after `zk://`; others are unchanged.
+std::string zk_address_without_credentials(std::string_view s);
 
 }  // namespace ochopod

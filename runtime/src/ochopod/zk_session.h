@@ -12,6 +12,10 @@
 // Nodes we create without content hold empty data, never NULL (kazoo's
 // ensure_path writes empty bytes, and Python pods read NULL as None);
 // get() reads NULL and empty alike, as "".
+//
+// Every node the session creates gets the ACL its policy (protect()) gives
+// that path; ensure_path() creates only what is missing, so existing nodes
+// keep whatever ACL they have.
 #pragma once
 
 #include <chrono>
@@ -23,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ochopod/zk_acl.h"
 #include "ochopod/zk_address.h"
 
 namespace ochopod {
@@ -46,6 +51,7 @@ namespace zk {
 bool ok(int rc);
 bool no_node(int rc);
 bool node_exists(int rc);
+bool not_authorized(int rc);   // ZNOAUTH: the node's ACL refuses us
 bool connection_lost(int rc);  // CONNECTIONLOSS, OPERATIONTIMEOUT, SESSIONEXPIRED, CLOSING...
 const char* error(int rc);
 int ephemeral_sequential();
@@ -91,9 +97,17 @@ class ZkSession {
   virtual int remove(const std::string& path, int version = -1) = 0;
   // Creates every missing persistent node along path (empty data).
   virtual int ensure_path(const std::string& path) = 0;
+  virtual int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) = 0;
+
+  // The ACLs of the nodes created from now on (default: all open).
+  void protect(ZkAclPolicy policy) { acl_policy_ = std::move(policy); }
+  const ZkAclPolicy& acl_policy() const { return acl_policy_; }
 
  protected:
   ZkSession() = default;
+
+ private:
+  ZkAclPolicy acl_policy_;
 };
 
 // Opens a session: ZkSession::open() in the pod, a fake in unit tests.

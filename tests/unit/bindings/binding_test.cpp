@@ -73,6 +73,33 @@ TEST(Binding, MarathonReadsZooKeeperFromTheMesosFilesInOrderKeepingOnlyHosts) {
   EXPECT_EQ(registration(env)["fwk"], "solo") << "no ZooKeeper anywhere: solo";
 }
 
+TEST(Binding, TheZkAclComesFromOchopodZkAclAndDefaultsOnTheCredentials) {
+  const auto acl_of = [](const Environment& env) {
+    const auto result = resolve_binding(env, "local");
+    EXPECT_TRUE(result.settings) << result.error;
+    return result.settings ? result.settings->zk_acl : ZkAclMode::kOpen;
+  };
+  EXPECT_EQ(acl_of({{"ochopod_zk", "h:1"}}), ZkAclMode::kOpen);
+  EXPECT_EQ(acl_of({{"ochopod_zk", "zk://bob:pw@h:1"}}), ZkAclMode::kRead);
+  EXPECT_EQ(acl_of({{"ochopod_zk", "zk://bob:pw@h:1"}, {"ochopod_zk_acl", "private"}}),
+            ZkAclMode::kPrivate);
+  EXPECT_EQ(acl_of({{"ochopod_zk", "zk://bob:pw@h:1"}, {"ochopod_zk_acl", "open"}}),
+            ZkAclMode::kOpen);
+  // Asking to protect nodes without credentials to protect them with.
+  const auto refused =
+      resolve_binding({{"ochopod_zk", "h:1"}, {"ochopod_zk_acl", "read"}}, "local");
+  EXPECT_FALSE(refused.settings);
+  EXPECT_EQ(refused.error,
+            "ochopod_zk_acl=read needs ZooKeeper credentials (ochopod_zk=zk://user:pass@hosts)");
+  // The registration keeps the choice (not a secret), never the password.
+  const auto result = resolve_binding(
+      {{"ochopod_zk", "zk://bob:pw1234@h:1/c"}, {"ochopod_zk_acl", "read"}}, "local");
+  ASSERT_TRUE(result.settings) << result.error;
+  EXPECT_EQ(result.settings->registration["zk"], "h:1/c");
+  EXPECT_EQ(result.settings->registration["zk_acl"], "read");
+  EXPECT_EQ(result.settings->registration.dump().find("pw1234"), std::string::npos);
+}
+
 TEST(Binding, MarathonNamesTheMissingVariable) {
   for (const char* missing : {"MARATHON_APP_ID", "MESOS_TASK_ID", "HOST"}) {
     Environment env = {{"MARATHON_APP_ID", "a"}, {"MESOS_TASK_ID", "t"}, {"HOST", "h"}};

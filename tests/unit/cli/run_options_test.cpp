@@ -47,6 +47,7 @@ const Args kAllOptions = {"session-timeout",
                           "probe-every",
                           "probe",
                           "binding",
+                          "zk-acl",
                           "tool",
                           "restart-backoff"};
 
@@ -104,6 +105,8 @@ TEST(RunOptions, EveryKindFromTheCommandLine) {
                      "echo hi",
                      "--binding",
                      "local",
+                     "--zk-acl",
+                     "private",
                      "--tool",
                      "ls=ls -l",
                      "--restart-backoff",
@@ -126,6 +129,7 @@ TEST(RunOptions, EveryKindFromTheCommandLine) {
   EXPECT_EQ(o.probe_every, 15);
   EXPECT_EQ(o.probe, "echo hi");
   EXPECT_EQ(o.binding, "local");
+  EXPECT_EQ(o.zk_acl, "private");
   EXPECT_EQ(o.tools, Args{"ls=ls -l"});
   EXPECT_EQ(o.restart_backoff, 2.5);
   EXPECT_EQ(o.argv, (Args{"app", "x"}));
@@ -153,6 +157,7 @@ TEST(RunOptions, EveryKindFromTheEnvironment) {
                                     {"ochopod_probe_every", "16"},
                                     {"ochopod_probe", "date"},
                                     {"ochopod_binding", "solo"},
+                                    {"ochopod_zk_acl", "read"},
                                     {"ochopod_tool", "a=echo a,b=echo b"},
                                     {"ochopod_restart_backoff", "0"},
                                     {"ochopod_cluster", "ignored"},
@@ -173,6 +178,7 @@ TEST(RunOptions, EveryKindFromTheEnvironment) {
   EXPECT_EQ(o.probe_every, 16);
   EXPECT_EQ(o.probe, "date");
   EXPECT_EQ(o.binding, "solo");
+  EXPECT_EQ(o.zk_acl, "read");
   EXPECT_EQ(o.tools, (Args{"a=echo a", "b=echo b"}));
   EXPECT_EQ(o.restart_backoff, 0);
   // A twin set to false was still given explicitly.
@@ -382,6 +388,30 @@ TEST(RunOptions, Bindings) {
   EXPECT_EQ(fails({"--", "app"}, {{"ochopod_binding", "Local"}}),
             "ochopod run: ochopod_binding expects marathon, kubernetes, local or solo, got "
             "'Local'");
+}
+
+TEST(RunOptions, ZkAcls) {
+  for (const std::string name : {"open", "read", "private"})
+    EXPECT_EQ(ok({"--zk-acl", name, "--", "app"}).zk_acl, name);
+  // None given: the binding picks (read with credentials, open without).
+  EXPECT_FALSE(ok({"--", "app"}).zk_acl);
+  EXPECT_EQ(fails({"--zk-acl=world", "--", "app"}),
+            "ochopod run: --zk-acl expects open, read or private, got 'world'");
+  EXPECT_EQ(fails({"--", "app"}, {{"ochopod_zk_acl", "READ"}}),
+            "ochopod run: ochopod_zk_acl expects open, read or private, got 'READ'");
+}
+
+TEST(RunOptions, HelpEchoesNoValueFromTheEnvironment) {
+  // Nothing of the environment goes into --help, secrets least of all.
+  const Env env = {{"ochopod_zk", "zk://bob:s3cret@h:1"}, {"ochopod_zk_acl", "private"}};
+  const auto o = ok({"--help"}, env);
+  EXPECT_TRUE(o.help);
+  const std::string help = run_help();
+  EXPECT_EQ(help.find("s3cret"), std::string::npos);
+  EXPECT_NE(help.find("--zk-acl <name>  (name, default read with credentials, else open, env "
+                      "ochopod_zk_acl)"),
+            std::string::npos)
+      << help;
 }
 
 TEST(RunOptions, Tools) {

@@ -10,6 +10,7 @@
 
 #include "harness/fake_zk_session.h"
 #include "harness/manual_scheduler.h"
+#include "ochopod/log.h"
 
 namespace ochopod {
 namespace {
@@ -33,10 +34,22 @@ class RecordingWork : public LeaderWork {
   std::vector<std::string> calls;
 };
 
+// Credentials as a zk:// address gives them.
+ZkAddress ocho_credentials() {
+  ZkAddress a;
+  a.hosts = "h:2181";
+  a.user = "ocho";
+  a.password = "secret";
+  return a;
+}
+
 struct Pod {
-  Pod(ManualScheduler& clock, FakeZkServer& server, std::string id)
+  Pod(ManualScheduler& clock, FakeZkServer& server, std::string id,
+      ZkAclMode acl = ZkAclMode::kOpen, ZkAddress zk = {})
       : uuid(std::move(id)), hints(json::object()) {
     Coordinator::Options options;
+    options.zk = std::move(zk);
+    options.acl = acl;
     options.cluster = "ns.web";
     options.uuid = uuid;
     options.registration = json{{"cluster", "web"}, {"namespace", "ns"}};
@@ -54,8 +67,9 @@ struct Pod {
 
 class CoordinatorTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Pod> start(const std::string& uuid) {
-    auto pod = std::make_unique<Pod>(clock, server, uuid);
+  std::unique_ptr<Pod> start(const std::string& uuid, ZkAclMode acl = ZkAclMode::kOpen,
+                             ZkAddress zk = {}) {
+    auto pod = std::make_unique<Pod>(clock, server, uuid, acl, std::move(zk));
     pod->coordinator->start();
     clock.run_ready();
     return pod;
@@ -241,6 +255,95 @@ TEST_F(CoordinatorTest, StopClosesTheSessionAndItsEphemeralsGoAtOnce) {
   EXPECT_TRUE(server.children(std::string(kCluster) + "/coordinator").empty());
   EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "lose"}));
   EXPECT_EQ(server.last_session(), nullptr);
+}
+
+// The ring's lines holding `text`.
+// Logging into the ring only, for the tests that read their log lines.
+void quiet_log() {
+  log::Options options;
+  options.console = false;
+  log::setup(options);
+}
+
+int log_lines_with(const std::string& text) {
+  int n = 0;
+  for (const auto& line : log::recent()) n += line.find(text) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+TEST_F(CoordinatorTest, WithCredentialsTheClustersNodesGetTheChosenAclAndTheAncestorsStayOpen) {
+  for (const auto mode : {ZkAclMode::kRead, ZkAclMode::kPrivate}) {
+    FakeZkServer fresh;
+    auto pod = std::make_unique<Pod>(clock, fresh, "aaaa", mode, ocho_credentials());
+    pod->coordinator->start();
+    clock.run_ready();
+    ASSERT_EQ(pod->hints.state(), "leader") << to_string(mode);
+    const auto wanted = zk_acl_for(mode, ocho_credentials());
+    EXPECT_EQ(fresh.acl("/ochopod"), zk_open_acl());
+    EXPECT_EQ(fresh.acl("/ochopod/clusters"), zk_open_acl());
+    const std::string cluster = kCluster;
+    std::vector<std::string> nodes = {cluster, cluster + "/pods", cluster + "/hash",
+                                      cluster + "/coordinator"};
+    for (const auto& name : fresh.children(cluster + "/pods"))
+      nodes.push_back(cluster + "/pods/" + name);
+    for (const auto& name : fresh.children(cluster + "/coordinator"))
+      nodes.push_back(cluster + "/coordinator/" + name);
+    ASSERT_EQ(nodes.size(), 6u);
+    for (const auto& node : nodes) EXPECT_EQ(fresh.acl(node), wanted) << node;
+    pod->coordinator->stop();
+  }
+}
+
+TEST_F(CoordinatorTest, WithoutCredentialsOrWithOpenEverythingIsOpen) {
+  auto a = start("aaaa", ZkAclMode::kOpen, ocho_credentials());
+  ASSERT_EQ(a->hints.state(), "leader");
+  EXPECT_EQ(server.acl(kCluster), zk_open_acl());
+  EXPECT_EQ(server.acl(std::string(kCluster) + "/pods"), zk_open_acl());
+}
+
+TEST_F(CoordinatorTest, AClusterNodeWithAnotherAclIsUsedAsItIsWithOneWarning) {
+  quiet_log();
+  ASSERT_EQ(server.create("/ochopod"), 0);
+  ASSERT_EQ(server.create("/ochopod/clusters"), 0);
+  ASSERT_EQ(server.create(kCluster), 0);
+  const std::string warning = std::string(kCluster) + " exists with the ACL [world:anyone:cdrwa]";
+  const int before = log_lines_with(warning);
+  auto a = start("aaaa", ZkAclMode::kRead, ocho_credentials());
+  EXPECT_EQ(a->hints.state(), "leader");
+  EXPECT_EQ(server.acl(kCluster), zk_open_acl()) << "the existing node's ACL was changed";
+  EXPECT_EQ(log_lines_with(warning), before + 1);
+  // Not again for the next session.
+  a->coordinator->renew();
+  clock.run_ready();
+  EXPECT_EQ(registrations("aaaa").size(), 1u);
+  EXPECT_EQ(log_lines_with(warning), before + 1);
+}
+
+TEST_F(CoordinatorTest, RefusedByAnAclItSaysSoOnceARetryAndBacksOffUpToTenSeconds) {
+  quiet_log();
+  server.refuse_writes_under = kCluster;
+  const std::string error = "ZooKeeper refused to create or change the nodes under " +
+                            std::string(kCluster) + " (not authenticated)";
+  const int before = log_lines_with(error);
+  auto a = start("aaaa");
+  EXPECT_EQ(log_lines_with(error), before + 1);
+  EXPECT_EQ(log_lines_with("give its credentials as zk://user:pass@"), before + 1);
+  std::vector<long> waits;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    const auto wait = clock.next_timer_in();
+    waits.push_back(
+        static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()));
+    clock.advance(wait);
+  }
+  EXPECT_EQ(waits, (std::vector<long>{1000, 2000, 4000, 8000, 10000, 10000}));
+  EXPECT_EQ(log_lines_with(error), before + 7) << "one line per attempt";
+  EXPECT_EQ(server.opened(), 1) << "the same session retries";
+  EXPECT_NE(a->hints.state(), "leader");
+  // Let in, it registers at its next retry.
+  server.refuse_writes_under.clear();
+  clock.advance(clock.next_timer_in());
+  EXPECT_EQ(registrations("aaaa").size(), 1u);
+  EXPECT_EQ(a->hints.state(), "leader");
 }
 
 }  // namespace

@@ -43,5 +43,24 @@ TEST(ZkAddress, RejectsMalformedAddressesWithAReason) {
   }
 }
 
+TEST(ZkAddress, WithoutCredentialsDropsTheUserAndPasswordOnly) {
+  EXPECT_EQ(zk_address_without_credentials("zk://bob:s3cret@h1:2181,h2:2182/apps"),
+            "h1:2181,h2:2182/apps");
+  EXPECT_EQ(zk_address_without_credentials("zk://h1:2181/mesos"), "zk://h1:2181/mesos");
+  EXPECT_EQ(zk_address_without_credentials("h1:2181"), "h1:2181");
+  // Even what does not parse loses them.
+  EXPECT_EQ(zk_address_without_credentials("zk://bob:s3cret@nohost"), "zk://nohost");
+  EXPECT_EQ(zk_address_without_credentials("zk://bob:s3cret@"), "zk://");
+}
+
+TEST(ZkAddress, ErrorsNeverQuoteThePassword) {
+  for (const char* bad : {"zk://bob:s3cret@", "zk://bob:s3cret@h:x", "zk://bob:s3cret@h",
+                          "zk://bob:s3cret@h:1,,h:2"}) {
+    std::string error;
+    EXPECT_FALSE(parse_zk_address(bad, &error)) << bad;
+    EXPECT_EQ(error.find("s3cret"), std::string::npos) << error;
+  }
+}
+
 }  // namespace
 }  // namespace ochopod
