@@ -22,7 +22,7 @@
 // --serve), not a thread of the pod. Uploads are hostile input: a crash or a
 // hang in that server must not take the pod's registration and control port
 // with it, and as the Piped child it is restarted when it dies, stopped by
-// `off`, and its scripts die with it. The pod checks it every 10 s (GET /ping).
+// `off`, and its scripts die with it. The pod checks it every 5 s (GET /ping).
 //
 // The `run` tool does the same from the control port: `ochopod exec '*.servo'
 // run deploy.sh test.sh -f deploy.sh -f test.sh` runs the uploaded files.
@@ -130,7 +130,7 @@ class Strategy : public ochopod::Piped {
  public:
   Strategy(Options options, std::string fingerprint)
       : options_(std::move(options)), fingerprint_(std::move(fingerprint)) {
-    check_every = std::chrono::seconds(10);
+    check_every = std::chrono::seconds(5);
     checks = 3;
     grace = std::chrono::seconds(10);
     pipe_subprocess = true;  // its log lines (one per upload) go into the pod's log
