@@ -192,7 +192,7 @@ class RunTool : public ochopod::Tool {
   ochopod::ToolResult body(const std::vector<std::string>& args,
                            const std::filesystem::path& cwd) override {
     auto settings = settings_;
-    settings.unset.push_back("OCHOPOD_TOKEN");
+    settings.unset = {"OCHOPOD_TOKEN", "ochopod_zk"};  // as the server does
     if (!options_.token_file.empty()) {
       std::string token, error;
       if (!ochopod::read_secret_file(options_.token_file, &token, &error)) return {1, {error}};

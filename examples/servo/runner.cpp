@@ -24,10 +24,11 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// The process groups of the scripts running now, for kill_running_scripts():
+// The process groups of the scripts running now, for stop_all_scripts():
 // process-wide because a signal (the servo's SIGTERM) concerns them all.
 std::mutex running_mutex;
 std::set<pid_t> running;
+bool stopped = false;  // stop_all_scripts() was called: start nothing more
 
 // Collects output into lines, up to a byte budget shared by all scripts.
 class Output {
@@ -120,7 +121,9 @@ int run_one(const fs::path& dir, const std::vector<std::string>& argv,
   envp.push_back(nullptr);
   pid_t pid = -1;
   std::unique_lock<std::mutex> lock(running_mutex);
-  const int spawned = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), envp.data());
+  const int spawned =
+      stopped ? ECANCELED
+              : ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), envp.data());
   if (spawned == 0) running.insert(pid);
   lock.unlock();
   posix_spawn_file_actions_destroy(&actions);
@@ -177,8 +180,9 @@ int run_one(const fs::path& dir, const std::vector<std::string>& argv,
 
 }  // namespace
 
-void kill_running_scripts() {
+void stop_all_scripts() {
   std::lock_guard<std::mutex> lock(running_mutex);
+  stopped = true;
   for (const pid_t group : running) ::kill(-group, SIGKILL);
 }
 

@@ -6,7 +6,7 @@
 // run_upload(); it blocks the calling thread until the scripts are done or
 // timed out. Scripts are started with posix_spawn (safe from a threaded
 // process), each in its own process group, so a timeout kills everything a
-// script started (kill_running_scripts() reaches them all when the servo
+// script started (stop_all_scripts() reaches them all when the servo
 // stops).
 #pragma once
 
@@ -43,9 +43,10 @@ std::vector<std::string> split_scripts(const std::string& joined);
 RunResult run_upload(const std::filesystem::path& dir, const std::vector<std::string>& scripts,
                      const RunSettings& settings);
 
-// SIGKILLs the process group of every script still running: their own
-// groups are not the servo's, so the pod's stop would miss them. The server
-// calls it as it shuts down.
-void kill_running_scripts();
+// SIGKILLs the process group of every script still running (their own
+// groups are not the servo's, so the pod's stop would miss them) and makes
+// every later start fail: the server calls it as it shuts down, so a call
+// still queued cannot start a script nobody will stop.
+void stop_all_scripts();
 
 }  // namespace servo

@@ -101,6 +101,9 @@ int serve(const ServeSettings& settings) {
   } else {
     run.unset.push_back("OCHOPOD_TOKEN");
   }
+  // The pod's own ZooKeeper setting may carry credentials: the scripts get
+  // OCHOPOD_ZK instead, without them.
+  run.unset.push_back("ochopod_zk");
   if (!settings.zk.empty()) run.env["OCHOPOD_ZK"] = settings.zk;
   const char* path = std::getenv("PATH");
   run.env["PATH"] = settings.bin_dir.empty()
@@ -168,7 +171,7 @@ int serve(const ServeSettings& settings) {
   sigwait(&stop, &received);
   std::printf("servo: signal %d, stopping\n", received);
   std::fflush(stdout);
-  kill_running_scripts();
+  stop_all_scripts();
   server.stop();
   listener.join();
   return 0;

@@ -14,6 +14,7 @@
 #include "harness/run_capture.h"
 #include "harness/temp_dir.h"
 #include "integration/cluster_view.h"
+#include "servo/tgz.h"
 
 namespace ochopod::test {
 namespace {
@@ -283,6 +284,31 @@ TEST(Servo, AScriptSeesTheClustersWithOchopodLs) {
       15s, "ochopod ls -j in a script listing the web and servo clusters"))
       << out;
   EXPECT_NE(out.find("zk=" + zk.connect_string()), std::string::npos) << out;
+}
+
+// What real tools write unpacks: GNU tar's long names ('L' entries) and
+// Python's pax headers.
+TEST(Servo, ArchivesFromTarAndTarfileUnpack) {
+  const TempDir work;
+  Upload up;
+  const std::string deep = std::string(120, 'd') + "/" + std::string(120, 'f') + ".txt";
+  up.add(deep, "deep\n");
+  up.add("run.sh", "echo hi\n");
+  const std::string gnu = work.file("gnu.tgz"), pax = work.file("pax.tgz");
+  ASSERT_TRUE(
+      run({"tar", "--format=gnu", "-czf", gnu, "-C", up.dir.path().string(), "."}).exited_ok());
+  ASSERT_TRUE(run({"python3", "-c",
+                   "import sys, tarfile\n"
+                   "with tarfile.open(sys.argv[1], 'w:gz', format=tarfile.PAX_FORMAT) as t:\n"
+                   "    t.add(sys.argv[2], arcname='.')\n",
+                   pax, up.dir.path().string()})
+                  .exited_ok());
+  for (const auto& archive : {gnu, pax}) {
+    const TempDir into;
+    ASSERT_NO_THROW(servo::unpack_tgz(read_text(archive), into.path())) << archive;
+    EXPECT_EQ(read_text(into.file(deep)), "deep\n") << archive;
+    EXPECT_EQ(read_text(into.file("run.sh")), "echo hi\n") << archive;
+  }
 }
 
 TEST(Servo, TheRunToolRunsUploadedFiles) {
