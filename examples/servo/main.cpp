@@ -51,7 +51,7 @@ struct Options {
   std::string servo_token_file = "/var/lib/ochopod-servo/token";
   std::string token_file;
   double script_timeout = 600;
-  int port = 5000;      // --serve only
+  int port = 5000;      // the server's: given with --serve, else servo_port()
   std::string zk;       // --serve only
   std::string bin_dir;  // --serve only
 };
@@ -93,12 +93,22 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 // Where the servo listens: container port 5000, or in local mode (no
 // container to remap ports) its PORT_5000 remapping, as the control port does.
+// Throws std::invalid_argument for a PORT_5000 that is no port.
 int servo_port() {
   const std::string local = env_or("ochopod_local", "false");
-  if (local == "true" || local == "1" || local == "yes") {
-    return std::stoi(env_or("PORT_5000", "5000"));
+  if (local != "true" && local != "1" && local != "yes") return 5000;
+  const std::string text = env_or("PORT_5000", "5000");
+  size_t used = 0;
+  int port = 0;
+  try {
+    port = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;  // reported just below, with the value
   }
-  return 5000;
+  if (used != text.size() || port < 1 || port > 65535) {
+    throw std::invalid_argument("PORT_5000 is not a port: " + text);
+  }
+  return port;
 }
 
 // The ZooKeeper the scripts' `ochopod` commands use: the pod's own, without
@@ -145,7 +155,7 @@ class Strategy : public ochopod::Piped {
                                      "--script-timeout",
                                      std::to_string(options_.script_timeout),
                                      "--port",
-                                     std::to_string(port_)};
+                                     std::to_string(options_.port)};
     if (!options_.token_file.empty())
       argv.insert(argv.end(), {"--token-file", options_.token_file});
     if (const auto zk = scripts_zk(); !zk.empty()) argv.insert(argv.end(), {"--zk", zk});
@@ -154,7 +164,7 @@ class Strategy : public ochopod::Piped {
   }
 
   std::optional<nlohmann::json> sanity_check(const ochopod::Process&) override {
-    httplib::Client client("127.0.0.1", port_);
+    httplib::Client client("127.0.0.1", options_.port);
     client.set_connection_timeout(std::chrono::seconds(2));
     client.set_read_timeout(std::chrono::seconds(2));
     const auto reply = client.Get("/ping");
@@ -166,7 +176,6 @@ class Strategy : public ochopod::Piped {
  private:
   Options options_;
   std::string fingerprint_;
-  int port_ = servo_port();
 };
 
 // `run <script>...`: the uploaded files (-f) are the upload.
@@ -215,6 +224,7 @@ int main(int argc, char** argv) {
   Options options;
   try {
     options = parse(argc, argv);
+    if (!options.serve) options.port = servo_port();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "servo: %s\n", e.what());
     return 2;

@@ -64,6 +64,16 @@ void answer(httplib::Response& res, bool json, int status, const RunResult& resu
   res.set_content(text, "text/plain");
 }
 
+// The scripts' part of the URL as a log line may show it: anyone can send
+// one, signed or not, so no control character and no more than 200 bytes.
+std::string printable(const std::string& text) {
+  std::string out = text.substr(0, 200);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return text.size() > out.size() ? out + "..." : out;
+}
+
 RunResult refusal(const std::string& why) {
   RunResult r;
   r.code = 1;
@@ -125,9 +135,9 @@ int serve(const ServeSettings& settings) {
   server.Post(R"(/run/(.+))", [&](const httplib::Request& req, httplib::Response& res) {
     const bool json = req.get_header_value("Accept").find("application/json") != std::string::npos;
     const std::string scripts = req.matches[1];
+    const std::string call = "POST /run/" + printable(scripts) + " from " + req.remote_addr;
     auto refuse = [&](int status, const std::string& why) {
-      std::printf("servo: POST /run/%s from %s: %d (%s)\n", scripts.c_str(),
-                  req.remote_addr.c_str(), status, why.c_str());
+      std::printf("servo: %s: %d (%s)\n", call.c_str(), status, printable(why).c_str());
       std::fflush(stdout);
       answer(res, json, status, refusal(why));
     };
@@ -148,11 +158,11 @@ int serve(const ServeSettings& settings) {
         return refuse(e.too_large() ? 413 : 400, std::string("archive refused: ") + e.what());
       }
       const RunResult result = run_upload(dir.path(), split_scripts(scripts), run);
-      std::printf("servo: POST /run/%s from %s: %s\n", scripts.c_str(), req.remote_addr.c_str(),
-                  result.ok ? "ok"
-                            : ("failed (" + result.failed.value_or("upload") + ", code " +
-                               std::to_string(result.code) + ")")
-                                  .c_str());
+      const std::string outcome = result.ok ? "ok"
+                                            : "failed (" +
+                                                  printable(result.failed.value_or("the upload")) +
+                                                  ", code " + std::to_string(result.code) + ")";
+      std::printf("servo: %s: %s\n", call.c_str(), outcome.c_str());
       std::fflush(stdout);
       answer(res, json, result.ok ? 200 : 412, result);
     } catch (const std::exception& e) {
