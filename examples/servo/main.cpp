@@ -24,8 +24,13 @@
 // with it, and as the Piped child it is restarted when it dies, stopped by
 // `off`, and its scripts die with it. The pod checks it every 5 s (GET /ping).
 //
-// The `run` tool does the same from the control port: `ochopod exec '*.servo'
-// run deploy.sh test.sh -f deploy.sh -f test.sh` runs the uploaded files.
+// The `run` tool does the same from the control port: `ochopod exec -c
+// '*.servo' -t 600 -f deploy.sh -f test.sh run deploy.sh test.sh` runs the
+// uploaded files.
+//
+// Threads: main() reads the options and the token, then boot() runs the pod;
+// configure() and sanity_check() run on the pod's lifecycle thread, the
+// `run` tool on its tool threads. The --serve process is server.h's.
 #include <httplib.h>
 #include <ochopod/ochopod.h>
 #include <unistd.h>

@@ -272,18 +272,22 @@ TEST(Servo, AScriptSeesTheClustersWithOchopodLs) {
   PodProcess pod(web);
   Servo servo(zk.connect_string());
   Upload up;
-  up.add("deploy.sh", "echo zk=$OCHOPOD_ZK\nochopod ls -j\n");
+  up.add("deploy.sh", "ochopod ls -j\n");
+  up.add("env.sh", "env\n");
   std::string out;
   ASSERT_TRUE(wait_until(
       [&] {
-        const auto r = upload(servo, up, {"deploy.sh"});
+        const auto r = upload(servo, up, {"deploy.sh", "env.sh"});
         out = r.out;
         return out.find("local.web") != std::string::npos &&
                out.find("local.servo") != std::string::npos;
       },
       15s, "ochopod ls -j in a script listing the web and servo clusters"))
       << out;
-  EXPECT_NE(out.find("zk=" + zk.connect_string()), std::string::npos) << out;
+  EXPECT_NE(out.find("\nOCHOPOD_ZK=" + zk.connect_string() + "\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("ochopod_zk="), std::string::npos) << "the pod's own setting stays the pod's";
+  EXPECT_EQ(out.find("OCHOPOD_TOKEN="), std::string::npos) << "no --token-file, no token";
+  EXPECT_EQ(out.find(servo.token()), std::string::npos) << "the servo's token is no variable";
 }
 
 // What real tools write unpacks: GNU tar's long names ('L' entries) and
