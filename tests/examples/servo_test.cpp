@@ -6,8 +6,10 @@
 #include <httplib.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "harness/files.h"
 #include "harness/ports.h"
@@ -288,6 +290,41 @@ TEST(Servo, AScriptSeesTheClustersWithOchopodLs) {
   EXPECT_EQ(out.find("ochopod_zk="), std::string::npos) << "the pod's own setting stays the pod's";
   EXPECT_EQ(out.find("OCHOPOD_TOKEN="), std::string::npos) << "no --token-file, no token";
   EXPECT_EQ(out.find(servo.token()), std::string::npos) << "the servo's token is no variable";
+}
+
+// The pod's stop reaches the scripts too, though each runs in its own group.
+TEST(Servo, StoppingThePodKillsARunningScript) {
+  Servo servo;
+  Upload up;
+  up.add("deploy.sh", "echo started; exec sleep 30\n");
+  RunResult r;
+  std::thread uploader([&] { r = upload(servo, up, {"deploy.sh"}); });
+  const bool started = wait_until(
+      [&] {
+        for (const pid_t pid : servo.pod->leftovers()) {
+          if (read_text("/proc/" + std::to_string(pid) + "/cmdline").rfind("sleep", 0) == 0) {
+            return true;
+          }
+        }
+        return false;
+      },
+      10s, "the script's sleep running");
+  servo.pod->signal(SIGTERM);
+  uploader.join();
+  ASSERT_TRUE(started);
+  EXPECT_TRUE(servo.pod->wait_exit(15s).has_value()) << "the pod exits on SIGTERM";
+  EXPECT_TRUE(wait_until([&] { return servo.pod->leftovers().empty(); }, 5s,
+                         "no process of the servo's left, the script's sleep included"));
+  EXPECT_NE(exit_code(r), 0) << r.out;
+}
+
+TEST(Servo, TheCommandNeedsAToken) {
+  Upload up;
+  up.add("deploy.sh", "echo hi\n");
+  const auto r = run({"env", "-u", "OCHOPOD_SERVO_TOKEN", kBin + "/ochopod", "servo",
+                      "http://127.0.0.1:1", up.dir.path().string(), "deploy.sh"});
+  EXPECT_EQ(exit_code(r), 2);
+  EXPECT_NE(r.err.find("no token"), std::string::npos) << r.err;
 }
 
 // What real tools write unpacks: GNU tar's long names ('L' entries) and
