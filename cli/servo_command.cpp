@@ -112,15 +112,19 @@ int servo_command(const std::vector<std::string>& args) {
     std::fprintf(stderr, "ochopod servo: %s: %s\n", url.c_str(), answer.error.c_str());
     return 1;
   }
-  std::fputs(answer.body.c_str(), stdout);
+  // The scripts' output (or the JSON answer) is the result: stdout. A
+  // refusal (403, 413, 400...) is an error: stderr, with its status.
+  const bool ran = answer.status == 200 || answer.status == 412 || json;
+  std::fputs(answer.body.c_str(), ran ? stdout : stderr);
   if (json) {
     const auto reply = answer.json();
     return answer.status == 200 && !reply.is_discarded() && reply.value("ok", false) ? 0 : 1;
   }
-  if (answer.status == 412)
+  if (answer.status == 412) {
     std::fprintf(stderr, "ochopod servo: a script failed\n");
-  else if (answer.status != 200)
-    std::fprintf(stderr, "ochopod servo: HTTP %d\n", answer.status);
+  } else if (answer.status != 200) {
+    std::fprintf(stderr, "ochopod servo: HTTP %d from %s\n", answer.status, url.c_str());
+  }
   return answer.status == 200 ? 0 : 1;
 }
 

@@ -146,7 +146,7 @@ TEST(Servo, SignedUploadRunsTheScriptsInOrder) {
 TEST(Servo, AMissingOrWrongSignatureIs403) {
   Servo servo;
   Upload up;
-  up.add("deploy.sh", "echo never > ../ran\n");
+  up.add("deploy.sh", "echo ran\n");
   const TempDir work;
   const std::string archive = tar_archive(up, work);
   const auto wrong = post_archive(servo, "deploy.sh", archive, openssl_signature("nope", archive));
@@ -162,11 +162,17 @@ TEST(Servo, AMissingOrWrongSignatureIs403) {
   }();
   ASSERT_TRUE(bearer);
   EXPECT_EQ(bearer->status, 403) << "the signature is the only authentication here";
+  const auto cli = run({"env", "OCHOPOD_SERVO_TOKEN=wrong", kBin + "/ochopod", "servo", servo.url(),
+                        up.dir.path().string(), "deploy.sh"});
+  EXPECT_EQ(exit_code(cli), 1);
+  EXPECT_NE(cli.err.find("HTTP 403"), std::string::npos) << cli.err;
+  EXPECT_EQ(cli.out, "") << "nothing ran";
   // The right one, as the documented openssl recipe makes it, runs.
   const auto right =
       post_archive(servo, "deploy.sh", archive, openssl_signature(servo.token(), archive));
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 200) << right->body;
+  EXPECT_EQ(right->body, "ran\n");
 }
 
 TEST(Servo, AFailingTestIs412InTextAndNotOkInJson) {
