@@ -15,6 +15,7 @@ std::string usage() {
          "\n"
          "commands:\n"
          "  run [options] -- <command...>   run a command as a pod (see ochopod run --help)\n"
+         "  servo <url> <dir> <script...>   upload scripts to a servo pod and run them\n"
          "\n"
          "operator commands (ZooKeeper from --zk or $OCHOPOD_ZK; ochopod <command> --help):\n" +
          ops_commands_usage();
@@ -28,6 +29,7 @@ int dispatch(int argc, char** argv) {
   }
   const std::string command = argv[1];
   if (command == "run") return run_command(argc - 1, argv + 1);
+  if (command == "servo") return servo_command(std::vector<std::string>(argv + 2, argv + argc));
   if (is_ops_command(command)) {
     return run_ops_command(command, std::vector<std::string>(argv + 2, argv + argc));
   }

@@ -1,6 +1,10 @@
-// Subcommand dispatch for the `ochopod` binary: `run` (cli/run_command.cpp)
-// and the operator subcommands (cli/ops_commands.h). main.cpp calls dispatch().
+// Subcommand dispatch for the `ochopod` binary: `run` (cli/run_command.cpp),
+// `servo` (cli/servo_command.cpp) and the operator subcommands (cli/ops_commands.h). main.cpp calls
+// dispatch().
 #pragma once
+
+#include <string>
+#include <vector>
 
 namespace ochopod::cli {
 
@@ -9,5 +13,9 @@ int dispatch(int argc, char** argv);
 
 // `ochopod run [options] -- argv...`: the generic pod entrypoint.
 int run_command(int argc, char** argv);
+
+// `ochopod servo <url> <dir> <script>...`: upload and run scripts on a servo
+// pod (cli/servo_command.cpp).
+int servo_command(const std::vector<std::string>& args);
 
 }  // namespace ochopod::cli

@@ -9,6 +9,9 @@
 #                    the headers and the config need (computed below)
 #   ochopod-examples /usr/bin/zookeeper_pod (OCHOPOD_INSTALL_EXAMPLES=ON),
 #                    which the ZooKeeper example's image installs
+#   ochopod-servo    /usr/bin/servo_pod (OCHOPOD_INSTALL_EXAMPLES=ON), the
+#                    servo image's: a package of its own, so the servo does
+#                    not pull in the ZooKeeper example's JRE
 
 if(BUILD_SHARED_LIBS)
   # 0.x: every minor release may break the ABI, so it is part of the soname.
@@ -31,6 +34,9 @@ install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/ochopod RENAME co
 
 if(OCHOPOD_INSTALL_EXAMPLES AND TARGET zookeeper_pod)
   install(TARGETS zookeeper_pod RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT examples)
+endif()
+if(OCHOPOD_INSTALL_EXAMPLES AND TARGET servo_pod)
+  install(TARGETS servo_pod RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT servo)
 endif()
 
 # libochopod-dev's Depends, read from what a user's build includes and finds:
@@ -115,7 +121,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL runtime dev)
 if(OCHOPOD_INSTALL_EXAMPLES)
-  list(APPEND CPACK_COMPONENTS_ALL examples)
+  list(APPEND CPACK_COMPONENTS_ALL examples servo)
 endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
@@ -131,6 +137,11 @@ set(CPACK_DEBIAN_EXAMPLES_PACKAGE_SHLIBDEPS ON)
 # zookeeper_pod runs Debian's ZooKeeper server jar with a headless JRE.
 set(CPACK_DEBIAN_EXAMPLES_PACKAGE_DEPENDS
     "ochopod (= ${PROJECT_VERSION}), libzookeeper-java, default-jre-headless")
+set(CPACK_DEBIAN_SERVO_PACKAGE_NAME ochopod-servo)
+set(CPACK_DEBIAN_SERVO_PACKAGE_SHLIBDEPS ON)
+# servo_pod runs its scripts' `ochopod` commands, and .py scripts by python3.
+set(CPACK_DEBIAN_SERVO_PACKAGE_DEPENDS "ochopod (= ${PROJECT_VERSION})")
+set(CPACK_DEBIAN_SERVO_PACKAGE_RECOMMENDS "python3")
 # dpkg-shlibdeps must see our own libraries to read the binaries' needs; the
 # dependency on them is the explicit ochopod (= version) above.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
@@ -140,4 +151,6 @@ set(CPACK_COMPONENT_DEV_DESCRIPTION
     "ochopod's C++ API: headers and CMake package config\n (find_package(ochopod), then link ochopod::ochopod).")
 set(CPACK_COMPONENT_EXAMPLES_DESCRIPTION
     "ochopod's example pods: zookeeper_pod runs a ZooKeeper ensemble\n reconfigured by its leader.")
+set(CPACK_COMPONENT_SERVO_DESCRIPTION
+    "ochopod's servo example: a continuous-delivery pod running signed\n script uploads against the clusters.")
 include(CPack)
