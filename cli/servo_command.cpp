@@ -4,7 +4,8 @@
 // to <url>/run/<script>+<script>... as the multipart field `tgz`, prints the
 // scripts' output and exits 0 if they all succeeded, 1 if one failed or the
 // servo refused the upload, 2 on a usage error. The archive and signature
-// code is the servo's own (examples/servo/tgz.h, signature.h). Main thread.
+// code is the runtime's (ochopod/archive.h, upload_signature.h), which the
+// servo unpacks and checks with. Main thread.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,11 +13,11 @@
 #include <vector>
 
 #include "commands.h"
+#include "ochopod/archive.h"
 #include "ochopod/http_client.h"
 #include "ochopod/numbers.h"
 #include "ochopod/secret.h"
-#include "servo/signature.h"
-#include "servo/tgz.h"
+#include "ochopod/upload_signature.h"
 
 namespace ochopod::cli {
 
@@ -95,14 +96,14 @@ int servo_command(const std::vector<std::string>& args) {
 
   std::string tgz;
   try {
-    tgz = servo::pack_tgz(dir);
+    tgz = pack_tgz(dir);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ochopod servo: cannot pack %s: %s\n", dir.c_str(), e.what());
     return 1;
   }
   HttpRequest request;
   request.path = "/run/" + scripts;
-  request.headers = {{"X-Signature", servo::sign(token, tgz)},
+  request.headers = {{"X-Signature", sign_upload(token, tgz)},
                      {"Accept", json ? "application/json" : "text/plain"}};
   request.files = {{"tgz", tgz}};
   request.timeout = std::chrono::duration<double>(timeout);

@@ -13,9 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "ochopod/archive.h"
+#include "ochopod/upload_signature.h"
 #include "runner.h"
-#include "signature.h"
-#include "tgz.h"
 
 namespace servo {
 namespace {
@@ -146,15 +146,15 @@ int serve(const ServeSettings& settings) {
     if (tgz.size() > settings.max_upload) {
       return refuse(413, "the archive is over " + std::to_string(settings.max_upload) + " bytes");
     }
-    if (!signature_matches(req.get_header_value("X-Signature"), token, tgz)) {
+    if (!ochopod::upload_signature_matches(req.get_header_value("X-Signature"), token, tgz)) {
       return refuse(403, "missing or wrong X-Signature");
     }
     std::lock_guard<std::mutex> lock(one_at_a_time);
     try {
       UploadDir dir;
       try {
-        unpack_tgz(tgz, dir.path());
-      } catch (const ArchiveError& e) {
+        ochopod::unpack_tgz(tgz, dir.path());
+      } catch (const ochopod::ArchiveError& e) {
         return refuse(e.too_large() ? 413 : 400, std::string("archive refused: ") + e.what());
       }
       const RunResult result = run_upload(dir.path(), split_scripts(scripts), run);

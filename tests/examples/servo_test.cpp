@@ -16,7 +16,7 @@
 #include "harness/run_capture.h"
 #include "harness/temp_dir.h"
 #include "integration/cluster_view.h"
-#include "servo/tgz.h"
+#include "ochopod/archive.h"
 
 namespace ochopod::test {
 namespace {
@@ -352,7 +352,7 @@ TEST(Servo, ArchivesFromTarAndTarfileUnpack) {
                   .exited_ok());
   for (const auto& archive : {gnu, pax}) {
     const TempDir into;
-    ASSERT_NO_THROW(servo::unpack_tgz(read_text(archive), into.path())) << archive;
+    ASSERT_NO_THROW(ochopod::unpack_tgz(read_text(archive), into.path())) << archive;
     EXPECT_EQ(read_text(into.file(deep)), "deep\n") << archive;
     EXPECT_EQ(read_text(into.file("run.sh")), "echo hi\n") << archive;
   }

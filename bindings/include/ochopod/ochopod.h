@@ -3,6 +3,7 @@
 // ochopod::ochopod.
 #pragma once
 
+#include "ochopod/archive.h"
 #include "ochopod/boot.h"
 #include "ochopod/cluster.h"
 #include "ochopod/lifecycle.h"
@@ -11,3 +12,4 @@
 #include "ochopod/secret.h"
 #include "ochopod/shell_command.h"
 #include "ochopod/tool.h"
+#include "ochopod/upload_signature.h"

@@ -1,5 +1,4 @@
-// HMAC-SHA1 signatures of uploads: see signature.h.
-#include "signature.h"
+#include "ochopod/upload_signature.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -8,9 +7,9 @@
 #include <algorithm>
 #include <cctype>
 
-namespace servo {
+namespace ochopod {
 
-std::string sign(const std::string& key, const std::string& data) {
+std::string sign_upload(const std::string& key, const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
@@ -24,8 +23,9 @@ std::string sign(const std::string& key, const std::string& data) {
   return out;
 }
 
-bool signature_matches(const std::string& header, const std::string& key, const std::string& data) {
-  const std::string expected = sign(key, data);
+bool upload_signature_matches(const std::string& header, const std::string& key,
+                              const std::string& data) {
+  const std::string expected = sign_upload(key, data);
   std::string given = header;
   std::transform(given.begin(), given.end(), given.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -35,4 +35,4 @@ bool signature_matches(const std::string& header, const std::string& key, const 
          CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
-}  // namespace servo
+}  // namespace ochopod

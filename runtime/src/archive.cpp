@@ -1,10 +1,9 @@
-// A small ustar reader and writer plus Boost.Iostreams' gzip: see tgz.h.
 //
 // The reader knows what `tar zcf` (GNU tar) and Python's tarfile write: plain
 // ustar headers, GNU long names ('L') and pax extended headers ('x', their
 // `path` record); global pax headers ('g') are ignored. Anything that is not
 // a regular file or a directory is an error.
-#include "tgz.h"
+#include "ochopod/archive.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,7 +23,7 @@
 #include <system_error>
 #include <vector>
 
-namespace servo {
+namespace ochopod {
 namespace {
 
 namespace fs = std::filesystem;
@@ -319,4 +318,4 @@ void unpack_tgz(const std::string& tgz, const fs::path& dir, const ArchiveLimits
   }
 }
 
-}  // namespace servo
+}  // namespace ochopod

@@ -1,12 +1,10 @@
-// The servo's upload format: a gzipped ustar archive, packed and unpacked in
-// memory without shelling out to tar.
+// Gzipped ustar archives, packed and unpacked in memory without shelling
+// out to tar: what a pod receives as an upload and what an operator sends.
 //
-// The servo (server.cpp) unpacks what a CI job uploads; `ochopod servo`
-// (cli/servo_command.cpp) packs the directory it uploads. Both compile this
-// one file: it depends on nothing of ochopod's (the standard library and
-// Boost.Iostreams' gzip only), so the CLI shares it without reaching into an
-// example's target and the example needs no internal header. Any thread;
-// no shared state.
+// The servo example unpacks the archives a CI job uploads, and `ochopod
+// servo` (cli/servo_command.cpp) packs the directory it uploads: one
+// implementation for both ends, public so a pod's own tools can use it too.
+// Any thread; no shared state.
 //
 // Unpacking is meant for archives from the network: regular files and
 // directories only, every name relative and without `..` (no absolute names,
@@ -19,7 +17,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace servo {
+namespace ochopod {
 
 // Thrown for an archive that cannot or must not be unpacked; too_large tells
 // a cap apart from a malformed or hostile archive.
@@ -50,4 +48,4 @@ std::string pack_tgz(const std::filesystem::path& dir);
 void unpack_tgz(const std::string& tgz, const std::filesystem::path& dir,
                 const ArchiveLimits& limits = {});
 
-}  // namespace servo
+}  // namespace ochopod
