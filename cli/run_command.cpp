@@ -1,11 +1,16 @@
 // `ochopod run [options] -- argv...`: any program as a pod (docs/run.md).
 //
-// Options -> a Piped lifecycle whose configure() returns the argv, whose
-// sanity_check() runs --sanity and --health, and a Reactive model from the
-// reactive options; the binding turns the environment into the pod settings.
+// Options -> a Piped lifecycle whose configure() renders the --template files
+// and returns the argv, whose reconfigure() re-renders them for a running
+// child (and reloads it), whose sanity_check() runs --sanity and --health,
+// and a Reactive model from the reactive options; the binding turns the
+// environment into the pod settings.
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "commands.h"
@@ -17,7 +22,10 @@
 #include "ochopod/pod.h"
 #include "ochopod/reactive.h"
 #include "ochopod/reactive_leader.h"
+#include "ochopod/signal_names.h"
 #include "ochopod/signals.h"
+#include "ochopod/template.h"
+#include "ochopod/template_files.h"
 #include "run_options.h"
 
 namespace ochopod::cli {
@@ -35,7 +43,10 @@ std::string chomp(std::string text) {
 // The lifecycle of a pod whose program is not written against our API.
 class RunLifeCycle final : public Piped {
  public:
-  RunLifeCycle(const RunOptions& options, Reaper& reaper) : options_(options), reaper_(reaper) {
+  // `templates` may be null (no --template); `env` is what templates see as `env`.
+  RunLifeCycle(const RunOptions& options, Reaper& reaper, detail::TemplateFiles* templates,
+               const Environment& env)
+      : options_(options), reaper_(reaper), templates_(templates), env_(env) {
     check_every = Seconds(options.check_every);
     checks = options.checks;
     cwd = options.cwd;
@@ -47,10 +58,28 @@ class RunLifeCycle final : public Piped {
     restart_backoff = Seconds(options.restart_backoff);
   }
 
-  Configuration configure(const Cluster&) override {
+  Configuration configure(const Cluster& cluster) override {
+    // Before the child starts; a template error fails the `on` (406, the pod shuts down).
+    if (templates_) templates_->render(template_view(cluster, env_));
     Configuration c;
     c.argv = options_.argv;
     return c;
+  }
+
+  // A configuration for a running child (not --strict): re-render, and with
+  // --on-change or --reload-signal reload the child instead of restarting it,
+  // new dependencies included.
+  bool reconfigure(const Cluster& cluster, const Process* process,
+                   bool dependencies_changed) override {
+    const bool reloads = options_.on_change || options_.reload_signal;
+    // Without a reload option: restart for new dependencies, as without
+    // templates (configure() renders then), else re-render in place.
+    if (!reloads && dependencies_changed) return false;
+    if (!templates_) return true;
+    const auto written = templates_->render(template_view(cluster, env_));
+    if (!reloads || written.empty()) return true;
+    if (!process) return true;  // a child waiting for its restart reads the new files then
+    return reload(*process, written);
   }
 
   std::optional<nlohmann::json> sanity_check(const Process&) override {
@@ -75,8 +104,42 @@ class RunLifeCycle final : public Piped {
   }
 
  private:
+  // Tells the child its files changed. False (restart it, so it still reads
+  // them) when the reload cannot be done.
+  bool reload(const Process& process, const std::vector<std::string>& written) {
+    const std::string files = join(written);
+    if (options_.reload_signal) {
+      const int signo = parse_signal_name(*options_.reload_signal).value_or(SIGHUP);  // validated
+      spdlog::info("template: {} changed: {} to the child's group {}", files, signal_name(signo),
+                   process.pid);
+      if (::kill(-process.pid, signo) == 0) return true;
+      spdlog::error("template: cannot send {} to group {}: {}; restarting the child instead",
+                    signal_name(signo), process.pid, std::strerror(errno));
+      return false;
+    }
+    // An `on` must end within the leader's control timeout.
+    const Seconds timeout = std::min(Seconds(options_.control_timeout), Seconds(30.0));
+    spdlog::info("template: {} changed: running --on-change", files);
+    const auto result = run_shell_command(reaper_, *options_.on_change, timeout);
+    if (result.succeeded()) return true;
+    const std::string why = result.timed_out
+                                ? "timed out"
+                                : describe_wait_status(result.wait_status) +
+                                      (chomp(result.err).empty() ? "" : ": " + chomp(result.err));
+    spdlog::error("template: --on-change failed ({}); restarting the child instead", why);
+    return false;
+  }
+
+  static std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+  }
+
   const RunOptions& options_;
   Reaper& reaper_;
+  detail::TemplateFiles* templates_;
+  const Environment& env_;
 };
 
 // The model of such a pod: Reactive, with --probe as its probe().
@@ -145,11 +208,26 @@ int run_command(int argc, char** argv) {
       std::chrono::milliseconds(static_cast<int64_t>(options.session_timeout * 1000));
   settings.dependencies = options.depends_on;
 
+  // Sources are read and checked now: a template that cannot be used stops the pod before it
+  // starts.
+  std::unique_ptr<detail::TemplateFiles> templates;
+  if (!options.templates.empty()) {
+    std::vector<detail::TemplateSpec> specs;
+    for (const auto& spec : options.templates)
+      specs.push_back(*detail::parse_template_spec(spec));  // validated by the parser
+    try {
+      templates = std::make_unique<detail::TemplateFiles>(specs);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ochopod run: %s (--template)\n", e.what());
+      return 2;
+    }
+  }
+
   std::unique_ptr<RunLifeCycle> lifecycle;
   std::unique_ptr<RunModel> model;
   PodParts parts;
   parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
-    lifecycle = std::make_unique<RunLifeCycle>(options, services.reaper);
+    lifecycle = std::make_unique<RunLifeCycle>(options, services.reaper, templates.get(), env);
     PipedController::Context context{services.lifecycle, services.hints, services.reaper,
                                      services.settings.start, ""};
     return std::make_unique<PipedController>(*lifecycle, context);

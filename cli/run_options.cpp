@@ -10,6 +10,8 @@
 
 #include "ochopod/command_check.h"
 #include "ochopod/numbers.h"
+#include "ochopod/signal_names.h"
+#include "ochopod/template_files.h"
 
 namespace ochopod::cli {
 namespace {
@@ -44,6 +46,12 @@ const Rule kTool{[](std::string_view s) {
                                       [](unsigned char c) { return !std::isspace(c); });
                  },
                  "<tag>=<command>"};
+
+const Rule kTemplate{
+    [](std::string_view s) { return detail::parse_template_spec(std::string(s)).has_value(); },
+    "<src>:<dst>"};
+const Rule kSignal{[](std::string_view s) { return parse_signal_name(s).has_value(); },
+                   "a signal name (SIGHUP, HUP) or number"};
 
 // Does a list item start here? By default at every comma; a --tool command
 // may hold commas itself, so there a comma starts a new tool only before
@@ -129,6 +137,15 @@ const Option kOptions[] = {
     {"tls-ca", &RunOptions::tls_ca, "path",
      "PEM CA the pods this leader calls must chain to (host names are not checked)", nullptr,
      "system's"},
+    {"template", &RunOptions::templates, "list",
+     "<src>:<dst>: a Mustache file rendered from the configuration at every `on` (atomically, "
+     "with the source's mode); a variable with no value fails the `on`",
+     &kTemplate},
+    {"on-change", &RunOptions::on_change, "command",
+     "run by /bin/sh -c when a re-render changed a running child's files, instead of "
+     "restarting it (needs --template)"},
+    {"reload-signal", &RunOptions::reload_signal, "signal",
+     "sent to the child's group instead of --on-change", &kSignal},
 };
 
 const Option* find_option(std::string_view name) {
@@ -287,6 +304,13 @@ ParseResult parse_run_options(const std::vector<std::string>& args,
     if (!warning.empty()) warnings.push_back("ochopod run: " + var->first + " " + warning);
     out.given.emplace(option.name);
   }
+  // A reload acts on rendered files: without any it would never run.
+  for (const char* reload : {"on-change", "reload-signal"}) {
+    if (out.given.contains(reload) && out.templates.empty())
+      return failure(std::string("--") + reload + " needs --template");
+  }
+  if (out.on_change && out.reload_signal)
+    return failure("--on-change and --reload-signal exclude each other");
   if (!out.help && out.argv.empty())
     return failure("no command given (ochopod run [options] -- <command...>)");
   return {std::move(out), {}, std::move(warnings)};

@@ -48,9 +48,13 @@ struct RunOptions {
   std::vector<std::string> tools;      // "<tag>=<command>", validated
   // security: paths, read by the binding (their twins are what it reads)
   std::optional<std::string> token_file, tls_cert, tls_key, tls_ca;
-  std::vector<std::string> argv;  // everything after `--`, exactly as given
-  std::set<std::string> given;    // option names explicitly set (CLI or env), e.g. "grace"
-  bool help = false;              // --help / -h
+  // entrypoint: templates and reloads
+  std::vector<std::string> templates;        // "<src>:<dst>", validated
+  std::optional<std::string> on_change;      // needs --template; not with --reload-signal
+  std::optional<std::string> reload_signal;  // a signal name or number, validated
+  std::vector<std::string> argv;             // everything after `--`, exactly as given
+  std::set<std::string> given;  // option names explicitly set (CLI or env), e.g. "grace"
+  bool help = false;            // --help / -h
 };
 
 struct ParseResult {

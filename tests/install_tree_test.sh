@@ -15,7 +15,7 @@ test -x "$work/prefix/bin/ochopod"
 
 # Only the public API is installed, and each public header stands alone: a
 # header that included an internal one would not compile from the prefix.
-public="archive.h boot.h cluster.h lifecycle.h model.h ochopod.h piped.h reactive.h secret.h shell_command.h tool.h upload_signature.h"
+public="archive.h boot.h cluster.h lifecycle.h model.h ochopod.h piped.h reactive.h secret.h shell_command.h template.h tool.h upload_signature.h"
 installed="$(cd "$work/prefix/include/ochopod" && ls | sort | tr '\n' ' ')"
 expected="$(echo $public | tr ' ' '\n' | sort | tr '\n' ' ')"
 if [ "$installed" != "$expected" ]; then

@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
+#include "ochopod/atomic_file.h"
 #include "ochopod/environment.h"
 #include "ochopod/text.h"
 
@@ -37,16 +37,7 @@ ClusterFile::~ClusterFile() {
 }
 
 void ClusterFile::write(const nlohmann::json& cluster) {
-  const std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << to_json(cluster) << '\n';
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path_, ec);
-  if (ec) throw std::runtime_error("cannot rename " + tmp + " to " + path_ + ": " + ec.message());
+  write_file_atomically(path_, to_json(cluster) + '\n', 0644);
   written_ = true;
 }
 

@@ -221,12 +221,19 @@ ControlReply PipedController::on(const ControlRequest& request) {
     if (supervising_) {
       if (!cluster) return reply(200);
       const bool changed = cluster->dependencies != last_dependencies_.value_or(json());
-      if (!lifecycle_.strict && !changed) {
-        spdlog::info("piped: on: child already running, dependencies unchanged");
-        return reply(200);
+      if (!lifecycle_.strict) {
+        Process process{child_ ? child_->pid : 0};
+        if (lifecycle_.reconfigure(*cluster, child_ ? &process : nullptr, changed)) {
+          spdlog::info("piped: on: child kept running (dependencies {})",
+                       changed ? "changed, brought up to date in place" : "unchanged");
+          // What the child now runs with: the next `on` compares to this.
+          last_dependencies_ = cluster->dependencies;
+          return reply(200);
+        }
       }
-      spdlog::info("piped: on: restarting the child ({})",
-                   lifecycle_.strict ? "strict" : "dependencies changed");
+      const char* why = lifecycle_.strict ? "strict" : "reconfigure() asked for it";
+      if (!lifecycle_.strict && changed) why = "dependencies changed";
+      spdlog::info("piped: on: restarting the child ({})", why);
       supervising_ = false;
       cancel_timers();
       stop_child(true);

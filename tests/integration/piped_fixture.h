@@ -122,8 +122,10 @@ class TestPod : public Piped {
   std::function<std::optional<json>(const Process&)> on_sanity;
   std::function<std::optional<json>(const json&, const Process*)> on_signal;
   std::function<void(const Process&)> on_tear_down;  // unset: Piped's (SIGTERM to the group)
+  // unset: Piped's (restart for new dependencies only)
+  std::function<bool(const Cluster&, const Process*, bool)> on_reconfigure;
 
-  std::atomic<int> initialized{0}, configured_calls{0}, torn_down{0}, finalized{0};
+  std::atomic<int> initialized{0}, configured_calls{0}, torn_down{0}, finalized{0}, reconfigured{0};
   std::atomic<int> last_index{-1};
 
   void initialize() override {
@@ -138,6 +140,11 @@ class TestPod : public Piped {
     last_index = cluster.index;
     if (on_configure) on_configure(cluster);
     return Configuration{command, env, argv};
+  }
+  bool reconfigure(const Cluster& cluster, const Process* process, bool changed) override {
+    ++reconfigured;
+    return on_reconfigure ? on_reconfigure(cluster, process, changed)
+                          : Piped::reconfigure(cluster, process, changed);
   }
   void configured(const Cluster& cluster) override {
     if (on_configured) on_configured(cluster);

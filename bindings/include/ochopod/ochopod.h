@@ -1,6 +1,6 @@
 // Everything a user's pod needs: the lifecycle and model base classes and
-// boot(), and run_shell_command() for callbacks that run commands. Link
-// ochopod::ochopod.
+// boot(), run_shell_command() for callbacks that run commands, and
+// render_template() for configuration files. Link ochopod::ochopod.
 #pragma once
 
 #include "ochopod/archive.h"
@@ -11,5 +11,6 @@
 #include "ochopod/reactive.h"
 #include "ochopod/secret.h"
 #include "ochopod/shell_command.h"
+#include "ochopod/template.h"
 #include "ochopod/tool.h"
 #include "ochopod/upload_signature.h"

@@ -23,6 +23,9 @@
 //   it keeps failing within 10 s of its start, each further restart waits
 //   0.1 s, doubled each time, up to `restart_backoff`; a child that ran 10 s
 //   starts a new streak. A command that fails right away does not spin.
+// - A configuration reaching a running child restarts it when `strict` is on;
+//   otherwise reconfigure() decides (by default: restart for new
+//   dependencies, else leave it running).
 // - Signals the pod itself gets (SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
 //   SIGCONT) are forwarded to the child's process group; the child dies with
 //   the pod, even a SIGKILLed one.
@@ -80,6 +83,21 @@ class Piped : public LifeCycle {
   // change (by default a running child is only restarted for a new
   // dependency set, not when the cluster merely scales).
   bool strict = false;
+
+  // Called by `on` when a configuration reaches a running child and `strict`
+  // is off, so a pod can bring the child up to date in place (re-render its
+  // files, send it a reload signal) instead of restarting it. Return true to
+  // keep the child running, false to restart it (stop, configure(), start).
+  // `dependencies_changed` says whether the payload's dependencies differ
+  // from the last configuration's; `process` is null while a failed child
+  // waits for its restart. Throwing fails the `on` (406, the pod shuts down).
+  // The default restarts only for new dependencies.
+  virtual bool reconfigure(const Cluster& cluster, const Process* process,
+                           bool dependencies_changed) {
+    (void)cluster;
+    (void)process;
+    return !dependencies_changed;
+  }
 };
 
 }  // namespace ochopod

@@ -426,6 +426,30 @@ TEST(RunOptions, Tools) {
             "ochopod run: ochopod_tool expects <tag>=<command>, got '=c'");
 }
 
+TEST(RunOptions, TemplatesAndReloads) {
+  const auto o = ok({"--template", "a.tmpl:/etc/a.conf", "--template=b:c:d", "--reload-signal",
+                     "SIGHUP", "--", "app"});
+  EXPECT_EQ(o.templates, (Args{"a.tmpl:/etc/a.conf", "b:c:d"}));  // split at the first ':' later
+  EXPECT_EQ(o.reload_signal, "SIGHUP");
+  EXPECT_EQ(ok({"--template=a:b", "--on-change", "kill -HUP 1", "--", "app"}).on_change,
+            "kill -HUP 1");
+  EXPECT_EQ(ok({"--", "app"}, {{"ochopod_template", "a:b,c:d"}, {"ochopod_reload_signal", "usr1"}})
+                .templates,
+            (Args{"a:b", "c:d"}));
+  for (const std::string bad : {"nocolon", ":dst", "src:"}) {
+    EXPECT_EQ(fails({"--template", bad, "--", "app"}),
+              "ochopod run: --template expects <src>:<dst>, got '" + bad + "'");
+  }
+  EXPECT_EQ(fails({"--template=a:b", "--reload-signal=SIGNOPE", "--", "app"}),
+            "ochopod run: --reload-signal expects a signal name (SIGHUP, HUP) or number, got "
+            "'SIGNOPE'");
+  EXPECT_EQ(fails({"--on-change=true", "--", "app"}), "ochopod run: --on-change needs --template");
+  EXPECT_EQ(fails({"--", "app"}, {{"ochopod_reload_signal", "HUP"}}),
+            "ochopod run: --reload-signal needs --template");
+  EXPECT_EQ(fails({"--template=a:b", "--on-change=true", "--reload-signal=HUP", "--", "app"}),
+            "ochopod run: --on-change and --reload-signal exclude each other");
+}
+
 TEST(RunOptions, ArgvIsKeptExactly) {
   const auto o =
       ok({"--grace", "1", "--", "sh", "-c", "echo --grace", "--", "--shell", "", "a  b", "--help"});

@@ -1,0 +1,19 @@
+// write_file_atomically(): how the pod writes files a running child may read
+// at any moment (OCHOPOD_CLUSTER, `ochopod run --template` outputs): a
+// temporary file beside the target, then a rename, so a reader sees the old
+// file or the new one, never half of one. Called on the lifecycle thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+namespace ochopod::detail {
+
+// Replaces `path` with `content`, mode `mode` (e.g. 0644). The temporary file
+// (`.<name>.XXXXXX` in the same directory) is removed on failure. Throws
+// std::runtime_error naming the path and the reason.
+void write_file_atomically(const std::string& path, std::string_view content, mode_t mode);
+
+}  // namespace ochopod::detail

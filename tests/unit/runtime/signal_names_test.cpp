@@ -1,0 +1,31 @@
+// Signal names as options take them: one parser for every option naming a signal.
+#include "ochopod/signal_names.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+namespace ochopod {
+namespace {
+
+TEST(SignalNames, NamesWithOrWithoutSigInAnyCaseAndNumbers) {
+  for (const char* text : {"SIGHUP", "HUP", "hup", "SigHup", "1"})
+    EXPECT_EQ(parse_signal_name(text), SIGHUP) << text;
+  EXPECT_EQ(parse_signal_name("SIGUSR1"), SIGUSR1);
+  EXPECT_EQ(parse_signal_name("term"), SIGTERM);
+  EXPECT_EQ(parse_signal_name("SIGWINCH"), SIGWINCH);
+  EXPECT_EQ(parse_signal_name("QUIT"), SIGQUIT);
+}
+
+TEST(SignalNames, AnythingElseIsRefused) {
+  for (const char* text : {"", "SIG", "SIGNOPE", "HUP ", " HUP", "0", "-1", "65", "1.0", "+1"})
+    EXPECT_FALSE(parse_signal_name(text)) << "'" << text << "'";
+}
+
+TEST(SignalNames, NamesForLogs) {
+  EXPECT_EQ(signal_name(SIGHUP), "SIGHUP");
+  EXPECT_EQ(signal_name(SIGUSR2), "SIGUSR2");
+  EXPECT_EQ(signal_name(SIGKILL), "SIGKILL");
+}
+
+}  // namespace
+}  // namespace ochopod
