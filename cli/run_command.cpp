@@ -3,21 +3,27 @@
 // Options -> a Piped lifecycle whose configure() returns the argv, whose
 // sanity_check() runs --sanity and --health, and a Reactive model from the
 // reactive options; the binding turns the environment into the pod settings.
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "commands.h"
 #include "ochopod/binding.h"
 #include "ochopod/command_check.h"
 #include "ochopod/command_tools.h"
+#include "ochopod/numbers.h"
 #include "ochopod/piped.h"
 #include "ochopod/piped_controller.h"
 #include "ochopod/pod.h"
 #include "ochopod/reactive.h"
 #include "ochopod/reactive_leader.h"
+#include "ochopod/signal_name.h"
 #include "ochopod/signals.h"
+#include "ochopod/tcp_connections.h"
 #include "run_options.h"
 
 namespace ochopod::cli {
@@ -25,6 +31,9 @@ namespace ochopod::cli {
 namespace {
 
 using Seconds = std::chrono::duration<double>;
+
+// Each --ready poll may take this long (it runs on the lifecycle thread).
+constexpr Seconds kReadyCheckTimeout{1.0};
 
 // Output without its trailing line ends.
 std::string chomp(std::string text) {
@@ -45,6 +54,44 @@ class RunLifeCycle final : public Piped {
     soft = options.soft;
     strict = options.strict;
     restart_backoff = Seconds(options.restart_backoff);
+    // Validated by the options parser.
+    stop_signal_ = parse_signal_name(options.stop_signal).value_or(SIGTERM);
+    if (options.drain) drain_port_ = parse_port(options.drain->substr(4)).value_or(0);
+  }
+
+  // --stop-signal to the child's process group.
+  void tear_down(const Process& process) override {
+    if (process.pid <= 0) return;
+    if (::kill(-process.pid, stop_signal_) != 0) {
+      spdlog::debug("{} to process group {} failed: {}", signal_name(stop_signal_), process.pid,
+                    std::strerror(errno));
+    }
+  }
+
+  // --ready: the check passes (a --health form, or cmd: exiting 0 in time).
+  bool ready(const Process&) override {
+    if (!options_.ready) return true;
+    const std::string& spec = *options_.ready;
+    std::optional<std::string> error;
+    if (spec.starts_with("cmd:")) {
+      const auto result = run_shell_command(spec.substr(4), kReadyCheckTimeout);
+      if (result.timed_out) error = "timed out";
+      if (!result.succeeded() && !error) error = describe_wait_status(result.wait_status);
+    } else {
+      error = health_check(spec, kReadyCheckTimeout);
+    }
+    if (error) spdlog::debug("--ready {}: not yet: {}", spec, *error);
+    return !error;
+  }
+
+  // --drain: no established connection left on the port.
+  bool drained(const Process&) override {
+    if (drain_port_ == 0) return true;
+    std::string error;
+    const auto n = established_connections(drain_port_, &error);
+    if (!n) throw std::runtime_error("--drain: " + error);
+    if (*n > 0) spdlog::debug("--drain: {} connections left on port {}", *n, drain_port_);
+    return *n == 0;
   }
 
   Configuration configure(const Cluster&) override {
@@ -77,6 +124,8 @@ class RunLifeCycle final : public Piped {
  private:
   const RunOptions& options_;
   Reaper& reaper_;
+  int stop_signal_ = SIGTERM;
+  int drain_port_ = 0;  // 0: no --drain
 };
 
 // The model of such a pod: Reactive, with --probe as its probe().

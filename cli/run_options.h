@@ -45,6 +45,10 @@ struct RunOptions {
   // operating
   std::optional<std::string> binding;  // marathon|kubernetes|local|solo, validated
   std::vector<std::string> tools;      // "<tag>=<command>", validated
+  // entrypoint: start and stop
+  std::optional<std::string> ready;     // "http://...", "tcp:<port>" or "cmd:<command>", validated
+  std::string stop_signal = "SIGTERM";  // a signal name or number, validated
+  std::optional<std::string> drain;     // "tcp:<port>", validated
   // security: paths, read by the binding (their twins are what it reads)
   std::optional<std::string> token_file, tls_cert, tls_key, tls_ca;
   std::vector<std::string> argv;  // everything after `--`, exactly as given
