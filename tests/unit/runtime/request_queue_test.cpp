@@ -188,7 +188,6 @@ TEST(RequestQueue, AReplyThatWaitsHoldsTheNextRequestButNotTheLoop) {
   const auto before = std::chrono::steady_clock::now();
   // serve_control sets the deadline from the URL's timeout; call() does too.
   std::thread caller([&] { replies.to("on")(queue.call(operator_request("on"), 30s)); });
-  ASSERT_TRUE(queue.submit(operator_request("off"), replies.to("off")));
   // The loop still runs other work while `on` waits...
   ASSERT_TRUE(test::wait_until(
       [&] {
@@ -197,6 +196,8 @@ TEST(RequestQueue, AReplyThatWaitsHoldsTheNextRequestButNotTheLoop) {
         return waiting;
       },
       5s, "on reaching the controller"));
+  ASSERT_TRUE(queue.submit(operator_request("off"), replies.to("off")));
+  // The loop runs tasks in order: off's turn has come by the time this runs.
   std::vector<std::string> ran;
   loop.run_sync([&] { ran = controller.ran; });
   // ...but `off` has not started: requests stay serialized.
