@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include "cluster_view.h"
 #include "harness/files.h"
 #include "harness/ports.h"
+#include "harness/spawn.h"
 #include "harness/temp_dir.h"
 #include "harness/zk_fixture.h"
 
@@ -212,6 +215,29 @@ TEST(RunDrain, TheDrainIsBoundedByGrace) {
   EXPECT_LT(took, 3.5) << "the drain outlasted its grace";
   EXPECT_EQ(process_of(control), "stopped");
   EXPECT_TRUE(log_has(control, "not drained after the 1 s grace"));
+}
+
+TEST(RunDrain, ThePodsOwnSigtermDrainsFirstWithinGrace) {
+  const int port = free_port();
+  PodProcess pod(solo()
+                     .with_option("--grace=20")
+                     .with_option("--drain=tcp:" + std::to_string(port))
+                     .with_child(listener_after("0", port)));
+  const int control = pod.control_port();
+  ASSERT_TRUE(wait_until(
+      [&] { return process_of(control) == "running" && http_get(port, "/").status == 200; }, 10s,
+      "the child serving"));
+  Client client(port);
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(pod.signal(SIGTERM));
+  ASSERT_TRUE(wait_until([&] { return process_of(control) == "terminating"; }, 5s,
+                         "/info showing terminating while the pod drains"));
+  EXPECT_FALSE(pod.wait_exit(500ms)) << "the pod stopped with a connection still open";
+  client.close();
+  const auto status = pod.wait_exit(5s);
+  ASSERT_TRUE(status) << "the pod did not stop once the connection closed";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(*status);
+  EXPECT_NE(pod.output().find("drained"), std::string::npos);
 }
 
 TEST(RunStopSignal, SigquitReachesTheChildsTrap) {
