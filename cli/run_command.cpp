@@ -2,9 +2,10 @@
 //
 // Options -> a Piped lifecycle whose configure() renders the --template files
 // and returns the argv, whose reconfigure() re-renders them for a running
-// child (and reloads it), whose sanity_check() runs --sanity and --health,
-// and a Reactive model from the reactive options; the binding turns the
-// environment into the pod settings.
+// child (and reloads it), whose ready() and drained() run --ready and
+// --drain, whose tear_down() sends --stop-signal, whose sanity_check() runs
+// --sanity and --health, and a Reactive model from the reactive options; the
+// binding turns the environment into the pod settings.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -17,6 +18,7 @@
 #include "ochopod/binding.h"
 #include "ochopod/command_check.h"
 #include "ochopod/command_tools.h"
+#include "ochopod/numbers.h"
 #include "ochopod/piped.h"
 #include "ochopod/piped_controller.h"
 #include "ochopod/pod.h"
@@ -24,6 +26,7 @@
 #include "ochopod/reactive_leader.h"
 #include "ochopod/signal_names.h"
 #include "ochopod/signals.h"
+#include "ochopod/tcp_connections.h"
 #include "ochopod/template.h"
 #include "ochopod/template_files.h"
 #include "run_options.h"
@@ -33,6 +36,9 @@ namespace ochopod::cli {
 namespace {
 
 using Seconds = std::chrono::duration<double>;
+
+// Each --ready poll may take this long (it runs on the lifecycle thread).
+constexpr Seconds kReadyCheckTimeout{1.0};
 
 // Output without its trailing line ends.
 std::string chomp(std::string text) {
@@ -56,6 +62,44 @@ class RunLifeCycle final : public Piped {
     soft = options.soft;
     strict = options.strict;
     restart_backoff = Seconds(options.restart_backoff);
+    // Validated by the options parser.
+    stop_signal_ = parse_signal_name(options.stop_signal).value_or(SIGTERM);
+    if (options.drain) drain_port_ = parse_port(options.drain->substr(4)).value_or(0);
+  }
+
+  // --stop-signal to the child's process group.
+  void tear_down(const Process& process) override {
+    if (process.pid <= 0) return;
+    if (::kill(-process.pid, stop_signal_) != 0) {
+      spdlog::debug("{} to process group {} failed: {}", signal_name(stop_signal_), process.pid,
+                    std::strerror(errno));
+    }
+  }
+
+  // --ready: the check passes (a --health form, or cmd: exiting 0 in time).
+  bool ready(const Process&) override {
+    if (!options_.ready) return true;
+    const std::string& spec = *options_.ready;
+    std::optional<std::string> error;
+    if (spec.starts_with("cmd:")) {
+      const auto result = run_shell_command(spec.substr(4), kReadyCheckTimeout);
+      if (result.timed_out) error = "timed out";
+      if (!result.succeeded() && !error) error = describe_wait_status(result.wait_status);
+    } else {
+      error = health_check(spec, kReadyCheckTimeout);
+    }
+    if (error) spdlog::debug("--ready {}: not yet: {}", spec, *error);
+    return !error;
+  }
+
+  // --drain: no established connection left on the port.
+  bool drained(const Process&) override {
+    if (drain_port_ == 0) return true;
+    std::string error;
+    const auto n = established_connections(drain_port_, &error);
+    if (!n) throw std::runtime_error("--drain: " + error);
+    if (*n > 0) spdlog::debug("--drain: {} connections left on port {}", *n, drain_port_);
+    return *n == 0;
   }
 
   Configuration configure(const Cluster& cluster) override {
@@ -140,6 +184,8 @@ class RunLifeCycle final : public Piped {
   Reaper& reaper_;
   detail::TemplateFiles* templates_;
   const Environment& env_;
+  int stop_signal_ = SIGTERM;
+  int drain_port_ = 0;  // 0: no --drain
 };
 
 // The model of such a pod: Reactive, with --probe as its probe().
@@ -190,11 +236,11 @@ int run_command(int argc, char** argv) {
   // The binding reads the security settings from the environment, as for
   // every pod, where these options' twins live: the command line wins.
   Environment binding_env = env;
-  for (const auto& [name, value] : {std::pair{"ochopod_token_file", options.token_file},
-                                    std::pair{"ochopod_tls_cert", options.tls_cert},
-                                    std::pair{"ochopod_tls_key", options.tls_key},
-                                    std::pair{"ochopod_tls_ca", options.tls_ca},
-                                    std::pair{"ochopod_zk_acl", options.zk_acl}}) {
+  for (const auto& [name, value] :
+       {std::pair{"ochopod_token_file", options.token_file},
+        std::pair{"ochopod_tls_cert", options.tls_cert},
+        std::pair{"ochopod_tls_key", options.tls_key}, std::pair{"ochopod_tls_ca", options.tls_ca},
+        std::pair{"ochopod_zk_acl", options.zk_acl}}) {
     if (value) binding_env[name] = *value;
   }
   BindingResult binding = resolve_binding(binding_env, options.binding.value_or(""));

@@ -27,11 +27,23 @@ struct Rule {
   std::string_view expects;  // for the error: "--x expects <expects>, got '...'"
 };
 
+std::string_view trim(std::string_view s);
+
 // Only IP literals (and localhost): a name would need a DNS lookup on the
 // lifecycle thread at every check.
 const Rule kHealth{
     [](std::string_view s) { return parse_health_target(std::string(s)).has_value(); },
     "http://<ip literal or localhost>:<port>/<path> or tcp:<port 1-65535>"};
+const Rule kReady{[](std::string_view s) {
+                    return (s.starts_with("cmd:") && trim(s.substr(4)).size() > 0) ||
+                           parse_health_target(std::string(s)).has_value();
+                  },
+                  "a --health form or cmd:<command>"};
+const Rule kSignal{[](std::string_view s) { return parse_signal_name(s).has_value(); },
+                   "a signal name (SIGHUP, HUP) or number"};
+const Rule kDrain{
+    [](std::string_view s) { return s.starts_with("tcp:") && parse_port(s.substr(4)).has_value(); },
+    "tcp:<port 1-65535>"};
 const Rule kBinding{[](std::string_view s) {
                       return s == "marathon" || s == "kubernetes" || s == "local" || s == "solo";
                     },
@@ -50,8 +62,6 @@ const Rule kTool{[](std::string_view s) {
 const Rule kTemplate{
     [](std::string_view s) { return detail::parse_template_spec(std::string(s)).has_value(); },
     "<src>:<dst>"};
-const Rule kSignal{[](std::string_view s) { return parse_signal_name(s).has_value(); },
-                   "a signal name (SIGHUP, HUP) or number"};
 
 // Does a list item start here? By default at every comma; a --tool command
 // may hold commas itself, so there a comma starts a new tool only before
@@ -146,6 +156,15 @@ const Option kOptions[] = {
      "restarting it (needs --template)"},
     {"reload-signal", &RunOptions::reload_signal, "signal",
      "sent to the child's group instead of --on-change", &kSignal},
+    {"ready", &RunOptions::ready, "check",
+     "http://..., tcp:<port> or cmd:<command>: after a start, `on` answers 200 only once it "
+     "passes (polled every 0.2 s), 408 after the control timeout (the child keeps running)",
+     &kReady},
+    {"stop-signal", &RunOptions::stop_signal, "signal", "the default tear down's signal", &kSignal},
+    {"drain", &RunOptions::drain, "check",
+     "tcp:<port>: before the stop signal, wait (up to grace) until no established connection "
+     "is left on that local port",
+     &kDrain},
 };
 
 const Option* find_option(std::string_view name) {

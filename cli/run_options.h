@@ -46,6 +46,10 @@ struct RunOptions {
   std::optional<std::string> binding;  // marathon|kubernetes|local|solo, validated
   std::optional<std::string> zk_acl;   // open|read|private, validated; the binding applies it
   std::vector<std::string> tools;      // "<tag>=<command>", validated
+  // entrypoint: start and stop
+  std::optional<std::string> ready;     // "http://...", "tcp:<port>" or "cmd:<command>", validated
+  std::string stop_signal = "SIGTERM";  // a signal name or number, validated
+  std::optional<std::string> drain;     // "tcp:<port>", validated
   // security: paths, read by the binding (their twins are what it reads)
   std::optional<std::string> token_file, tls_cert, tls_key, tls_ca;
   // entrypoint: templates and reloads

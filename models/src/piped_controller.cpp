@@ -38,6 +38,10 @@ constexpr auto kFirstBackoff = 100ms;
 constexpr auto kKillWait = 5s;
 constexpr auto kGroupPoll = 10ms;
 constexpr auto kMinCheckEvery = 10ms;
+// How often a reply that waits polls Piped::ready() or Piped::drained().
+constexpr auto kWaitPoll = 200ms;
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 std::string what(std::exception_ptr e) {
   try {
@@ -87,6 +91,7 @@ PipedController::~PipedController() {
     ran = true;
     board_->owner = nullptr;
     cancel_timers();
+    answer_waiting(503);
     if (child_) {
       spdlog::warn("piped: controller destroyed with child pid {} running: SIGKILL", child_->pid);
       ::kill(-child_->pid, SIGKILL);
@@ -136,9 +141,142 @@ ControlReply PipedController::handle(const ControlRequest& request) {
   return reply(200);
 }
 
+void PipedController::handle_async(const ControlRequest& request, Done done) {
+  const std::string& task = request.task;
+  if (dead_ || (task != "on" && task != "off" && task != "kill")) return done(handle(request));
+  const auto now = Clock::now();
+  if (task == "on") {
+    ControlReply answer = on(request);
+    if (answer.code != 200 || !supervising_) return done(std::move(answer));
+    waiting_ = Waiting{task, now, request.deadline, std::move(done)};
+    poll_ready();
+    return;
+  }
+  if (!child_ || child_drained()) return done(handle(request));
+  spdlog::info("piped: {}: waiting for the child to drain (up to {} s) before stopping it", task,
+               lifecycle_.grace.count());
+  supervising_ = false;
+  cancel_timers();
+  ctx_.hints.set_process("terminating");
+  const auto grace = std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
+  waiting_ = Waiting{task, now, now + grace, std::move(done)};
+  wait_timer_ = post_after(kWaitPoll, &PipedController::poll_drain);
+}
+
+void PipedController::poll_ready() {
+  wait_timer_ = 0;
+  if (!waiting_) return;
+  if (!supervising_) {
+    spdlog::warn("piped: on: the child was stopped before it was ready");
+    answer_waiting(dead_ ? 410 : 408);
+    return;
+  }
+  const auto now = Clock::now();
+  if (child_ready()) {
+    if (now - waiting_->started >= kWaitPoll)
+      spdlog::info("piped: on: the child is ready after {:.1f} s",
+                   seconds(now - waiting_->started));
+    answer_waiting(200);
+    return;
+  }
+  if (now >= waiting_->deadline) {
+    spdlog::warn(
+        "piped: on: the child is not ready after {:.1f} s (the request's timeout): 408; "
+        "it keeps running",
+        seconds(now - waiting_->started));
+    answer_waiting(408);
+    return;
+  }
+  wait_timer_ = post_after(std::min<Clock::duration>(kWaitPoll, waiting_->deadline - now),
+                           &PipedController::poll_ready);
+}
+
+void PipedController::poll_drain() {
+  wait_timer_ = 0;
+  if (!waiting_) return;
+  const auto now = Clock::now();
+  const bool drained = !child_ || child_drained();
+  if (!drained && now < waiting_->deadline) {
+    wait_timer_ = post_after(std::min<Clock::duration>(kWaitPoll, waiting_->deadline - now),
+                             &PipedController::poll_drain);
+    return;
+  }
+  const std::string task = waiting_->task;
+  if (drained) {
+    spdlog::info("piped: {}: drained after {:.1f} s", task, seconds(now - waiting_->started));
+  } else {
+    spdlog::warn("piped: {}: not drained after the {} s grace: stopping the child anyway", task,
+                 lifecycle_.grace.count());
+  }
+  if (!dead_) {  // the child may have ended the pod's work meanwhile (exit code 0)
+    if (task == "kill") {
+      finish_work(true);
+    } else {
+      stop_child(true);
+    }
+  }
+  answer_waiting(200);
+}
+
+void PipedController::answer_waiting(int code) {
+  if (wait_timer_ != 0) ctx_.loop.cancel(wait_timer_);
+  wait_timer_ = 0;
+  if (!waiting_) return;
+  Done done = std::move(waiting_->done);
+  waiting_.reset();
+  done(reply(code));
+}
+
+bool PipedController::child_ready() {
+  try {
+    return lifecycle_.ready(Process{child_ ? child_->pid : 0});
+  } catch (...) {
+    spdlog::debug("piped: ready() failed: {}", what(std::current_exception()));
+    return false;
+  }
+}
+
+bool PipedController::child_drained() {
+  try {
+    return lifecycle_.drained(Process{child_ ? child_->pid : 0});
+  } catch (...) {
+    spdlog::error("piped: drained() failed: {}; not waiting for a drain",
+                  what(std::current_exception()));
+    return true;
+  }
+}
+
+void PipedController::drain_before_shutdown() {
+  if (!child_ || child_drained()) return;
+  spdlog::info("piped: waiting for the child to drain (up to {} s) before stopping it",
+               lifecycle_.grace.count());
+  ctx_.hints.set_process("terminating");
+  const auto deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(board_->mu);
+      const auto now = Clock::now();
+      if (board_->hurry || now >= deadline) break;
+      board_->cv.wait_until(lock, std::min(deadline, now + kWaitPoll),
+                            [&] { return board_->hurry; });
+    }
+    if (child_drained()) {
+      spdlog::info("piped: drained");
+      return;
+    }
+  }
+  spdlog::warn("piped: not drained (grace over or asked again to stop): stopping the child anyway");
+}
+
 void PipedController::shutdown() {
+  if (waiting_) {
+    spdlog::warn("piped: {} still waiting when the pod stops: 503", waiting_->task);
+    answer_waiting(503);
+  }
   if (dead_) return;
   spdlog::info("piped: shutting down");
+  drain_before_shutdown();
   finish_work(true);
 }
 

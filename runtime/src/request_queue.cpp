@@ -9,6 +9,18 @@
 
 namespace ochopod {
 
+namespace {
+
+// now + timeout, for ControlRequest::deadline; a timeout past a century
+// (the URL may say anything) means never, not an overflow.
+std::chrono::steady_clock::time_point deadline_after(std::chrono::duration<double> timeout) {
+  if (timeout.count() > 3.2e9) return std::chrono::steady_clock::time_point::max();
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
+}
+
+}  // namespace
+
 bool RequestQueue::Ticket::expire() {
   int expected = queued;
   if (state_.compare_exchange_strong(expected, expired)) return true;
@@ -23,6 +35,11 @@ struct RequestQueue::Lanes {
   std::mutex mu;
   std::deque<std::shared_ptr<Ticket>> leader, operators;
   RequestQueue* queue = nullptr;  // null once the queue is gone
+  // Lifecycle thread only. A request whose reply waits (Controller::
+  // handle_async) keeps the queue busy; the turns that came meanwhile are
+  // counted and taken once it is done.
+  bool busy = false;
+  int skipped_turns = 0;
 };
 
 // What is posted to the loop for each request. The loop runs it, or drops it
@@ -97,6 +114,11 @@ std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest reques
   }
   // One task per submission: each runs at most one request, so every
   // request gets its turn and none runs twice.
+  post_turn();
+  return ticket;
+}
+
+void RequestQueue::post_turn() {
   auto posted = std::make_shared<Posted>();
   posted->lanes = lanes_;
   loop_.post([posted] {
@@ -108,10 +130,13 @@ std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest reques
     }
     if (queue) queue->run_next();
   });
-  return ticket;
 }
 
 void RequestQueue::run_next() {
+  if (lanes_->busy) {
+    ++lanes_->skipped_turns;
+    return;
+  }
   std::shared_ptr<Ticket> ticket;
   {
     std::lock_guard<std::mutex> lock(lanes_->mu);
@@ -130,13 +155,35 @@ void RequestQueue::run_next() {
     }
   }
   if (!ticket) return;
-  ControlReply reply;
+  lanes_->busy = true;
+  // The controller may answer later, or (a bug) twice: only the first counts.
+  // The callback holds the lanes, not the queue, which may be gone by then.
+  auto answered = std::make_shared<bool>(false);
+  auto done = [lanes = lanes_, ticket, answered](ControlReply reply) {
+    if (*answered) return;
+    *answered = true;
+    RequestQueue* queue = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(lanes->mu);
+      queue = lanes->queue;
+    }
+    if (queue) {
+      queue->finished(ticket, std::move(reply));
+    } else {
+      int expected = Ticket::running;
+      if (ticket->state_.compare_exchange_strong(expected, Ticket::done))
+        ticket->done_(std::move(reply));
+    }
+  };
   try {
-    reply = controller_.handle(ticket->request_);
+    controller_.handle_async(ticket->request_, done);
   } catch (const std::exception& e) {
     spdlog::error("control/{} failed unexpectedly: {}", ticket->request_.task, e.what());
-    reply = ControlReply{500, nlohmann::json::object()};
+    done(ControlReply{500, nlohmann::json::object()});
   }
+}
+
+void RequestQueue::finished(const std::shared_ptr<Ticket>& ticket, ControlReply reply) {
   int expected = Ticket::running;
   if (ticket->state_.compare_exchange_strong(expected, Ticket::done)) {
     ticket->done_(std::move(reply));
@@ -144,6 +191,8 @@ void RequestQueue::run_next() {
     spdlog::info("control/{} completed after its caller got 408 (answer {} dropped)",
                  ticket->request_.task, reply.code);
   }
+  lanes_->busy = false;
+  for (; lanes_->skipped_turns > 0; --lanes_->skipped_turns) post_turn();
 }
 
 ControlReply RequestQueue::call(ControlRequest request, std::chrono::duration<double> timeout) {
@@ -154,6 +203,7 @@ ControlReply RequestQueue::call(ControlRequest request, std::chrono::duration<do
   };
   auto slot = std::make_shared<Slot>();
   const std::string task = request.task;
+  request.deadline = deadline_after(timeout);
   auto ticket = submit(std::move(request), [slot](ControlReply reply) {
     std::lock_guard<std::mutex> lock(slot->mu);
     slot->reply = std::move(reply);
@@ -179,6 +229,7 @@ std::function<void(ControlRequest, std::chrono::duration<double>, Responder)> se
   return
       [&queue](ControlRequest request, std::chrono::duration<double> timeout, Responder responder) {
         const std::string task = request.task;
+        request.deadline = deadline_after(timeout);
         auto ticket = queue.submit(std::move(request),
                                    [responder](ControlReply reply) { responder.reply(reply); });
         if (!ticket) return responder.reply(503);

@@ -35,7 +35,13 @@
 //   pod stays configured until the next `on`). A passing check restores them.
 // - Stopping (`off`, `kill`, a restart, the pod's own SIGTERM): tear_down()
 //   (default SIGTERM to the child's process group), wait up to `grace` for the
-//   whole group to be gone, then SIGKILL the group unless `soft`.
+//   whole group to be gone, then SIGKILL the group unless `soft`. Before an
+//   `off`, a `kill` or the pod's own stop, drained() is polled every 0.2 s,
+//   up to `grace`, until it returns true (process "terminating" meanwhile).
+// - After `on` (re)starts or finds the child, its answer waits until ready()
+//   returns true, polled every 0.2 s; 408 if not by the request's timeout
+//   (the child keeps running). With a `sequential` leader that makes a
+//   progressive rollout.
 #pragma once
 
 #include <chrono>
@@ -97,6 +103,23 @@ class Piped : public LifeCycle {
     (void)cluster;
     (void)process;
     return !dependencies_changed;
+  }
+
+  // Readiness: `on` answers 200 only once this returns true (polled every
+  // 0.2 s on the lifecycle thread, so keep it short: a connect, a bounded
+  // command). process.pid is 0 while a restart is pending. Default: ready.
+  virtual bool ready(const Process& process) {
+    (void)process;
+    return true;
+  }
+
+  // Draining: before the child is stopped by `off`, `kill` or the pod's own
+  // stop, this is polled every 0.2 s, up to `grace`, until it returns true
+  // (e.g. no client connected any more); then tear_down() goes anyway.
+  // Default: nothing to drain.
+  virtual bool drained(const Process& process) {
+    (void)process;
+    return true;
   }
 };
 

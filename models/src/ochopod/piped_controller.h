@@ -15,6 +15,13 @@
 //   on -> 406 and the pod shuts down as on kill (initialize, configure, spawn).
 // After kill, an exit code 0 or a failed `on`, the pod is dead: every request
 // answers 410.
+//
+// Replies that wait (handle_async, the RequestQueue's form): an `on` that
+// leaves a child supervised answers once Piped::ready() passes (polled by a
+// loop timer every 0.2 s; 408 at the request's deadline, the child kept);
+// an `off` or `kill` with a child not Piped::drained() stops it once drained
+// or after grace (polled the same way). The loop stays free meanwhile (child
+// exits, signals, timers); the queue holds the next request until the reply.
 #pragma once
 
 #include <sys/types.h>
@@ -59,6 +66,7 @@ class PipedController : public Controller {
   PipedController& operator=(const PipedController&) = delete;
 
   ControlReply handle(const ControlRequest& request) override;
+  void handle_async(const ControlRequest& request, Done done) override;
   void shutdown() override;
   void forward_signal(int signo) override;
   void hurry() override;
@@ -92,6 +100,13 @@ class PipedController : public Controller {
   void run_check();
   void cancel_timers();
   void publish_stopped();
+  // The reply that waits (at most one: the queue runs one request at a time).
+  void poll_ready();
+  void poll_drain();
+  void answer_waiting(int code);  // cancels the poll, answers, forgets it
+  bool child_ready();
+  bool child_drained();
+  void drain_before_shutdown();  // blocking: nothing else runs after shutdown()
   EventLoop::TimerId post_after(std::chrono::steady_clock::duration delay,
                                 void (PipedController::*member)());
 
@@ -113,6 +128,14 @@ class PipedController : public Controller {
   EventLoop::TimerId restart_timer_ = 0;
   std::chrono::steady_clock::time_point last_start_{};
   int quick_failures_ = 0;  // failures in a row, each within 10 s of its start
+
+  struct Waiting {
+    std::string task;  // on (readiness), off or kill (drain)
+    std::chrono::steady_clock::time_point started, deadline;
+    Done done;
+  };
+  std::optional<Waiting> waiting_;
+  EventLoop::TimerId wait_timer_ = 0;
 
   std::atomic<int> spawned_{0};
   std::atomic<int> failures_{0};

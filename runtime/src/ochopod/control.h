@@ -5,6 +5,8 @@
 // a time through a Controller (implemented by models/, e.g. Piped).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -14,6 +16,9 @@ namespace ochopod {
 struct ControlRequest {
   std::string task;                    // check, on, off, ok, kill, signal
   std::optional<nlohmann::json> body;  // absent when the POST had no body
+  // When the caller stops waiting (the URL's timeout, from its arrival): a
+  // reply that waits (an `on` for readiness) gives up by then. max: never.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   bool from_leader() const { return body.has_value() && body->contains("pods"); }
 };
 
@@ -31,6 +36,14 @@ class Controller {
   // Runs one request to completion (it may take long: the HTTP caller gives
   // up after its timeout, the request still finishes).
   virtual ControlReply handle(const ControlRequest& request) = 0;
+
+  // The form the RequestQueue calls: the reply goes to done, at once or later
+  // from a task on the lifecycle loop (an `on` waiting for readiness, an
+  // `off` draining connections), so the loop never blocks on such a wait.
+  // The queue starts the next request only once done ran (requests stay
+  // serialized); done must be called exactly once, also on shutdown().
+  using Done = std::function<void(ControlReply)>;
+  virtual void handle_async(const ControlRequest& request, Done done) { done(handle(request)); }
 
   // The pod is going away (SIGTERM/SIGINT): stop the child within its grace,
   // finalize. Called once, on the lifecycle thread, after the last request.

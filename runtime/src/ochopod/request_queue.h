@@ -65,7 +65,9 @@ class RequestQueue {
   struct Lanes;
   struct Posted;
   static void fail_waiting(Lanes& lanes, const char* why);
-  void run_next();  // on the lifecycle loop: one live request, if any
+  void post_turn();  // one turn of run_next on the loop
+  void run_next();   // on the lifecycle loop: one live request, if any
+  void finished(const std::shared_ptr<Ticket>& ticket, ControlReply reply);
 
   EventLoop& loop_;
   Controller& controller_;

@@ -450,6 +450,35 @@ TEST(RunOptions, TemplatesAndReloads) {
             "ochopod run: --on-change and --reload-signal exclude each other");
 }
 
+TEST(RunOptions, ReadyStopSignalAndDrain) {
+  const auto d = ok({"--", "app"});
+  EXPECT_FALSE(d.ready.has_value());
+  EXPECT_FALSE(d.drain.has_value());
+  EXPECT_EQ(d.stop_signal, "SIGTERM");
+  for (const std::string check :
+       {"tcp:8080", "http://127.0.0.1:80/ready", "cmd:test -e /tmp/x", "tcp:10.0.0.2:3"}) {
+    EXPECT_EQ(ok({"--ready", check, "--", "app"}).ready, check);
+  }
+  EXPECT_EQ(ok({"--", "app"}, {{"ochopod_ready", "cmd:true"}}).ready, "cmd:true");
+  for (const std::string bad : {"cmd:", "cmd:  ", "tcp:0", "http://db:80/", "udp:53"}) {
+    EXPECT_EQ(fails({"--ready", bad, "--", "app"}),
+              "ochopod run: --ready expects a --health form or cmd:<command>, got '" + bad + "'");
+  }
+  for (const std::string sig : {"SIGQUIT", "QUIT", "sigint", "3"})
+    EXPECT_EQ(ok({"--stop-signal=" + sig, "--", "app"}).stop_signal, sig);
+  EXPECT_EQ(ok({"--", "app"}, {{"ochopod_stop_signal", "SIGUSR2"}}).stop_signal, "SIGUSR2");
+  EXPECT_EQ(fails({"--stop-signal", "SIGNOPE", "--", "app"}),
+            "ochopod run: --stop-signal expects a signal name (SIGHUP, HUP) or number, got "
+            "'SIGNOPE'");
+  EXPECT_EQ(ok({"--drain", "tcp:5432", "--", "app"}).drain, "tcp:5432");
+  for (const std::string bad : {"tcp:", "tcp:0", "5432", "tcp:1.2.3.4:5", "http://127.0.0.1:1/"}) {
+    EXPECT_EQ(fails({"--drain", bad, "--", "app"}),
+              "ochopod run: --drain expects tcp:<port 1-65535>, got '" + bad + "'");
+  }
+  EXPECT_EQ(fails({"--", "app"}, {{"ochopod_drain", "tcp:x"}}),
+            "ochopod run: ochopod_drain expects tcp:<port 1-65535>, got 'tcp:x'");
+}
+
 TEST(RunOptions, ArgvIsKeptExactly) {
   const auto o =
       ok({"--grace", "1", "--", "sh", "-c", "echo --grace", "--", "--shell", "", "a  b", "--help"});

@@ -4,9 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <vector>
+
+#include "harness/wait.h"
 
 namespace ochopod {
 namespace {
@@ -154,6 +158,61 @@ TEST(RequestQueue, BlockingCallAnswers408AtItsTimeout) {
   ASSERT_TRUE(replies.wait(1));
   EXPECT_EQ(queue.call(operator_request("kill"), 5s).code, 200);
   EXPECT_EQ(controller.ran(), (std::vector<std::string>{"off", "kill"}));
+}
+
+// A controller whose `on` answers later, as PipedController's does while it
+// waits for readiness: the reply is kept until the test releases it.
+class DeferringController : public Controller {
+ public:
+  ControlReply handle(const ControlRequest& request) override {
+    ran.push_back(request.task);  // lifecycle thread only
+    return ControlReply{200, {}};
+  }
+  void handle_async(const ControlRequest& request, Done done) override {
+    if (request.task != "on") return done(handle(request));
+    ran.push_back("on (waiting)");
+    deadline = request.deadline;
+    later = std::move(done);
+  }
+  void shutdown() override {}
+  std::vector<std::string> ran;
+  Done later;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+TEST(RequestQueue, AReplyThatWaitsHoldsTheNextRequestButNotTheLoop) {
+  EventLoop loop("lifecycle");
+  DeferringController controller;
+  RequestQueue queue(loop, controller);
+  Replies replies;
+  const auto before = std::chrono::steady_clock::now();
+  // serve_control sets the deadline from the URL's timeout; call() does too.
+  std::thread caller([&] { replies.to("on")(queue.call(operator_request("on"), 30s)); });
+  // The loop still runs other work while `on` waits...
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        bool waiting = false;
+        loop.run_sync([&] { waiting = static_cast<bool>(controller.later); });
+        return waiting;
+      },
+      5s, "on reaching the controller"));
+  ASSERT_TRUE(queue.submit(operator_request("off"), replies.to("off")));
+  // The loop runs tasks in order: off's turn has come by the time this runs.
+  std::vector<std::string> ran;
+  loop.run_sync([&] { ran = controller.ran; });
+  // ...but `off` has not started: requests stay serialized.
+  EXPECT_EQ(ran, (std::vector<std::string>{"on (waiting)"}));
+  EXPECT_GE(controller.deadline, before + 29s);
+  EXPECT_LE(controller.deadline, std::chrono::steady_clock::now() + 30s);
+  loop.post([&] { controller.later(ControlReply{200, {}}); });
+  ASSERT_TRUE(replies.wait(2));
+  caller.join();
+  loop.run_sync([&] { ran = controller.ran; });
+  EXPECT_EQ(ran, (std::vector<std::string>{"on (waiting)", "off"}));
+  // The caller's thread records on's reply: it may land after off's.
+  std::lock_guard<std::mutex> lock(replies.mu);
+  std::sort(replies.got.begin(), replies.got.end());
+  EXPECT_EQ(replies.got, (std::vector<std::pair<std::string, int>>{{"off", 200}, {"on", 200}}));
 }
 
 }  // namespace

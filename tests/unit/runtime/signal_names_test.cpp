@@ -27,5 +27,30 @@ TEST(SignalNames, NamesForLogs) {
   EXPECT_EQ(signal_name(SIGKILL), "SIGKILL");
 }
 
+TEST(SignalName, NamesWithOrWithoutSigAnyCaseAndNumbers) {
+  EXPECT_EQ(parse_signal_name("SIGTERM"), SIGTERM);
+  EXPECT_EQ(parse_signal_name("TERM"), SIGTERM);
+  EXPECT_EQ(parse_signal_name("sigquit"), SIGQUIT);
+  EXPECT_EQ(parse_signal_name("Usr1"), SIGUSR1);
+  EXPECT_EQ(parse_signal_name("SIGWINCH"), SIGWINCH);
+  EXPECT_EQ(parse_signal_name("9"), SIGKILL);
+  EXPECT_EQ(parse_signal_name("15"), SIGTERM);
+}
+
+TEST(SignalName, AnythingElseIsRefused) {
+  for (const char* bad : {"", "SIG", "SIGFOO", "TERM ", " TERM", "0", "99", "-15", "+15", "15x",
+                          "SIGSIGTERM", "SIG15"}) {
+    EXPECT_FALSE(parse_signal_name(bad).has_value()) << bad;
+  }
+}
+
+TEST(SignalName, NamesBackWithTheirPrefix) {
+  EXPECT_EQ(signal_name(SIGQUIT), "SIGQUIT");
+  EXPECT_EQ(signal_name(SIGTERM), "SIGTERM");
+  EXPECT_EQ(signal_name(77), "signal 77");
+  for (int signo : {SIGHUP, SIGINT, SIGUSR2, SIGCONT, SIGSYS})
+    EXPECT_EQ(parse_signal_name(signal_name(signo)), signo);
+}
+
 }  // namespace
 }  // namespace ochopod
