@@ -26,6 +26,7 @@
 #include "ochopod/connection_state.h"
 #include "ochopod/hints.h"
 #include "ochopod/lock_contender.h"
+#include "ochopod/metrics.h"
 #include "ochopod/registration.h"
 #include "ochopod/retry_backoff.h"
 #include "ochopod/scheduler.h"
@@ -57,6 +58,7 @@ class Coordinator {
     nlohmann::json registration;  // payload without seq
     std::chrono::milliseconds session_timeout{5000};
     ZkSessionFactory open_session;  // empty: ZkSession::open(zk, ...)
+    Metrics* metrics = nullptr;     // the connection's state and changes go there
   };
 
   Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work = nullptr);
@@ -66,7 +68,7 @@ class Coordinator {
   // post: drop the session on purpose and come back (what the pod's /reset
   // asks; "reset" stays the wire name only).
   void renew();
-  void stop();   // blocks until the session is closed (ephemerals gone)
+  void stop();  // blocks until the session is closed (ephemerals gone)
 
   const std::string& cluster_path() const { return cluster_path_; }
 
@@ -80,6 +82,7 @@ class Coordinator {
   void reconcile();
   int ensure_paths();
   void set_leading(bool leading);
+  void zk_metric(Metrics::Zk state);
   void retry_later();
 
   Scheduler& loop_;
