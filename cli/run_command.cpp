@@ -127,10 +127,11 @@ int run_command(int argc, char** argv) {
   // The binding reads the security files from the environment, where these
   // options' twins live: the command line wins over them.
   Environment binding_env = env;
-  for (const auto& [name, value] : {std::pair{"ochopod_token_file", options.token_file},
-                                    std::pair{"ochopod_tls_cert", options.tls_cert},
-                                    std::pair{"ochopod_tls_key", options.tls_key},
-                                    std::pair{"ochopod_tls_ca", options.tls_ca}}) {
+  for (const auto& [name, value] :
+       {std::pair{"ochopod_token_file", options.token_file},
+        std::pair{"ochopod_tls_cert", options.tls_cert},
+        std::pair{"ochopod_tls_key", options.tls_key}, std::pair{"ochopod_tls_ca", options.tls_ca},
+        std::pair{"ochopod_log_format", options.log_format}}) {
     if (value) binding_env[name] = *value;
   }
   BindingResult binding = resolve_binding(binding_env, options.binding.value_or(""));
@@ -149,8 +150,9 @@ int run_command(int argc, char** argv) {
   PodParts parts;
   parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
     lifecycle = std::make_unique<RunLifeCycle>(options, services.reaper);
-    PipedController::Context context{services.lifecycle, services.hints, services.reaper,
-                                     services.settings.start, ""};
+    PipedController::Context context{
+        services.lifecycle, services.hints, services.reaper, services.settings.start, "",
+        &services.metrics};
     return std::make_unique<PipedController>(*lifecycle, context);
   };
   parts.leader_work = [&](PodServices& services) -> std::unique_ptr<LeaderWork> {

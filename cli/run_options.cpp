@@ -34,6 +34,8 @@ const Rule kBinding{[](std::string_view s) {
                       return s == "marathon" || s == "kubernetes" || s == "local" || s == "solo";
                     },
                     "marathon, kubernetes, local or solo"};
+const Rule kLogFormat{[](std::string_view s) { return s == "text" || s == "json"; },
+                      "text or json"};
 const Rule kTool{[](std::string_view s) {
                    const auto eq = s.find('=');
                    // A word as CommandTool splits the command (on any whitespace).
@@ -123,6 +125,10 @@ const Option kOptions[] = {
     {"tls-ca", &RunOptions::tls_ca, "path",
      "PEM CA the pods this leader calls must chain to (host names are not checked)", nullptr,
      "system's"},
+    {"log-format", &RunOptions::log_format, "name",
+     "text, or json: one JSON object a line (time, level, thread, message, cluster, namespace, "
+     "seq), for the pod's own lines, ZooKeeper's and, with --pipe, the child's",
+     &kLogFormat, "text"},
 };
 
 const Option* find_option(std::string_view name) {

@@ -47,9 +47,11 @@ struct RunOptions {
   std::vector<std::string> tools;      // "<tag>=<command>", validated
   // security: paths, read by the binding (their twins are what it reads)
   std::optional<std::string> token_file, tls_cert, tls_key, tls_ca;
-  std::vector<std::string> argv;  // everything after `--`, exactly as given
-  std::set<std::string> given;    // option names explicitly set (CLI or env), e.g. "grace"
-  bool help = false;              // --help / -h
+  // entrypoint: read by the binding too (its twin is what it reads)
+  std::optional<std::string> log_format;  // text|json, validated
+  std::vector<std::string> argv;          // everything after `--`, exactly as given
+  std::set<std::string> given;            // option names explicitly set (CLI or env), e.g. "grace"
+  bool help = false;                      // --help / -h
 };
 
 struct ParseResult {
