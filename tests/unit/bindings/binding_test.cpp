@@ -145,7 +145,7 @@ TEST(Binding, LogFormatComesFromTheEnvironmentForEveryPod) {
   const auto plain = resolve_binding({}, "local");
   ASSERT_TRUE(plain.settings) << plain.error;
   EXPECT_EQ(plain.settings->log.format, log::Format::kText);
-  const auto json = resolve_binding({{"ochopod_log_format", "json"}}, "marathon");
+  const auto json = resolve_binding({{"ochopod_log_format", "json"}}, "solo");
   ASSERT_TRUE(json.settings) << json.error;
   EXPECT_EQ(json.settings->log.format, log::Format::kJson);
   EXPECT_EQ(resolve_binding({{"ochopod_log_format", "yaml"}}, "local").error,
