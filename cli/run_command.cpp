@@ -118,7 +118,6 @@ int run_command(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", parsed.error.c_str());
     return 2;
   }
-  for (const auto& warning : parsed.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   const RunOptions& options = *parsed.options;
   if (options.help) {
     std::fputs(run_help().c_str(), stdout);
@@ -140,6 +139,13 @@ int run_command(int argc, char** argv) {
     return 2;
   }
   PodSettings settings = std::move(*binding.settings);
+  // The options' warnings in the pod's format (--log-format json covers them):
+  // the logger is set up here already; run_pod() sets it up again.
+  log::Options early_log = settings.log;
+  early_log.cluster = settings.cluster;
+  early_log.ns = settings.ns;
+  log::setup(early_log);
+  for (const auto& warning : parsed.warnings) spdlog::warn("{}", warning);
   settings.bind = options.bind;
   settings.session_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(options.session_timeout * 1000));

@@ -8,7 +8,7 @@
 // /reset are answered on the I/O thread (they only read hints or post work),
 // and so is GET /metrics, the one text/plain answer (Prometheus' format);
 // /control and /exec get a Responder and answer later from their own
-// threads (the lifecycle loop, the tool executor). Every answer is
+// threads (the lifecycle loop, the tool executor). Every other answer is
 // application/json; every error body is {}. With a token, a request without
 // it is refused from its header, before any body is read.
 #pragma once
