@@ -227,7 +227,6 @@ int run_command(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", parsed.error.c_str());
     return 2;
   }
-  for (const auto& warning : parsed.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   const RunOptions& options = *parsed.options;
   if (options.help) {
     std::fputs(run_help().c_str(), stdout);
@@ -240,7 +239,8 @@ int run_command(int argc, char** argv) {
        {std::pair{"ochopod_token_file", options.token_file},
         std::pair{"ochopod_tls_cert", options.tls_cert},
         std::pair{"ochopod_tls_key", options.tls_key}, std::pair{"ochopod_tls_ca", options.tls_ca},
-        std::pair{"ochopod_zk_acl", options.zk_acl}}) {
+        std::pair{"ochopod_zk_acl", options.zk_acl},
+        std::pair{"ochopod_log_format", options.log_format}}) {
     if (value) binding_env[name] = *value;
   }
   BindingResult binding = resolve_binding(binding_env, options.binding.value_or(""));
@@ -249,6 +249,13 @@ int run_command(int argc, char** argv) {
     return 2;
   }
   PodSettings settings = std::move(*binding.settings);
+  // The options' warnings in the pod's format (--log-format json covers them):
+  // the logger is set up here already; run_pod() sets it up again.
+  log::Options early_log = settings.log;
+  early_log.cluster = settings.cluster;
+  early_log.ns = settings.ns;
+  log::setup(early_log);
+  for (const auto& warning : parsed.warnings) spdlog::warn("{}", warning);
   settings.bind = options.bind;
   settings.session_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(options.session_timeout * 1000));
@@ -274,8 +281,9 @@ int run_command(int argc, char** argv) {
   PodParts parts;
   parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
     lifecycle = std::make_unique<RunLifeCycle>(options, services.reaper, templates.get(), env);
-    PipedController::Context context{services.lifecycle, services.hints, services.reaper,
-                                     services.settings.start, ""};
+    PipedController::Context context{
+        services.lifecycle, services.hints, services.reaper, services.settings.start, "",
+        &services.metrics};
     return std::make_unique<PipedController>(*lifecycle, context);
   };
   parts.leader_work = [&](PodServices& services) -> std::unique_ptr<LeaderWork> {

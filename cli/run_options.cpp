@@ -50,6 +50,8 @@ const Rule kBinding{[](std::string_view s) {
                     "marathon, kubernetes, local or solo"};
 const Rule kZkAcl{[](std::string_view s) { return s == "open" || s == "read" || s == "private"; },
                   "open, read or private"};
+const Rule kLogFormat{[](std::string_view s) { return s == "text" || s == "json"; },
+                      "text or json"};
 const Rule kTool{[](std::string_view s) {
                    const auto eq = s.find('=');
                    // A word as CommandTool splits the command (on any whitespace).
@@ -165,6 +167,10 @@ const Option kOptions[] = {
      "tcp:<port>: before the stop signal, wait (up to grace) until no established connection "
      "is left on that local port",
      &kDrain},
+    {"log-format", &RunOptions::log_format, "name",
+     "text, or json: one JSON object a line (time, level, thread, message, cluster, namespace, "
+     "seq), for the pod's own lines, ZooKeeper's and, with --pipe, the child's",
+     &kLogFormat, "text"},
 };
 
 const Option* find_option(std::string_view name) {

@@ -56,9 +56,11 @@ struct RunOptions {
   std::vector<std::string> templates;        // "<src>:<dst>", validated
   std::optional<std::string> on_change;      // needs --template; not with --reload-signal
   std::optional<std::string> reload_signal;  // a signal name or number, validated
-  std::vector<std::string> argv;             // everything after `--`, exactly as given
-  std::set<std::string> given;  // option names explicitly set (CLI or env), e.g. "grace"
-  bool help = false;            // --help / -h
+  // entrypoint: read by the binding too (its twin is what it reads)
+  std::optional<std::string> log_format;  // text|json, validated
+  std::vector<std::string> argv;          // everything after `--`, exactly as given
+  std::set<std::string> given;            // option names explicitly set (CLI or env), e.g. "grace"
+  bool help = false;                      // --help / -h
 };
 
 struct ParseResult {

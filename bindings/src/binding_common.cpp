@@ -71,6 +71,13 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
   const bool local = is_true(get(env, "ochopod_local", "false"));
   s.start = is_true(get(env, "ochopod_start", "true"));
   s.log.debug = debug;
+  const std::string log_format = get(env, "ochopod_log_format", "text");
+  if (const auto format = log::parse_format(log_format)) {
+    s.log.format = *format;
+  } else {
+    result.error = "ochopod_log_format must be text or json, got '" + log_format + "'";
+    return result;
+  }
 
   const std::string port_text = get(env, "ochopod_port", "8080");
   const auto port = parse_port(port_text);

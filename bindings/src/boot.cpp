@@ -29,8 +29,9 @@ int boot(Piped& lifecycle, Reactive& model, const BootOptions& options) {
   settings.log.file = options.log_file;
   PodParts parts;
   parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
-    PipedController::Context context{services.lifecycle, services.hints, services.reaper,
-                                     services.settings.start, ""};
+    PipedController::Context context{
+        services.lifecycle, services.hints, services.reaper, services.settings.start, "",
+        &services.metrics};
     return std::make_unique<PipedController>(lifecycle, context);
   };
   parts.leader_work = [&](PodServices& services) -> std::unique_ptr<LeaderWork> {

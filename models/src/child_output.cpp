@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ochopod/log.h"
 #include "ochopod/text.h"
 
 namespace ochopod::detail {
@@ -71,7 +72,7 @@ void ChildOutput::stop() {
 
 void ChildOutput::run() {
   pthread_setname_np(pthread_self(), "child-output");
-  LineSplitter lines([](std::string_view line) { spdlog::info("[child] {}", line); });
+  LineSplitter lines([](std::string_view line) { log::child_line(line); });
   char buf[4096];
   bool stopping = false;
   size_t drained = 0;  // once stopping: a grandchild that never stops writing must not hold us

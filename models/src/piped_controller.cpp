@@ -412,7 +412,7 @@ void PipedController::start_supervising() {
   arm_check();
 }
 
-void PipedController::spawn_child() {
+void PipedController::spawn_child(bool restart) {
   detail::SpawnRequest request;
   request.argv = detail::command_argv(*config_, lifecycle_.shell);
   request.cwd = lifecycle_.cwd;
@@ -440,6 +440,7 @@ void PipedController::spawn_child() {
   pid_ = spawned.pid;
   last_start_ = Clock::now();
   const int n = ++spawned_;
+  if (ctx_.metrics) ctx_.metrics->child_started(restart);
   spdlog::info("child #{} started (pid {})", n, spawned.pid);
   ctx_.hints.set_process("running");
   if (spawned.out) child_->output = std::make_unique<detail::ChildOutput>(std::move(spawned.out));
@@ -506,6 +507,7 @@ void PipedController::stop_child(bool use_tear_down) {
     auto it = board_->exits.find(pid);
     if (it != board_->exits.end()) {
       spdlog::info("piped: child pid {} stopped ({})", pid, describe_wait_status(it->second));
+      if (ctx_.metrics) ctx_.metrics->child_exited(it->second);
       board_->exits.erase(it);
     }
   }
@@ -582,7 +584,7 @@ void PipedController::restart_child() {
   restart_timer_ = 0;
   if (!supervising_ || child_ || dead_) return;
   try {
-    spawn_child();
+    spawn_child(true);
   } catch (...) {
     spdlog::error("piped: cannot restart the child: {}; shutting down",
                   what(std::current_exception()));
@@ -617,6 +619,7 @@ void PipedController::run_check() {
       why = "sanity_check() failed: " + what(std::current_exception());
     }
   }
+  if (ctx_.metrics) ctx_.metrics->check_ran(failed);
   if (!failed) {
     allowance_ = lifecycle_.checks;
     arm_check();
@@ -641,6 +644,7 @@ void PipedController::cancel_timers() {
 }
 
 void PipedController::publish_stopped() {
+  if (ctx_.metrics) ctx_.metrics->child_stopped();
   ctx_.hints.set_process("stopped");
   ctx_.hints.set_metrics(json::object());
 }

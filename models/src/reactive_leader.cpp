@@ -135,6 +135,7 @@ void ReactiveLeader::on_lose() {
   redo_round_ = false;
   pending_write_.reset();
   view_->clear();
+  services_.metrics.pods_seen(0);
   services_.hints.set_status("");
 }
 
@@ -144,6 +145,7 @@ void ReactiveLeader::on_watch(const ZkEvent& event) {
 }
 
 void ReactiveLeader::evaluate() {
+  if (leading_) services_.metrics.pods_seen(static_cast<int64_t>(view_->local().size()));
   if (!leading_ || paused_ || round_running_ || pending_write_) return;
   const std::string hash = snapshot_hash(view_->snapshot_map());
   if (hash == stored_hash_) {
@@ -215,6 +217,10 @@ void ReactiveLeader::start_round() {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
     spdlog::debug("leader: round took {:.1f} ms", ms);
+    services_.metrics.round_done(result.ok          ? Metrics::Round::kOk
+                                 : result.cancelled ? Metrics::Round::kCancelled
+                                                    : Metrics::Round::kFailed,
+                                 std::chrono::duration<double, std::milli>(ms));
     RoundReport report{result.ok, result.cancelled, std::move(result.error),
                        std::move(result.configured)};
     // The coordinator loop outlives this worker, not necessarily us.

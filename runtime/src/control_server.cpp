@@ -31,9 +31,12 @@ namespace {
 
 const std::set<std::string> kTasks = {"check", "on", "off", "ok", "kill", "signal"};
 constexpr char kJson[] = "application/json";
+constexpr char kPrometheus[] = "text/plain; version=0.0.4";
 constexpr size_t kHeaderLimit = 16 * 1024;
 
-bool is_get_path(std::string_view path) { return path == "/info" || path == "/log"; }
+bool is_get_path(std::string_view path) {
+  return path == "/info" || path == "/log" || path == "/metrics";
+}
 bool is_known_path(std::string_view path) {
   return is_get_path(path) || path == "/reset" || path == "/exec" || path == "/control" ||
          path.rfind("/control/", 0) == 0;
@@ -157,22 +160,7 @@ class Session : public SessionBase {
     }
   }
 
-  void respond(int status, std::string body) override {
-    if (answered_) return;
-    answered_ = true;
-    timer_.cancel();
-    shared_.waiting.erase(shared_from_this());
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(status), version_);
-    res->set(http::field::content_type, kJson);
-    res->body() = std::move(body);
-    res->keep_alive(keep_alive_ && !close_after_);
-    res->prepare_payload();
-    tcp_layer().expires_after(shared_.options.request_deadline);
-    http::async_write(stream_, *res, [self = self(), res](beast::error_code ec, size_t) {
-      self->written(ec, res->keep_alive());
-    });
-  }
+  void respond(int status, std::string body) override { send(status, std::move(body), kJson); }
 
   void arm(std::chrono::duration<double> delay, std::function<void()> fn) override {
     if (answered_) return;
@@ -183,6 +171,26 @@ class Session : public SessionBase {
   }
 
  private:
+  void send(int status, std::string body, const char* content_type) {
+    if (answered_) return;
+    answered_ = true;
+    timer_.cancel();
+    shared_.waiting.erase(shared_from_this());
+    if (!task_.empty() && shared_.handlers.control_answered) {
+      shared_.handlers.control_answered(task_, status);
+    }
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(status), version_);
+    res->set(http::field::content_type, content_type);
+    res->body() = std::move(body);
+    res->keep_alive(keep_alive_ && !close_after_);
+    res->prepare_payload();
+    tcp_layer().expires_after(shared_.options.request_deadline);
+    http::async_write(stream_, *res, [self = self(), res](beast::error_code ec, size_t) {
+      self->written(ec, res->keep_alive());
+    });
+  }
+
   std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
   beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
 
@@ -192,6 +200,7 @@ class Session : public SessionBase {
     parser_->body_limit(shared_.options.max_body);
     answered_ = false;
     close_after_ = false;
+    task_.clear();
     tcp_layer().expires_after(shared_.options.request_deadline);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -205,6 +214,7 @@ class Session : public SessionBase {
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     const std::string path(target_path(req));
+    task_ = control_task(path);
     if (!shared_.options.token.empty()) {
       const auto given = req.find(http::field::authorization);
       const std::string_view value =
@@ -300,12 +310,15 @@ class Session : public SessionBase {
   void route(http::request<http::string_body> req) {
     const std::string path(target_path(req));
     const bool post = req.method() == http::verb::post;
-    const bool allowed = post || (req.method() == http::verb::get && is_get_path(path));
+    const bool get = req.method() == http::verb::get;
+    // /metrics is Prometheus' (GET only); the protocol's paths take POST.
+    const bool allowed = path == "/metrics" ? get : post || (get && is_get_path(path));
     if (!is_known_path(path)) return respond(404, "{}");
     if (!allowed) return respond(405, "{}");
     const auto& h = shared_.handlers;
     if (path == "/info") return answer_json(200, h.info);
     if (path == "/log") return answer_json(200, h.log);
+    if (path == "/metrics") return metrics();
     if (path == "/reset") {
       spdlog::info("/reset: dropping the ZooKeeper session on request");
       if (h.reset) h.reset();
@@ -329,6 +342,29 @@ class Session : public SessionBase {
     if (!h.control) return respond(503, "{}");
     h.control(std::move(request), std::chrono::duration<double>(parsed.timeout_seconds),
               responder());
+  }
+
+  void metrics() {
+    if (!shared_.handlers.metrics) return respond(404, "{}");
+    try {
+      send(200, shared_.handlers.metrics(), kPrometheus);
+    } catch (const std::exception& e) {
+      spdlog::error("control port: /metrics failed: {}", e.what());
+      respond(500, "{}");
+    }
+  }
+
+  // What /control requests are counted under: the task, "unknown" for
+  // anything else (a label must not take whatever a client sends), "" for
+  // other paths.
+  static std::string control_task(std::string_view path) {
+    constexpr std::string_view kPrefix = "/control";
+    if (path.rfind(kPrefix, 0) != 0) return {};
+    if (path.size() == kPrefix.size()) return "unknown";
+    if (path[kPrefix.size()] != '/') return {};
+    std::string task(path.substr(kPrefix.size() + 1));
+    task = task.substr(0, task.find('/'));
+    return kTasks.count(task) ? task : "unknown";
   }
 
   void exec(http::request<http::string_body>& req) {
@@ -371,6 +407,7 @@ class Session : public SessionBase {
   unsigned version_ = 11;
   bool close_after_ = false;
   bool answered_ = false;
+  std::string task_;  // the /control request's task being answered, else ""
 };
 
 }  // namespace

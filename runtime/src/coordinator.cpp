@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "ochopod/log.h"
 #include "ochopod/numbers.h"
 
 namespace ochopod {
@@ -106,6 +107,7 @@ void Coordinator::open_session() {
     return;
   }
   session_->protect(acl_policy_);
+  zk_metric(Metrics::Zk::kConnecting);
   connection_.opened(options_.session_timeout * kConnectDeadlineTimeouts);
 }
 
@@ -151,8 +153,19 @@ void Coordinator::on_event(uint64_t generation, const ZkEvent& event) {
   }
 }
 
+void Coordinator::zk_metric(Metrics::Zk state) {
+  if (options_.metrics != nullptr) options_.metrics->zk_state(state);
+}
+
 void Coordinator::on_connection(ConnectionState::Change change, const std::string& why) {
   using Change = ConnectionState::Change;
+  if (options_.metrics != nullptr) {
+    if (change == Change::kReconnected) options_.metrics->zk_reconnected();
+    if (change == Change::kLost) options_.metrics->zk_expired();
+  }
+  zk_metric(change == Change::kSuspended                               ? Metrics::Zk::kSuspended
+            : change == Change::kLost || change == Change::kAuthFailed ? Metrics::Zk::kLost
+                                                                       : Metrics::Zk::kConnected);
   switch (change) {
     case Change::kConnected:
       spdlog::info("ZooKeeper session 0x{:x} established (timeout {} ms)", session_->id(),
@@ -243,7 +256,14 @@ void Coordinator::reconcile() {
   if (zk::ok(rc)) {
     bool written = false;
     rc = registration_.ensure(*session_, &written);
-    if (written) hints_.set_registration(registration_.payload());
+    if (written) {
+      const auto payload = registration_.payload();
+      hints_.set_registration(payload);
+      // Log lines name the pod by its seq from now on (--log-format json).
+      if (const auto seq = payload.find("seq"); seq != payload.end() && seq->is_number_integer()) {
+        log::set_seq(seq->get<int64_t>());
+      }
+    }
   }
   if (zk::ok(rc)) rc = lock_.check(*session_);
   if (!lock_.holds()) {

@@ -39,6 +39,10 @@ std::string Hints::process() const {
   std::lock_guard<std::mutex> lock(mu_);
   return process_;
 }
+json Hints::metrics() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return metrics_;
+}
 json Hints::registration() const {
   std::lock_guard<std::mutex> lock(mu_);
   return registration_;

@@ -1,6 +1,7 @@
 #include "ochopod/pid1.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,22 +27,22 @@ sigset_t reaper_signals() {
   return set;
 }
 
-// The reaper: single-threaded, no logger of its own (plain lines on stderr).
+// The reaper: single-threaded; it logs through the logger the pod set up
+// before the fork (in the pod's format: --log-format json covers it too).
 [[noreturn]] void reap_and_forward(pid_t runtime, const sigset_t& set) {
   for (;;) {
     siginfo_t info;
     const int sig = ::sigwaitinfo(&set, &info);
     if (sig < 0) {
       if (errno != EINTR) {
-        std::fprintf(stderr, "ochopod pid 1: sigwaitinfo failed: %s\n", std::strerror(errno));
+        spdlog::error("ochopod pid 1: sigwaitinfo failed: {}", std::strerror(errno));
         ::usleep(100 * 1000);
       }
       continue;
     }
     if (sig != SIGCHLD) {
       if (::kill(runtime, sig) != 0 && errno != ESRCH) {
-        std::fprintf(stderr, "ochopod pid 1: cannot forward signal %d: %s\n", sig,
-                     std::strerror(errno));
+        spdlog::warn("ochopod pid 1: cannot forward signal {}: {}", sig, std::strerror(errno));
       }
       continue;
     }
@@ -50,12 +51,13 @@ sigset_t reaper_signals() {
       const pid_t pid = ::waitpid(-1, &status, WNOHANG);
       if (pid <= 0) break;
       if (pid != runtime) {
-        std::fprintf(stderr, "ochopod pid 1: reaped orphan pid %d (%s %d)\n", pid,
+        spdlog::info("ochopod pid 1: reaped orphan pid {} ({} {})", pid,
                      WIFEXITED(status) ? "exit code" : "signal",
                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
         continue;
       }
       // Our exit ends the namespace: the kernel kills what is left in it.
+      spdlog::default_logger()->flush();
       std::fflush(stderr);
       if (WIFEXITED(status)) std::_Exit(WEXITSTATUS(status));
       std::_Exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
@@ -73,10 +75,10 @@ void split_if_pid1() {
   ::sigprocmask(SIG_BLOCK, &set, &runtime_mask);
   const pid_t runtime = ::fork();
   if (runtime < 0) {
-    std::fprintf(stderr,
-                 "ochopod pid 1: cannot fork the runtime (%s); running as PID 1 itself, orphans "
-                 "are not reaped\n",
-                 std::strerror(errno));
+    spdlog::error(
+        "ochopod pid 1: cannot fork the runtime ({}); running as PID 1 itself, orphans are not "
+        "reaped",
+        std::strerror(errno));
     ::sigprocmask(SIG_SETMASK, &runtime_mask, nullptr);
     return;
   }
@@ -87,7 +89,7 @@ void split_if_pid1() {
     // SIGTTOU is still blocked here, so tcsetpgrp() is allowed.
     ::setpgid(0, 0);
     if (::isatty(STDIN_FILENO) && ::tcsetpgrp(STDIN_FILENO, ::getpgrp()) != 0 && errno != ENOTTY) {
-      std::fprintf(stderr, "ochopod pid 1: cannot give the terminal to the runtime: %s\n",
+      spdlog::warn("ochopod pid 1: cannot give the terminal to the runtime: {}",
                    std::strerror(errno));
     }
     ::sigprocmask(SIG_SETMASK, &runtime_mask, nullptr);

@@ -51,6 +51,7 @@ void configure_solo(const PodSettings& settings, const std::string& uuid, Hints&
   nlohmann::json registration = settings.registration;
   registration["seq"] = 0;
   hints.set_registration(registration);
+  log::set_seq(0);
   nlohmann::json dependencies = nlohmann::json::object();
   for (const auto& dep : settings.dependencies)
     dependencies[dep.get<std::string>()] = nlohmann::json::object();
@@ -76,12 +77,18 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   // No subreaper, no waitpid(-1) here: the runtime reaps only what it started
   // (callbacks may wait for their own subprocesses); as PID 1 a separate
   // process reaps the orphans.
+  // Before the split, so that a PID 1's reaper writes in the pod's format
+  // too (no thread exists yet: the synchronous logger survives the fork).
+  log::Options log_options = settings.log;
+  log_options.cluster = settings.cluster;
+  log_options.ns = settings.ns;
+  log::setup(log_options);
   split_if_pid1();
-  log::setup(settings.log);
   const std::string uuid = make_uuid4();
   spdlog::info("pod {} of {} starting", uuid, settings.full_name());
 
   Reaper reaper;
+  Metrics metrics;
   Hints hints(settings.registration);
   hints.set_dependencies(settings.dependencies);
   StopLatch stop;
@@ -89,7 +96,7 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   // Declared in the reverse order of their shutdown: destroyed last, stopped first.
   EventLoop coordinator_loop("coordinator");
   EventLoop lifecycle_loop("lifecycle");
-  PodServices services{settings, uuid, lifecycle_loop, coordinator_loop, hints, reaper};
+  PodServices services{settings, uuid, lifecycle_loop, coordinator_loop, hints, reaper, metrics};
   std::unique_ptr<Controller> controller = parts.controller(services);
   // Signals sent before this line wait, blocked, for the signalfd. The
   // lifecycle owns the child: forwarded signals are posted to it; a second
@@ -120,6 +127,7 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
     options.uuid = uuid;
     options.registration = settings.registration;
     options.session_timeout = settings.session_timeout;
+    options.metrics = &metrics;
     coordinator = std::make_unique<Coordinator>(coordinator_loop, hints, std::move(options),
                                                 leader_work.get());
   } else {
@@ -129,6 +137,10 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   ControlHandlers handlers;
   handlers.info = [&hints] { return hints.info(); };
   handlers.log = [] { return nlohmann::json(log::recent()); };
+  handlers.metrics = [&metrics, &hints] { return metrics.render(hints); };
+  handlers.control_answered = [&metrics](std::string_view task, int code) {
+    metrics.control_answered(task, code);
+  };
   handlers.reset = [&coordinator] {
     if (coordinator) coordinator->renew();
   };

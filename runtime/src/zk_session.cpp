@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <mutex>
+#include <string>
 
 #include "ochopod/numbers.h"
 
@@ -45,14 +47,60 @@ std::optional<int64_t> sequence_suffix(std::string_view text) {
 
 namespace {
 
-// The C client's log hooks are global and called from several threads; route
-// them to spdlog once, at warning level (its info level chatters per ping).
-void route_client_logs() {
-  static std::once_flag once;
-  std::call_once(once, [] { zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR); });
+// The C client's own log lines, from its callback or its stream, into our
+// logger, so they come out in the pod's format (json for shippers) and name
+// their thread. A message reads "<time>:<pid>(0x<thread>):ZOO_<LEVEL>@<func>@<line>:
+// <text>": our line says the time and thread itself. Its errors go out at
+// debug, as they always did here: they repeat at every retry (about 12 a
+// second while a server is down), and the pod warns of what matters itself
+// (connection lost, session expired).
+void client_log(const char* message) {
+  const std::string_view text(message ? message : "");
+  auto level = spdlog::level::debug;
+  std::string_view rest = text;
+  const size_t at = text.find("):ZOO_");
+  if (at != std::string_view::npos) {
+    rest = text.substr(at + 6);
+    const std::string_view name = rest.substr(0, rest.find('@'));
+    if (name == "DEBUG") level = spdlog::level::trace;
+    rest = rest.substr(std::min(rest.size(), name.size() + 1));
+  }
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r')) rest.remove_suffix(1);
+  spdlog::log(level, "zookeeper: {}", rest);
 }
 
-void client_log(const char* message) { spdlog::debug("zookeeper: {}", message); }
+// What the client writes to its stream (messages logged without a handle,
+// which bypass the handle's callback): cut into lines for client_log. Called
+// by stdio under the stream's lock, from any of the client's threads.
+ssize_t client_stream_write(void*, const char* data, size_t size) {
+  static std::mutex mu;
+  static std::string pending;
+  std::lock_guard<std::mutex> lock(mu);
+  pending.append(data, size);
+  for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+    client_log(pending.substr(0, nl).c_str());
+    pending.erase(0, nl + 1);
+  }
+  return static_cast<ssize_t>(size);
+}
+
+// The client's log hooks are global: set once, at error level (its info
+// level chatters per ping). Every handle also gets client_log as callback.
+void route_client_logs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+    cookie_io_functions_t io{};
+    io.write = client_stream_write;
+    // Lives as long as the process: the client may log until its very end.
+    if (FILE* stream = ::fopencookie(nullptr, "w", io)) {
+      ::setvbuf(stream, nullptr, _IOLBF, 0);
+      zoo_set_log_stream(stream);
+    } else {
+      spdlog::warn("zookeeper: cannot route the client's log stream; it stays on stderr");
+    }
+  });
+}
 
 // Entries as the C client's ACL_vector, which points into this object.
 class ClientAcl {

@@ -37,6 +37,7 @@
 #include "ochopod/event_loop.h"
 #include "ochopod/hints.h"
 #include "ochopod/lifecycle.h"
+#include "ochopod/metrics.h"
 #include "ochopod/piped.h"
 #include "ochopod/reaper.h"
 
@@ -56,6 +57,7 @@ class PipedController : public Controller {
     // Path of the OCHOPOD_CLUSTER file; empty: a file in a private temp dir,
     // removed with the controller.
     std::string cluster_file;
+    Metrics* metrics = nullptr;  // child starts, exits and checks are counted there
   };
 
   // lifecycle, the loop, the hints and the reaper must outlive this object.
@@ -87,7 +89,7 @@ class PipedController : public Controller {
   ControlReply signal(const ControlRequest& request);
 
   void start_supervising();
-  void spawn_child();
+  void spawn_child(bool restart = false);
   void stop_child(bool use_tear_down);
   // hurry_ends: a hurry() ends the wait early (false returned).
   bool wait_group_gone(pid_t pgid, std::chrono::steady_clock::time_point deadline,

@@ -5,9 +5,10 @@
 // asynchronously within a deadline for the whole request, validates it and
 // refuses what it cannot bound (bodies over the cap, chunked or compressed
 // bodies), then hands complete requests to the handlers. /info, /log and
-// /reset are answered on the I/O thread (they only read hints or post work);
+// /reset are answered on the I/O thread (they only read hints or post work),
+// and so is GET /metrics, the one text/plain answer (Prometheus' format);
 // /control and /exec get a Responder and answer later from their own
-// threads (the lifecycle loop, the tool executor). Every answer is
+// threads (the lifecycle loop, the tool executor). Every other answer is
 // application/json; every error body is {}. With a token, a request without
 // it is refused from its header, before any body is read.
 #pragma once
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ochopod/control.h"
@@ -64,6 +66,11 @@ struct ControlHandlers {
   std::function<void(ControlRequest, std::chrono::duration<double>, Responder)> control;
   // /exec (X-Shell present). Null: every call is 404.
   std::function<void(ExecCall, Responder)> exec;
+  // GET /metrics, on the I/O thread: the Prometheus text exposition. Null: 404.
+  std::function<std::string()> metrics;
+  // On the I/O thread, once per /control request answered (401 included);
+  // task is "unknown" for a task that is not one. May be null.
+  std::function<void(std::string_view task, int code)> control_answered;
 };
 
 class ControlServer {

@@ -31,6 +31,7 @@
 #include "ochopod/connection_state.h"
 #include "ochopod/hints.h"
 #include "ochopod/lock_contender.h"
+#include "ochopod/metrics.h"
 #include "ochopod/registration.h"
 #include "ochopod/retry_backoff.h"
 #include "ochopod/scheduler.h"
@@ -63,6 +64,7 @@ class Coordinator {
     std::chrono::milliseconds session_timeout{5000};
     ZkAclMode acl = ZkAclMode::kOpen;  // of the nodes from the cluster's down
     ZkSessionFactory open_session;     // empty: ZkSession::open(zk, ...)
+    Metrics* metrics = nullptr;        // the connection's state and changes go there
   };
 
   Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work = nullptr);
@@ -88,6 +90,7 @@ class Coordinator {
   void check_acl();
   void refused_later();
   void set_leading(bool leading);
+  void zk_metric(Metrics::Zk state);
   void retry_later();
 
   Scheduler& loop_;

@@ -26,6 +26,7 @@ class Hints {
   std::string state() const;
   std::string process() const;
   nlohmann::json registration() const;
+  nlohmann::json metrics() const;
 
   // /info: exactly the keys of docs/protocol.md 5.
   nlohmann::json info() const;

@@ -1,6 +1,13 @@
 // Logging: one spdlog logger ("ochopod", also the default logger) writing to
 // the console, to an in-memory ring that /log serves, and optionally to a
-// rotating file.
+// rotating file; a second one ("child", same sinks) for a piped child's lines.
+//
+// Two formats for the console and the file (--log-format, ochopod_log_format):
+// text ("2026-01-01 12:00:00.000 I [lifecycle] message"), or json, one object a
+// line for log shippers: {"time", "level", "thread", "message", "cluster",
+// "namespace", "seq" (once registered), "source": "child" for a child's line,
+// whose message is the child's own text}. The ring stays text: /log is read by
+// people and by ochothon.
 //
 // Set up once by the pod at boot (setup() may be called again, e.g. by tests;
 // the ring survives). Synchronous logger with _mt sinks: the async one blocks
@@ -8,19 +15,37 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ochopod::log {
+
+enum class Format { kText, kJson };
+
+// "text" or "json", nothing else.
+std::optional<Format> parse_format(std::string_view name);
 
 struct Options {
   bool debug = true;
   bool console = true;
   std::string file;               // rotating file if not empty
   size_t ring_bytes = 32 * 1024;  // what /log can show
+  Format format = Format::kText;  // of the console and the file
+  std::string cluster, ns;        // named in every json line
 };
 
 void setup(const Options& options);
+
+// The pod's seq, named in every json line from now on (any thread: the
+// coordinator once registered, or the solo pod at boot).
+void set_seq(int64_t seq);
+
+// One line of a piped child's output (its child-output thread): logged at
+// info, as "[child] <line>" in text, with the line as the message in json.
+void child_line(std::string_view line);
 
 // The ring's lines, oldest first, formatted like the console and each ending
 // with '\n' as the original ochopod's entries do (ochothon joins them as is).

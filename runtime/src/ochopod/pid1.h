@@ -9,8 +9,9 @@
 // returns from here and becomes the runtime, in its own process group (the
 // terminal's foreground group, if any), which waits only for the pids it
 // started (reaper.h). Started any other way, this does nothing: the process a
-// user starts stays the runtime itself. run_pod() calls it first, after
-// SignalThread::block_signals() and before any thread exists.
+// user starts stays the runtime itself. run_pod() calls it after
+// SignalThread::block_signals() and log::setup(), before any thread exists;
+// the reaper logs through that logger.
 #pragma once
 
 namespace ochopod {

@@ -25,6 +25,7 @@
 #include "ochopod/hints.h"
 #include "ochopod/http_client.h"
 #include "ochopod/log.h"
+#include "ochopod/metrics.h"
 #include "ochopod/reaper.h"
 #include "ochopod/tool_box.h"
 #include "ochopod/zk_acl.h"
@@ -69,6 +70,7 @@ struct PodServices {
   EventLoop& coordinator;  // the leader work's loop
   Hints& hints;
   Reaper& reaper;
+  Metrics& metrics;  // what GET /metrics shows; each part counts its own
 };
 
 // What the models and the caller plug into the runtime, built once the

@@ -168,5 +168,16 @@ TEST(Binding, BadSettingsAreOneLineErrors) {
   EXPECT_NE(resolve_binding({}, "mesos").error.find("mesos"), std::string::npos);
 }
 
+TEST(Binding, LogFormatComesFromTheEnvironmentForEveryPod) {
+  const auto plain = resolve_binding({}, "local");
+  ASSERT_TRUE(plain.settings) << plain.error;
+  EXPECT_EQ(plain.settings->log.format, log::Format::kText);
+  const auto json = resolve_binding({{"ochopod_log_format", "json"}}, "solo");
+  ASSERT_TRUE(json.settings) << json.error;
+  EXPECT_EQ(json.settings->log.format, log::Format::kJson);
+  EXPECT_EQ(resolve_binding({{"ochopod_log_format", "yaml"}}, "local").error,
+            "ochopod_log_format must be text or json, got 'yaml'");
+}
+
 }  // namespace
 }  // namespace ochopod

@@ -540,5 +540,17 @@ TEST(RunOptions, EnvironmentMap) {
   EXPECT_TRUE(environment_map(nullptr).empty());
 }
 
+TEST(RunOptions, LogFormatIsTextOrJsonFromEitherSide) {
+  EXPECT_FALSE(ok({"--", "x"}).log_format);
+  EXPECT_EQ(ok({"--log-format", "json", "--", "x"}).log_format, "json");
+  EXPECT_EQ(ok({"--", "x"}, {{"ochopod_log_format", "text"}}).log_format, "text");
+  EXPECT_EQ(ok({"--log-format=text", "--", "x"}, {{"ochopod_log_format", "json"}}).log_format,
+            "text");
+  EXPECT_EQ(fails({"--log-format=xml", "--", "x"}),
+            "ochopod run: --log-format expects text or json, got 'xml'");
+  EXPECT_EQ(fails({"--", "x"}, {{"ochopod_log_format", "JSON"}}),
+            "ochopod run: ochopod_log_format expects text or json, got 'JSON'");
+}
+
 }  // namespace
 }  // namespace ochopod::cli
