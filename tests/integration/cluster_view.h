@@ -70,6 +70,19 @@ inline std::string state_of(int port) {
   return info ? info->value("state", "") : "";
 }
 
+// The pod's "process" in /info ("" when it does not answer).
+inline std::string process_of(int port) {
+  auto info = pod_info(port, std::chrono::seconds(2));
+  return info ? info->value("process", "") : "";
+}
+
+// A pod without ZooKeeper: it leads itself and configures its own child.
+inline PodSpec solo() {
+  PodSpec s;
+  s.zk = "";
+  return s;
+}
+
 // Whether the pod's /log (its in-memory ring) holds text.
 inline bool log_has(int port, const std::string& text) {
   const auto reply = http_post(port, "/log");

@@ -40,11 +40,6 @@ pid_t child_of(const PodProcess& pod) {
   return 0;
 }
 
-std::string process_of(int port) {
-  auto info = pod_info(port, 2s);
-  return info ? info->value("process", "") : "";
-}
-
 // A Prometheus server scraping `targets` every half second, on loopback.
 class PrometheusServer {
  public:

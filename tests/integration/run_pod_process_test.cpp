@@ -24,17 +24,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-PodSpec solo() {
-  PodSpec s;
-  s.zk = "";
-  return s;
-}
-
-std::string process_of(int control_port) {
-  auto info = pod_info(control_port, 2s);
-  return info ? (*info)["process"].get<std::string>() : "";
-}
-
 // The test pod whose sanity_check() runs popen()/system() 100 times each.
 PodSpec subprocess_pod(const TempDir& out) {
   PodSpec spec = solo()

@@ -19,12 +19,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-PodSpec solo() {
-  PodSpec s;
-  s.zk = "";
-  return s;
-}
-
 std::string process_of(const PodProcess& pod) {
   auto info = pod_info(pod.control_port(), 2s);
   return info ? (*info)["process"].get<std::string>() : "";

@@ -30,17 +30,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-PodSpec solo() {
-  PodSpec s;
-  s.zk = "";
-  return s;
-}
-
-std::string process_of(int control_port) {
-  auto info = pod_info(control_port, 2s);
-  return info ? info->value("process", "") : "";
-}
-
 // The child: appends its start time (epoch seconds) to `starts`, waits
 // `delay` seconds, then serves HTTP on `port` (the listener the checks see).
 std::vector<std::string> listener_after(const std::string& delay, int port,
