@@ -29,12 +29,22 @@ bool RequestQueue::Ticket::expire() {
   return state_.compare_exchange_strong(expected, expired) || expected == expired;
 }
 
-// The lanes are shared by the I/O thread (which pushes) and the lifecycle
-// thread (which pops); only mu guards them.
+// Everything a task posted to the loop needs lives here, shared by the queue
+// and its tasks, so a task that runs (or a reply that comes) after the queue
+// is gone never touches the queue object. The loop and the controller must
+// outlive the queue's tasks: the pod stops its loop before it drops them.
 struct RequestQueue::Lanes {
+  Lanes(EventLoop& l, Controller& c, Options o) : loop(l), controller(c), options(o) {}
+  EventLoop& loop;
+  Controller& controller;
+  const Options options;
+
+  // The lanes are shared by the I/O thread (which pushes) and the lifecycle
+  // thread (which pops); only mu guards them and `open`.
   std::mutex mu;
   std::deque<std::shared_ptr<Ticket>> leader, operators;
-  RequestQueue* queue = nullptr;  // null once the queue is gone
+  bool open = true;  // false once the queue is gone: nothing new starts
+
   // Lifecycle thread only. A request whose reply waits (Controller::
   // handle_async) keeps the queue busy; the turns that came meanwhile are
   // counted and taken once it is done.
@@ -74,17 +84,12 @@ RequestQueue::RequestQueue(EventLoop& lifecycle, Controller& controller)
     : RequestQueue(lifecycle, controller, Options{}) {}
 
 RequestQueue::RequestQueue(EventLoop& lifecycle, Controller& controller, Options options)
-    : loop_(lifecycle),
-      controller_(controller),
-      options_(options),
-      lanes_(std::make_shared<Lanes>()) {
-  lanes_->queue = this;
-}
+    : lanes_(std::make_shared<Lanes>(lifecycle, controller, options)) {}
 
 RequestQueue::~RequestQueue() {
   {
     std::lock_guard<std::mutex> lock(lanes_->mu);
-    lanes_->queue = nullptr;
+    lanes_->open = false;
   }
   fail_waiting(*lanes_, "the pod is stopping");
 }
@@ -97,7 +102,8 @@ std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest reques
   {
     std::lock_guard<std::mutex> lock(lanes_->mu);
     auto& lane = ticket->leader_ ? lanes_->leader : lanes_->operators;
-    const size_t cap = ticket->leader_ ? options_.leader_lane : options_.operator_lane;
+    const size_t cap =
+        ticket->leader_ ? lanes_->options.leader_lane : lanes_->options.operator_lane;
     // Tickets whose caller gave up take no place (and no memory).
     std::erase_if(lane, [](const auto& t) {
       if (t->state_.load() != Ticket::expired) return false;
@@ -114,33 +120,29 @@ std::shared_ptr<RequestQueue::Ticket> RequestQueue::submit(ControlRequest reques
   }
   // One task per submission: each runs at most one request, so every
   // request gets its turn and none runs twice.
-  post_turn();
+  post_turn(lanes_);
   return ticket;
 }
 
-void RequestQueue::post_turn() {
+void RequestQueue::post_turn(const std::shared_ptr<Lanes>& lanes) {
   auto posted = std::make_shared<Posted>();
-  posted->lanes = lanes_;
-  loop_.post([posted] {
+  posted->lanes = lanes;
+  lanes->loop.post([posted] {
     posted->ran = true;
-    RequestQueue* queue = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(posted->lanes->mu);
-      queue = posted->lanes->queue;
-    }
-    if (queue) queue->run_next();
+    run_next(posted->lanes);
   });
 }
 
-void RequestQueue::run_next() {
-  if (lanes_->busy) {
-    ++lanes_->skipped_turns;
+void RequestQueue::run_next(const std::shared_ptr<Lanes>& lanes) {
+  if (lanes->busy) {
+    ++lanes->skipped_turns;
     return;
   }
   std::shared_ptr<Ticket> ticket;
   {
-    std::lock_guard<std::mutex> lock(lanes_->mu);
-    for (auto* lane : {&lanes_->leader, &lanes_->operators}) {
+    std::lock_guard<std::mutex> lock(lanes->mu);
+    if (!lanes->open) return;
+    for (auto* lane : {&lanes->leader, &lanes->operators}) {
       while (!ticket && !lane->empty()) {
         auto next = std::move(lane->front());
         lane->pop_front();
@@ -155,35 +157,24 @@ void RequestQueue::run_next() {
     }
   }
   if (!ticket) return;
-  lanes_->busy = true;
+  lanes->busy = true;
   // The controller may answer later, or (a bug) twice: only the first counts.
-  // The callback holds the lanes, not the queue, which may be gone by then.
   auto answered = std::make_shared<bool>(false);
-  auto done = [lanes = lanes_, ticket, answered](ControlReply reply) {
+  auto done = [lanes, ticket, answered](ControlReply reply) {
     if (*answered) return;
     *answered = true;
-    RequestQueue* queue = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(lanes->mu);
-      queue = lanes->queue;
-    }
-    if (queue) {
-      queue->finished(ticket, std::move(reply));
-    } else {
-      int expected = Ticket::running;
-      if (ticket->state_.compare_exchange_strong(expected, Ticket::done))
-        ticket->done_(std::move(reply));
-    }
+    finished(lanes, ticket, std::move(reply));
   };
   try {
-    controller_.handle_async(ticket->request_, done);
+    lanes->controller.handle_async(ticket->request_, done);
   } catch (const std::exception& e) {
     spdlog::error("control/{} failed unexpectedly: {}", ticket->request_.task, e.what());
     done(ControlReply{500, nlohmann::json::object()});
   }
 }
 
-void RequestQueue::finished(const std::shared_ptr<Ticket>& ticket, ControlReply reply) {
+void RequestQueue::finished(const std::shared_ptr<Lanes>& lanes,
+                            const std::shared_ptr<Ticket>& ticket, ControlReply reply) {
   int expected = Ticket::running;
   if (ticket->state_.compare_exchange_strong(expected, Ticket::done)) {
     ticket->done_(std::move(reply));
@@ -191,8 +182,8 @@ void RequestQueue::finished(const std::shared_ptr<Ticket>& ticket, ControlReply 
     spdlog::info("control/{} completed after its caller got 408 (answer {} dropped)",
                  ticket->request_.task, reply.code);
   }
-  lanes_->busy = false;
-  for (; lanes_->skipped_turns > 0; --lanes_->skipped_turns) post_turn();
+  lanes->busy = false;
+  for (; lanes->skipped_turns > 0; --lanes->skipped_turns) post_turn(lanes);
 }
 
 ControlReply RequestQueue::call(ControlRequest request, std::chrono::duration<double> timeout) {

@@ -64,14 +64,15 @@ class RequestQueue {
  private:
   struct Lanes;
   struct Posted;
+  // The tasks and replies below hold the Lanes, never the queue, which may be
+  // gone by the time they run.
   static void fail_waiting(Lanes& lanes, const char* why);
-  void post_turn();  // one turn of run_next on the loop
-  void run_next();   // on the lifecycle loop: one live request, if any
-  void finished(const std::shared_ptr<Ticket>& ticket, ControlReply reply);
+  static void post_turn(const std::shared_ptr<Lanes>& lanes);  // one run_next on the loop
+  // On the lifecycle loop: one live request, if any.
+  static void run_next(const std::shared_ptr<Lanes>& lanes);
+  static void finished(const std::shared_ptr<Lanes>& lanes, const std::shared_ptr<Ticket>& ticket,
+                       ControlReply reply);
 
-  EventLoop& loop_;
-  Controller& controller_;
-  const Options options_;
   // Shared with the tasks posted to the loop: a task the loop drops (it
   // stopped) answers 503 to what waits instead of leaving callers to their
   // timeouts, and a task run after the queue is gone does nothing.
