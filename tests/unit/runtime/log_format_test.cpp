@@ -26,6 +26,8 @@ std::vector<std::string> lines_of(const std::string& path) {
 
 class LogFormat : public testing::Test {
  protected:
+  // Tests before these may have registered a pod in this process.
+  void SetUp() override { log::set_seq(-1); }
   void TearDown() override {
     log::set_seq(-1);
     log::setup(log::Options{});  // the defaults the other tests run with
