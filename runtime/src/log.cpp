@@ -196,6 +196,7 @@ void setup(const Options& options) {
     sinks[i]->set_formatter(
         std::make_unique<PodFormatter>(options.format, options.cluster, options.ns));
   }
+  sinks.insert(sinks.end(), options.extra_sinks.begin(), options.extra_sinks.end());
   const auto level = options.debug ? spdlog::level::debug : spdlog::level::info;
   auto make = [&](const char* name) {
     auto logger = std::make_shared<spdlog::logger>(name, sinks.begin(), sinks.end());

@@ -14,8 +14,11 @@
 // when full and breaks across fork (docs/internals.md, "Traps in our dependencies").
 #pragma once
 
+#include <spdlog/sinks/sink.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +38,9 @@ struct Options {
   size_t ring_bytes = 32 * 1024;  // what /log can show
   Format format = Format::kText;  // of the console and the file
   std::string cluster, ns;        // named in every json line
+  // Given to both loggers with their own formatting (a fuzzer or a test
+  // watching what is logged, the child's lines included).
+  std::vector<std::shared_ptr<spdlog::sinks::sink>> extra_sinks;
 };
 
 void setup(const Options& options);
