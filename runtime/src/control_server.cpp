@@ -16,6 +16,7 @@
 #include "ochopod/bearer.h"
 #include "ochopod/multipart.h"
 #include "ochopod/numbers.h"
+#include "ochopod/payload_cache.h"
 #include "ochopod/text.h"
 
 namespace ochopod {
@@ -114,6 +115,7 @@ struct Shared {
   std::atomic<size_t> connections{0};
   // Sessions waiting for a handler's answer: nothing else holds them then.
   std::set<std::shared_ptr<SessionBase>> waiting;
+  PayloadCache payloads;
 };
 
 }  // namespace
@@ -330,14 +332,13 @@ class Session : public SessionBase {
       spdlog::warn("{}: unknown task or bad timeout", path);
       return respond(parsed.error, "{}");
     }
-    ControlRequest request{parsed.task, std::nullopt};
+    ControlRequest request{parsed.task, nullptr};
     if (!req.body().empty()) {
-      json body = json::parse(req.body(), nullptr, false);
-      if (body.is_discarded()) {
+      request.body = shared_.payloads.parse(req.body(), parsed.task != "ok");
+      if (!request.body) {
         spdlog::warn("{}: body is not JSON", path);
         return respond(400, "{}");
       }
-      request.body = std::move(body);
     }
     if (!h.control) return respond(503, "{}");
     h.control(std::move(request), std::chrono::duration<double>(parsed.timeout_seconds),

@@ -60,7 +60,7 @@ void configure_solo(const PodSettings& settings, const std::string& uuid, Hints&
   lifecycle.post([&controller, payload] {
     spdlog::info("solo: no ZooKeeper, configuring ourselves as a cluster of one");
     for (const char* task : {"check", "on", "ok"}) {
-      const ControlReply reply = controller.handle(ControlRequest{task, payload});
+      const ControlReply reply = controller.handle(ControlRequest{task, make_payload(payload)});
       if (reply.code != 200) {
         spdlog::error("solo: {} answered {}; the pod stays as it is", task, reply.code);
         return;

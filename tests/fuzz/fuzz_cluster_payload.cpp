@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   json body = json::parse(text, nullptr, false);
   if (body.is_discarded()) return 0;  // the control server answers 400
-  const ochopod::ControlRequest request{"on", body};
+  const ochopod::ControlRequest request{"on", ochopod::make_payload(body)};
   (void)request.from_leader();
   Cluster cluster;
   try {

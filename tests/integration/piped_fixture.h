@@ -214,7 +214,10 @@ class PipedFixture : public ::testing::Test, protected LogCapture {
 
   ControlReply request(const std::string& task, std::optional<json> body = std::nullopt) {
     ControlReply reply;
-    loop.run_sync([&] { reply = controller->handle(ControlRequest{task, std::move(body)}); });
+    loop.run_sync([&] {
+      reply =
+          controller->handle(ControlRequest{task, body ? make_payload(std::move(*body)) : nullptr});
+    });
     return reply;
   }
 

@@ -117,9 +117,9 @@ TEST_F(PipedLifecycle, ExecFailureAfterForkLeavesNoZombieNorStuckLock) {
   PipedController other(pod, PipedController::Context{loop, hints, reaper, true, ""});
   pod.command = "sleep 1000";
   ControlReply reply;
-  loop.run_sync([&] { reply = other.handle(ControlRequest{"on", payload()}); });
+  loop.run_sync([&] { reply = other.handle(ControlRequest{"on", make_payload(payload())}); });
   EXPECT_EQ(reply.code, 200);
-  loop.run_sync([&] { other.handle(ControlRequest{"off", std::nullopt}); });
+  loop.run_sync([&] { other.handle(ControlRequest{"off", nullptr}); });
 }
 
 TEST_F(PipedLifecycle, BadWorkingDirectoryIs406AndDead) {

@@ -90,7 +90,7 @@ TEST_F(PipedTermination, ShowsTerminatingDuringTheWait) {
   ASSERT_EQ(request("on", payload()).code, 200);
   ASSERT_TRUE(
       wait_until([&] { return group_size(controller->child_pid()) == 2; }, 3000ms, "sh and sleep"));
-  loop.post([&] { controller->handle(ControlRequest{"off", std::nullopt}); });
+  loop.post([&] { controller->handle(ControlRequest{"off", nullptr}); });
   EXPECT_TRUE(wait_until([&] { return process() == "terminating"; }, 1000ms, "terminating"));
   EXPECT_TRUE(wait_until([&] { return process() == "stopped"; }, after(pod.grace), "stopped"));
 }

@@ -7,19 +7,27 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 
 namespace ochopod {
 
+// A request's parsed body, shared rather than copied: a round's check, on and
+// ok carry the same bytes to a pod, which parses them once (payload_cache.h),
+// and at a thousand pods one parse is milliseconds.
+using Payload = std::shared_ptr<const nlohmann::json>;
+inline Payload make_payload(nlohmann::json body) {
+  return std::make_shared<const nlohmann::json>(std::move(body));
+}
+
 struct ControlRequest {
-  std::string task;                    // check, on, off, ok, kill, signal
-  std::optional<nlohmann::json> body;  // absent when the POST had no body
+  std::string task;  // check, on, off, ok, kill, signal
+  Payload body;      // null when the POST had no body
   // When the caller stops waiting (the URL's timeout, from its arrival): a
   // reply that waits (an `on` for readiness) gives up by then. max: never.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  bool from_leader() const { return body.has_value() && body->contains("pods"); }
+  bool from_leader() const { return body && body->contains("pods"); }
 };
 
 struct ControlReply {

@@ -48,9 +48,9 @@ class GatedController : public Controller {
   std::vector<std::string> ran_;
 };
 
-ControlRequest operator_request(const std::string& task) { return {task, std::nullopt}; }
+ControlRequest operator_request(const std::string& task) { return {task, nullptr}; }
 ControlRequest leader_request(const std::string& task) {
-  return {task, nlohmann::json{{"pods", nlohmann::json::object()}}};
+  return {task, make_payload({{"pods", nlohmann::json::object()}})};
 }
 
 struct Replies {

@@ -1,0 +1,67 @@
+// PayloadCache: a round's phases parse a pod's body once; `ok` ends the
+// round and frees it; small and bad bodies are never kept.
+#include "ochopod/payload_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ochopod {
+namespace {
+
+// A configuration body past the size worth caching.
+std::string round_body(const std::string& key) {
+  nlohmann::json pods = nlohmann::json::object();
+  for (int i = 0; i < 200; ++i) {
+    pods["pod-" + std::to_string(i)] = {{"ip", "10.0.0." + std::to_string(i)},
+                                        {"ports", {{"8080", 31000 + i}}}};
+  }
+  return nlohmann::json{{"pods", pods}, {"dependencies", nlohmann::json::object()}, {"key", key}}
+      .dump();
+}
+
+TEST(PayloadCache, ARoundsPhasesShareOneParseAndOkFreesIt) {
+  PayloadCache cache;
+  const std::string body = round_body("pod-1");
+  ASSERT_GE(body.size(), PayloadCache::kMinCached);
+  const Payload check = cache.parse(body, true);
+  ASSERT_TRUE(check);
+  EXPECT_EQ((*check)["key"], "pod-1");
+  const Payload on = cache.parse(body, true);
+  EXPECT_EQ(on.get(), check.get()) << "on's identical bytes were parsed again";
+  const Payload ok = cache.parse(body, false);
+  EXPECT_EQ(ok.get(), check.get()) << "ok's identical bytes were parsed again";
+  EXPECT_EQ(cache.hits(), 2u);
+  // ok dropped it: the next round's first body is parsed.
+  const Payload next = cache.parse(body, true);
+  EXPECT_NE(next.get(), check.get()) << "ok did not end the round";
+  EXPECT_EQ(*next, *check);
+}
+
+TEST(PayloadCache, OtherBytesAreParsedAndReplaceTheKeptBody) {
+  PayloadCache cache;
+  const Payload a = cache.parse(round_body("pod-1"), true);
+  const Payload b = cache.parse(round_body("pod-2"), true);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ((*b)["key"], "pod-2");
+  EXPECT_EQ(cache.parse(round_body("pod-2"), true).get(), b.get());
+  EXPECT_EQ(cache.hits(), 1u);
+}
+
+TEST(PayloadCache, SmallBodiesAreNotKeptAndBadOnesAreNull) {
+  PayloadCache cache;
+  const Payload small = cache.parse("{\"pods\":{}}", true);
+  ASSERT_TRUE(small);
+  EXPECT_NE(cache.parse("{\"pods\":{}}", true).get(), small.get());
+  EXPECT_EQ(cache.hits(), 0u);
+  EXPECT_FALSE(cache.parse("{\"pods\":", true));
+  EXPECT_FALSE(cache.parse(std::string("\"bad \xff byte\""), true)) << "not UTF-8 is not JSON";
+  // A bad body after a kept one does not lose it.
+  const std::string body = round_body("pod-1");
+  const Payload kept = cache.parse(body, true);
+  EXPECT_FALSE(cache.parse(body.substr(0, body.size() - 1), true));
+  EXPECT_EQ(cache.parse(body, true).get(), kept.get());
+}
+
+}  // namespace
+}  // namespace ochopod
