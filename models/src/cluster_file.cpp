@@ -36,8 +36,14 @@ ClusterFile::~ClusterFile() {
   if (ec) spdlog::warn("cannot remove {}: {}", private_dir_, ec.message());
 }
 
-void ClusterFile::write(const nlohmann::json& cluster) {
-  write_file_atomically(path_, to_json(cluster) + '\n', 0644);
+std::string cluster_text(const Cluster& c) {
+  return "{\"dependencies\":" + to_json(c.dependencies) + ",\"index\":" + std::to_string(c.index) +
+         ",\"key\":" + to_json(c.key) + ",\"pods\":" + to_json(c.pods) +
+         ",\"seq\":" + std::to_string(c.seq) + ",\"size\":" + std::to_string(c.size) + "}";
+}
+
+void ClusterFile::write(const Cluster& cluster) {
+  write_file_atomically(path_, cluster_text(cluster) + '\n', 0644);
   written_ = true;
 }
 

@@ -7,10 +7,15 @@
 // here and removed with this object.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "ochopod/cluster.h"
+
 namespace ochopod::detail {
+
+// Cluster::to_json() serialized, byte for byte (keys sorted), spliced from
+// its members' own texts.
+std::string cluster_text(const Cluster& cluster);
 
 class ClusterFile {
  public:
@@ -19,8 +24,9 @@ class ClusterFile {
   ClusterFile(const ClusterFile&) = delete;
   ClusterFile& operator=(const ClusterFile&) = delete;
 
+  // Writes cluster.to_json()'s text without building that copy of the pods.
   // Throws std::runtime_error when the file cannot be written.
-  void write(const nlohmann::json& cluster);
+  void write(const Cluster& cluster);
 
   const std::string& path() const { return path_; }
   bool written() const { return written_; }

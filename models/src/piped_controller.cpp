@@ -306,7 +306,7 @@ ControlReply PipedController::check(const ControlRequest& request) {
     return reply(406);
   }
   try {
-    lifecycle_.can_configure(Cluster::from_payload(*request.body));
+    lifecycle_.can_configure(cluster_of(request.body));
     return reply(200);
   } catch (...) {
     spdlog::warn("piped: check refused: {}", what(std::current_exception()));
@@ -315,24 +315,39 @@ ControlReply PipedController::check(const ControlRequest& request) {
 }
 
 ControlReply PipedController::ok(const ControlRequest& request) {
-  Cluster cluster;
+  const Cluster* cluster = nullptr;
   try {
-    cluster = Cluster::from_payload(request.body.value_or(json()));
+    cluster = &cluster_of(request.body);
   } catch (const std::exception& e) {
     spdlog::warn("piped: ok without a usable configuration payload: {}", e.what());
     return reply(406);
   }
+  ControlReply answer = reply(200);
   try {
-    lifecycle_.configured(cluster);
-    return reply(200);
+    lifecycle_.configured(*cluster);
   } catch (...) {
     spdlog::error("piped: configured() failed: {}", what(std::current_exception()));
-    return reply(500);
+    answer = reply(500);
   }
+  // The round is over: an idle pod keeps no copy of its cluster here.
+  cluster_.reset();
+  cluster_payload_.reset();
+  return answer;
+}
+
+const Cluster& PipedController::cluster_of(const Payload& payload) {
+  if (!payload) throw std::invalid_argument("no configuration payload");
+  if (payload != cluster_payload_ || !cluster_) {
+    cluster_.reset();
+    cluster_payload_.reset();
+    cluster_ = Cluster::from_payload(*payload);
+    cluster_payload_ = payload;
+  }
+  return *cluster_;
 }
 
 ControlReply PipedController::signal(const ControlRequest& request) {
-  const json js = request.body.value_or(json::object());
+  const json js = request.body ? *request.body : json::object();
   Process process{child_ ? child_->pid : 0};
   try {
     auto answer = lifecycle_.signaled(js, child_ ? &process : nullptr);
@@ -344,10 +359,10 @@ ControlReply PipedController::signal(const ControlRequest& request) {
 }
 
 ControlReply PipedController::on(const ControlRequest& request) {
-  std::optional<Cluster> cluster;
+  const Cluster* cluster = nullptr;
   if (request.body) {
     try {
-      cluster = Cluster::from_payload(*request.body);
+      cluster = &cluster_of(request.body);
     } catch (const std::exception& e) {
       spdlog::info("piped: on: body is not a configuration payload ({}), ignored", e.what());
     }
@@ -355,7 +370,7 @@ ControlReply PipedController::on(const ControlRequest& request) {
   const bool first_leader_on = cluster && !leader_started_;
   if (cluster) leader_started_ = true;
   try {
-    if (cluster) cluster_file_->write(cluster->to_json());
+    if (cluster) cluster_file_->write(*cluster);
     if (supervising_) {
       if (!cluster) return reply(200);
       const bool changed = cluster->dependencies != last_dependencies_.value_or(json());

@@ -111,6 +111,12 @@ class PipedController : public Controller {
   void drain_before_shutdown();  // blocking: nothing else runs after shutdown()
   EventLoop::TimerId post_after(std::chrono::steady_clock::duration delay,
                                 void (PipedController::*member)());
+  // The Cluster of a configuration payload; throws std::invalid_argument
+  // (a readable message) for none or one of the wrong shape. A round's
+  // check, on and ok share one Payload (the control port parses their equal
+  // bodies once), so it is built once a round: at a thousand pods each build
+  // copies the whole pods map.
+  const Cluster& cluster_of(const Payload& payload);
 
   Piped& lifecycle_;
   Context ctx_;
@@ -120,6 +126,8 @@ class PipedController : public Controller {
 
   std::optional<Configuration> config_;  // the last configure() result
   std::optional<nlohmann::json> last_dependencies_;
+  Payload cluster_payload_;  // what cluster_ was built from; dropped after `ok`
+  std::optional<Cluster> cluster_;
   bool dead_ = false;
   bool initialized_ = false;
   bool leader_started_ = false;  // a leader `on` came already (ochopod_start)
