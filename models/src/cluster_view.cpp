@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <string_view>
 
 #include "ochopod/pod_node.h"
 #include "ochopod/snapshot.h"
+#include "ochopod/text.h"
 
 namespace ochopod {
 
@@ -126,7 +129,13 @@ void ClusterView::read_pod(ZkSession& session, const std::string& name) {
     spdlog::warn("leader: cannot read pod {}: {}", name, zk::error(rc));
     return;
   }
-  pods_[name] = parse_registration(path, name, data);
+  auto node = parse_registration(path, name, data);
+  if (!node) {
+    pods_[name] = std::nullopt;
+    return;
+  }
+  std::string text = to_json(node->payload);
+  pods_[name] = Pod{std::move(*node), std::move(text)};
 }
 
 void ClusterView::list_clusters(ZkSession& session) {
@@ -218,21 +227,69 @@ void ClusterView::merge_dependencies() {
     deps[dep] = std::move(merged);
   }
   dependencies_ = std::move(deps);
+  dependency_texts_.clear();
+  for (auto it = dependencies_.begin(); it != dependencies_.end(); ++it) {
+    dependency_texts_[it.key()] = to_json(*it);
+  }
 }
 
 json ClusterView::local() const {
   json local = json::object();
   // Node names sort by uuid then sequence: the newest registration wins.
   for (const auto& entry : pods_) {
-    if (entry.second) local[entry.second->uuid] = entry.second->payload;
+    if (entry.second) local[entry.second->node.uuid] = entry.second->node.payload;
   }
   return local;
 }
+
+std::map<std::string, const std::string*> ClusterView::newest_texts() const {
+  std::map<std::string, const std::string*> out;
+  for (const auto& entry : pods_) {
+    if (entry.second) out[entry.second->node.uuid] = &entry.second->text;
+  }
+  return out;
+}
+
+size_t ClusterView::pod_count() const { return newest_texts().size(); }
 
 json ClusterView::snapshot_map() const {
   json map = dependencies_;
   map["local"] = local();
   return map;
+}
+
+std::string ClusterView::snapshot_hash() const {
+  // The canonical text of snapshot_map(): its keys sorted, "local" among the
+  // dependencies (and taking the place of one so named), values as kept.
+  std::map<std::string_view, std::function<void(SnapshotHasher&)>> parts;
+  for (const auto& [dep, text] : dependency_texts_) {
+    parts[dep] = [&text = text](SnapshotHasher& h) { h.add(text); };
+  }
+  const auto pods = newest_texts();
+  parts["local"] = [&pods](SnapshotHasher& h) {
+    h.add("{");
+    bool first = true;
+    for (const auto& [uuid, text] : pods) {
+      h.add(first ? "" : ",");
+      first = false;
+      h.add(to_json(uuid));
+      h.add(":");
+      h.add(*text);
+    }
+    h.add("}");
+  };
+  SnapshotHasher hasher;
+  hasher.add("{");
+  bool first = true;
+  for (const auto& [key, add_value] : parts) {
+    hasher.add(first ? "" : ",");
+    first = false;
+    hasher.add(to_json(std::string(key)));
+    hasher.add(":");
+    add_value(hasher);
+  }
+  hasher.add("}");
+  return hasher.finish();
 }
 
 int read_stored_hash(ZkSession& session, const std::string& cluster_path, std::string* hash) {

@@ -50,6 +50,11 @@ class ClusterView {
   const nlohmann::json& dependencies() const { return dependencies_; }
   // What the hash covers: dependencies plus "local".
   nlohmann::json snapshot_map() const;
+  // snapshot_hash(snapshot_map()), from the texts kept per pod and per
+  // dependency: no map is built or dumped.
+  std::string snapshot_hash() const;
+  // local().size(), without building it.
+  size_t pod_count() const;
 
   const std::string& cluster_path() const { return cluster_path_; }
 
@@ -66,11 +71,21 @@ class ClusterView {
   const std::string cluster_path_;
   const std::string pods_path_;
   bool has_glob_ = false;
+  // A usable registration and its canonical text (what the hash covers).
+  struct Pod {
+    PodNode node;
+    std::string text;
+  };
+  // Node names sort by uuid then sequence; the last of a uuid is the newest.
+  // Pods by uuid, that newest one's text: what local() holds.
+  std::map<std::string, const std::string*> newest_texts() const;
+
   // Every child of pods/, with its payload once it holds a usable one.
-  std::map<std::string, std::optional<PodNode>> pods_;
+  std::map<std::string, std::optional<Pod>> pods_;
   std::vector<std::string> clusters_;                // the root's children (globs only)
   std::map<std::string, nlohmann::json> snapshots_;  // cluster -> its pods (object)
   nlohmann::json dependencies_ = nlohmann::json::object();
+  std::map<std::string, std::string> dependency_texts_;  // dependency -> its text
 };
 
 // The hash the last round stored (`<cluster_path>/hash`), or "" when none:

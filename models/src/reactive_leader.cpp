@@ -145,9 +145,10 @@ void ReactiveLeader::on_watch(const ZkEvent& event) {
 }
 
 void ReactiveLeader::evaluate() {
-  if (leading_) services_.metrics.pods_seen(static_cast<int64_t>(view_->local().size()));
+  // Every watch event comes here: nothing in it may cost the whole view.
+  if (leading_) services_.metrics.pods_seen(static_cast<int64_t>(view_->pod_count()));
   if (!leading_ || paused_ || round_running_ || pending_write_) return;
-  const std::string hash = snapshot_hash(view_->snapshot_map());
+  const std::string hash = view_->snapshot_hash();
   if (hash == stored_hash_) {
     if (round_due_) {
       spdlog::info("leader: the cluster is back as configured; round cancelled");
@@ -191,14 +192,13 @@ void ReactiveLeader::start_round() {
   services_.coordinator.cancel(countdown_timer_);
   round_due_.reset();
   if (!leading_ || paused_ || round_running_ || pending_write_) return;
-  const json map = view_->snapshot_map();
-  const std::string hash = snapshot_hash(map);
+  const std::string hash = view_->snapshot_hash();
   if (hash == stored_hash_) {
     set_state("leader", "");
     return;
   }
   RoundPlan plan;
-  plan.pods = map["local"];
+  plan.pods = view_->local();
   plan.dependencies = view_->dependencies();
   plan.grace = model_.effective_control_timeout();
   plan.full_shutdown = model_.full_shutdown;

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
+#include <stdexcept>
 
 #include "ochopod/numbers.h"
 #include "ochopod/text.h"
@@ -12,12 +13,25 @@ namespace ochopod {
 
 using nlohmann::json;
 
-std::string snapshot_hash(const json& snapshot_map) {
-  // nlohmann::json objects keep keys sorted, so dump() is canonical.
-  const std::string text = to_json(snapshot_map);
+struct SnapshotHasher::State {
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+};
+
+SnapshotHasher::SnapshotHasher() : state_(std::make_unique<State>()) {
+  if (!state_->ctx || EVP_DigestInit_ex(state_->ctx.get(), EVP_md5(), nullptr) != 1)
+    throw std::runtime_error("OpenSSL cannot hash with MD5");
+}
+
+SnapshotHasher::~SnapshotHasher() = default;
+
+void SnapshotHasher::add(std::string_view text) {
+  EVP_DigestUpdate(state_->ctx.get(), text.data(), text.size());
+}
+
+std::string SnapshotHasher::finish() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr);
+  EVP_DigestFinal_ex(state_->ctx.get(), digest, &length);
   std::string out;
   out.reserve(length * 3);
   char pair[4];
@@ -26,6 +40,13 @@ std::string snapshot_hash(const json& snapshot_map) {
     out += pair;
   }
   return out;
+}
+
+std::string snapshot_hash(const json& snapshot_map) {
+  // nlohmann::json objects keep keys sorted, so dump() is canonical.
+  SnapshotHasher hasher;
+  hasher.add(to_json(snapshot_map));
+  return hasher.finish();
 }
 
 std::string dependency_cluster(const std::string& dependency, const std::string& ns) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/fake_zk_session.h"
+#include "ochopod/snapshot.h"
 
 namespace ochopod {
 namespace {
@@ -93,6 +94,39 @@ TEST_F(ClusterViewFake, GarbageWrittenByOthersIsSkipped) {
   EXPECT_TRUE(view.local().contains("z"));
   EXPECT_TRUE(view.dependencies()["db"].is_object());
   EXPECT_TRUE(view.dependencies()["db"].empty());
+}
+
+// The hash from the kept texts is the hash of the map, whatever the pods:
+// a newer registration of a uuid, uuids whose node names sort otherwise
+// than the uuids themselves ("ab-x.*" before "ab.*"), text to escape, a
+// dependency's pods, one leaving.
+TEST_F(ClusterViewFake, TheKeptTextsHashLikeTheWholeMap) {
+  auto same = [&](const std::string& when) {
+    EXPECT_EQ(view.snapshot_hash(), snapshot_hash(view.snapshot_map())) << when;
+    EXPECT_EQ(view.pod_count(), view.local().size()) << when;
+  };
+  view.reload(*session);
+  same("an empty cluster");
+  ASSERT_EQ(server.create(kDbSnapshot, R"({"u1": {"ip": "10.0.0.1"}, "u0": {"ip": "é\u0001"}})"),
+            0);
+  const char* reg = R"({"ip": "127.0.0.1", "port": "8080", "ports": {"8080": %d}, "n": "q\"é"})";
+  int port = 1;
+  for (const char* name : {"ab.0000000001", "ab-x.0000000002", "ab.0000000003",
+                           "b\u00e9.0000000004", "c.0000000005"}) {
+    char data[256];
+    std::snprintf(data, sizeof data, reg, port++);
+    ASSERT_EQ(server.create(kPods + "/" + name, data), 0);
+  }
+  view.reload(*session);
+  ASSERT_EQ(view.pod_count(), 4u) << "ab twice is one pod";
+  EXPECT_EQ(view.local()["ab"]["ports"]["8080"], 3) << "the newer registration of ab";
+  same("five registrations of four pods and a dependency");
+  const std::string before = view.snapshot_hash();
+  ASSERT_EQ(server.remove(kPods + "/c.0000000005"), 0);
+  for (const auto& e : events) view.on_watch(*session, e);
+  events.clear();
+  same("a pod gone");
+  EXPECT_NE(view.snapshot_hash(), before);
 }
 
 }  // namespace
