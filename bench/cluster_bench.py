@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import platform
+import resource
 import shlex
 import shutil
 import signal
@@ -400,6 +401,17 @@ def sweep(pods):
     return list(POOL.map(one, pods))
 
 
+def sizes_list(text):
+    """--formation-sizes / --join-sizes: positive whole numbers, comma-separated."""
+    try:
+        sizes = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"want sizes like 100,1000, not {text!r}")
+    return sizes
+
+
 def start_pods(impl, zk, ns, cluster, n, workdir, **kw):
     return [Pod(impl, zk, ns, cluster, port, workdir, **kw) for port in free_ports(n)]
 
@@ -532,7 +544,7 @@ class Bench:
         return f"{what}{self.names}"
 
     def formation(self):
-        sizes = [1, 3] if self.q else [1, 10, 60, 100, 200]
+        sizes = self.args.formation_sizes or ([1, 3] if self.q else [1, 10, 100, 500, 1000])
         rows = []
         for n in sizes:
             with self.zk() as zk:
@@ -649,7 +661,7 @@ class Bench:
         return self._leader_loss(signal.SIGKILL, 1 if self.q else 3, self.args.session_timeout)
 
     def join(self):
-        sizes = [3] if self.q else [3, 10, 20, 100]
+        sizes = self.args.join_sizes or ([3] if self.q else [10, 100, 1000])
         damper = self.args.join_damper
         reps = 1 if self.q else 3
         rows = []
@@ -715,7 +727,7 @@ class Bench:
         return out
 
     def footprint(self):
-        n = 10
+        n = self.args.footprint_pods
         window = 5 if self.q else 30
         with self.zk(fresh=True) as zk:
             client = zk.client()  # only to check the formation, closed before measuring
@@ -723,8 +735,8 @@ class Bench:
             try:
                 snap = ZkWatch(client, f"{ROOT}/bench.{cluster}/snapshot")
                 pods = start_pods(self.impl, zk, "bench", cluster, n, self.workdir, damper=0)
-                _, leader = wait_formed(pods, 60, f"footprint: the {n}-pod cluster")
-                snap.wait(lambda e: pods_in(e[2]) == n, 30, f"a snapshot of {n} pods")
+                _, leader = wait_formed(pods, 60 + n * 0.5, f"footprint: the {n}-pod cluster")
+                snap.wait(lambda e: pods_in(e[2]) == n, 30 + n * 0.1, f"a snapshot of {n} pods")
             finally:
                 client.stop()
                 client.close()
@@ -1163,6 +1175,10 @@ SCENARIOS = ["formation", "child_restart", "handoff", "failover", "join", "info"
 
 
 def main():
+    # A thousand pods, their sockets and logs: every descriptor allowed.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -1182,6 +1198,12 @@ def main():
     ap.add_argument("--session-timeout", type=float, default=2.0,
                     help="session timeout of the failover pods (default 2)")
     ap.add_argument("--join-damper", type=float, default=1.0)
+    ap.add_argument("--footprint-pods", type=int, default=10,
+                    help="pods of the footprint scenario (default 10), e.g. 1000")
+    ap.add_argument("--formation-sizes", type=sizes_list,
+                    help="cluster sizes of the formation scenario, e.g. 500,1000")
+    ap.add_argument("--join-sizes", type=sizes_list,
+                    help="cluster sizes the join scenario joins, e.g. 1000")
     ap.add_argument("--out", help="results directory (latest.json, latest.md, *.png); "
                     "default bench/results, or bench/results/quick with --quick")
     ap.add_argument("--zookeeper-script", default=os.path.join(root, "scripts", "zookeeper"))

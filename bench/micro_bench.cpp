@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -19,8 +20,10 @@
 #include <thread>
 #include <vector>
 
+#include "cluster_file.h"
 #include "ochopod/cluster.h"
 #include "ochopod/control_server.h"
+#include "ochopod/payload_cache.h"
 #include "ochopod/round.h"
 #include "ochopod/snapshot.h"
 
@@ -80,6 +83,34 @@ void BM_SnapshotHash(benchmark::State& state) {
 }
 BENCHMARK(BM_SnapshotHash)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
+// What the leader now does at every change (ClusterView::snapshot_hash):
+// each pod's text kept from when its node was read, the newest per uuid
+// picked, and the pieces fed to MD5; no map built, nothing dumped.
+void BM_SnapshotHashFromKeptTexts(benchmark::State& state) {
+  const json local = pods(static_cast<int>(state.range(0)));
+  std::map<std::string, std::string> kept;  // node name -> text
+  for (auto it = local.begin(); it != local.end(); ++it) {
+    kept[it.key() + ".0000000001"] = it->dump();
+  }
+  for (auto _ : state) {
+    std::map<std::string, const std::string*> newest;
+    for (const auto& [name, text] : kept) newest[name.substr(0, name.find('.'))] = &text;
+    ochopod::SnapshotHasher hasher;
+    hasher.add("{\"local\":{");
+    bool first = true;
+    for (const auto& [uuid, text] : newest) {
+      hasher.add(first ? "\"" : ",\"");
+      first = false;
+      hasher.add(uuid);
+      hasher.add("\":");
+      hasher.add(*text);
+    }
+    hasher.add("}}");
+    benchmark::DoNotOptimize(hasher.finish());
+  }
+}
+BENCHMARK(BM_SnapshotHashFromKeptTexts)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
 void BM_SnapshotSerialize(benchmark::State& state) {
   const json map = snapshot_map(static_cast<int>(state.range(0)));
   size_t bytes = 0;
@@ -109,6 +140,39 @@ void BM_ClusterToJson(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(cluster.to_json().dump());
 }
 BENCHMARK(BM_ClusterToJson)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+// A pod's share of one round at n pods (check, on, ok carrying one body):
+// what it cost before the body was parsed once a round (each phase parsed
+// and built its Cluster, `on` copied it again to write OCHOPOD_CLUSTER's
+// file), and now (PayloadCache, one Cluster, the file's text spliced). The
+// HTTP and the file write itself are left out.
+void BM_PodSideOfARound(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const bool once = state.range(1) != 0;
+  const std::string body =
+      json{{"pods", pods(n)}, {"dependencies", json::object()}, {"key", key_of(n / 2)}}.dump();
+  ochopod::PayloadCache cache;
+  for (auto _ : state) {
+    if (once) {
+      ochopod::Payload payload;
+      for (const char* task : {"check", "on", "ok"}) {
+        payload = cache.parse(body, std::string(task) != "ok");
+      }
+      const auto cluster = ochopod::Cluster::from_payload(*payload);
+      benchmark::DoNotOptimize(ochopod::detail::cluster_text(cluster));
+    } else {
+      for (const char* task : {"check", "on", "ok"}) {
+        const auto cluster = ochopod::Cluster::from_payload(json::parse(body));
+        if (std::string(task) == "on") benchmark::DoNotOptimize(cluster.to_json().dump());
+      }
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_PodSideOfARound)
+    ->ArgsProduct({{10, 100, 1000}, {0, 1}})
+    ->ArgNames({"pods", "parsed_once"})
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_ParseRegistration(benchmark::State& state) {
   const std::string text = registration(42).dump();
