@@ -553,17 +553,29 @@ class Bench:
                     cluster = self.cluster_name("form")
                     home = f"{ROOT}/bench.{cluster}"
                     snap = ZkWatch(client, f"{home}/snapshot")
+                    harness0 = resource.getrusage(resource.RUSAGE_SELF)
+                    load0 = os.getloadavg()[0]
                     t0 = now()
                     pods = start_pods(self.impl, zk, "bench", cluster, n, self.workdir, damper=0)
                     spawned = now() - t0
                     t_http, leader = wait_formed(pods, 30 + n * 0.5, f"formation of {n} pods")
-                    ev = snap.wait(lambda e: pods_in(e[2]) == n, 10,
+                    ev = snap.wait(lambda e: pods_in(e[2]) == n, 10 + n * 0.05,
                                    f"a snapshot of {n} pods in {home}")
+                    harness1 = resource.getrusage(resource.RUSAGE_SELF)
+                    # Where the two cores went: the pods, the leader among
+                    # them, and this harness (its polling, spawning and kazoo).
+                    pod_ticks = [cpu(p.pid)[0] for p in pods]
                     row = {"n": n, "seconds": round(t_http - t0, 4),
                            "snapshot_seconds": round(ev[0] - t0, 4),
-                           "spawn_seconds": round(spawned, 4)}
+                           "spawn_seconds": round(spawned, 4),
+                           "pods_cpu_s": round(sum(pod_ticks) / CLK_TCK, 2),
+                           "leader_cpu_s": round(pod_ticks[pods.index(leader)] / CLK_TCK, 2),
+                           "harness_cpu_s": round(harness1.ru_utime + harness1.ru_stime
+                                                  - harness0.ru_utime - harness0.ru_stime, 2),
+                           "load_at_start": round(load0, 2)}
                     log(f"formation n={n}: {row['seconds']:.3f} s (snapshot of {n} pods at "
-                        f"{row['snapshot_seconds']:.3f} s)")
+                        f"{row['snapshot_seconds']:.3f} s; CPU: pods {row['pods_cpu_s']} s, "
+                        f"leader {row['leader_cpu_s']} s, harness {row['harness_cpu_s']} s)")
                     rows.append(row)
                 finally:
                     client.stop()

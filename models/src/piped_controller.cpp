@@ -1,5 +1,6 @@
 #include "ochopod/piped_controller.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
@@ -329,10 +330,19 @@ ControlReply PipedController::ok(const ControlRequest& request) {
     spdlog::error("piped: configured() failed: {}", what(std::current_exception()));
     answer = reply(500);
   }
-  // The round is over: an idle pod keeps no copy of its cluster here.
+  // The round is over: an idle pod keeps no copy of its cluster here. The
+  // body's last references (the request, the connection's buffer) go once
+  // the reply is out: trim a little later.
   cluster_.reset();
   cluster_payload_.reset();
+  ctx_.loop.cancel(trim_timer_);
+  trim_timer_ = post_after(std::chrono::milliseconds(500), &PipedController::release_memory);
   return answer;
+}
+
+void PipedController::release_memory() {
+  trim_timer_ = 0;
+  ::malloc_trim(0);
 }
 
 const Cluster& PipedController::cluster_of(const Payload& payload) {

@@ -117,6 +117,9 @@ class PipedController : public Controller {
   // bodies once), so it is built once a round: at a thousand pods each build
   // copies the whole pods map.
   const Cluster& cluster_of(const Payload& payload);
+  // After a round: gives the heap the round's parses freed back to the
+  // system (glibc keeps it otherwise: at a thousand pods, megabytes a pod).
+  void release_memory();
 
   Piped& lifecycle_;
   Context ctx_;
@@ -146,6 +149,7 @@ class PipedController : public Controller {
   };
   std::optional<Waiting> waiting_;
   EventLoop::TimerId wait_timer_ = 0;
+  EventLoop::TimerId trim_timer_ = 0;
 
   std::atomic<int> spawned_{0};
   std::atomic<int> failures_{0};
