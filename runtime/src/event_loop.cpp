@@ -102,7 +102,10 @@ void EventLoop::run() {
     if (timers_.empty()) {
       cv_.wait(lock);
     } else {
-      cv_.wait_until(lock, timers_.begin()->first);
+      // A copy: wait_until reads its deadline again after waking, and the
+      // timer's node may be gone by then (cancel(), stop() from elsewhere).
+      const Clock::time_point due = timers_.begin()->first;
+      cv_.wait_until(lock, due);
     }
   }
 }

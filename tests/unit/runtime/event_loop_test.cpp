@@ -44,6 +44,24 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndCancelledOnesNever) {
   loop.run_sync([&] { EXPECT_EQ(order, (std::vector<int>{1, 2, 3})); });
 }
 
+// The loop waits until its next timer's deadline; that timer's node may go
+// meanwhile (cancelled, or dropped by stop() from another thread) and the
+// wait must not read it after waking (ASan saw a SIGTERMed pod do so).
+TEST(EventLoop, ATimerGoneWhileTheLoopWaitsForItIsNotReadAfterward) {
+  for (int i = 0; i < 20; ++i) {
+    EventLoop loop("test");
+    const auto id = loop.post_after(1h, [] {});
+    loop.run_sync([] {});  // the loop is past that task: it waits for the timer next
+    loop.cancel(id);
+    std::atomic<bool> ran{false};
+    loop.run_sync([&] { ran = true; });  // wakes the wait the cancel left
+    EXPECT_TRUE(ran);
+    loop.post_after(1h, [] {});
+    loop.run_sync([] {});
+    loop.stop();  // drops the timer the loop waits for
+  }
+}
+
 TEST(EventLoop, AThrowingTaskDoesNotStopTheLoop) {
   EventLoop loop("test");
   loop.post([] { throw std::runtime_error("boom"); });
