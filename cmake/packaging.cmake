@@ -51,7 +51,8 @@ set(_ochopod_include_packages
   "openssl/=libssl-dev" "ochopod/=" "sys/=" "netinet/=" "arpa/=" "linux/=")
 set(_ochopod_config_packages
   "Threads=" "nlohmann_json=nlohmann-json3-dev" "spdlog=libspdlog-dev" "OpenSSL=libssl-dev"
-  "Boost=libboost-filesystem-dev, libboost-iostreams-dev" "PkgConfig=pkgconf, libcpp-httplib-dev")
+  "Boost=libboost-filesystem-dev, libboost-iostreams-dev" "PkgConfig=pkgconf, libcpp-httplib-dev"
+  "simdjson=libsimdjson-dev")
 function(_ochopod_lookup table key out)
   foreach(entry IN LISTS ${table})
     string(FIND "${entry}" "=" eq)

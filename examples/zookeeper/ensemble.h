@@ -45,13 +45,13 @@ struct Rendered {
 };
 
 inline Rendered render(const ochopod::Cluster& cluster, const std::string& data_dir) {
-  const nlohmann::json& self = cluster.pods.at(cluster.key);
+  const nlohmann::json& self = cluster.pods().at(cluster.key);
   const bool local = self.value("local", std::string("false")) == "true";
   Rendered out;
   out.myid = server_id(self);
   out.client_port = local ? remapped(self, 2181) : 2181;
   std::string servers;
-  for (const auto& [key, pod] : cluster.pods.items()) {
+  for (const auto& [key, pod] : cluster.pods().items()) {
     const int id = server_id(pod);
     std::string line;
     if (key == cluster.key && !local) {

@@ -37,9 +37,15 @@ ClusterFile::~ClusterFile() {
 }
 
 std::string cluster_text(const Cluster& c) {
-  return "{\"dependencies\":" + to_json(c.dependencies) + ",\"index\":" + std::to_string(c.index) +
-         ",\"key\":" + to_json(c.key) + ",\"pods\":" + to_json(c.pods) +
-         ",\"seq\":" + std::to_string(c.seq) + ",\"size\":" + std::to_string(c.size) + "}";
+  const std::string_view pods = c.pods_text();
+  std::string text = "{\"dependencies\":" + to_json(c.dependencies) +
+                     ",\"index\":" + std::to_string(c.index) + ",\"key\":" + to_json(c.key) +
+                     ",\"pods\":";
+  const std::string tail =
+      ",\"seq\":" + std::to_string(c.seq) + ",\"size\":" + std::to_string(c.size) + "}";
+  text.reserve(text.size() + pods.size() + tail.size() + 1);
+  text.append(pods).append(tail);
+  return text;
 }
 
 void ClusterFile::write(const Cluster& cluster) {

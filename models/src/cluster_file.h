@@ -13,8 +13,9 @@
 
 namespace ochopod::detail {
 
-// Cluster::to_json() serialized, byte for byte (keys sorted), spliced from
-// its members' own texts.
+// Cluster::to_json() serialized (keys sorted), spliced from its members'
+// own texts: the pods map as the payload wrote it, never re-serialized. For
+// a payload an ochopod leader wrote, that is to_json()'s dump byte for byte.
 std::string cluster_text(const Cluster& cluster);
 
 class ClusterFile {

@@ -350,7 +350,8 @@ const Cluster& PipedController::cluster_of(const Payload& payload) {
   if (payload != cluster_payload_ || !cluster_) {
     cluster_.reset();
     cluster_payload_.reset();
-    cluster_ = Cluster::from_payload(*payload);
+    // A large body came as text: read the cluster from it, no tree built.
+    cluster_ = payload.text() ? Cluster::from_text(*payload.text()) : Cluster::from_payload(*payload);
     cluster_payload_ = payload;
   }
   return *cluster_;

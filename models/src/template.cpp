@@ -221,15 +221,14 @@ std::string without_credentials(const std::string& zk) {
 }  // namespace
 
 json template_view(const Cluster& cluster, const std::map<std::string, std::string>& environment) {
-  json view = {
-      {"key", cluster.key},   {"index", cluster.index},         {"seq", cluster.seq},
-      {"size", cluster.size}, {"pods", pod_list(cluster.pods)}, {"dependencies", json::object()}};
+  const json& pods = cluster.pods();
+  json view = {{"key", cluster.key},   {"index", cluster.index},  {"seq", cluster.seq},
+               {"size", cluster.size}, {"pods", pod_list(pods)}, {"dependencies", json::object()}};
   if (cluster.dependencies.is_object()) {
-    for (const auto& [name, pods] : cluster.dependencies.items())
-      view["dependencies"][name] = pod_list(pods);
+    for (const auto& [name, members] : cluster.dependencies.items())
+      view["dependencies"][name] = pod_list(members);
   }
-  if (cluster.pods.is_object() && cluster.pods.contains(cluster.key))
-    view["self"] = cluster.pods[cluster.key];
+  if (pods.is_object() && pods.contains(cluster.key)) view["self"] = pods[cluster.key];
   json env = json::object();
   for (const auto& [name, value] : environment) {
     // Secrets never reach a rendered file (the pod also keeps them from the child).

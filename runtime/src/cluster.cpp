@@ -1,12 +1,77 @@
 #include "ochopod/cluster.h"
 
 #include <algorithm>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
+
+#include "ochopod/fast_json.h"
+#include "ochopod/text.h"
 
 namespace ochopod {
 
 using nlohmann::json;
+
+// The map in whichever form it came, the other form made on first use.
+struct Cluster::Pods {
+  mutable std::once_flag tree_once, text_once;
+  mutable json tree;
+  mutable std::string text;
+
+  static std::shared_ptr<const Pods> of_tree(json pods) {
+    auto p = std::make_shared<Pods>();
+    p->tree = std::move(pods);
+    std::call_once(p->tree_once, [] {});
+    return p;
+  }
+  static std::shared_ptr<const Pods> of_text(std::string text) {
+    auto p = std::make_shared<Pods>();
+    p->text = std::move(text);
+    std::call_once(p->text_once, [] {});
+    return p;
+  }
+};
+
+const json& Cluster::pods() const {
+  static const json kEmpty = json::object();
+  if (!pods_) return kEmpty;
+  const Pods& p = *pods_;
+  std::call_once(p.tree_once, [&p] {
+    p.tree = json::parse(p.text, nullptr, false);
+    if (p.tree.is_discarded()) {
+      p.tree = json::object();
+      throw std::runtime_error("the payload's pods text does not parse as JSON");
+    }
+  });
+  return p.tree;
+}
+
+std::string_view Cluster::pods_text() const {
+  if (!pods_) return "{}";
+  const Pods& p = *pods_;
+  std::call_once(p.text_once, [&p] { p.text = ochopod::to_json(p.tree); });
+  return p.text;
+}
+
+Cluster Cluster::from_text(std::string_view payload_text) {
+  std::string error;
+  auto facts = fast_json::payload_facts(payload_text, &error);
+  if (!facts) {
+    if (!error.empty()) throw std::invalid_argument(error);
+    // Beyond simdjson (a 65-bit integer, deep nesting): nlohmann decides.
+    auto payload = json::parse(payload_text, nullptr, false);
+    if (payload.is_discarded()) throw std::invalid_argument("configuration payload is not JSON");
+    return from_payload(payload);
+  }
+  Cluster c;
+  c.key = std::move(facts->key);
+  c.index = facts->index;
+  c.seq = facts->seq;
+  c.size = facts->size;
+  c.dependencies = json::parse(facts->dependencies_text);
+  c.pods_ = Pods::of_text(std::move(facts->pods_text));
+  return c;
+}
 
 Cluster Cluster::from_payload(const json& payload) {
   if (!payload.is_object()) throw std::invalid_argument("configuration payload is not an object");
@@ -15,7 +80,8 @@ Cluster Cluster::from_payload(const json& payload) {
   if (pods == payload.end() || !pods->is_object()) {
     throw std::invalid_argument("configuration payload has no \"pods\" object");
   }
-  c.pods = *pods;
+  c.pods_ = Pods::of_tree(*pods);
+  const json& map = c.pods_->tree;
   auto deps = payload.find("dependencies");
   if (deps != payload.end()) {
     if (!deps->is_object()) throw std::invalid_argument("\"dependencies\" is not an object");
@@ -26,10 +92,10 @@ Cluster Cluster::from_payload(const json& payload) {
     if (!key->is_string()) throw std::invalid_argument("\"key\" is not a string");
     c.key = key->get<std::string>();
   }
-  c.size = static_cast<int>(c.pods.size());
+  c.size = static_cast<int>(map.size());
   // json objects iterate in sorted key order, so the index is the position.
   int i = 0;
-  for (auto it = c.pods.begin(); it != c.pods.end(); ++it, ++i) {
+  for (auto it = map.begin(); it != map.end(); ++it, ++i) {
     if (it.key() == c.key) {
       c.index = i;
       if (it->is_object() && it->contains("seq") && (*it)["seq"].is_number_integer()) {
@@ -42,7 +108,7 @@ Cluster Cluster::from_payload(const json& payload) {
 
 json Cluster::to_json() const {
   return json{{"key", key},   {"index", index}, {"seq", seq},
-              {"size", size}, {"pods", pods},   {"dependencies", dependencies}};
+              {"size", size}, {"pods", pods()}, {"dependencies", dependencies}};
 }
 
 std::string Cluster::grep(const std::string& dependency, int port, bool use_public) const {

@@ -1,26 +1,29 @@
 #include "ochopod/payload_cache.h"
 
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ochopod/fast_json.h"
+
 namespace ochopod {
 
 Payload PayloadCache::parse(std::string_view body, bool keep) {
   Payload payload;
-  if (parsed_ && body == bytes_) {
+  fast_json::Outline outline;
+  if (kept_ && body == *kept_.text()) {
     ++hits_;
-    payload = parsed_;
+    payload = kept_;
+  } else if (body.size() >= min_cached_ && (outline = fast_json::outline(body)).valid) {
+    payload = Payload::of_text(std::string(body), outline.has_pods);
   } else {
     auto json = nlohmann::json::parse(body, nullptr, false);
     if (json.is_discarded()) return nullptr;
-    payload = make_payload(std::move(json));
+    payload = Payload::of(std::move(json));
   }
-  if (keep && body.size() >= kMinCached) {
-    if (payload != parsed_) {
-      bytes_.assign(body);
-      parsed_ = payload;
-    }
+  if (keep && payload.text() != nullptr) {
+    kept_ = payload;
   } else {
-    // Dropped, not shrunk in place: the next round may be smaller.
-    std::string().swap(bytes_);
-    parsed_.reset();
+    kept_.reset();
   }
   return payload;
 }

@@ -1,7 +1,9 @@
 // A /control/* body as a Piped pod reads it: JSON text (as the control server
 // parses it) -> ControlRequest -> Cluster::from_payload -> what PipedController
 // and a pod's configure() do with it (the OCHOPOD_CLUSTER file's text, the
-// dependency comparison, Cluster::grep).
+// dependency comparison, Cluster::grep). And the fast path a large body
+// takes (Cluster::from_text, no tree): it must read the very same cluster,
+// or refuse exactly what the tree path refuses.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -9,6 +11,7 @@
 #include "fuzz_support.h"
 #include "ochopod/cluster.h"
 #include "ochopod/control.h"
+#include "ochopod/payload_cache.h"
 
 using nlohmann::json;
 using ochopod::Cluster;
@@ -17,24 +20,44 @@ using ochopod::fuzz::check;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   json body = json::parse(text, nullptr, false);
+  // The control server's view: the same acceptance as nlohmann's.
+  ochopod::PayloadCache cache(0);  // every body takes the large bodies' path
+  const ochopod::Payload cached = cache.parse(text, true);
+  check(static_cast<bool>(cached) == !body.is_discarded(), "the cache accepts what nlohmann does");
   if (body.is_discarded()) return 0;  // the control server answers 400
+  check(*cached == body, "a cached body reads as the same tree");
   const ochopod::ControlRequest request{"on", ochopod::make_payload(body)};
-  (void)request.from_leader();
+  check(request.from_leader() == cached.has_pods(), "both forms agree on a leader's payload");
   Cluster cluster;
+  bool refused = false;
   try {
     cluster = Cluster::from_payload(*request.body);
   } catch (const std::invalid_argument&) {
-    return 0;  // the documented refusal: 406
+    refused = true;  // the documented refusal: 406
   }
-  check(cluster.size == static_cast<int>(cluster.pods.size()), "size counts the pods");
+  Cluster fast;
+  bool fast_refused = false;
+  try {
+    fast = Cluster::from_text(text);
+  } catch (const std::invalid_argument&) {
+    fast_refused = true;
+  }
+  check(refused == fast_refused, "from_text refuses what from_payload refuses");
+  if (refused) return 0;
+  check(fast.key == cluster.key && fast.index == cluster.index && fast.seq == cluster.seq &&
+            fast.size == cluster.size && fast.dependencies == cluster.dependencies &&
+            fast.pods() == cluster.pods(),
+        "from_text reads the cluster from_payload reads");
+  check(json::parse(fast.pods_text()) == cluster.pods(), "pods_text is the pods map");
+  check(cluster.size == static_cast<int>(cluster.pods().size()), "size counts the pods");
   check(cluster.index >= 0 && (cluster.size == 0 || cluster.index < cluster.size),
         "index is a position in pods");
-  check(cluster.pods.is_object() && cluster.dependencies.is_object(), "pods/dependencies objects");
+  check(cluster.pods().is_object() && cluster.dependencies.is_object(), "pods/dependencies objects");
 
   // PipedController: the cluster file, then the dependency comparison.
   const std::string file = ochopod::to_json(cluster.to_json());
   const Cluster again = Cluster::from_payload(json::parse(file));
-  check(again.pods == cluster.pods && again.dependencies == cluster.dependencies &&
+  check(again.pods() == cluster.pods() && again.dependencies == cluster.dependencies &&
             again.key == cluster.key && again.index == cluster.index && again.seq == cluster.seq,
         "the cluster file reads back as the same cluster");
   (void)(cluster.dependencies != json::object());

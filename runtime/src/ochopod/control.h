@@ -11,23 +11,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace ochopod {
+#include "ochopod/payload.h"
 
-// A request's parsed body, shared rather than copied: a round's check, on and
-// ok carry the same bytes to a pod, which parses them once (payload_cache.h),
-// and at a thousand pods one parse is milliseconds.
-using Payload = std::shared_ptr<const nlohmann::json>;
-inline Payload make_payload(nlohmann::json body) {
-  return std::make_shared<const nlohmann::json>(std::move(body));
-}
+namespace ochopod {
 
 struct ControlRequest {
   std::string task;  // check, on, off, ok, kill, signal
-  Payload body;      // null when the POST had no body
+  Payload body;      // null when the POST had no body (payload.h)
   // When the caller stops waiting (the URL's timeout, from its arrival): a
   // reply that waits (an `on` for readiness) gives up by then. max: never.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  bool from_leader() const { return body && body->contains("pods"); }
+  bool from_leader() const { return body.has_pods(); }
 };
 
 struct ControlReply {

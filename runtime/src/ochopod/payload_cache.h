@@ -1,20 +1,23 @@
-// PayloadCache: the control port's last parsed /control body, so the check,
-// on and ok of one round, which carry the same bytes to a pod (the whole
-// `pods` map: about 530 KB at a thousand pods), are parsed once rather than
-// three times (docs/protocol.md 4).
+// PayloadCache: the control port's last /control body, so the check, on and
+// ok of one round, which carry the same bytes to a pod (the whole `pods` map:
+// about 530 KB at a thousand pods), are read once rather than three times
+// (docs/protocol.md 4).
+//
+// A large body is validated by simdjson and kept as text (payload.h): no tree
+// is built unless a controller asks for one. A small one is parsed by
+// nlohmann at once, as is any text simdjson refuses (so nothing nlohmann
+// accepts is refused).
 //
 // Owned by the ControlServer and used on its I/O thread only. It keeps one
 // body: a round's phases reach a pod one after the other, and a new round
-// brings new bytes. `ok` ends a round, so its parse is handed out and not
+// brings new bytes. `ok` ends a round, so its body is handed out and not
 // kept: an idle pod holds no copy of its cluster here.
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
-#include <string>
 #include <string_view>
 
-#include "ochopod/control.h"
+#include "ochopod/payload.h"
 
 namespace ochopod {
 
@@ -23,15 +26,17 @@ class PayloadCache {
   // Bodies smaller than this are parsed every time: not worth the memory.
   static constexpr size_t kMinCached = 4096;
 
-  // The body parsed, or null when it is not JSON. The same bytes as the
-  // last kept body give the same Payload, unparsed; keep=false drops it.
+  explicit PayloadCache(size_t min_cached = kMinCached) : min_cached_(min_cached) {}
+
+  // The body as a Payload, or null when it is not JSON. The same bytes as
+  // the last kept body give the same Payload; keep=false drops it.
   Payload parse(std::string_view body, bool keep);
 
   uint64_t hits() const { return hits_; }
 
  private:
-  std::string bytes_;
-  Payload parsed_;
+  size_t min_cached_;
+  Payload kept_;  // always a text Payload
   uint64_t hits_ = 0;
 };
 

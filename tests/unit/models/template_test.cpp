@@ -30,9 +30,7 @@ std::string error_of(const std::string& text, const json& view, const std::strin
 }
 
 Cluster three_pods() {
-  Cluster c;
-  c.key = "b";
-  c.pods = {
+  const json pods = {
       {"c", {{"seq", 3}, {"ip", "10.0.0.3"}, {"public", "1.2.3.3"}, {"ports", {{"8080", 31003}}}}},
       {"a",
        {{"seq", 1},
@@ -46,11 +44,9 @@ Cluster three_pods() {
         {"port", "8080"},
         {"cluster", "web"},
         {"ports", {{"8080", 31002}}}}}};
-  c.dependencies = {{"db", {{"z", {{"seq", 7}, {"ip", "10.1.0.1"}, {"ports", {{"5432", 5432}}}}}}}};
-  c.index = 1;
-  c.seq = 2;
-  c.size = 3;
-  return c;
+  const json dependencies = {
+      {"db", {{"z", {{"seq", 7}, {"ip", "10.1.0.1"}, {"ports", {{"5432", 5432}}}}}}}};
+  return Cluster::from_payload({{"key", "b"}, {"pods", pods}, {"dependencies", dependencies}});
 }
 
 TEST(Template, NothingIsEscaped) {
@@ -125,7 +121,7 @@ TEST(TemplateView, PodsSortedByKeyWithTheirPortsAndSelfAndDependencies) {
              {{{"container", 8080}, {"host", 31001}}, {{"container", 9000}, {"host", 32001}}}}}));
   EXPECT_EQ(view["pods"][2]["uuid"], "c");
   EXPECT_EQ(view["pods"][2]["index"], 2);
-  EXPECT_EQ(view["self"], three_pods().pods["b"]);
+  EXPECT_EQ(view["self"], three_pods().pods()["b"]);
   EXPECT_EQ(view["dependencies"]["db"][0]["ip"], "10.1.0.1");
   EXPECT_EQ(view["dependencies"]["db"][0]["ports"][0]["host"], 5432);
   const std::string peers =

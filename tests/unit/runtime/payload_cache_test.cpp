@@ -28,13 +28,13 @@ TEST(PayloadCache, ARoundsPhasesShareOneParseAndOkFreesIt) {
   ASSERT_TRUE(check);
   EXPECT_EQ((*check)["key"], "pod-1");
   const Payload on = cache.parse(body, true);
-  EXPECT_EQ(on.get(), check.get()) << "on's identical bytes were parsed again";
+  EXPECT_TRUE(on == check) << "on's identical bytes were parsed again";
   const Payload ok = cache.parse(body, false);
-  EXPECT_EQ(ok.get(), check.get()) << "ok's identical bytes were parsed again";
+  EXPECT_TRUE(ok == check) << "ok's identical bytes were parsed again";
   EXPECT_EQ(cache.hits(), 2u);
   // ok dropped it: the next round's first body is parsed.
   const Payload next = cache.parse(body, true);
-  EXPECT_NE(next.get(), check.get()) << "ok did not end the round";
+  EXPECT_TRUE(next != check) << "ok did not end the round";
   EXPECT_EQ(*next, *check);
 }
 
@@ -44,7 +44,7 @@ TEST(PayloadCache, OtherBytesAreParsedAndReplaceTheKeptBody) {
   const Payload b = cache.parse(round_body("pod-2"), true);
   ASSERT_TRUE(a && b);
   EXPECT_EQ((*b)["key"], "pod-2");
-  EXPECT_EQ(cache.parse(round_body("pod-2"), true).get(), b.get());
+  EXPECT_TRUE(cache.parse(round_body("pod-2"), true) == b);
   EXPECT_EQ(cache.hits(), 1u);
 }
 
@@ -52,7 +52,7 @@ TEST(PayloadCache, SmallBodiesAreNotKeptAndBadOnesAreNull) {
   PayloadCache cache;
   const Payload small = cache.parse("{\"pods\":{}}", true);
   ASSERT_TRUE(small);
-  EXPECT_NE(cache.parse("{\"pods\":{}}", true).get(), small.get());
+  EXPECT_TRUE(cache.parse("{\"pods\":{}}", true) != small);
   EXPECT_EQ(cache.hits(), 0u);
   EXPECT_FALSE(cache.parse("{\"pods\":", true));
   EXPECT_FALSE(cache.parse(std::string("\"bad \xff byte\""), true)) << "not UTF-8 is not JSON";
@@ -60,7 +60,37 @@ TEST(PayloadCache, SmallBodiesAreNotKeptAndBadOnesAreNull) {
   const std::string body = round_body("pod-1");
   const Payload kept = cache.parse(body, true);
   EXPECT_FALSE(cache.parse(body.substr(0, body.size() - 1), true));
-  EXPECT_EQ(cache.parse(body, true).get(), kept.get());
+  EXPECT_TRUE(cache.parse(body, true) == kept);
+}
+
+TEST(PayloadCache, ALargeBodyStaysTextAndReadsAsTheSameTree) {
+  PayloadCache cache;
+  const std::string body = round_body("pod-7");
+  const Payload payload = cache.parse(body, true);
+  ASSERT_TRUE(payload);
+  ASSERT_NE(payload.text(), nullptr) << "a large valid body is kept as its text";
+  EXPECT_EQ(*payload.text(), body);
+  EXPECT_TRUE(payload.has_pods());
+  EXPECT_EQ(*payload, nlohmann::json::parse(body));
+  EXPECT_EQ(payload->at("key"), "pod-7");
+}
+
+TEST(PayloadCache, ALargeBodyOnlyNlohmannReadsIsStillAccepted) {
+  PayloadCache cache;
+  // A 65-bit integer: simdjson refuses it, nlohmann (and so the pod before
+  // the fast path) accepts it.
+  std::string body = round_body("pod-1");
+  body.insert(1, "\"big\":123456789012345678901234567890,");
+  const Payload payload = cache.parse(body, true);
+  ASSERT_TRUE(payload) << "a body nlohmann reads was refused";
+  EXPECT_EQ(payload.text(), nullptr);
+  EXPECT_TRUE(payload.has_pods());
+  EXPECT_EQ(*payload, nlohmann::json::parse(body));
+  // Large bodies that are not JSON stay refused.
+  EXPECT_FALSE(cache.parse(body.substr(0, body.size() - 1), true));
+  std::string bad = round_body("pod-1");
+  bad[bad.find("10.0.0.1")] = '\xff';
+  EXPECT_FALSE(cache.parse(bad, true)) << "not UTF-8 is not JSON";
 }
 
 }  // namespace

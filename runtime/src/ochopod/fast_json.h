@@ -1,0 +1,54 @@
+// fast_json: reading large JSON texts without building a tree.
+//
+// At a thousand pods every check, on and ok brings a pod the whole `pods`
+// map, about 530 KB (docs/protocol.md 4), and building an nlohmann tree of it
+// costs milliseconds that a pod pays three thousand times a round. This
+// module is the one place that reads such texts with simdjson, which
+// validates one in a fraction of a millisecond, and hands out plain facts
+// and spans of the text; the tree is built later, only if someone reads it.
+//
+// Used by the control server's PayloadCache (is this body JSON, is it a
+// leader's payload) and by Cluster::from_text (key, index, seq, size and the
+// `pods` member's text). Pure functions: any thread.
+//
+// Where simdjson refuses a text nlohmann accepts (integers beyond 64 bits,
+// nesting deeper than 1024), the callers fall back to nlohmann, so what the
+// pod accepts does not change.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ochopod::fast_json {
+
+// A JSON text simdjson accepts. has_pods: an object with a "pods" member.
+struct Outline {
+  bool valid = false;
+  bool has_pods = false;
+};
+Outline outline(std::string_view text);
+
+// What a pod needs of a configuration payload (docs/protocol.md 4), read
+// without building its `pods` tree: the same values Cluster::from_payload
+// derives, duplicate members resolved as nlohmann does (the last one wins).
+struct PayloadFacts {
+  std::string key;
+  int index = 0;
+  int64_t seq = 0;
+  int size = 0;
+  std::string pods_text;          // the "pods" object's JSON text
+  std::string dependencies_text;  // the "dependencies" object's, "{}" if absent
+};
+// nullopt with *error set when the text is not such a payload (a readable
+// reason), or with *error empty when simdjson could not read it at all and
+// the caller should try nlohmann.
+std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* error);
+
+// The raw text of the value of member `key` (written without escapes) at
+// the top level of a JSON object, the last one when it repeats. text must be
+// valid JSON already (outline()); nullopt when no such member is written so.
+std::optional<std::string_view> member_text(std::string_view text, std::string_view key);
+
+}  // namespace ochopod::fast_json

@@ -1,0 +1,108 @@
+// Cluster::from_text: a pod's fast path for a large payload (no pods tree
+// built). It must read exactly the cluster from_payload reads from the same
+// text, refuse exactly what it refuses, and keep the pods map's text as the
+// leader wrote it.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "ochopod/cluster.h"
+#include "ochopod/fast_json.h"
+
+namespace ochopod {
+namespace {
+
+using nlohmann::json;
+
+void expect_same_cluster(const std::string& text) {
+  SCOPED_TRACE(text.substr(0, 200));
+  const Cluster slow = Cluster::from_payload(json::parse(text));
+  const Cluster fast = Cluster::from_text(text);
+  EXPECT_EQ(fast.key, slow.key);
+  EXPECT_EQ(fast.index, slow.index);
+  EXPECT_EQ(fast.seq, slow.seq);
+  EXPECT_EQ(fast.size, slow.size);
+  EXPECT_EQ(fast.dependencies, slow.dependencies);
+  EXPECT_EQ(fast.pods(), slow.pods());
+  EXPECT_EQ(json::parse(fast.pods_text()), slow.pods());
+}
+
+TEST(ClusterFromText, ReadsWhatFromPayloadReads) {
+  const std::vector<std::string> texts = {
+      // What an ochopod leader sends: compact, keys sorted.
+      json{{"key", "b"},
+           {"pods", {{"c", {{"seq", 7}}}, {"a", {{"seq", 3}}}, {"b", {{"seq", 5}, {"ip", "x"}}}}},
+           {"dependencies", {{"db", {{"z", {{"ip", "10.1.0.1"}}}}}}}}
+          .dump(),
+      // What a Python leader sends: spaced, keys in its own order.
+      R"({"pods": {"zz": {"seq": 2}, "aa": {"seq": 1, "note": "a \"quoted\" \\ back"}}, )"
+      R"("dependencies": {}, "key": "zz"})",
+      // Escaped keys, a key past the others, a key not among the pods.
+      R"({"pods":{"\u00e9t\u00e9":{"seq":4},"b\"q":{"seq":9}},"key":"été"})",
+      R"({"pods":{"a":{"seq":1}},"key":"nobody"})",
+      R"({"pods":{}})",
+      // Repeated members: the last one wins, as in nlohmann.
+      R"({"pods":{"a":{"seq":1},"b":{"seq":2},"a":{"seq":3,"seq":8}},"key":"a"})",
+      R"({"pods":{"a":{"seq":1}},"key":"x","pods":{"x":{"seq":6},"y":{}},"key":"x"})",
+      R"({"po\u0064s":{"a":{"seq":1}},"key":"a"})",
+      // seq that is not a plain integer, or past int64.
+      R"({"pods":{"a":{"seq":1.5}},"key":"a"})",
+      R"({"pods":{"a":{"seq":"3"}},"key":"a"})",
+      R"({"pods":{"a":{"seq":18446744073709551615}},"key":"a"})",
+      R"({"pods":{"a":[1,2]},"key":"a"})",
+      // Beyond simdjson (a 65-bit integer): nlohmann decides.
+      R"({"pods":{"a":{"seq":2,"big":123456789012345678901234567890}},"key":"a"})",
+  };
+  for (const auto& text : texts) expect_same_cluster(text);
+}
+
+TEST(ClusterFromText, RefusesWhatFromPayloadRefuses) {
+  const std::vector<std::string> refused = {
+      "[1,2]", R"({"pods":[1]})", R"({"key":"a"})", R"({"pods":{},"dependencies":3})",
+      R"({"pods":{},"key":7})"};
+  for (const auto& text : refused) {
+    EXPECT_THROW(Cluster::from_payload(json::parse(text)), std::invalid_argument) << text;
+    EXPECT_THROW(Cluster::from_text(text), std::invalid_argument) << text;
+  }
+  for (const std::string& text : {std::string(R"({"pods":)"), std::string("{\"pods\":{\"\xff\":{}}}"),
+                                 std::string("")}) {
+    EXPECT_THROW(Cluster::from_text(text), std::invalid_argument) << "not JSON: " << text;
+  }
+}
+
+TEST(ClusterFromText, KeepsThePodsTextAsTheLeaderWroteIt) {
+  const std::string python = R"({"pods": {"b": {"seq": 2}, "a": {"seq": 1}}, "key": "a"})";
+  EXPECT_EQ(Cluster::from_text(python).pods_text(), R"({"b": {"seq": 2}, "a": {"seq": 1}})");
+  const json pods = {{"a", {{"ip", "10.0.0.1"}, {"seq", 1}}}, {"b", {{"seq", 2}}}};
+  const std::string ours = json{{"dependencies", json::object()}, {"key", "b"}, {"pods", pods}}.dump();
+  const Cluster c = Cluster::from_text(ours);
+  EXPECT_EQ(c.pods_text(), pods.dump());
+  const Cluster copy = c;
+  EXPECT_EQ(copy.pods_text().data(), c.pods_text().data()) << "copies share the map";
+  EXPECT_EQ(Cluster().pods(), json::object());
+  EXPECT_EQ(Cluster().pods_text(), "{}");
+}
+
+TEST(FastJson, MemberTextSkipsStringsEscapesAndNesting) {
+  const std::string text =
+      R"({"a":"x\"}\\","pods":[1,{"pods":2}],"b":{"c":"\\\"pods\":"},"pods" : {"k":"v"} , "n":-1.5e3})";
+  const auto pods = fast_json::member_text(text, "pods");
+  ASSERT_TRUE(pods);
+  EXPECT_EQ(*pods, R"({"k":"v"})") << "the last top-level member, nested ones ignored";
+  EXPECT_EQ(fast_json::member_text(text, "n").value_or(""), "-1.5e3");
+  EXPECT_EQ(fast_json::member_text(text, "a").value_or(""), R"("x\"}\\")");
+  EXPECT_FALSE(fast_json::member_text(text, "c"));
+  EXPECT_FALSE(fast_json::member_text("[1]", "pods"));
+}
+
+TEST(FastJson, OutlineValidatesAndSpotsALeadersPayload) {
+  EXPECT_TRUE(fast_json::outline(R"({"pods":{}})").has_pods);
+  EXPECT_TRUE(fast_json::outline(R"({"x":{"pods":{}}})").valid);
+  EXPECT_FALSE(fast_json::outline(R"({"x":{"pods":{}}})").has_pods);
+  EXPECT_FALSE(fast_json::outline("{\"pods\":").valid);
+  EXPECT_FALSE(fast_json::outline("\"\xc3\x28\"").valid) << "not UTF-8";
+}
+
+}  // namespace
+}  // namespace ochopod
