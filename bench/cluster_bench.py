@@ -492,6 +492,33 @@ class ZkWatch:
                 self.cond.wait(min(left, 0.5))
 
 
+class ZkChildren:
+    """Time-stamped child counts of one node, from a kazoo ChildrenWatch."""
+
+    def __init__(self, client, path):
+        self.events = []  # (time, count)
+        self.cond = threading.Condition()
+
+        def changed(children):
+            with self.cond:
+                self.events.append((now(), len(children)))
+                self.cond.notify_all()
+
+        client.ChildrenWatch(path, changed)
+
+    def wait(self, pred, timeout, what):
+        deadline = now() + timeout
+        with self.cond:
+            while True:
+                for ev in self.events:
+                    if pred(ev):
+                        return ev
+                left = deadline - now()
+                if left <= 0:
+                    raise BenchError(f"timed out after {timeout:g} s waiting for {what}")
+                self.cond.wait(min(left, 0.5))
+
+
 def settle(hashes, damper, what, timeout=60):
     """Waits until the hash has not changed for two dampers (no round due)."""
     deadline = now() + timeout
@@ -706,8 +733,31 @@ class Bench:
                         log(f"join n={n + j}: {samples[-1] * 1000:.1f} ms after the "
                             f"{damper:g} s damper")
                     med = statistics.median(samples)
+                    # Then pods leave: one SIGKILLed at a time, timed from its
+                    # node vanishing (its session expired) to the round's hash.
+                    children = ZkChildren(client, f"{home}/pods")
+                    leaves = []
+                    for j in range(reps):
+                        settle(hashes, damper, f"leave: the {len(pods)}-pod cluster")
+                        v0 = hashes.version()
+                        before = len(pods)
+                        gone = next(p for p in reversed(pods) if "leader" not in
+                                    str((p.info() or {}).get("state", "")))
+                        pods.remove(gone)
+                        gone.kill()
+                        vanished = children.wait(
+                            lambda e: e[1] < before, 30 + 4 * self.args.session_timeout,
+                            f"the node of a SIGKILLed pod to vanish from {home}/pods")
+                        ev = hashes.wait(lambda e: e[1] > v0 and e[0] >= vanished[0],
+                                         30 + damper,
+                                         f"the hash of {home} to change after a pod left")
+                        leaves.append(ev[0] - vanished[0] - damper)
+                        log(f"leave n={before}: {leaves[-1] * 1000:.1f} ms after the "
+                            f"{damper:g} s damper")
                     row = {"n": n, "seconds_minus_damper": round(med, 4),
                            "samples_ms": [round(x * 1000, 1) for x in samples],
+                           "leave_seconds_minus_damper": round(statistics.median(leaves), 4),
+                           "leave_samples_ms": [round(x * 1000, 1) for x in leaves],
                            "damper": damper}
                     rows.append(row)
                     for p in pods:
@@ -1016,6 +1066,9 @@ TARGETS = [
     ("child restart after SIGKILL (median)", "<= 10 ms", "1.86 s"),
     ("leader handoff after SIGTERM (median)", "<= 50 ms", "4.6 s"),
     ("join -> round complete - damper, 10 pods", "<= 100 ms", "4.6 s"),
+    ("formation, damper 0, 1000 pods", "<= 12 s", "-"),
+    ("join -> round complete - damper, 1000 pods", "<= 1 s", "-"),
+    ("leave: node gone -> round complete - damper, 1000 pods", "<= 1 s", "-"),
     ("pod PSS (10 pods per host, median)", "<= 4 MiB", "29-34 MiB"),
     ("pod RssAnon (median)", "<= 3 MiB", "-"),
     ("pod RSS (median)", "-", "40 MiB"),
@@ -1038,6 +1091,12 @@ def headline(r):
                 return f"{row['seconds_minus_damper'] * 1000:.0f} ms"
         return None
 
+    def leave(n):
+        for row in r.get("join") or []:
+            if row["n"] == n and "leave_seconds_minus_damper" in row:
+                return f"{row['leave_seconds_minus_damper'] * 1000:.0f} ms"
+        return None
+
     fp = r.get("footprint") or {}
     mem = fp.get("memory_kib", {})
     mib = lambda k: f"{mem[k]['median'] / 1024:.2f} MiB" if k in mem else None
@@ -1048,7 +1107,7 @@ def headline(r):
         form(1), form(60),
         restart and f"{restart['median_ms']:.2f} ms",
         handoff and f"{handoff['median_ms']:.1f} ms",
-        join(10), mib("pss"), mib("rss_anon"), mib("rss"),
+        join(10), form(1000), join(1000), leave(1000), mib("pss"), mib("rss_anon"), mib("rss"),
         fp and f"{fp['cpu_percent_per_pod_schedstat']:.4f} %",
         info and f"{info['requests_per_s']:.0f} req/s",
     ]
@@ -1080,11 +1139,17 @@ def markdown(result):
             lines.append("")
         if r.get("join"):
             lines += ["Join (one pod joins N, until the round completed and it runs, minus "
-                      "the damper; median of the joins N+1, N+2, ...):", "",
-                      "| pods before | ms after the damper | samples (ms) | damper s |",
-                      "| --- | --- | --- | --- |"]
+                      "the damper; median of the joins N+1, N+2, ...) and leave (a follower "
+                      "SIGKILLed, from its node vanishing to the round's hash, minus the "
+                      "damper; median of three):", "",
+                      "| pods before | join: ms after the damper | samples (ms) | "
+                      "leave: ms after the damper | samples (ms) | damper s |",
+                      "| --- | --- | --- | --- | --- | --- |"]
             lines += [f"| {x['n']} | {x['seconds_minus_damper'] * 1000:.1f} | "
-                      f"{', '.join(f'{v:g}' for v in x['samples_ms'])} | {x['damper']:g} |"
+                      f"{', '.join(f'{v:g}' for v in x['samples_ms'])} | "
+                      f"{x.get('leave_seconds_minus_damper', float('nan')) * 1000:.1f} | "
+                      f"{', '.join(f'{v:g}' for v in x.get('leave_samples_ms', []))} | "
+                      f"{x['damper']:g} |"
                       for x in r["join"]]
             lines.append("")
         rows = []
