@@ -98,10 +98,12 @@ struct Target {
 // returns the codes in target order (0 for a target not contacted). The
 // calling thread only supervises: it is the one that cuts a cancelled
 // round's requests short.
-std::vector<int> fan_out(const std::vector<Target>& targets, const RoundPlan& plan,
-                         RoundCancel& cancel, const std::function<int(const Target&)>& fn) {
+std::vector<int> fan_out(const char* task, const std::vector<Target>& targets,
+                         const RoundPlan& plan, RoundCancel& cancel,
+                         const std::function<int(const Target&)>& fn) {
   std::vector<int> codes(targets.size(), 0);
   if (targets.empty()) return codes;
+  const auto start = std::chrono::steady_clock::now();
   std::atomic<size_t> next{0};
   std::atomic<size_t> finished{0};
   const size_t workers = plan.sequential ? 1 : std::min(targets.size(), plan.max_parallel);
@@ -119,6 +121,10 @@ std::vector<int> fan_out(const std::vector<Target>& targets, const RoundPlan& pl
   }
   cancel.supervise([&] { return finished.load() == workers; });
   for (auto& t : threads) t.join();
+  // The round's profile, phase by phase (bench/README.md reads it).
+  spdlog::info("round: {} to {} pod(s), {} at a time, in {:.1f} ms", task, targets.size(), workers,
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                   .count());
   return codes;
 }
 
@@ -163,7 +169,7 @@ RoundResult run_round(const RoundPlan& plan) {
 
   // check: with every registered pod, dead ones included; 410 drops a pod.
   const PhaseBody check_body(plan.pods, plan.dependencies);
-  const auto check = fan_out(targets, plan, *cancel, [&](const Target& t) {
+  const auto check = fan_out("check", targets, plan, *cancel, [&](const Target& t) {
     return post_control(t.url, "/control/check" + suffix, check_body.for_key(t.key), timeout,
                         cancel, plan.trust);
   });
@@ -191,7 +197,7 @@ RoundResult run_round(const RoundPlan& plan) {
   if (!dead.empty()) rebuilt.emplace(pods, plan.dependencies);
   const PhaseBody& body = rebuilt ? *rebuilt : check_body;
   auto must_all_pass = [&](const char* task) {
-    const auto codes = fan_out(alive, plan, *cancel, [&](const Target& t) {
+    const auto codes = fan_out(task, alive, plan, *cancel, [&](const Target& t) {
       return post_control(t.url, std::string("/control/") + task + suffix, body.for_key(t.key),
                           timeout, cancel, plan.trust);
     });
@@ -210,7 +216,7 @@ RoundResult run_round(const RoundPlan& plan) {
 
   // ok: answers ignored, but sent before the round is declared done so the
   // configured() callbacks see the same view.
-  fan_out(alive, plan, *cancel, [&](const Target& t) {
+  fan_out("ok", alive, plan, *cancel, [&](const Target& t) {
     return post_control(t.url, "/control/ok" + suffix, body.for_key(t.key), timeout, cancel,
                         plan.trust);
   });
