@@ -461,62 +461,50 @@ def wait_formed(pods, timeout, what, poll_pause=0.005):
                      f"(want all running and one leader; saw {describe(last)})")
 
 
-class ZkWatch:
+class ZkEvents:
+    """Time-stamped events of one ZooKeeper watch, and a deadline-bound wait."""
+
+    def __init__(self):
+        self.events = []
+        self.cond = threading.Condition()
+
+    def record(self, event):
+        with self.cond:
+            self.events.append(event)
+            self.cond.notify_all()
+
+    def wait(self, pred, timeout, what):
+        deadline = now() + timeout
+        with self.cond:
+            while True:
+                for ev in self.events:
+                    if pred(ev):
+                        return ev
+                left = deadline - now()
+                if left <= 0:
+                    raise BenchError(f"timed out after {timeout:g} s waiting for {what}")
+                self.cond.wait(min(left, 0.5))
+
+
+class ZkWatch(ZkEvents):
     """Time-stamped versions of one node, from a kazoo DataWatch."""
 
     def __init__(self, client, path):
-        self.events = []  # (time, version, data)
-        self.cond = threading.Condition()
-
-        def changed(data, stat, *_):
-            with self.cond:
-                self.events.append((now(), stat.version if stat else -1, data))
-                self.cond.notify_all()
-
-        client.DataWatch(path, changed)
+        super().__init__()  # events: (time, version, data)
+        client.DataWatch(path, lambda data, stat, *_: self.record(
+            (now(), stat.version if stat else -1, data)))
 
     def version(self):
         with self.cond:
             return self.events[-1][1] if self.events else -1
 
-    def wait(self, pred, timeout, what):
-        deadline = now() + timeout
-        with self.cond:
-            while True:
-                for ev in self.events:
-                    if pred(ev):
-                        return ev
-                left = deadline - now()
-                if left <= 0:
-                    raise BenchError(f"timed out after {timeout:g} s waiting for {what}")
-                self.cond.wait(min(left, 0.5))
 
-
-class ZkChildren:
+class ZkChildren(ZkEvents):
     """Time-stamped child counts of one node, from a kazoo ChildrenWatch."""
 
     def __init__(self, client, path):
-        self.events = []  # (time, count)
-        self.cond = threading.Condition()
-
-        def changed(children):
-            with self.cond:
-                self.events.append((now(), len(children)))
-                self.cond.notify_all()
-
-        client.ChildrenWatch(path, changed)
-
-    def wait(self, pred, timeout, what):
-        deadline = now() + timeout
-        with self.cond:
-            while True:
-                for ev in self.events:
-                    if pred(ev):
-                        return ev
-                left = deadline - now()
-                if left <= 0:
-                    raise BenchError(f"timed out after {timeout:g} s waiting for {what}")
-                self.cond.wait(min(left, 0.5))
+        super().__init__()  # events: (time, count)
+        client.ChildrenWatch(path, lambda children: self.record((now(), len(children))))
 
 
 def settle(hashes, damper, what, timeout=60):
