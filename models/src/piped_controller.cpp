@@ -351,7 +351,8 @@ const Cluster& PipedController::cluster_of(const Payload& payload) {
     cluster_.reset();
     cluster_payload_.reset();
     // A large body came as text: read the cluster from it, no tree built.
-    cluster_ = payload.text() ? Cluster::from_text(*payload.text()) : Cluster::from_payload(*payload);
+    cluster_ =
+        payload.text() ? Cluster::from_text(*payload.text()) : Cluster::from_payload(*payload);
     cluster_payload_ = payload;
   }
   return *cluster_;

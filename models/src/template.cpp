@@ -222,7 +222,7 @@ std::string without_credentials(const std::string& zk) {
 
 json template_view(const Cluster& cluster, const std::map<std::string, std::string>& environment) {
   const json& pods = cluster.pods();
-  json view = {{"key", cluster.key},   {"index", cluster.index},  {"seq", cluster.seq},
+  json view = {{"key", cluster.key},   {"index", cluster.index}, {"seq", cluster.seq},
                {"size", cluster.size}, {"pods", pod_list(pods)}, {"dependencies", json::object()}};
   if (cluster.dependencies.is_object()) {
     for (const auto& [name, members] : cluster.dependencies.items())

@@ -151,8 +151,8 @@ std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* er
   facts.size = static_cast<int>(uuids.size());
   if (own) {
     // nlohmann's objects iterate in sorted key order: the index is the rank.
-    facts.index = static_cast<int>(std::lower_bound(uuids.begin(), uuids.end(), facts.key) -
-                                   uuids.begin());
+    facts.index =
+        static_cast<int>(std::lower_bound(uuids.begin(), uuids.end(), facts.key) - uuids.begin());
     simdjson::dom::object registration;
     if (own->get_object().get(registration) == simdjson::SUCCESS) {
       std::optional<simdjson::dom::element> seq;

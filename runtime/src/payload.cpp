@@ -39,7 +39,8 @@ const nlohmann::json& Payload::operator*() const {
   std::call_once(s.parsed, [&s] {
     s.tree = nlohmann::json::parse(s.text, nullptr, false);
     if (s.tree.is_discarded()) {
-      spdlog::error("control: a body the fast parser accepted does not parse as JSON; read as null");
+      spdlog::error(
+          "control: a body the fast parser accepted does not parse as JSON; read as null");
       s.tree = nullptr;
     }
   });

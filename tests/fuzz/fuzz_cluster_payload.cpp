@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(cluster.size == static_cast<int>(cluster.pods().size()), "size counts the pods");
   check(cluster.index >= 0 && (cluster.size == 0 || cluster.index < cluster.size),
         "index is a position in pods");
-  check(cluster.pods().is_object() && cluster.dependencies.is_object(), "pods/dependencies objects");
+  check(cluster.pods().is_object() && cluster.dependencies.is_object(),
+        "pods/dependencies objects");
 
   // PipedController: the cluster file, then the dependency comparison.
   const std::string file = ochopod::to_json(cluster.to_json());

@@ -58,15 +58,15 @@ TEST(ClusterFromText, ReadsWhatFromPayloadReads) {
 }
 
 TEST(ClusterFromText, RefusesWhatFromPayloadRefuses) {
-  const std::vector<std::string> refused = {
-      "[1,2]", R"({"pods":[1]})", R"({"key":"a"})", R"({"pods":{},"dependencies":3})",
-      R"({"pods":{},"key":7})"};
+  const std::vector<std::string> refused = {"[1,2]", R"({"pods":[1]})", R"({"key":"a"})",
+                                            R"({"pods":{},"dependencies":3})",
+                                            R"({"pods":{},"key":7})"};
   for (const auto& text : refused) {
     EXPECT_THROW(Cluster::from_payload(json::parse(text)), std::invalid_argument) << text;
     EXPECT_THROW(Cluster::from_text(text), std::invalid_argument) << text;
   }
-  for (const std::string& text : {std::string(R"({"pods":)"), std::string("{\"pods\":{\"\xff\":{}}}"),
-                                 std::string("")}) {
+  for (const std::string& text :
+       {std::string(R"({"pods":)"), std::string("{\"pods\":{\"\xff\":{}}}"), std::string("")}) {
     EXPECT_THROW(Cluster::from_text(text), std::invalid_argument) << "not JSON: " << text;
   }
 }
@@ -75,7 +75,8 @@ TEST(ClusterFromText, KeepsThePodsTextAsTheLeaderWroteIt) {
   const std::string python = R"({"pods": {"b": {"seq": 2}, "a": {"seq": 1}}, "key": "a"})";
   EXPECT_EQ(Cluster::from_text(python).pods_text(), R"({"b": {"seq": 2}, "a": {"seq": 1}})");
   const json pods = {{"a", {{"ip", "10.0.0.1"}, {"seq", 1}}}, {"b", {{"seq", 2}}}};
-  const std::string ours = json{{"dependencies", json::object()}, {"key", "b"}, {"pods", pods}}.dump();
+  const std::string ours =
+      json{{"dependencies", json::object()}, {"key", "b"}, {"pods", pods}}.dump();
   const Cluster c = Cluster::from_text(ours);
   EXPECT_EQ(c.pods_text(), pods.dump());
   const Cluster copy = c;
