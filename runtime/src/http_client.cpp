@@ -82,6 +82,24 @@ httplib::Result send(httplib::Client& client, const HttpRequest& request) {
     }
     return client.Post(request.path, headers, items);
   }
+  if (!request.body_parts.empty()) {
+    size_t length = 0;
+    for (const auto part : request.body_parts) length += part.size();
+    const auto& parts = request.body_parts;
+    // Called until length bytes went out, offset the count so far; a failed
+    // write is reported by httplib itself (Error::Write).
+    const auto provide = [&parts](size_t offset, size_t, httplib::DataSink& sink) {
+      for (const auto part : parts) {
+        if (offset < part.size()) {
+          sink.write(part.data() + offset, part.size() - offset);
+          return true;
+        }
+        offset -= part.size();
+      }
+      return false;
+    };
+    return client.Post(request.path, headers, length, provide, request.content_type);
+  }
   if (!request.body.empty()) {
     return client.Post(request.path, headers, request.body, request.content_type);
   }

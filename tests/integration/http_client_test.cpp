@@ -105,6 +105,20 @@ TEST_F(HttpClientTest, GetWithHeadersAndPostWithABodyGiveStatusAndBody) {
   EXPECT_TRUE(answer.json().is_discarded());
 }
 
+// The leader sends one phase's large body to every pod as shared pieces: the
+// server must see them back to back, empty ones and ones far larger than a
+// socket write included, with the Content-Length of the whole.
+TEST_F(HttpClientTest, BodyPartsArriveAsOneBodyInOrder) {
+  const std::string big(3 * 1024 * 1024 + 7, 'x');
+  const std::string key = "\"pod-1\"";
+  HttpRequest post;
+  post.path = "/echo";
+  post.body_parts = {"{\"key\":", key, "", ",\"pods\":\"", big, "\"}"};
+  const auto answer = http_send("127.0.0.1", port_, post);
+  ASSERT_EQ(answer.status, 201) << answer.error;
+  EXPECT_EQ(answer.body, "{\"key\":" + key + ",\"pods\":\"" + big + "\"}|application/json");
+}
+
 TEST(HttpClient, NothingListeningIsStatusZeroWithAReason) {
   int port = 0;
   {  // a port that was free a moment ago, bound but never listened on, and closed

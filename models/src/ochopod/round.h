@@ -77,7 +77,11 @@ int control_url_seconds(std::chrono::duration<double> grace);
 std::chrono::duration<double> control_client_timeout(std::chrono::duration<double> grace);
 
 // One control POST: the HTTP status, or 0 if the pod could not be reached or
-// the request was cancelled (cancel may be null).
+// the request was cancelled (cancel may be null). The body is body_parts
+// back to back (see HttpRequest::body_parts).
+int post_control(const std::string& url, const std::string& path,
+                 std::vector<std::string_view> body_parts, std::chrono::duration<double> timeout,
+                 RoundCancel* cancel = nullptr, const HttpTrust& trust = {});
 int post_control(const std::string& url, const std::string& path, const std::string& body,
                  std::chrono::duration<double> timeout, RoundCancel* cancel = nullptr,
                  const HttpTrust& trust = {});

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct HttpRequest {
   Method method = Method::kPost;
   std::string path;  // "/info", "/control/on/5"...
   std::string body;  // POST: empty sends no body
+  // POST, instead of body: pieces sent back to back as one body, so a caller
+  // can send one large body to many pods without a copy per request. They
+  // must outlive the call.
+  std::vector<std::string_view> body_parts;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::vector<std::pair<std::string, std::string>> files;  // multipart: field name -> content
