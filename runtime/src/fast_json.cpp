@@ -82,7 +82,8 @@ Outline outline(std::string_view text) {
   return out;
 }
 
-std::optional<std::string_view> member_text(std::string_view t, std::string_view key) {
+std::optional<std::string_view> member_text(std::string_view t, std::string_view key,
+                                            bool last_member) {
   size_t i = skip_space(t, 0);
   if (i >= t.size() || t[i] != '{') return std::nullopt;
   std::optional<std::string_view> found;
@@ -93,6 +94,16 @@ std::optional<std::string_view> member_text(std::string_view t, std::string_view
     i = skip_space(t, name_end);
     if (i >= t.size() || t[i] != ':') return std::nullopt;
     const size_t value = skip_space(t, i + 1);
+    if (last_member && name == key) {
+      // The object's last member of a valid text ends where the object
+      // does: no need to walk the 530 KB of a pods map to find that.
+      size_t end = t.size();
+      while (end > value && is_space(t[end - 1])) --end;
+      if (end <= value || t[end - 1] != '}') return std::nullopt;
+      --end;
+      while (end > value && is_space(t[end - 1])) --end;
+      return t.substr(value, end - value);
+    }
     i = skip_value(t, value);
     if (name == key) found = t.substr(value, i - value);
     i = skip_space(t, i);
@@ -115,7 +126,9 @@ std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* er
   // Members may repeat: nlohmann keeps the last, so do we.
   std::optional<simdjson::dom::element> pods, dependencies, key;
   int pods_members = 0;
+  bool pods_last = false;
   for (auto field : object) {
+    pods_last = field.key == "pods";
     if (field.key == "pods") {
       pods = field.value;
       ++pods_members;
@@ -169,7 +182,7 @@ std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* er
   // The text as the leader wrote it when the member is written plainly and
   // once (the usual case, no copy of the tree); re-serialized otherwise.
   std::optional<std::string_view> raw;
-  if (pods_members == 1) raw = member_text(text, "pods");
+  if (pods_members == 1) raw = member_text(text, "pods", pods_last);
   facts.pods_text = raw ? std::string(*raw) : minified(*pods);
   facts.dependencies_text = dependencies ? minified(*dependencies) : "{}";
   return facts;

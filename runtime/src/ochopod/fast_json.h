@@ -49,6 +49,10 @@ std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* er
 // The raw text of the value of member `key` (written without escapes) at
 // the top level of a JSON object, the last one when it repeats. text must be
 // valid JSON already (outline()); nullopt when no such member is written so.
-std::optional<std::string_view> member_text(std::string_view text, std::string_view key);
+// last_member: the caller knows (from a parse) that `key` is the object's
+// last member and written once, as an ochopod leader writes "pods": its
+// value then ends where the object does, and is not walked.
+std::optional<std::string_view> member_text(std::string_view text, std::string_view key,
+                                            bool last_member = false);
 
 }  // namespace ochopod::fast_json

@@ -97,6 +97,24 @@ TEST(FastJson, MemberTextSkipsStringsEscapesAndNesting) {
   EXPECT_FALSE(fast_json::member_text("[1]", "pods"));
 }
 
+// An ochopod leader writes "pods" last: its span then ends where the object
+// does, found without walking the map, and equal to the walked one.
+TEST(FastJson, TheLastMembersSpanEndsWhereTheObjectDoes) {
+  for (const std::string& text : {
+           std::string(R"({"dependencies":{},"key":"k","pods":{"k":{"a":"}"},"z":[1,{}]}})"),
+           std::string(R"( { "key" : "k" , "pods" : { "k" : { "seq" : 3 } }  } )") + "\n",
+           std::string(R"({"pods":{}})"),
+       }) {
+    const auto walked = fast_json::member_text(text, "pods");
+    const auto last = fast_json::member_text(text, "pods", true);
+    ASSERT_TRUE(walked) << text;
+    ASSERT_TRUE(last) << text;
+    EXPECT_EQ(*last, *walked) << text;
+  }
+  const std::string text = R"({"pods":{"k":1},"key":"k"})";
+  EXPECT_EQ(fast_json::member_text(text, "pods").value_or(""), R"({"k":1})");
+}
+
 TEST(FastJson, OutlineValidatesAndSpotsALeadersPayload) {
   EXPECT_TRUE(fast_json::outline(R"({"pods":{}})").has_pods);
   EXPECT_TRUE(fast_json::outline(R"({"x":{"pods":{}}})").valid);
