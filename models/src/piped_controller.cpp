@@ -350,9 +350,15 @@ const Cluster& PipedController::cluster_of(const Payload& payload) {
   if (payload != cluster_payload_ || !cluster_) {
     cluster_.reset();
     cluster_payload_.reset();
-    // A large body came as text: read the cluster from it, no tree built.
-    cluster_ =
-        payload.text() ? Cluster::from_text(*payload.text()) : Cluster::from_payload(*payload);
+    // A large body came as text: its Cluster was read with its validation,
+    // or is read from the text now (which says why one is of the wrong
+    // shape); no tree built either way.
+    if (const Cluster* read = payload.cluster()) {
+      cluster_ = *read;
+    } else {
+      cluster_ =
+          payload.text() ? Cluster::from_text(*payload.text()) : Cluster::from_payload(*payload);
+    }
     cluster_payload_ = payload;
   }
   return *cluster_;

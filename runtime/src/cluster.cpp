@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ochopod/cluster_build.h"
 #include "ochopod/fast_json.h"
 #include "ochopod/text.h"
 
@@ -12,11 +13,16 @@ namespace ochopod {
 
 using nlohmann::json;
 
-// The map in whichever form it came, the other form made on first use.
+// The map in whichever form it came, the other form made on first use. As
+// text it is either its own string or a span of the payload it came in.
 struct Cluster::Pods {
   mutable std::once_flag tree_once, text_once;
   mutable json tree;
   mutable std::string text;
+  std::shared_ptr<const std::string> payload;  // when view points into it
+  std::string_view view;
+
+  std::string_view as_text() const { return payload ? view : std::string_view(text); }
 
   static std::shared_ptr<const Pods> of_tree(json pods) {
     auto p = std::make_shared<Pods>();
@@ -30,6 +36,14 @@ struct Cluster::Pods {
     std::call_once(p->text_once, [] {});
     return p;
   }
+  static std::shared_ptr<const Pods> of_span(std::shared_ptr<const std::string> payload,
+                                             size_t offset, size_t length) {
+    auto p = std::make_shared<Pods>();
+    p->view = std::string_view(*payload).substr(offset, length);
+    p->payload = std::move(payload);
+    std::call_once(p->text_once, [] {});
+    return p;
+  }
 };
 
 const json& Cluster::pods() const {
@@ -37,7 +51,7 @@ const json& Cluster::pods() const {
   if (!pods_) return kEmpty;
   const Pods& p = *pods_;
   std::call_once(p.tree_once, [&p] {
-    p.tree = json::parse(p.text, nullptr, false);
+    p.tree = json::parse(p.as_text(), nullptr, false);
     if (p.tree.is_discarded()) {
       p.tree = json::object();
       throw std::runtime_error("the payload's pods text does not parse as JSON");
@@ -50,7 +64,7 @@ std::string_view Cluster::pods_text() const {
   if (!pods_) return "{}";
   const Pods& p = *pods_;
   std::call_once(p.text_once, [&p] { p.text = ochopod::to_json(p.tree); });
-  return p.text;
+  return p.as_text();
 }
 
 Cluster Cluster::from_text(std::string_view payload_text) {
@@ -63,15 +77,33 @@ Cluster Cluster::from_text(std::string_view payload_text) {
     if (payload.is_discarded()) throw std::invalid_argument("configuration payload is not JSON");
     return from_payload(payload);
   }
+  if (facts->pods_at) {  // only the map is kept, not the whole text
+    const auto [offset, length] = *facts->pods_at;
+    facts->pods_text = std::string(payload_text.substr(offset, length));
+    facts->pods_at.reset();
+  }
+  return detail::ClusterBuild::of_facts(std::move(*facts), nullptr);
+}
+
+namespace detail {
+
+Cluster ClusterBuild::of_facts(fast_json::PayloadFacts facts,
+                               std::shared_ptr<const std::string> text) {
   Cluster c;
-  c.key = std::move(facts->key);
-  c.index = facts->index;
-  c.seq = facts->seq;
-  c.size = facts->size;
-  c.dependencies = json::parse(facts->dependencies_text);
-  c.pods_ = Pods::of_text(std::move(facts->pods_text));
+  c.key = std::move(facts.key);
+  c.index = facts.index;
+  c.seq = facts.seq;
+  c.size = facts.size;
+  c.dependencies = json::parse(facts.dependencies_text);
+  if (facts.pods_at && text) {
+    c.pods_ = Cluster::Pods::of_span(std::move(text), facts.pods_at->first, facts.pods_at->second);
+  } else {
+    c.pods_ = Cluster::Pods::of_text(std::move(facts.pods_text));
+  }
   return c;
 }
+
+}  // namespace detail
 
 Cluster Cluster::from_payload(const json& payload) {
   if (!payload.is_object()) throw std::invalid_argument("configuration payload is not an object");

@@ -342,7 +342,7 @@ class Session : public SessionBase {
     }
     ControlRequest request{parsed.task, nullptr};
     if (!req.body().empty()) {
-      request.body = shared_.payloads.parse(req.body(), parsed.task != "ok");
+      request.body = shared_.payloads.parse(std::move(req.body()), parsed.task != "ok");
       if (!request.body) {
         spdlog::warn("{}: body is not JSON", path);
         return respond(400, "{}");

@@ -65,59 +65,9 @@ size_t skip_value(std::string_view t, size_t i) {
 
 std::string minified(simdjson::dom::element e) { return simdjson::minify(e); }
 
-}  // namespace
-
-Outline outline(std::string_view text) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parse(parser, text, &root) != simdjson::SUCCESS) return {};
-  Outline out;
-  out.valid = true;
-  simdjson::dom::object object;
-  if (root.get_object().get(object) == simdjson::SUCCESS) {
-    for (auto field : object) {
-      if (field.key == "pods") out.has_pods = true;
-    }
-  }
-  return out;
-}
-
-std::optional<std::string_view> member_text(std::string_view t, std::string_view key,
-                                            bool last_member) {
-  size_t i = skip_space(t, 0);
-  if (i >= t.size() || t[i] != '{') return std::nullopt;
-  std::optional<std::string_view> found;
-  i = skip_space(t, i + 1);
-  while (i < t.size() && t[i] == '"') {
-    const size_t name_end = skip_string(t, i);
-    const std::string_view name = t.substr(i + 1, name_end - i - 2);
-    i = skip_space(t, name_end);
-    if (i >= t.size() || t[i] != ':') return std::nullopt;
-    const size_t value = skip_space(t, i + 1);
-    if (last_member && name == key) {
-      // The object's last member of a valid text ends where the object
-      // does: no need to walk the 530 KB of a pods map to find that.
-      size_t end = t.size();
-      while (end > value && is_space(t[end - 1])) --end;
-      if (end <= value || t[end - 1] != '}') return std::nullopt;
-      --end;
-      while (end > value && is_space(t[end - 1])) --end;
-      return t.substr(value, end - value);
-    }
-    i = skip_value(t, value);
-    if (name == key) found = t.substr(value, i - value);
-    i = skip_space(t, i);
-    if (i >= t.size() || t[i] != ',') break;
-    i = skip_space(t, i + 1);
-  }
-  return found;
-}
-
-std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* error) {
-  error->clear();
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parse(parser, text, &root) != simdjson::SUCCESS) return std::nullopt;
+// The facts of a parsed payload; text is what root was parsed from.
+std::optional<PayloadFacts> facts_of(simdjson::dom::element root, std::string_view text,
+                                     std::string* error) {
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) {
     *error = "configuration payload is not an object";
@@ -183,9 +133,75 @@ std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* er
   // once (the usual case, no copy of the tree); re-serialized otherwise.
   std::optional<std::string_view> raw;
   if (pods_members == 1) raw = member_text(text, "pods", pods_last);
-  facts.pods_text = raw ? std::string(*raw) : minified(*pods);
+  if (raw) {
+    facts.pods_at = {static_cast<size_t>(raw->data() - text.data()), raw->size()};
+  } else {
+    facts.pods_text = minified(*pods);
+  }
   facts.dependencies_text = dependencies ? minified(*dependencies) : "{}";
   return facts;
+}
+
+}  // namespace
+
+Outline outline(std::string_view text, bool read_facts) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parse(parser, text, &root) != simdjson::SUCCESS) return {};
+  Outline out;
+  out.valid = true;
+  simdjson::dom::object object;
+  if (root.get_object().get(object) == simdjson::SUCCESS) {
+    for (auto field : object) {
+      if (field.key == "pods") out.has_pods = true;
+    }
+  }
+  if (read_facts && out.has_pods) {
+    // A payload that is not of the right shape gets no facts here: the
+    // pod reads it again where it can say why (Cluster::from_text).
+    std::string error;
+    out.facts = facts_of(root, text, &error);
+  }
+  return out;
+}
+
+std::optional<std::string_view> member_text(std::string_view t, std::string_view key,
+                                            bool last_member) {
+  size_t i = skip_space(t, 0);
+  if (i >= t.size() || t[i] != '{') return std::nullopt;
+  std::optional<std::string_view> found;
+  i = skip_space(t, i + 1);
+  while (i < t.size() && t[i] == '"') {
+    const size_t name_end = skip_string(t, i);
+    const std::string_view name = t.substr(i + 1, name_end - i - 2);
+    i = skip_space(t, name_end);
+    if (i >= t.size() || t[i] != ':') return std::nullopt;
+    const size_t value = skip_space(t, i + 1);
+    if (last_member && name == key) {
+      // The object's last member of a valid text ends where the object
+      // does: no need to walk the 530 KB of a pods map to find that.
+      size_t end = t.size();
+      while (end > value && is_space(t[end - 1])) --end;
+      if (end <= value || t[end - 1] != '}') return std::nullopt;
+      --end;
+      while (end > value && is_space(t[end - 1])) --end;
+      return t.substr(value, end - value);
+    }
+    i = skip_value(t, value);
+    if (name == key) found = t.substr(value, i - value);
+    i = skip_space(t, i);
+    if (i >= t.size() || t[i] != ',') break;
+    i = skip_space(t, i + 1);
+  }
+  return found;
+}
+
+std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* error) {
+  error->clear();
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parse(parser, text, &root) != simdjson::SUCCESS) return std::nullopt;
+  return facts_of(root, text, error);
 }
 
 }  // namespace ochopod::fast_json

@@ -7,14 +7,15 @@
 
 namespace ochopod {
 
-Payload PayloadCache::parse(std::string_view body, bool keep) {
+Payload PayloadCache::parse(std::string body, bool keep) {
   Payload payload;
   fast_json::Outline outline;
   if (kept_ && body == *kept_.text()) {
     ++hits_;
     payload = kept_;
-  } else if (body.size() >= min_cached_ && (outline = fast_json::outline(body)).valid) {
-    payload = Payload::of_text(std::string(body), outline.has_pods);
+  } else if (body.size() >= min_cached_ &&
+             (outline = fast_json::outline(body, /*read_facts=*/true)).valid) {
+    payload = Payload::of_text(std::move(body), std::move(outline));
   } else {
     auto json = nlohmann::json::parse(body, nullptr, false);
     if (json.is_discarded()) return nullptr;

@@ -2,8 +2,9 @@
 // parses it) -> ControlRequest -> Cluster::from_payload -> what PipedController
 // and a pod's configure() do with it (the OCHOPOD_CLUSTER file's text, the
 // dependency comparison, Cluster::grep). And the fast path a large body
-// takes (Cluster::from_text, no tree): it must read the very same cluster,
-// or refuse exactly what the tree path refuses.
+// takes (Cluster::from_text, or the Cluster the cache read with its
+// validation; no tree): it must read the very same cluster, or refuse
+// exactly what the tree path refuses.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -49,6 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             fast.pods() == cluster.pods(),
         "from_text reads the cluster from_payload reads");
   check(json::parse(fast.pods_text()) == cluster.pods(), "pods_text is the pods map");
+  // What the control server read along with its validation, when it could.
+  if (const Cluster* read = cached.cluster()) {
+    check(read->key == cluster.key && read->index == cluster.index && read->seq == cluster.seq &&
+              read->size == cluster.size && read->dependencies == cluster.dependencies &&
+              read->pods() == cluster.pods() && json::parse(read->pods_text()) == cluster.pods(),
+          "the cache's Cluster is the one from_payload reads");
+  }
   check(cluster.size == static_cast<int>(cluster.pods().size()), "size counts the pods");
   check(cluster.index >= 0 && (cluster.size == 0 || cluster.index < cluster.size),
         "index is a position in pods");

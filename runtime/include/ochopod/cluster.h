@@ -19,6 +19,10 @@
 
 namespace ochopod {
 
+namespace detail {
+struct ClusterBuild;  // the runtime's own way in (not part of the API)
+}
+
 struct Cluster {
   std::string key;  // the receiving pod's uuid; pods()[key] is its own payload
   nlohmann::json dependencies = nlohmann::json::object();  // dependency -> {uuid -> registration}
@@ -50,6 +54,7 @@ struct Cluster {
   std::string grep(const std::string& dependency, int port, bool use_public = false) const;
 
  private:
+  friend struct detail::ClusterBuild;
   struct Pods;
   std::shared_ptr<const Pods> pods_;  // null: no pods
 };

@@ -20,15 +20,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ochopod::fast_json {
-
-// A JSON text simdjson accepts. has_pods: an object with a "pods" member.
-struct Outline {
-  bool valid = false;
-  bool has_pods = false;
-};
-Outline outline(std::string_view text);
 
 // What a pod needs of a configuration payload (docs/protocol.md 4), read
 // without building its `pods` tree: the same values Cluster::from_payload
@@ -38,13 +32,27 @@ struct PayloadFacts {
   int index = 0;
   int64_t seq = 0;
   int size = 0;
-  std::string pods_text;          // the "pods" object's JSON text
+  // The "pods" object's JSON text: where it is in the payload's text when it
+  // is written there plainly and once (the usual case, nothing copied),
+  // else re-serialized into pods_text.
+  std::optional<std::pair<size_t, size_t>> pods_at;  // offset, length
+  std::string pods_text;
   std::string dependencies_text;  // the "dependencies" object's, "{}" if absent
 };
 // nullopt with *error set when the text is not such a payload (a readable
 // reason), or with *error empty when simdjson could not read it at all and
 // the caller should try nlohmann.
 std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* error);
+
+// A JSON text simdjson accepts. has_pods: an object with a "pods" member.
+// With read_facts, a leader's payload also gets its facts from the same
+// parse (none when it is not of that shape: Cluster::from_text says why).
+struct Outline {
+  bool valid = false;
+  bool has_pods = false;
+  std::optional<PayloadFacts> facts;
+};
+Outline outline(std::string_view text, bool read_facts = false);
 
 // The raw text of the value of member `key` (written without escapes) at
 // the top level of a JSON object, the last one when it repeats. text must be

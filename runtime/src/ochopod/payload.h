@@ -5,8 +5,9 @@
 // map: about 530 KB at a thousand pods, docs/protocol.md 4). The control
 // server's PayloadCache hands the three the same Payload; a large one keeps
 // the text it came as, already validated (fast_json.h), so a pod's Piped
-// reads its Cluster from that text (Cluster::from_text) and the nlohmann tree
-// is built only if a controller dereferences the Payload.
+// gets its Cluster from the same parse that validated the text (its pods map
+// a span of that text), and the nlohmann tree is built only if a controller
+// dereferences the Payload.
 //
 // Built on the control server's I/O thread, read on the lifecycle thread:
 // immutable once built, and the lazy parse is guarded by a once_flag.
@@ -16,6 +17,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "ochopod/cluster.h"
+#include "ochopod/fast_json.h"
 
 namespace ochopod {
 
@@ -29,6 +33,9 @@ class Payload {
   // A body fast_json::outline() accepted, kept as text. has_pods: it is an
   // object with a "pods" member (a leader's payload).
   static Payload of_text(std::string text, bool has_pods);
+  // The same with what the outline read: a leader's payload read with
+  // facts also carries its Cluster, its pods map a span of this text.
+  static Payload of_text(std::string text, fast_json::Outline outline);
 
   explicit operator bool() const { return state_ != nullptr; }
   void reset() { state_.reset(); }
@@ -41,6 +48,9 @@ class Payload {
   // The bytes it came as, or null when it was built from a tree.
   const std::string* text() const;
   bool has_pods() const;
+  // The Cluster read along with the text's validation, or null (a tree, a
+  // small body, or a payload of the wrong shape: Cluster::from_text says why).
+  const Cluster* cluster() const;
 
   // Identity: the same body, shared.
   friend bool operator==(const Payload& a, const Payload& b) { return a.state_ == b.state_; }

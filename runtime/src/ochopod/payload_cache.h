@@ -15,7 +15,7 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
+#include <string>
 
 #include "ochopod/payload.h"
 
@@ -30,7 +30,7 @@ class PayloadCache {
 
   // The body as a Payload, or null when it is not JSON. The same bytes as
   // the last kept body give the same Payload; keep=false drops it.
-  Payload parse(std::string_view body, bool keep);
+  Payload parse(std::string body, bool keep);
 
   uint64_t hits() const { return hits_; }
 

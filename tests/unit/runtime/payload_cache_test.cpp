@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
+
+#include "ochopod/cluster.h"
 
 namespace ochopod {
 namespace {
@@ -73,6 +76,39 @@ TEST(PayloadCache, ALargeBodyStaysTextAndReadsAsTheSameTree) {
   EXPECT_TRUE(payload.has_pods());
   EXPECT_EQ(*payload, nlohmann::json::parse(body));
   EXPECT_EQ(payload->at("key"), "pod-7");
+}
+
+// The one parse that validates a leader's body also reads its Cluster, the
+// pods map left where it is in the body's text rather than copied.
+TEST(PayloadCache, ALeadersLargeBodyCarriesItsClusterReadInTheSameParse) {
+  PayloadCache cache;
+  const std::string body = round_body("pod-7");
+  const Payload payload = cache.parse(body, true);
+  ASSERT_NE(payload.cluster(), nullptr) << "a leader's large body came without its Cluster";
+  const Cluster& read = *payload.cluster();
+  const Cluster expected = Cluster::from_payload(nlohmann::json::parse(body));
+  EXPECT_EQ(read.key, "pod-7");
+  EXPECT_EQ(read.index, expected.index);
+  EXPECT_EQ(read.size, expected.size);
+  EXPECT_EQ(read.dependencies, expected.dependencies);
+  EXPECT_EQ(read.pods(), expected.pods());
+  const std::string& text = *payload.text();
+  EXPECT_GE(read.pods_text().data(), text.data()) << "the pods map was copied";
+  EXPECT_LE(read.pods_text().data() + read.pods_text().size(), text.data() + text.size());
+  // A copy outlives the payload: it keeps the text alive.
+  Cluster copy = read;
+  const Payload gone = cache.parse(body, false);  // ok: the cache lets go
+  EXPECT_EQ(nlohmann::json::parse(copy.pods_text()), expected.pods());
+
+  // Valid JSON of the wrong shape gets no Cluster: the pod's own read of the
+  // text says why.
+  std::string wrong = round_body("pod-7");
+  wrong.replace(wrong.find("\"key\":\"pod-7\""), 13, "\"key\":7      ");
+  const Payload bad = cache.parse(wrong, true);
+  ASSERT_TRUE(bad);
+  EXPECT_TRUE(bad.has_pods());
+  EXPECT_EQ(bad.cluster(), nullptr);
+  EXPECT_THROW(Cluster::from_text(*bad.text()), std::invalid_argument);
 }
 
 TEST(PayloadCache, ALargeBodyOnlyNlohmannReadsIsStillAccepted) {
