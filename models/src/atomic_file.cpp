@@ -14,6 +14,11 @@
 namespace ochopod::detail {
 
 void write_file_atomically(const std::string& path, std::string_view content, mode_t mode) {
+  write_file_atomically(path, {content}, mode);
+}
+
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts,
+                           mode_t mode) {
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -26,11 +31,13 @@ void write_file_atomically(const std::string& path, std::string_view content, mo
     ::unlink(tmp.c_str());
     throw std::runtime_error("cannot " + what + ": " + why);
   };
-  for (size_t done = 0; done < content.size();) {
-    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("write " + tmp);
-    done += static_cast<size_t>(n);
+  for (const std::string_view content : parts) {
+    for (size_t done = 0; done < content.size();) {
+      const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail("write " + tmp);
+      done += static_cast<size_t>(n);
+    }
   }
   // mkstemp makes it 0600: give it the mode asked for, umask aside.
   if (::fchmod(fd.get(), mode) != 0) fail("set the mode of " + tmp);

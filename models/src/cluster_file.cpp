@@ -36,20 +36,35 @@ ClusterFile::~ClusterFile() {
   if (ec) spdlog::warn("cannot remove {}: {}", private_dir_, ec.message());
 }
 
+namespace {
+
+// cluster_text() in three pieces, the pods map's a view of the Cluster's own.
+struct ClusterTextParts {
+  std::string head;
+  std::string_view pods;
+  std::string tail;
+};
+
+ClusterTextParts cluster_text_parts(const Cluster& c) {
+  return {"{\"dependencies\":" + to_json(c.dependencies) + ",\"index\":" + std::to_string(c.index) +
+              ",\"key\":" + to_json(c.key) + ",\"pods\":",
+          c.pods_text(),
+          ",\"seq\":" + std::to_string(c.seq) + ",\"size\":" + std::to_string(c.size) + "}"};
+}
+
+}  // namespace
+
 std::string cluster_text(const Cluster& c) {
-  const std::string_view pods = c.pods_text();
-  std::string text = "{\"dependencies\":" + to_json(c.dependencies) +
-                     ",\"index\":" + std::to_string(c.index) + ",\"key\":" + to_json(c.key) +
-                     ",\"pods\":";
-  const std::string tail =
-      ",\"seq\":" + std::to_string(c.seq) + ",\"size\":" + std::to_string(c.size) + "}";
-  text.reserve(text.size() + pods.size() + tail.size() + 1);
-  text.append(pods).append(tail);
+  const auto parts = cluster_text_parts(c);
+  std::string text;
+  text.reserve(parts.head.size() + parts.pods.size() + parts.tail.size());
+  text.append(parts.head).append(parts.pods).append(parts.tail);
   return text;
 }
 
 void ClusterFile::write(const Cluster& cluster) {
-  write_file_atomically(path_, cluster_text(cluster) + '\n', 0644);
+  const auto parts = cluster_text_parts(cluster);
+  write_file_atomically(path_, {parts.head, parts.pods, parts.tail, "\n"}, 0644);
   written_ = true;
 }
 

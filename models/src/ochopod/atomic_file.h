@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -15,5 +16,9 @@ namespace ochopod::detail {
 // (`.<name>.XXXXXX` in the same directory) is removed on failure. Throws
 // std::runtime_error naming the path and the reason.
 void write_file_atomically(const std::string& path, std::string_view content, mode_t mode);
+// The same with content in pieces written one after the other, so a large
+// one (a cluster's pods map) is not copied into a whole first.
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts,
+                           mode_t mode);
 
 }  // namespace ochopod::detail

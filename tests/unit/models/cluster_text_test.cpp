@@ -3,6 +3,8 @@
 // child reads it, and it once was built that way).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cluster_file.h"
@@ -28,6 +30,23 @@ TEST(ClusterText, IsTheSerializedToJsonByteForByte) {
 
   const Cluster empty = Cluster::from_payload(nlohmann::json{{"pods", nlohmann::json::object()}});
   EXPECT_EQ(detail::cluster_text(empty), to_json(empty.to_json()));
+}
+
+// The file is written in pieces (the pods map straight from the payload's
+// text): what lands is still that text and a newline, replacing the old one.
+TEST(ClusterFile, HoldsTheClusterTextAndANewlineAfterEachWrite) {
+  detail::ClusterFile file("");
+  for (const char* key : {"pod-0", "pod-1"}) {
+    const std::string body = nlohmann::json{
+        {"pods", {{"pod-0", {{"seq", 0}}}, {"pod-1", {{"seq", 1}}}}},
+        {"key", key}}.dump();
+    const Cluster cluster = Cluster::from_text(body);
+    file.write(cluster);
+    std::ifstream in(file.path(), std::ios::binary);
+    const std::string written((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    EXPECT_EQ(written, detail::cluster_text(cluster) + "\n") << key;
+  }
 }
 
 }  // namespace
