@@ -310,6 +310,10 @@ class Impl:
 
 class Pod:
     live = []
+    # TMPDIR of every pod: where an ochopod pod puts its OCHOPOD_CLUSTER
+    # directory. A SIGKILLed pod cannot remove it, so the bench gives them
+    # one of its own (in memory, as a container's /dev/shm) and removes it.
+    tmpdir = None
 
     def __init__(self, impl, zk, ns, cluster, port, workdir, damper=0.0, session_timeout=5.0):
         self.port, self.cluster, self.ns = port, cluster, ns
@@ -319,6 +323,8 @@ class Pod:
             "ochopod_local": "true", "ochopod_port": "8080", "PORT_8080": str(port),
             "ochopod_debug": "false",
         })
+        if Pod.tmpdir:
+            env["TMPDIR"] = Pod.tmpdir
         argv = impl.argv(port=port, zk=zk.address, cluster=cluster, namespace=ns,
                          damper=fmt_num(damper), session_timeout=fmt_num(session_timeout))
         self.log_path = os.path.join(workdir, f"{cluster}-{port}.log")
@@ -1303,6 +1309,8 @@ def main():
         impls.append(Impl(args.compare_label, args.compare_cmd, args.ochopod))
     wanted = args.only or SCENARIOS + ["micro"]
     workdir = tempfile.mkdtemp(prefix="ochopod-bench-")
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    Pod.tmpdir = tempfile.mkdtemp(prefix="ochopod-bench-pods-", dir=shm)
     started = now()
     result = {"quick": args.quick, "machine": machine(), "implementations": {}, "errors": []}
     failed = False
@@ -1357,6 +1365,7 @@ def main():
         for z in list(ZooKeeper.live):
             z.stop()
         final_sweep()
+        shutil.rmtree(Pod.tmpdir, ignore_errors=True)
         POOL.shutdown(wait=False, cancel_futures=True)
         if args.keep_logs or failed:
             log(f"pod logs kept in {workdir}")

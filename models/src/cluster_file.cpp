@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include "ochopod/atomic_file.h"
 #include "ochopod/environment.h"
@@ -17,16 +18,28 @@ namespace ochopod::detail {
 
 ClusterFile::ClusterFile(std::string path) : path_(std::move(path)) {
   if (!path_.empty()) return;
+  // The file is rewritten at every `on` (530 KB at a thousand pods) and
+  // means nothing after the pod: memory (/dev/shm) suits it better than a
+  // disk that would write each round back. TMPDIR, when set, still decides.
   const auto env = read_environment();
   const auto tmp = env.find("TMPDIR");
-  std::string pattern =
-      (tmp != env.end() && !tmp->second.empty() ? tmp->second : "/tmp") + "/ochopod-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::runtime_error("cannot create a directory for OCHOPOD_CLUSTER (" + pattern +
-                             "): " + std::strerror(errno));
+  std::vector<std::string> bases;
+  if (tmp != env.end() && !tmp->second.empty()) {
+    bases = {tmp->second};
+  } else {
+    bases = {"/dev/shm", "/tmp"};
   }
-  private_dir_ = pattern;
-  path_ = private_dir_ + "/cluster.json";
+  std::string why;
+  for (const auto& base : bases) {
+    std::string pattern = base + "/ochopod-XXXXXX";
+    if (::mkdtemp(pattern.data()) != nullptr) {
+      private_dir_ = pattern;
+      path_ = private_dir_ + "/cluster.json";
+      return;
+    }
+    why += (why.empty() ? "" : "; ") + pattern + ": " + std::strerror(errno);
+  }
+  throw std::runtime_error("cannot create a directory for OCHOPOD_CLUSTER (" + why + ")");
 }
 
 ClusterFile::~ClusterFile() {

@@ -38,6 +38,9 @@ void PodProcess::launch(const std::vector<std::string>& args,
   tag_ = dir();  // unique while the dir exists
   auto full_env = environment_with(env);
   full_env[kTagVariable] = tag_;
+  // Where the pod puts its OCHOPOD_CLUSTER directory: inside ours, so a
+  // pod a test SIGKILLs leaves nothing behind (in /dev/shm, memory).
+  if (!env.count("TMPDIR")) full_env["TMPDIR"] = dir();
   SpawnOptions options;
   options.argv.push_back(program);
   options.argv.insert(options.argv.end(), args.begin(), args.end());

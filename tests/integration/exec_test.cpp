@@ -87,6 +87,8 @@ TEST_F(Exec, TraversalNamesAreRefusedAndNothingIsWrittenOutside) {
     EXPECT_EQ(exec(pod->control_port(), "cat x", {{name, "evil"}}).status, 400) << name;
   }
   EXPECT_FALSE(std::filesystem::exists(outside));
+  // The pod's TMPDIR (the harness gives it its own dir): the upload dir's parent.
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(pod->dir()) / "ochopod-escaped.txt"));
   EXPECT_TRUE(pod_info(pod->control_port())) << "the pod keeps serving";
 }
 

@@ -2,7 +2,10 @@
 // members, must be exactly what serializing Cluster::to_json() gives (the
 // child reads it, and it once was built that way).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -47,6 +50,32 @@ TEST(ClusterFile, HoldsTheClusterTextAndANewlineAfterEachWrite) {
                               std::istreambuf_iterator<char>());
     EXPECT_EQ(written, detail::cluster_text(cluster) + "\n") << key;
   }
+}
+
+// Where the private directory goes: $TMPDIR when set, else memory.
+TEST(ClusterFile, LivesUnderTmpdirWhenSetElseInDevShm) {
+  const char* saved = std::getenv("TMPDIR");
+  const std::string restore = saved ? saved : "";
+  const auto dir = std::filesystem::temp_directory_path() / "ochopod-cluster-file-test";
+  std::filesystem::create_directories(dir);
+  ::setenv("TMPDIR", dir.c_str(), 1);
+  {
+    detail::ClusterFile file("");
+    EXPECT_EQ(file.path().rfind(dir.string() + "/ochopod-", 0), 0u) << file.path();
+  }
+  ::unsetenv("TMPDIR");
+  {
+    detail::ClusterFile file("");
+    const bool shm = ::access("/dev/shm", W_OK) == 0;
+    EXPECT_EQ(file.path().rfind(shm ? "/dev/shm/ochopod-" : "/tmp/ochopod-", 0), 0u) << file.path();
+    const std::string parent = std::filesystem::path(file.path()).parent_path();
+    file.write(Cluster::from_text(R"({"pods":{"p":{}},"key":"p"})"));
+    EXPECT_TRUE(std::filesystem::exists(file.path()));
+    std::error_code ec;
+    EXPECT_TRUE(std::filesystem::is_directory(parent, ec));
+  }
+  if (saved) ::setenv("TMPDIR", restore.c_str(), 1);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
