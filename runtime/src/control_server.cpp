@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "ochopod/append_body.h"
 #include "ochopod/bearer.h"
 #include "ochopod/multipart.h"
 #include "ochopod/numbers.h"
@@ -29,6 +30,8 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+using Request = http::request<AppendBody>;
 
 const std::set<std::string> kTasks = {"check", "on", "off", "ok", "kill", "signal"};
 constexpr char kJson[] = "application/json";
@@ -295,7 +298,7 @@ class Session : public SessionBase {
     tcp_layer().close();
   }
 
-  static std::string_view target_path(const http::request<http::string_body>& req) {
+  static std::string_view target_path(const Request& req) {
     const std::string_view target(req.target().data(), req.target().size());
     return target.substr(0, target.find('?'));
   }
@@ -317,7 +320,7 @@ class Session : public SessionBase {
     }
   }
 
-  void route(http::request<http::string_body> req) {
+  void route(Request req) {
     const std::string path(target_path(req));
     const bool post = req.method() == http::verb::post;
     const bool get = req.method() == http::verb::get;
@@ -376,7 +379,7 @@ class Session : public SessionBase {
     return kTasks.count(task) ? task : "unknown";
   }
 
-  void exec(http::request<http::string_body>& req) {
+  void exec(Request& req) {
     const auto shell = req.find("X-Shell");
     if (shell == req.end()) return respond(400, "{}");
     ExecCall call;
@@ -409,7 +412,7 @@ class Session : public SessionBase {
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<AppendBody>> parser_;
   asio::steady_timer timer_;
   Shared& shared_;
   bool keep_alive_ = true;
