@@ -110,6 +110,8 @@ std::vector<int> fan_out(const char* task, const std::vector<Target>& targets,
   std::vector<int> codes(targets.size(), 0);
   if (targets.empty()) return codes;
   const auto start = std::chrono::steady_clock::now();
+  // Each answer's time, so the log can name the pod that held the phase up.
+  std::vector<double> took(targets.size(), 0);
   std::atomic<size_t> next{0};
   std::atomic<size_t> finished{0};
   const size_t workers = plan.sequential ? 1 : std::min(targets.size(), plan.max_parallel);
@@ -119,7 +121,10 @@ std::vector<int> fan_out(const char* task, const std::vector<Target>& targets,
     threads.emplace_back([&] {
       pthread_setname_np(pthread_self(), "round");
       for (size_t i = next++; i < targets.size() && !cancel.cancelled(); i = next++) {
+        const auto sent = std::chrono::steady_clock::now();
         codes[i] = fn(targets[i]);
+        took[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent)
+                      .count();
       }
       ++finished;
       cancel.notify();
@@ -127,10 +132,14 @@ std::vector<int> fan_out(const char* task, const std::vector<Target>& targets,
   }
   cancel.supervise([&] { return finished.load() == workers; });
   for (auto& t : threads) t.join();
-  // The round's profile, phase by phase: where a large round's time goes.
+  // The round's profile, phase by phase: where a large round's time goes,
+  // and the slowest pod's share of it.
+  const size_t slowest = std::max_element(took.begin(), took.end()) - took.begin();
   spdlog::info(
-      "round: {} to {} pod(s), {} at a time, in {:.1f} ms", task, targets.size(), workers,
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      "round: {} to {} pod(s), {} at a time, in {:.1f} ms (slowest {:.1f} ms, {})", task,
+      targets.size(), workers,
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(),
+      took[slowest], targets[slowest].key);
   return codes;
 }
 
