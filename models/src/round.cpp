@@ -2,10 +2,12 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -72,9 +74,10 @@ int control_url_seconds(Seconds grace) {
 
 Seconds control_client_timeout(Seconds grace) { return Seconds(control_url_seconds(grace) * 1.25); }
 
-int post_control(const std::string& url, const std::string& path,
-                 std::vector<std::string_view> body_parts, Seconds timeout, RoundCancel* cancel,
-                 const HttpTrust& trust) {
+namespace {
+
+HttpRequest control_request(const std::string& path, std::vector<std::string_view> body_parts,
+                            Seconds timeout, RoundCancel* cancel, const HttpTrust& trust) {
   HttpRequest request;
   request.trust = trust;
   request.path = path;
@@ -85,7 +88,26 @@ int post_control(const std::string& url, const std::string& path,
   // a pod's control port, and one SYN retransmission.
   request.connect_timeout = std::min(timeout, Seconds(2));
   request.cancel = cancel;
-  return http_send(url, request).status;
+  return request;
+}
+
+// Connections a round keeps open at once (one per pod, through its phases):
+// half the soft limit on open files, so a leader of many pods never runs out
+// of descriptors; the pods past it get a connection per request.
+size_t keep_alive_budget() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur == RLIM_INFINITY) return std::numeric_limits<size_t>::max();
+  return static_cast<size_t>(limit.rlim_cur / 2);
+}
+
+}  // namespace
+
+int post_control(const std::string& url, const std::string& path,
+                 std::vector<std::string_view> body_parts, Seconds timeout, RoundCancel* cancel,
+                 const HttpTrust& trust) {
+  return http_send(url, control_request(path, std::move(body_parts), timeout, cancel, trust))
+      .status;
 }
 
 int post_control(const std::string& url, const std::string& path, const std::string& body,
@@ -98,6 +120,7 @@ namespace {
 struct Target {
   std::string key;
   std::string url;
+  HttpConnection* connection;  // kept through the round's phases; null: one per request
 };
 
 // Runs fn over every target, one at a time or in parallel (bounded), and
@@ -177,23 +200,33 @@ RoundResult run_round(const RoundPlan& plan) {
   const Seconds timeout = control_client_timeout(plan.grace);
   const std::string suffix = "/" + std::to_string(control_url_seconds(plan.grace));
 
+  // Each pod gets its phases over one connection (a third of the connects
+  // and accepts), closed when the round ends.
   std::vector<Target> targets;
+  std::vector<HttpConnection> connections;
+  const size_t kept = std::min(plan.pods.size(), keep_alive_budget());
+  connections.reserve(kept);
   for (auto it = plan.pods.begin(); it != plan.pods.end(); ++it) {  // sorted keys
     const std::string url = control_url(*it);
     if (url.empty()) {
       result.error = "pod " + it.key() + " does not expose its control port";
       return result;
     }
-    targets.push_back({it.key(), url});
+    HttpConnection* connection = nullptr;
+    if (connections.size() < kept) connection = &connections.emplace_back(url);
+    targets.push_back({it.key(), url, connection});
   }
+  const auto send = [&](const Target& t, const std::string& task, const PhaseBody& body) {
+    const std::string key = to_json(t.key);
+    auto request =
+        control_request("/control/" + task + suffix, body.parts(key), timeout, cancel, plan.trust);
+    return (t.connection ? t.connection->send(request) : http_send(t.url, request)).status;
+  };
 
   // check: with every registered pod, dead ones included; 410 drops a pod.
   const PhaseBody check_body(plan.pods, plan.dependencies);
-  const auto check = fan_out("check", targets, plan, *cancel, [&](const Target& t) {
-    const std::string key = to_json(t.key);
-    return post_control(t.url, "/control/check" + suffix, check_body.parts(key), timeout, cancel,
-                        plan.trust);
-  });
+  const auto check = fan_out("check", targets, plan, *cancel,
+                             [&](const Target& t) { return send(t, "check", check_body); });
   if (aborted()) return result;
   std::vector<Target> alive;
   std::vector<std::string> dead;
@@ -218,11 +251,8 @@ RoundResult run_round(const RoundPlan& plan) {
   if (!dead.empty()) rebuilt.emplace(pods, plan.dependencies);
   const PhaseBody& body = rebuilt ? *rebuilt : check_body;
   auto must_all_pass = [&](const char* task) {
-    const auto codes = fan_out(task, alive, plan, *cancel, [&](const Target& t) {
-      const std::string key = to_json(t.key);
-      return post_control(t.url, std::string("/control/") + task + suffix, body.parts(key), timeout,
-                          cancel, plan.trust);
-    });
+    const auto codes =
+        fan_out(task, alive, plan, *cancel, [&](const Target& t) { return send(t, task, body); });
     if (aborted()) return false;
     for (size_t i = 0; i < alive.size(); ++i) {
       if (codes[i] != 200) {
@@ -238,11 +268,7 @@ RoundResult run_round(const RoundPlan& plan) {
 
   // ok: answers ignored, but sent before the round is declared done so the
   // configured() callbacks see the same view.
-  fan_out("ok", alive, plan, *cancel, [&](const Target& t) {
-    const std::string key = to_json(t.key);
-    return post_control(t.url, "/control/ok" + suffix, body.parts(key), timeout, cancel,
-                        plan.trust);
-  });
+  fan_out("ok", alive, plan, *cancel, [&](const Target& t) { return send(t, "ok", body); });
   // Cancelled during ok or not, every pod is on: the caller stores the outcome
   // once it may lead again, rather than redo the round.
   result.ok = true;

@@ -1,13 +1,19 @@
 // A cancelled round (RoundCancel): requests in flight are cut short and no
 // further one leaves. The "pods" are loopback listeners that never accept:
 // the kernel completes the connection, nobody answers, as with a frozen pod.
+// And what a round puts on the wire (RoundWire).
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "harness/wait.h"
 #include "ochopod/round.h"
@@ -118,6 +124,51 @@ TEST(RoundWire, AFractionalGraceIsSentAndWaitedInWholeSeconds) {
   EXPECT_GE(took, 1.2) << "the client gave up before the 1 s the URL gave the pod, x 1.25";
   EXPECT_LT(took, 1.25 + 1.0);
   EXPECT_EQ(a.first_request().rfind("POST /control/check/1 HTTP/1.1\r\n", 0), 0u);
+}
+
+// A pod gets check, on and ok over one connection, kept through the round
+// (the client's port is the connection's), and the round still completes.
+TEST(RoundWire, EachPodGetsItsPhasesOverOneConnection) {
+  struct Pod {
+    httplib::Server server;
+    std::thread thread;
+    int port = 0;
+    std::mutex mu;
+    std::vector<std::pair<std::string, int>> seen;  // path, client port
+  };
+  std::vector<std::unique_ptr<Pod>> pods;
+  RoundPlan plan;
+  plan.grace = std::chrono::seconds(5);
+  for (const char* key : {"a", "b"}) {
+    auto pod = std::make_unique<Pod>();
+    Pod* p = pod.get();
+    p->server.Post(R"(/control/.*)", [p](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(p->mu);
+      p->seen.emplace_back(req.path, req.remote_port);
+      res.set_content("{}", "application/json");
+    });
+    p->port = p->server.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(p->port, 0);
+    p->thread = std::thread([p] { p->server.listen_after_bind(); });
+    ASSERT_TRUE(wait_until([p] { return p->server.is_running(); }, std::chrono::seconds(10),
+                           "a test pod's server to start"));
+    plan.pods[key] = {{"ip", "127.0.0.1"}, {"port", "8080"}, {"ports", {{"8080", p->port}}}};
+    pods.push_back(std::move(pod));
+  }
+  const RoundResult result = run_round(plan);
+  for (auto& p : pods) {
+    p->server.stop();
+    p->thread.join();
+  }
+  ASSERT_TRUE(result.ok) << result.error;
+  for (auto& p : pods) {
+    ASSERT_EQ(p->seen.size(), 3u);
+    EXPECT_EQ(p->seen[0].first, "/control/check/5");
+    EXPECT_EQ(p->seen[1].first, "/control/on/5");
+    EXPECT_EQ(p->seen[2].first, "/control/ok/5");
+    EXPECT_EQ(p->seen[1].second, p->seen[0].second) << "on came over a new connection";
+    EXPECT_EQ(p->seen[2].second, p->seen[0].second) << "ok came over a new connection";
+  }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -75,5 +76,21 @@ HttpAnswer http_send(const std::string& host, int port, const HttpRequest& reque
 // (the certificate checked as request.trust says; a failed check is an
 // error naming the reason, "certificate verify failed: ...").
 HttpAnswer http_send(const std::string& base_url, const HttpRequest& request);
+
+// One pod called several times over one connection (HTTP/1.1 keep-alive):
+// a round reaches each pod three times. One thread at a time; a request
+// after the pod closed the connection opens a new one.
+class HttpConnection {
+ public:
+  explicit HttpConnection(std::string base_url);
+  ~HttpConnection();
+  HttpConnection(HttpConnection&&) noexcept;
+  HttpConnection& operator=(HttpConnection&&) noexcept;
+  HttpAnswer send(const HttpRequest& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace ochopod
