@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <spdlog/spdlog.h>
 
 #include <exception>
 #include <optional>
@@ -167,6 +168,15 @@ struct HttpConnection::Impl {
 
 HttpConnection::HttpConnection(std::string base_url) : impl_(std::make_unique<Impl>()) {
   impl_->url = std::move(base_url);
+  // The client is made here, on the thread that creates the connection,
+  // not by whichever thread sends first: httplib parses the URL with a
+  // function-local static regex, and a round's workers would otherwise race
+  // to its first use (ThreadSanitizer cannot see the guard inside httplib).
+  try {
+    impl_->client.emplace(impl_->url);
+  } catch (const std::exception& e) {
+    spdlog::debug("http: no client for {} yet ({}); send() tries again", impl_->url, e.what());
+  }
 }
 HttpConnection::~HttpConnection() = default;
 HttpConnection::HttpConnection(HttpConnection&&) noexcept = default;

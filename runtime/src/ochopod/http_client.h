@@ -78,8 +78,9 @@ HttpAnswer http_send(const std::string& host, int port, const HttpRequest& reque
 HttpAnswer http_send(const std::string& base_url, const HttpRequest& request);
 
 // One pod called several times over one connection (HTTP/1.1 keep-alive):
-// a round reaches each pod three times. One thread at a time; a request
-// after the pod closed the connection opens a new one.
+// a round reaches each pod three times. Made on one thread, then used by
+// one thread at a time; a request after the pod closed the connection
+// opens a new one.
 class HttpConnection {
  public:
   explicit HttpConnection(std::string base_url);
