@@ -1,9 +1,9 @@
 #include "ochopod/multipart.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
+
+#include "ochopod/text.h"
 
 namespace ochopod {
 
@@ -13,10 +13,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // The value of `key` among `;`-separated parameters, token or quoted string

@@ -1,5 +1,7 @@
 #include "ochopod/text.h"
 
+#include <strings.h>
+
 namespace ochopod {
 
 std::string to_json(const nlohmann::json& j, int indent) {
@@ -32,6 +34,10 @@ size_t utf8_cut(std::string_view text, size_t max) {
   const size_t length = sequence_length(static_cast<unsigned char>(text[start]));
   if (length == 0 || start + length <= max) return max;  // not a character we would split
   return start > 0 ? start : max;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace ochopod

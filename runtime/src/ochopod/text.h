@@ -25,4 +25,8 @@ std::string to_json(const nlohmann::json& j, int indent = -1);
 // always progresses.
 size_t utf8_cut(std::string_view text, size_t max);
 
+// ASCII case-insensitive equality: how HTTP compares header and parameter
+// names.
+bool iequals(std::string_view a, std::string_view b);
+
 }  // namespace ochopod
