@@ -8,6 +8,8 @@
 #include <exception>
 #include <optional>
 
+#include "ochopod/text.h"
+
 namespace ochopod {
 
 namespace {
@@ -134,6 +136,7 @@ HttpAnswer run(httplib::Client& client, const HttpRequest& request, bool keep_al
   }
   answer.status = result->status;
   answer.body = result->body;
+  answer.headers.assign(result->headers.begin(), result->headers.end());
   return answer;
 }
 
@@ -152,6 +155,13 @@ HttpAnswer guarded(const HttpRequest& request, const Where&... where) {
 }  // namespace
 
 nlohmann::json HttpAnswer::json() const { return nlohmann::json::parse(body, nullptr, false); }
+
+std::string HttpAnswer::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (iequals(key, name)) return value;
+  }
+  return {};
+}
 
 HttpAnswer http_send(const std::string& host, int port, const HttpRequest& request) {
   return guarded(request, host, port);

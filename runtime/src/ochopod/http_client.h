@@ -65,8 +65,11 @@ struct HttpAnswer {
   std::string body;
   std::string error;       // when status is 0: why ("connection refused", "cancelled"...)
   bool cancelled = false;  // the hook refused it: never sent
+  std::vector<std::pair<std::string, std::string>> headers;  // as the pod sent them
   // The body as JSON; discarded (is_discarded()) if it is not JSON.
   nlohmann::json json() const;
+  // The first header of that name (case-insensitive), empty if none.
+  std::string header(std::string_view name) const;
 };
 
 // Sends the request to http://host:port (host: a name or an IP literal,
