@@ -10,9 +10,11 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
+#include "ochopod/body_ref.h"
 #include "ochopod/http_client.h"
 #include "ochopod/snapshot.h"
 #include "ochopod/text.h"
@@ -121,15 +123,15 @@ struct Target {
   std::string key;
   std::string url;
   HttpConnection* connection;  // kept through the round's phases; null: one per request
+  std::string held;            // the id of the body the pod said it kept (body_ref.h)
 };
 
 // Runs fn over every target, one at a time or in parallel (bounded), and
 // returns the codes in target order (0 for a target not contacted). The
 // calling thread only supervises: it is the one that cuts a cancelled
 // round's requests short.
-std::vector<int> fan_out(const char* task, const std::vector<Target>& targets,
-                         const RoundPlan& plan, RoundCancel& cancel,
-                         const std::function<int(const Target&)>& fn) {
+std::vector<int> fan_out(const char* task, std::vector<Target>& targets, const RoundPlan& plan,
+                         RoundCancel& cancel, const std::function<int(Target&)>& fn) {
   std::vector<int> codes(targets.size(), 0);
   if (targets.empty()) return codes;
   const auto start = std::chrono::steady_clock::now();
@@ -170,19 +172,31 @@ std::vector<int> fan_out(const char* task, const std::vector<Target>& targets,
 // per pod, and it is sent between the shared head and tail rather than
 // copied into a body of its own (530 KB a request at a thousand pods). Keys
 // in the order nlohmann::json would sort them.
+//
+// Its id names these bytes to the pods that keep them (body_ref.h): random,
+// so no two bodies, of this leader or another, share one.
 class PhaseBody {
  public:
   PhaseBody(const json& pods, const json& dependencies)
       : head_("{\"dependencies\":" + to_json(dependencies) + ",\"key\":"),
-        tail_(",\"pods\":" + to_json(pods) + "}") {}
+        tail_(",\"pods\":" + to_json(pods) + "}"),
+        id_(random_id()) {}
   // key_json: the receiver's key as JSON text, kept alive by the caller.
   std::vector<std::string_view> parts(const std::string& key_json) const {
     return {head_, key_json, tail_};
   }
+  const std::string& id() const { return id_; }
 
  private:
+  static std::string random_id() {
+    std::random_device device;
+    const uint64_t bits = (static_cast<uint64_t>(device()) << 32) | device();
+    return fmt::format("{:016x}", bits);
+  }
+
   std::string head_;
   std::string tail_;
+  std::string id_;
 };
 
 }  // namespace
@@ -214,19 +228,34 @@ RoundResult run_round(const RoundPlan& plan) {
     }
     HttpConnection* connection = nullptr;
     if (connections.size() < kept) connection = &connections.emplace_back(url);
-    targets.push_back({it.key(), url, connection});
+    targets.push_back({it.key(), url, connection, {}});
   }
-  const auto send = [&](const Target& t, const std::string& task, const PhaseBody& body) {
+  const auto transmit = [&](const Target& t, const HttpRequest& request) {
+    return t.connection ? t.connection->send(request) : http_send(t.url, request);
+  };
+  // A pod that kept this body gets its id alone; one that lost it (412), or
+  // never kept one (a Python pod), the whole body with its id.
+  const auto send = [&](Target& t, const std::string& task, const PhaseBody& body) {
+    const std::string path = "/control/" + task + suffix;
+    if (t.held == body.id()) {
+      auto request = control_request(path, {}, timeout, cancel, plan.trust);
+      request.headers.emplace_back(body_ref::kRef, body.id());
+      const HttpAnswer answer = transmit(t, request);
+      if (answer.status != body_ref::kNotHeld) return answer.status;
+      spdlog::debug("round: pod {} no longer holds the body, sending it whole", t.key);
+    }
     const std::string key = to_json(t.key);
-    auto request =
-        control_request("/control/" + task + suffix, body.parts(key), timeout, cancel, plan.trust);
-    return (t.connection ? t.connection->send(request) : http_send(t.url, request)).status;
+    auto request = control_request(path, body.parts(key), timeout, cancel, plan.trust);
+    request.headers.emplace_back(body_ref::kId, body.id());
+    const HttpAnswer answer = transmit(t, request);
+    t.held = answer.status == 200 && answer.header(body_ref::kKept) == body.id() ? body.id() : "";
+    return answer.status;
   };
 
   // check: with every registered pod, dead ones included; 410 drops a pod.
   const PhaseBody check_body(plan.pods, plan.dependencies);
   const auto check = fan_out("check", targets, plan, *cancel,
-                             [&](const Target& t) { return send(t, "check", check_body); });
+                             [&](Target& t) { return send(t, "check", check_body); });
   if (aborted()) return result;
   std::vector<Target> alive;
   std::vector<std::string> dead;
@@ -252,7 +281,7 @@ RoundResult run_round(const RoundPlan& plan) {
   const PhaseBody& body = rebuilt ? *rebuilt : check_body;
   auto must_all_pass = [&](const char* task) {
     const auto codes =
-        fan_out(task, alive, plan, *cancel, [&](const Target& t) { return send(t, task, body); });
+        fan_out(task, alive, plan, *cancel, [&](Target& t) { return send(t, task, body); });
     if (aborted()) return false;
     for (size_t i = 0; i < alive.size(); ++i) {
       if (codes[i] != 200) {
@@ -268,7 +297,7 @@ RoundResult run_round(const RoundPlan& plan) {
 
   // ok: answers ignored, but sent before the round is declared done so the
   // configured() callbacks see the same view.
-  fan_out("ok", alive, plan, *cancel, [&](const Target& t) { return send(t, "ok", body); });
+  fan_out("ok", alive, plan, *cancel, [&](Target& t) { return send(t, "ok", body); });
   // Cancelled during ok or not, every pod is on: the caller stores the outcome
   // once it may lead again, rather than redo the round.
   result.ok = true;

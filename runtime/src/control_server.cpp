@@ -15,6 +15,7 @@
 
 #include "ochopod/append_body.h"
 #include "ochopod/bearer.h"
+#include "ochopod/body_ref.h"
 #include "ochopod/multipart.h"
 #include "ochopod/numbers.h"
 #include "ochopod/payload_cache.h"
@@ -191,6 +192,9 @@ class Session : public SessionBase {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(status), version_);
     res->set(http::field::content_type, content_type);
+    // Only a done request's body stays for the next phases to name, and
+    // only while no other body took its place in the meantime.
+    if (status == 200 && shared_.payloads.holds(kept_id_)) res->set(body_ref::kKept, kept_id_);
     res->body() = std::move(body);
     res->keep_alive(keep_alive_ && !close_after_);
     res->prepare_payload();
@@ -210,6 +214,7 @@ class Session : public SessionBase {
     answered_ = false;
     close_after_ = false;
     task_.clear();
+    kept_id_.clear();
     tcp_layer().expires_after(shared_.options.request_deadline);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -298,6 +303,12 @@ class Session : public SessionBase {
     tcp_layer().close();
   }
 
+  static std::string_view header(const Request& req, const char* name) {
+    const auto it = req.find(name);
+    if (it == req.end()) return {};
+    return std::string_view(it->value().data(), it->value().size());
+  }
+
   static std::string_view target_path(const Request& req) {
     const std::string_view target(req.target().data(), req.target().size());
     return target.substr(0, target.find('?'));
@@ -344,12 +355,25 @@ class Session : public SessionBase {
       return respond(parsed.error, "{}");
     }
     ControlRequest request{parsed.task, nullptr};
-    if (!req.body().empty()) {
-      request.body = shared_.payloads.parse(std::move(req.body()), parsed.task != "ok");
+    // ok ends a round: its body is not kept (payload_cache.h).
+    const bool keep = parsed.task != "ok";
+    const std::string_view ref = header(req, body_ref::kRef);
+    if (req.body().empty() && !ref.empty()) {
+      request.body = shared_.payloads.held(ref, keep);
+      if (!request.body) {
+        spdlog::info("{}: the body it refers to is not held, asking for it whole", path);
+        return respond(body_ref::kNotHeld, "{}");
+      }
+      if (keep) kept_id_ = ref;
+    } else if (!req.body().empty()) {
+      const std::string_view given = header(req, body_ref::kId);
+      const std::string_view id = body_ref::valid_id(given) ? given : std::string_view();
+      request.body = shared_.payloads.parse(std::move(req.body()), keep, id);
       if (!request.body) {
         spdlog::warn("{}: body is not JSON", path);
         return respond(400, "{}");
       }
+      if (shared_.payloads.holds(id)) kept_id_ = id;
     }
     if (!h.control) return respond(503, "{}");
     h.control(std::move(request), std::chrono::duration<double>(parsed.timeout_seconds),
@@ -418,6 +442,7 @@ class Session : public SessionBase {
   bool keep_alive_ = true;
   unsigned version_ = 11;
   bool close_after_ = false;
+  std::string kept_id_;  // the answer says the pod kept the body of this id
   bool answered_ = false;
   std::string task_;  // the /control request's task being answered, else ""
 };

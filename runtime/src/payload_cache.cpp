@@ -7,7 +7,7 @@
 
 namespace ochopod {
 
-Payload PayloadCache::parse(std::string body, bool keep) {
+Payload PayloadCache::parse(std::string body, bool keep, std::string_view id) {
   Payload payload;
   fast_json::Outline outline;
   if (kept_ && body == *kept_.text()) {
@@ -23,8 +23,21 @@ Payload PayloadCache::parse(std::string body, bool keep) {
   }
   if (keep && payload.text() != nullptr) {
     kept_ = payload;
+    kept_id_ = id;
   } else {
     kept_.reset();
+    kept_id_.clear();
+  }
+  return payload;
+}
+
+Payload PayloadCache::held(std::string_view id, bool keep) {
+  if (!holds(id)) return nullptr;
+  ++hits_;
+  Payload payload = kept_;
+  if (!keep) {
+    kept_.reset();
+    kept_id_.clear();
   }
   return payload;
 }

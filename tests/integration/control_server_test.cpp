@@ -1,6 +1,6 @@
 // ControlServer in process, over real sockets: what a pod's tests cannot
 // reach easily (a C++ tool that overruns its timeout, pipelined requests,
-// the connection cap, the whole-request deadline).
+// the connection cap, the whole-request deadline, bodies by reference).
 #include "ochopod/control_server.h"
 
 #include <arpa/inet.h>
@@ -14,6 +14,7 @@
 
 #include "harness/http.h"
 #include "harness/wait.h"
+#include "ochopod/http_client.h"
 #include "ochopod/tool_executor.h"
 
 namespace ochopod::test {
@@ -89,7 +90,9 @@ class ControlServerInProcess : public testing::Test {
     handlers.log = [] { return json::array({"a\xff line"}); };
     handlers.reset = [] {};
     handlers.control = [](ControlRequest r, std::chrono::duration<double>, Responder responder) {
-      responder.reply(200, json{{"task", r.task}});
+      json reply{{"task", r.task}};
+      if (r.body && r.body->contains("key")) reply["key"] = r.body->at("key");
+      responder.reply(200, reply);
     };
     handlers.exec = serve_exec(tools, executor);
     options.bind = "127.0.0.1";
@@ -193,6 +196,88 @@ TEST_F(ControlServerInProcess, ConnectionsPastTheCapAreClosedAndTheOthersServed)
   held.pop_back();
   EXPECT_TRUE(wait_until([&] { return http_post(port(), "/info", "", 1s).status == 200; }, 5s,
                          "a place freed by a closed connection"));
+}
+
+// A leader's body past the size a pod keeps (payload_cache.h).
+std::string large_body(const std::string& key) {
+  json pods = json::object();
+  for (int i = 0; i < 100; ++i) {
+    pods["pod-" + std::to_string(i)] = {{"ip", "10.0.0." + std::to_string(i)},
+                                        {"ports", {{"8080", 31000 + i}}}};
+  }
+  return json{{"dependencies", json::object()}, {"key", key}, {"pods", pods}}.dump();
+}
+
+HttpAnswer post(int port, const std::string& path, const std::string& body,
+                std::vector<std::pair<std::string, std::string>> headers) {
+  HttpRequest request;
+  request.path = path;
+  request.body = body;
+  request.headers = std::move(headers);
+  return http_send("127.0.0.1", port, request);
+}
+
+// body_ref.h: a body sent with an id is kept under it and said so; the next
+// phases may name it; a name the pod does not hold gets 412, and ok lets go.
+TEST_F(ControlServerInProcess, AKeptBodyIsNamedByItsIdUntilOkLetsGo) {
+  start();
+  const std::string body = large_body("pod-7");
+  ASSERT_GE(body.size(), 4096u);
+  const auto check = post(port(), "/control/check/5", body, {{"X-Ochopod-Body-Id", "r1-abc"}});
+  ASSERT_EQ(check.status, 200) << check.error;
+  EXPECT_EQ(check.header("X-Ochopod-Body-Kept"), "r1-abc");
+
+  const auto on = post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "r1-abc"}});
+  ASSERT_EQ(on.status, 200) << on.error;
+  EXPECT_EQ(on.json(), json({{"task", "on"}, {"key", "pod-7"}})) << "on did not get the kept body";
+  EXPECT_EQ(on.header("X-Ochopod-Body-Kept"), "r1-abc");
+
+  const auto other = post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "r0-old"}});
+  EXPECT_EQ(other.status, 412) << "a body the pod never kept was served";
+
+  const auto ok = post(port(), "/control/ok/5", "", {{"X-Ochopod-Body-Ref", "r1-abc"}});
+  ASSERT_EQ(ok.status, 200) << ok.error;
+  EXPECT_EQ(ok.json(), json({{"task", "ok"}, {"key", "pod-7"}}));
+  EXPECT_EQ(ok.header("X-Ochopod-Body-Kept"), "") << "ok's body is not kept";
+  const auto after = post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "r1-abc"}});
+  EXPECT_EQ(after.status, 412) << "the body outlived ok";
+
+  // Without a reference an empty body still means "what you have" (the
+  // operator's tools, ochothon, a Python leader).
+  const auto bare = post(port(), "/control/on/5", "", {});
+  ASSERT_EQ(bare.status, 200) << bare.error;
+  EXPECT_EQ(bare.json(), json({{"task", "on"}}));
+}
+
+TEST_F(ControlServerInProcess, BodiesWithoutAUsableIdAreReadButNeverSaidKept) {
+  start();
+  const std::string body = large_body("pod-3");
+  struct Case {
+    const char* what;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  const std::vector<Case> cases = {
+      {"no id (a Python leader)", body, {}},
+      {"an id that is not one", body, {{"X-Ochopod-Body-Id", "bad id/../"}}},
+      {"an id of 65 characters", body, {{"X-Ochopod-Body-Id", std::string(65, 'a')}}},
+      {"a body too small to keep",
+       "{\"key\":\"pod-3\",\"pods\":{}}",
+       {{"X-Ochopod-Body-Id", "small"}}},
+  };
+  for (const auto& c : cases) {
+    const auto answer = post(port(), "/control/check/5", c.body, c.headers);
+    ASSERT_EQ(answer.status, 200) << c.what << ": " << answer.error;
+    EXPECT_EQ(answer.json(), json({{"task", "check"}, {"key", "pod-3"}})) << c.what;
+    EXPECT_EQ(answer.header("X-Ochopod-Body-Kept"), "") << c.what;
+  }
+  // A reference that is not an id is not held either.
+  EXPECT_EQ(post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "bad id/../"}}).status, 412);
+  // A bad body with an id is refused, and the id is not said kept.
+  const auto bad = post(port(), "/control/check/5", "{\"pods\":", {{"X-Ochopod-Body-Id", "x1"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.header("X-Ochopod-Body-Kept"), "");
+  EXPECT_EQ(post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "x1"}}).status, 412);
 }
 
 }  // namespace

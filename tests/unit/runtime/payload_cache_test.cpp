@@ -129,5 +129,41 @@ TEST(PayloadCache, ALargeBodyOnlyNlohmannReadsIsStillAccepted) {
   EXPECT_FALSE(cache.parse(bad, true)) << "not UTF-8 is not JSON";
 }
 
+// body_ref.h: the kept body answers to the sender's id until other bytes,
+// an id-less body or ok replace it.
+TEST(PayloadCache, AKeptBodyIsHeldUnderItsIdUntilReplacedOrOk) {
+  PayloadCache cache;
+  const std::string body = round_body("pod-1");
+  EXPECT_FALSE(cache.holds("r1"));
+  const Payload check = cache.parse(body, true, "r1");
+  ASSERT_TRUE(check);
+  EXPECT_TRUE(cache.holds("r1"));
+  EXPECT_FALSE(cache.holds("r2"));
+  EXPECT_FALSE(cache.holds("")) << "an empty id names nothing";
+  EXPECT_FALSE(cache.held("r2", true)) << "another id was served";
+  EXPECT_TRUE(cache.held("r1", true) == check) << "on did not get check's body";
+  EXPECT_TRUE(cache.holds("r1"));
+  EXPECT_TRUE(cache.held("r1", false) == check) << "ok did not get check's body";
+  EXPECT_FALSE(cache.holds("r1")) << "ok did not let go";
+  EXPECT_FALSE(cache.held("r1", true));
+  EXPECT_EQ(cache.hits(), 2u);
+
+  // Other bytes take the place and the id of the kept body; bytes without an
+  // id leave none to name it by.
+  cache.parse(body, true, "r1");
+  cache.parse(round_body("pod-2"), true, "r2");
+  EXPECT_FALSE(cache.holds("r1"));
+  EXPECT_TRUE(cache.holds("r2"));
+  cache.parse(round_body("pod-2"), true);
+  EXPECT_FALSE(cache.holds("r2")) << "an id outlived a body sent without it";
+  // A body too small to keep is held under no id, nor is a bad one.
+  EXPECT_TRUE(cache.parse("{\"pods\":{}}", true, "r3"));
+  EXPECT_FALSE(cache.holds("r3"));
+  cache.parse(body, true, "r4");
+  EXPECT_FALSE(cache.parse(body.substr(1), true, "r5"));
+  EXPECT_FALSE(cache.holds("r5"));
+  EXPECT_TRUE(cache.holds("r4")) << "a bad body lost the kept one";
+}
+
 }  // namespace
 }  // namespace ochopod
