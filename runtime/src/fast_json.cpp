@@ -13,8 +13,9 @@ namespace {
 // A parser per call: its buffers grow with the text (several MB at a
 // thousand pods) and a pod should not keep them between rounds.
 simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view text,
-                           simdjson::dom::element* root) {
-  return parser.parse(text.data(), text.size()).get(*root);
+                           simdjson::dom::element* root, bool padded = false) {
+  static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
+  return parser.parse(text.data(), text.size(), /*realloc_if_needed=*/!padded).get(*root);
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -144,10 +145,10 @@ std::optional<PayloadFacts> facts_of(simdjson::dom::element root, std::string_vi
 
 }  // namespace
 
-Outline outline(std::string_view text, bool read_facts) {
+Outline outline(std::string_view text, bool read_facts, bool padded) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parse(parser, text, &root) != simdjson::SUCCESS) return {};
+  if (parse(parser, text, &root, padded) != simdjson::SUCCESS) return {};
   Outline out;
   out.valid = true;
   simdjson::dom::object object;

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string>
 
+#include "ochopod/fast_json.h"
+
 namespace ochopod {
 
 struct AppendBody {
@@ -30,11 +32,12 @@ struct AppendBody {
 
     void init(const boost::optional<std::uint64_t>& length, boost::beast::error_code& ec) {
       if (length) {
-        if (*length > body_.max_size()) {
+        if (*length > body_.max_size() - fast_json::kPadding) {
           ec = boost::beast::http::error::buffer_overflow;
           return;
         }
-        body_.reserve(static_cast<size_t>(*length));
+        // And room for the parser's padding: the body is read where it is.
+        body_.reserve(static_cast<size_t>(*length) + fast_json::kPadding);
       }
       ec = {};
     }

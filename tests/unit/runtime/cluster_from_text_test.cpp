@@ -123,5 +123,26 @@ TEST(FastJson, OutlineValidatesAndSpotsALeadersPayload) {
   EXPECT_FALSE(fast_json::outline("\"\xc3\x28\"").valid) << "not UTF-8";
 }
 
+// A padded text is read where it is, and only up to its length: what
+// follows it (here, bytes that would complete it) changes nothing.
+TEST(FastJson, APaddedTextReadsAsTheSameTextUnpadded) {
+  const std::string whole = R"({"key":"a","pods":{"a":{"ip":"10.0.0.1"}}})";
+  for (size_t cut : {whole.size(), whole.size() - 1, size_t{8}}) {
+    std::string buffer = whole + std::string(fast_json::kPadding, ' ');
+    const std::string_view text(buffer.data(), cut);
+    const auto padded = fast_json::outline(text, true, /*padded=*/true);
+    const auto copied = fast_json::outline(std::string(text), true);
+    EXPECT_EQ(padded.valid, copied.valid) << cut;
+    EXPECT_EQ(padded.valid, cut == whole.size()) << cut;
+    EXPECT_EQ(padded.has_pods, copied.has_pods) << cut;
+    ASSERT_EQ(padded.facts.has_value(), copied.facts.has_value()) << cut;
+    if (padded.facts) {
+      EXPECT_EQ(padded.facts->key, "a");
+      EXPECT_EQ(padded.facts->size, 1);
+      EXPECT_EQ(padded.facts->pods_at, copied.facts->pods_at);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ochopod
