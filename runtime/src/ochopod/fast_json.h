@@ -53,11 +53,12 @@ struct Outline {
   bool has_pods = false;
   std::optional<PayloadFacts> facts;
 };
-// padded: at least kPadding readable bytes follow the text (a string's spare
+// The bytes simdjson may read past a text's end.
+inline constexpr size_t kPadding = 64;
+// padded: at least kPadding written bytes follow the text (a string's spare
 // capacity), so simdjson reads it where it is instead of copying it into a
 // padded buffer of its own: at a thousand pods, 530 KB of fresh pages a
 // check, each a page fault.
-inline constexpr size_t kPadding = 64;
 Outline outline(std::string_view text, bool read_facts = false, bool padded = false);
 
 // The raw text of the value of member `key` (written without escapes) at
