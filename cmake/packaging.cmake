@@ -1,6 +1,6 @@
 # The Debian packages (CPack, DEB generator), cut along the install
 # components of the top-level CMakeLists.txt. scripts/package configures a
-# Release build with BUILD_SHARED_LIBS=ON and runs cpack; any build can, but
+# RelWithDebInfo build with BUILD_SHARED_LIBS=ON (CPack strips it) and runs cpack; any build can, but
 # the static default is what the tests and benchmarks use.
 #   ochopod          /usr/bin/ochopod, the shared libraries, ochopod(1), bash
 #                    completion; Depends from dpkg-shlibdeps
@@ -16,7 +16,10 @@
 if(BUILD_SHARED_LIBS)
   # 0.x: every minor release may break the ABI, so it is part of the soname.
   set_target_properties(ochopod_runtime ochopod_models ochopod_bindings PROPERTIES
-    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
+    # No -D<target>_EXPORTS (nothing reads it): the objects' flags are then
+    # the static build's, so ccache hands scripts/package build/'s objects.
+    DEFINE_SYMBOL "")
 endif()
 
 # ochopod(1), gzipped as Debian wants it, and the bash completion.
