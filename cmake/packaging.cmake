@@ -1,7 +1,8 @@
 # The Debian packages (CPack, DEB generator), cut along the install
 # components of the top-level CMakeLists.txt. scripts/package configures a
-# RelWithDebInfo build with BUILD_SHARED_LIBS=ON (CPack strips it) and runs cpack; any build can, but
-# the static default is what the tests and benchmarks use.
+# RelWithDebInfo build with BUILD_SHARED_LIBS=ON (CPack strips it) and runs
+# cpack; any build can, but the static default is what the tests and
+# benchmarks use.
 #   ochopod          /usr/bin/ochopod, the shared libraries, ochopod(1), bash
 #                    completion; Depends from dpkg-shlibdeps
 #   libochopod-dev   public headers, .so links, the CMake package config;
