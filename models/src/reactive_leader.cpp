@@ -45,7 +45,8 @@ ReactiveLeader::ReactiveLeader(Reactive& model, PodServices& services)
       cluster_path_("/ochopod/clusters/" + services.settings.full_name()),
       view_(std::make_unique<ClusterView>(
           ClusterView::Settings{"/ochopod/clusters", services.settings.full_name(),
-                                services.settings.ns, model.depends_on})) {}
+                                services.settings.ns, model.depends_on})),
+      round_base_(std::make_shared<RoundBase>()) {}
 
 // Runs on the coordinator loop. Cancelling cuts the round's requests short, so
 // joining the worker waits for no peer (a probe in progress is the user's).
@@ -205,6 +206,7 @@ void ReactiveLeader::start_round() {
   plan.sequential = model_.sequential;
   round_cancel_ = std::make_shared<RoundCancel>();
   plan.cancel = round_cancel_;
+  plan.base = round_base_;
   plan.trust = services_.settings.security.trust();
   round_running_ = true;
   set_state("leader (configuring)", "");

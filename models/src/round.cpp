@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "ochopod/body_diff.h"
 #include "ochopod/body_ref.h"
 #include "ochopod/http_client.h"
 #include "ochopod/snapshot.h"
@@ -241,7 +243,11 @@ RoundResult run_round(const RoundPlan& plan) {
       auto request = control_request(path, {}, timeout, cancel, plan.trust);
       request.headers.emplace_back(body_ref::kRef, body.id());
       const HttpAnswer answer = transmit(t, request);
-      if (answer.status != body_ref::kNotHeld) return answer.status;
+      if (answer.status != body_ref::kNotHeld) {
+        // An ok answered without the id: that pod will not hold it next round.
+        if (answer.status == 200 && answer.header(body_ref::kKept) != body.id()) t.held.clear();
+        return answer.status;
+      }
       spdlog::debug("round: pod {} no longer holds the body, sending it whole", t.key);
     }
     const std::string key = to_json(t.key);
@@ -254,8 +260,41 @@ RoundResult run_round(const RoundPlan& plan) {
 
   // check: with every registered pod, dead ones included; 410 drops a pod.
   const PhaseBody check_body(plan.pods, plan.dependencies);
-  const auto check = fan_out("check", targets, plan, *cancel,
-                             [&](Target& t) { return send(t, "check", check_body); });
+  // A pod that kept the last round's body gets what changed since, unless
+  // most of the cluster did; one that lost it (412) gets the body whole.
+  RoundBase* base = plan.base.get();
+  std::optional<std::string> diff_head;
+  if (base && !base->id.empty() && !base->holders.empty()) {
+    auto written = body_diff::write(base->pods, plan.pods, plan.dependencies);
+    if (written.changed * 2 <= plan.pods.size()) diff_head = std::move(written.head);
+  }
+  std::atomic<size_t> diffs{0};
+  const auto check_one = [&](Target& t) {
+    if (diff_head && base->holders.count(t.key) != 0) {
+      const std::string key = to_json(t.key);
+      auto request = control_request("/control/check" + suffix, {*diff_head, key, "}"}, timeout,
+                                     cancel, plan.trust);
+      request.headers.emplace_back(body_ref::kId, check_body.id());
+      request.headers.emplace_back(body_ref::kBase, base->id);
+      const HttpAnswer answer = transmit(t, request);
+      if (answer.status != body_ref::kNotHeld && answer.status != 400) {
+        const bool kept = answer.status == 200 && answer.header(body_ref::kKept) == check_body.id();
+        t.held = kept ? check_body.id() : "";
+        if (answer.status == 200) ++diffs;
+        return answer.status;
+      }
+      if (answer.status == 400) {
+        spdlog::warn("round: pod {} refused the check as a diff, sending it whole", t.key);
+      }
+    }
+    return send(t, "check", check_body);
+  };
+  const auto check = fan_out("check", targets, plan, *cancel, check_one);
+  result.checks_as_diff = diffs.load();
+  if (diff_head) {
+    spdlog::info("round: {} of {} check(s) went as what changed", result.checks_as_diff,
+                 targets.size());
+  }
   if (aborted()) return result;
   std::vector<Target> alive;
   std::vector<std::string> dead;
@@ -298,6 +337,15 @@ RoundResult run_round(const RoundPlan& plan) {
   // ok: answers ignored, but sent before the round is declared done so the
   // configured() callbacks see the same view.
   fan_out("ok", alive, plan, *cancel, [&](Target& t) { return send(t, "ok", body); });
+  if (base) {  // what the next round's diffs are against
+    base->id = body.id();
+    base->pods = pods;
+    base->dependencies = plan.dependencies;
+    base->holders.clear();
+    for (const auto& t : alive) {
+      if (t.held == body.id()) base->holders.insert(t.key);
+    }
+  }
   // Cancelled during ok or not, every pod is on: the caller stores the outcome
   // once it may lead again, rather than redo the round.
   result.ok = true;

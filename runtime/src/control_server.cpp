@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cmath>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "ochopod/append_body.h"
 #include "ochopod/bearer.h"
 #include "ochopod/body_ref.h"
+#include "ochopod/fast_json.h"
 #include "ochopod/multipart.h"
 #include "ochopod/numbers.h"
 #include "ochopod/payload_cache.h"
@@ -124,6 +126,8 @@ struct Shared {
   // Sessions waiting for a handler's answer: nothing else holds them then.
   std::set<std::shared_ptr<SessionBase>> waiting;
   PayloadCache payloads;
+  // Arms the readying of the next round's buffer, once the round is over.
+  std::function<void()> ready_spare_later;
 };
 
 }  // namespace
@@ -253,6 +257,10 @@ class Session : public SessionBase {
                    path, *parser_->content_length(), shared_.options.max_body);
       return fail(413);
     }
+    if (parser_->content_length() && *parser_->content_length() >= PayloadCache::kMinCached) {
+      parser_->get().body() = shared_.payloads.buffer(
+          static_cast<size_t>(*parser_->content_length()) + fast_json::kPadding);
+    }
     if (parser_->content_length()) {
       buffer_.reserve(
           static_cast<size_t>(std::min<uint64_t>(*parser_->content_length(), kBodyReadChunk)));
@@ -355,9 +363,13 @@ class Session : public SessionBase {
       return respond(parsed.error, "{}");
     }
     ControlRequest request{parsed.task, nullptr};
-    // ok ends a round: its body is not kept (payload_cache.h).
-    const bool keep = parsed.task != "ok";
     const std::string_view ref = header(req, body_ref::kRef);
+    const std::string_view given = header(req, body_ref::kId);
+    const std::string_view id = body_ref::valid_id(given) ? given : std::string_view();
+    // ok ends a round: its body is kept only as the base of the next
+    // round's diff, so only when the leader named it (payload_cache.h).
+    const bool keep = parsed.task != "ok" || !id.empty() || !ref.empty();
+    const std::string_view base = header(req, body_ref::kBase);
     if (req.body().empty() && !ref.empty()) {
       request.body = shared_.payloads.held(ref, keep);
       if (!request.body) {
@@ -365,15 +377,30 @@ class Session : public SessionBase {
         return respond(body_ref::kNotHeld, "{}");
       }
       if (keep) kept_id_ = ref;
+    } else if (!req.body().empty() && !base.empty()) {
+      int status = 0;
+      std::string why;
+      request.body = shared_.payloads.apply(base, req.body(), keep, id, &status, &why);
+      if (!request.body) {
+        if (status == body_ref::kNotHeld) {
+          spdlog::info("{}: {}, asking for the body whole", path, why);
+        } else {
+          spdlog::warn("{}: refused: {}", path, why);
+        }
+        return respond(status, "{}");
+      }
+      if (shared_.payloads.holds(id)) kept_id_ = id;
     } else if (!req.body().empty()) {
-      const std::string_view given = header(req, body_ref::kId);
-      const std::string_view id = body_ref::valid_id(given) ? given : std::string_view();
       request.body = shared_.payloads.parse(std::move(req.body()), keep, id);
       if (!request.body) {
         spdlog::warn("{}: body is not JSON", path);
         return respond(400, "{}");
       }
       if (shared_.payloads.holds(id)) kept_id_ = id;
+    }
+    if (parsed.task == "ok" && keep && shared_.payloads.holds(kept_id_) &&
+        shared_.ready_spare_later) {
+      shared_.ready_spare_later();
     }
     if (!h.control) return respond(503, "{}");
     h.control(std::move(request), std::chrono::duration<double>(parsed.timeout_seconds),
@@ -481,6 +508,10 @@ struct ControlServer::Impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
+  // After a round: long enough for every pod's ok to be answered, so the
+  // pages the spare touches do not compete with the round's end.
+  static constexpr std::chrono::seconds kSpareDelay{1};
+  asio::steady_timer spare{io};
   std::thread thread;
   int bound_port = 0;
   bool refusing = false;  // logged once per episode of a full house
@@ -551,6 +582,12 @@ bool ControlServer::start(std::string* error) {
     std::lock_guard<std::mutex> lock(impl_->shared.outbox->mu);
     impl_->shared.outbox->io = &impl_->io;
   }
+  impl_->shared.ready_spare_later = [impl = impl_.get()] {
+    impl->spare.expires_after(Impl::kSpareDelay);
+    impl->spare.async_wait([impl](beast::error_code ec) {
+      if (!ec) impl->shared.payloads.ready_spare();
+    });
+  };
   impl_->accept();
   impl_->thread = std::thread([this] {
     pthread_setname_np(pthread_self(), "http");

@@ -197,6 +197,39 @@ std::optional<std::string_view> member_text(std::string_view t, std::string_view
   return found;
 }
 
+std::optional<std::vector<MemberSpan>> sorted_members(std::string_view text, size_t at,
+                                                      size_t length) {
+  if (at > text.size() || length > text.size() - at) return std::nullopt;
+  const std::string_view t = text.substr(0, at + length);
+  size_t i = skip_space(t, at);
+  if (i >= t.size() || t[i] != '{') return std::nullopt;
+  std::vector<MemberSpan> members;
+  std::string_view previous;
+  i = skip_space(t, i + 1);
+  while (i < t.size() && t[i] == '"') {
+    MemberSpan m;
+    m.at = i;
+    const size_t name_end = skip_string(t, i);
+    if (name_end > t.size() || name_end < i + 2) return std::nullopt;
+    m.name_at = i + 1;
+    m.name_length = name_end - i - 2;
+    const std::string_view name = t.substr(m.name_at, m.name_length);
+    if (name.find('\\') != std::string_view::npos) return std::nullopt;
+    if (!members.empty() && !(previous < name)) return std::nullopt;
+    i = skip_space(t, name_end);
+    if (i >= t.size() || t[i] != ':') return std::nullopt;
+    i = skip_value(t, skip_space(t, i + 1));
+    m.length = i - m.at;
+    members.push_back(m);
+    previous = name;
+    i = skip_space(t, i);
+    if (i >= t.size() || t[i] != ',') break;
+    i = skip_space(t, i + 1);
+  }
+  if (i >= t.size() || t[i] != '}') return std::nullopt;
+  return members;
+}
+
 std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* error) {
   error->clear();
   simdjson::dom::parser parser;

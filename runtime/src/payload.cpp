@@ -35,7 +35,14 @@ Payload Payload::of_text(std::string text, bool has_pods) {
 }
 
 Payload Payload::of_text(std::string text, fast_json::Outline outline) {
-  Payload p = of_text(std::move(text), outline.has_pods);
+  return of_text(std::make_shared<const std::string>(std::move(text)), std::move(outline));
+}
+
+Payload Payload::of_text(std::shared_ptr<const std::string> text, fast_json::Outline outline) {
+  Payload p;
+  p.state_ = std::make_shared<State>();
+  p.state_->text = std::move(text);
+  p.state_->has_pods = outline.has_pods;
   if (outline.facts) {
     p.state_->cluster = detail::ClusterBuild::of_facts(std::move(*outline.facts), p.state_->text);
   }

@@ -4,22 +4,63 @@
 // dependency comparison, Cluster::grep). And the fast path a large body
 // takes (Cluster::from_text, or the Cluster the cache read with its
 // validation; no tree): it must read the very same cluster, or refuse
-// exactly what the tree path refuses.
+// exactly what the tree path refuses. And the same bytes as a body diff.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
 #include "fuzz_support.h"
+#include "ochopod/body_diff.h"
 #include "ochopod/cluster.h"
 #include "ochopod/control.h"
+#include "ochopod/fast_json.h"
 #include "ochopod/payload_cache.h"
 
 using nlohmann::json;
 using ochopod::Cluster;
 using ochopod::fuzz::check;
 
+// The same text as a check sent as what changed (body_diff.h), against a
+// kept body: refused with a reason, or a body that reads as the base's pods
+// minus those gone plus those added, byte for byte what a leader would write.
+void as_diff(const std::string& text) {
+  static const json base = {{"dependencies", json::object()},
+                            {"key", "b"},
+                            {"pods", {{"a", {{"seq", 1}}}, {"b", {{"seq", 2}}}, {"c", "x"}}}};
+  static const std::string base_text = ochopod::to_json(base);
+  const auto pods = ochopod::fast_json::member_text(base_text, "pods");
+  const auto members = ochopod::fast_json::sorted_members(
+      base_text, static_cast<size_t>(pods->data() - base_text.data()), pods->size());
+  check(members.has_value(), "a leader's pods map is sorted members");
+  std::string error;
+  const auto applied = ochopod::body_diff::apply(base_text, *members, text, &error);
+  if (!applied) {
+    check(!error.empty(), "a refused diff says why");
+    return;
+  }
+  const json diff = json::parse(text);  // apply accepted it: JSON
+  json expected = base["pods"];
+  for (const auto& gone : diff["gone"]) expected.erase(gone.get<std::string>());
+  for (auto it = diff["added"].begin(); it != diff["added"].end(); ++it) expected[it.key()] = *it;
+  const json got = json::parse(applied->text, nullptr, false);
+  check(!got.is_discarded(), "a diff gives JSON");
+  check(got["pods"] == expected && got["key"] == diff["key"] &&
+            got["dependencies"] == diff["dependencies"],
+        "a diff gives the base's pods, less those gone, with those added");
+  const Cluster cluster = Cluster::from_payload(got);
+  check(applied->facts.key == cluster.key && applied->facts.size == cluster.size &&
+            applied->facts.index == cluster.index && applied->facts.seq == cluster.seq,
+        "a diff's facts are those of the body it gives");
+  check(applied->text == "{\"dependencies\":" + ochopod::to_json(diff["dependencies"]) +
+                             ",\"key\":" + ochopod::to_json(diff["key"]) +
+                             ",\"pods\":" + ochopod::to_json(expected) + "}" ||
+            text != ochopod::to_json(diff),
+        "a diff a leader wrote gives the body it would have sent whole");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
+  as_diff(text);
   json body = json::parse(text, nullptr, false);
   // The control server's view: the same acceptance as nlohmann's.
   ochopod::PayloadCache cache(0);  // every body takes the large bodies' path

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <thread>
 
 #include "harness/http.h"
@@ -89,9 +90,14 @@ class ControlServerInProcess : public testing::Test {
     handlers.info = [] { return json{{"state", "follower"}}; };
     handlers.log = [] { return json::array({"a\xff line"}); };
     handlers.reset = [] {};
-    handlers.control = [](ControlRequest r, std::chrono::duration<double>, Responder responder) {
+    handlers.control = [this](ControlRequest r, std::chrono::duration<double>,
+                              Responder responder) {
       json reply{{"task", r.task}};
       if (r.body && r.body->contains("key")) reply["key"] = r.body->at("key");
+      if (r.body && r.body->contains("pods")) {
+        std::lock_guard<std::mutex> lock(mu);
+        pods = r.body->at("pods");
+      }
       responder.reply(200, reply);
     };
     handlers.exec = serve_exec(tools, executor);
@@ -102,6 +108,13 @@ class ControlServerInProcess : public testing::Test {
     ASSERT_TRUE(server->start(&error)) << error;
   }
   int port() const { return server->port(); }
+  // The pods map of the last body that had one.
+  json last_pods() {
+    std::lock_guard<std::mutex> lock(mu);
+    return pods;
+  }
+  std::mutex mu;
+  json pods;
   ToolBox tools;
   ToolExecutor executor;
   std::unique_ptr<ControlServer> server;
@@ -218,8 +231,9 @@ HttpAnswer post(int port, const std::string& path, const std::string& body,
 }
 
 // body_ref.h: a body sent with an id is kept under it and said so; the next
-// phases may name it; a name the pod does not hold gets 412, and ok lets go.
-TEST_F(ControlServerInProcess, AKeptBodyIsNamedByItsIdUntilOkLetsGo) {
+// phases may name it; a name the pod does not hold gets 412. A named body
+// outlives ok, as the base of the next round's check sent as a diff.
+TEST_F(ControlServerInProcess, AKeptBodyIsNamedByItsIdAndOutlivesOkAsTheNextDiffsBase) {
   start();
   const std::string body = large_body("pod-7");
   ASSERT_GE(body.size(), 4096u);
@@ -238,15 +252,49 @@ TEST_F(ControlServerInProcess, AKeptBodyIsNamedByItsIdUntilOkLetsGo) {
   const auto ok = post(port(), "/control/ok/5", "", {{"X-Ochopod-Body-Ref", "r1-abc"}});
   ASSERT_EQ(ok.status, 200) << ok.error;
   EXPECT_EQ(ok.json(), json({{"task", "ok"}, {"key", "pod-7"}}));
-  EXPECT_EQ(ok.header("X-Ochopod-Body-Kept"), "") << "ok's body is not kept";
-  const auto after = post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "r1-abc"}});
-  EXPECT_EQ(after.status, 412) << "the body outlived ok";
+  EXPECT_EQ(ok.header("X-Ochopod-Body-Kept"), "r1-abc") << "a named body did not outlive ok";
+
+  // The next round's check as what changed: pod-0 left, pod-200 joined.
+  json next = json::parse(body)["pods"];
+  next.erase("pod-0");
+  next["pod-200"] = {{"ip", "10.0.2.0"}, {"ports", {{"8080", 32000}}}};
+  const std::string diff = "{\"added\":{\"pod-200\":" + next["pod-200"].dump() +
+                           "},\"dependencies\":{},\"gone\":[\"pod-0\"],\"key\":\"pod-8\"}";
+  const auto as_diff = post(port(), "/control/check/5", diff,
+                            {{"X-Ochopod-Body-Id", "r2-def"}, {"X-Ochopod-Body-Base", "r1-abc"}});
+  ASSERT_EQ(as_diff.status, 200) << as_diff.error;
+  EXPECT_EQ(as_diff.json(), json({{"task", "check"}, {"key", "pod-8"}}));
+  EXPECT_EQ(as_diff.header("X-Ochopod-Body-Kept"), "r2-def");
+  EXPECT_EQ(last_pods(), next) << "the diff did not give the whole map";
+
+  const auto stale = post(port(), "/control/check/5", diff,
+                          {{"X-Ochopod-Body-Id", "r3"}, {"X-Ochopod-Body-Base", "r1-abc"}});
+  EXPECT_EQ(stale.status, 412) << "a diff against a body no longer held was applied";
+  const auto bad =
+      post(port(), "/control/check/5",
+           "{\"added\":{\"x\":", {{"X-Ochopod-Body-Id", "r3"}, {"X-Ochopod-Body-Base", "r2-def"}});
+  EXPECT_EQ(bad.status, 400) << "a diff that is not one was not refused";
+  const auto still = post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "r2-def"}});
+  EXPECT_EQ(still.status, 200) << "a refused diff lost the kept body";
+  EXPECT_EQ(still.json(), json({{"task", "on"}, {"key", "pod-8"}}));
 
   // Without a reference an empty body still means "what you have" (the
   // operator's tools, ochothon, a Python leader).
   const auto bare = post(port(), "/control/on/5", "", {});
   ASSERT_EQ(bare.status, 200) << bare.error;
   EXPECT_EQ(bare.json(), json({{"task", "on"}}));
+}
+
+// A Python leader names no body: its ok leaves none kept.
+TEST_F(ControlServerInProcess, AnOkWithoutAnIdKeepsNoBody) {
+  start();
+  const std::string body = large_body("pod-7");
+  ASSERT_EQ(post(port(), "/control/check/5", body, {{"X-Ochopod-Body-Id", "r1"}}).status, 200);
+  const auto ok = post(port(), "/control/ok/5", body, {});
+  ASSERT_EQ(ok.status, 200) << ok.error;
+  EXPECT_EQ(ok.header("X-Ochopod-Body-Kept"), "");
+  EXPECT_EQ(post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "r1"}}).status, 412)
+      << "the body outlived an ok that did not name it";
 }
 
 TEST_F(ControlServerInProcess, BodiesWithoutAUsableIdAreReadButNeverSaidKept) {

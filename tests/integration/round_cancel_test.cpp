@@ -178,8 +178,10 @@ struct WirePod {
 // Answers as a Python pod does: 200 and nothing about bodies.
 void plain(const WirePod::Seen&, httplib::Response&) {}
 
-// Answers as an ochopod pod does (body_ref.h): a body that came with an id
-// is kept, except ok's; a reference is served while its body is held.
+// Answers as an ochopod pod did before checks came as diffs (body_ref.h): a
+// body that came with an id is kept, except ok's; a reference is served
+// while its body is held. Such a pod never says it kept ok's body, so it
+// never gets a diff (round_diff_test.cpp).
 struct Keeper {
   std::string held;
   bool forget_after_check = false;  // as if another body had replaced it

@@ -31,6 +31,7 @@ namespace ochopod {
 
 class ClusterView;
 class RoundCancel;
+struct RoundBase;
 
 class ReactiveLeader final : public LeaderWork {
  public:
@@ -78,10 +79,12 @@ class ReactiveLeader final : public LeaderWork {
   std::string stored_hash_;
   bool round_running_ = false;
   std::shared_ptr<RoundCancel> round_cancel_;  // the running round's
-  bool redo_round_ = false;                    // one was cut short while suspended
-  std::optional<Outcome> pending_write_;       // done, not stored yet
-  bool published_ = false;                     // we wrote the snapshot since taking the lead
-  Seconds round_backoff_{0};                   // 0: the last round worked
+  // What the pods kept of the last round: the worker's, through the plan.
+  std::shared_ptr<RoundBase> round_base_;
+  bool redo_round_ = false;               // one was cut short while suspended
+  std::optional<Outcome> pending_write_;  // done, not stored yet
+  bool published_ = false;                // we wrote the snapshot since taking the lead
+  Seconds round_backoff_{0};              // 0: the last round worked
   Seconds write_backoff_{0};
   EventLoop::TimerId round_timer_ = 0;
   EventLoop::TimerId countdown_timer_ = 0;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "ochopod/http_client.h"
@@ -49,6 +50,18 @@ class RoundCancel : public HttpCancelHook {
   std::map<uint64_t, std::function<void()>> stoppers_;
 };
 
+// The body of the last round that configured the cluster, and the pods that
+// said they kept it (body_ref.h): the next round's check goes to those as
+// what changed since (body_diff.h) rather than whole. Owned by the leader's
+// worker thread: run_round reads it and, once a round is through, replaces
+// it; one round runs at a time.
+struct RoundBase {
+  std::string id;  // empty: no round through yet
+  nlohmann::json pods = nlohmann::json::object();
+  nlohmann::json dependencies = nlohmann::json::object();
+  std::set<std::string> holders;
+};
+
 struct RoundPlan {
   nlohmann::json pods = nlohmann::json::object();          // uuid -> registration
   nlohmann::json dependencies = nlohmann::json::object();  // dep -> {uuid -> registration}
@@ -58,6 +71,7 @@ struct RoundPlan {
   size_t max_parallel = 32;
   std::shared_ptr<RoundCancel> cancel;  // cancelled when the leader may not lead
   HttpTrust trust;                      // the cluster's token and CA
+  std::shared_ptr<RoundBase> base;      // null: every check goes whole
 };
 
 struct RoundResult {
@@ -65,6 +79,7 @@ struct RoundResult {
   bool cancelled = false;                                // cut short by RoundCancel
   std::string error;                                     // why it failed
   nlohmann::json configured = nlohmann::json::object();  // pods actually configured
+  size_t checks_as_diff = 0;  // checks a pod took as a diff of the body it kept
 };
 
 RoundResult run_round(const RoundPlan& plan);

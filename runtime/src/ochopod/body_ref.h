@@ -9,6 +9,10 @@
 // so they always get whole bodies; a Python leader never sends one, so our
 // pods read every body as before.
 //
+// A body named by our leader is kept past `ok` too, and the next round's
+// check may then come as a diff against it (body_diff.h), naming it as its
+// base; a pod that no longer holds the base answers 412 as well.
+//
 // Used by the control server (runtime) and the leader's round (models).
 #pragma once
 
@@ -22,6 +26,9 @@ inline constexpr const char* kId = "X-Ochopod-Body-Id";
 inline constexpr const char* kKept = "X-Ochopod-Body-Kept";
 // Request without a body: use the kept body of that id.
 inline constexpr const char* kRef = "X-Ochopod-Body-Ref";
+// Request whose body is a diff (body_diff.h): the id of the kept body it
+// applies to. The request's own id names the body it gives.
+inline constexpr const char* kBase = "X-Ochopod-Body-Base";
 // The answer to a reference the pod does not hold.
 inline constexpr int kNotHeld = 412;
 
@@ -30,8 +37,8 @@ inline constexpr int kNotHeld = 412;
 inline bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (const char c : id) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    c == '-';
+    const bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
     if (!ok) return false;
   }
   return true;

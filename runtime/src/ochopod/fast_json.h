@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace ochopod::fast_json {
 
@@ -69,5 +70,19 @@ Outline outline(std::string_view text, bool read_facts = false, bool padded = fa
 // value then ends where the object does, and is not walked.
 std::optional<std::string_view> member_text(std::string_view text, std::string_view key,
                                             bool last_member = false);
+
+// One member of an object's text: where its name is (between the quotes, as
+// written) and where the whole `"name":value` is, as offsets into the text
+// the object was read from.
+struct MemberSpan {
+  size_t name_at = 0, name_length = 0;
+  size_t at = 0, length = 0;
+};
+// The members of the object written at text[at, at + length), in order.
+// text must be valid JSON already. nullopt unless every name is written
+// without escapes and the names are strictly ascending (bytewise, the order
+// nlohmann keeps): the only objects a body diff (body_diff.h) can edit.
+std::optional<std::vector<MemberSpan>> sorted_members(std::string_view text, size_t at,
+                                                      size_t length);
 
 }  // namespace ochopod::fast_json

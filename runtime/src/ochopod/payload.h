@@ -36,6 +36,9 @@ class Payload {
   // The same with what the outline read: a leader's payload read with
   // facts also carries its Cluster, its pods map a span of this text.
   static Payload of_text(std::string text, fast_json::Outline outline);
+  // The same over a text shared already (its owner may recycle its buffer
+  // once the last Payload and Cluster holding it are gone).
+  static Payload of_text(std::shared_ptr<const std::string> text, fast_json::Outline outline);
 
   explicit operator bool() const { return state_ != nullptr; }
   void reset() { state_.reset(); }

@@ -1,0 +1,50 @@
+// RecycledText: one spare buffer for the control port's large bodies, given
+// back by the last holder of the body it carried.
+//
+// A pod of a thousand builds a 530 KB body every round (body_diff.h). Written
+// into fresh memory, each is some 130 page faults, each a zeroed page, and
+// on a virtual machine that returns freed memory to its host, a host fault
+// too: that was most of a round's check. Two buffers taking turns (the body
+// kept, the spare being written) cost no fault after the first rounds, for
+// one body's worth of idle memory. The spare a round will need is readied
+// while the pod idles after the round before (PayloadCache::ready_spare).
+//
+// Owned by the PayloadCache (control server's I/O thread), which takes the
+// spare and shares the texts; the last Payload or Cluster holding a text may
+// be on any thread, so the giving back is under a mutex.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace ochopod {
+
+class RecycledText {
+ public:
+  RecycledText() : spare_(std::make_shared<Spare>()) {}
+
+  // An empty string with room for at least size bytes: the spare when it
+  // has the room, else a new one with some more (the next rounds' bodies
+  // grow as pods join).
+  std::string take(size_t size);
+  // Makes sure the spare has room for size bytes, its pages touched: done
+  // while the pod idles, so that the next round's first body does not pay
+  // for them.
+  void ready(size_t size);
+  // text shared, its buffer given back here once the last holder is gone.
+  std::shared_ptr<const std::string> share(std::string text) const;
+
+ private:
+  struct Spare {
+    std::mutex mu;
+    std::string text;
+  };
+  struct GiveBack {
+    std::weak_ptr<Spare> to;
+    void operator()(std::string* text) const;
+  };
+  std::shared_ptr<Spare> spare_;
+};
+
+}  // namespace ochopod
