@@ -128,6 +128,10 @@ struct Shared {
   PayloadCache payloads;
   // Arms the readying of the next round's buffer, once the round is over.
   std::function<void()> ready_spare_later;
+  // /control requests that carried a body or named one: a readying armed
+  // before the last of them is not done (a round came first, as in a
+  // forming cluster's back-to-back rounds).
+  uint64_t bodies_seen = 0;
 };
 
 }  // namespace
@@ -370,6 +374,7 @@ class Session : public SessionBase {
     // round's diff, so only when the leader named it (payload_cache.h).
     const bool keep = parsed.task != "ok" || !id.empty() || !ref.empty();
     const std::string_view base = header(req, body_ref::kBase);
+    if (!req.body().empty() || !ref.empty()) ++shared_.bodies_seen;
     if (req.body().empty() && !ref.empty()) {
       request.body = shared_.payloads.held(ref, keep);
       if (!request.body) {
@@ -584,8 +589,8 @@ bool ControlServer::start(std::string* error) {
   }
   impl_->shared.ready_spare_later = [impl = impl_.get()] {
     impl->spare.expires_after(Impl::kSpareDelay);
-    impl->spare.async_wait([impl](beast::error_code ec) {
-      if (!ec) impl->shared.payloads.ready_spare();
+    impl->spare.async_wait([impl, seen = impl->shared.bodies_seen](beast::error_code ec) {
+      if (!ec && impl->shared.bodies_seen == seen) impl->shared.payloads.ready_spare();
     });
   };
   impl_->accept();
