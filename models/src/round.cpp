@@ -235,6 +235,10 @@ RoundResult run_round(const RoundPlan& plan) {
   const auto transmit = [&](const Target& t, const HttpRequest& request) {
     return t.connection ? t.connection->send(request) : http_send(t.url, request);
   };
+  // Whether the pod's answer says it kept the body of that id.
+  const auto says_kept = [](const HttpAnswer& answer, const std::string& id) {
+    return answer.status == 200 && answer.header(body_ref::kKept) == id;
+  };
   // A pod that kept this body gets its id alone; one that lost it (412), or
   // never kept one (a Python pod), the whole body with its id.
   const auto send = [&](Target& t, const std::string& task, const PhaseBody& body) {
@@ -245,7 +249,7 @@ RoundResult run_round(const RoundPlan& plan) {
       const HttpAnswer answer = transmit(t, request);
       if (answer.status != body_ref::kNotHeld) {
         // An ok answered without the id: that pod will not hold it next round.
-        if (answer.status == 200 && answer.header(body_ref::kKept) != body.id()) t.held.clear();
+        if (answer.status == 200 && !says_kept(answer, body.id())) t.held.clear();
         return answer.status;
       }
       spdlog::debug("round: pod {} no longer holds the body, sending it whole", t.key);
@@ -254,7 +258,7 @@ RoundResult run_round(const RoundPlan& plan) {
     auto request = control_request(path, body.parts(key), timeout, cancel, plan.trust);
     request.headers.emplace_back(body_ref::kId, body.id());
     const HttpAnswer answer = transmit(t, request);
-    t.held = answer.status == 200 && answer.header(body_ref::kKept) == body.id() ? body.id() : "";
+    t.held = says_kept(answer, body.id()) ? body.id() : "";
     return answer.status;
   };
 
@@ -278,8 +282,7 @@ RoundResult run_round(const RoundPlan& plan) {
       request.headers.emplace_back(body_ref::kBase, base->id);
       const HttpAnswer answer = transmit(t, request);
       if (answer.status != body_ref::kNotHeld && answer.status != 400) {
-        const bool kept = answer.status == 200 && answer.header(body_ref::kKept) == check_body.id();
-        t.held = kept ? check_body.id() : "";
+        t.held = says_kept(answer, check_body.id()) ? check_body.id() : "";
         if (answer.status == 200) ++diffs;
         return answer.status;
       }
