@@ -186,6 +186,16 @@ json port_list(const json& ports) {
   return list;
 }
 
+// A registration's "ports" as {container port -> host port}: the list walks
+// every port, this picks one by name ({{host_port.8000}}), which a pod with
+// several ports (the control port is always one) needs for a server line.
+json host_ports(const json& ports) {
+  json object = json::object();
+  if (!ports.is_object()) return object;
+  for (const auto& [container, host] : ports.items()) object[container] = host;
+  return object;
+}
+
 // {uuid -> registration} as the view's list of pods, in key order.
 json pod_list(const json& pods) {
   json list = json::array();
@@ -197,9 +207,12 @@ json pod_list(const json& pods) {
       for (const char* key : {"seq", "ip", "public"}) {
         if (registration.contains(key)) pod[key] = registration[key];
       }
-      pod["ports"] = port_list(registration.value("ports", json()));
+      const json ports = registration.value("ports", json());
+      pod["ports"] = port_list(ports);
+      pod["host_port"] = host_ports(ports);
     } else {
       pod["ports"] = json::array();
+      pod["host_port"] = json::object();
     }
     list.push_back(std::move(pod));
   }

@@ -5,7 +5,7 @@
 //
 //   ochopod::Configuration configure(const ochopod::Cluster& cluster) override {
 //     const auto conf = ochopod::render_template(
-//         "{{#pods}}server {{ip}}:{{#ports}}{{host}}{{/ports}}\n{{/pods}}", cluster,
+//         "{{#pods}}server {{ip}}:{{host_port.6379}}\n{{/pods}}", cluster,
 //         {}, "peers.conf");  // {}: no `env` for this one
 //     ... write conf ...
 //   }
@@ -27,7 +27,8 @@
 namespace ochopod {
 
 // What a template sees: `key`, `index`, `seq`, `size`; `pods`, a list sorted
-// by key, each pod {uuid, seq, ip, public, index, ports: [{container, host}]};
+// by key, each pod {uuid, seq, ip, public, index, ports: [{container, host}],
+// host_port: {"<container>": host}};
 // `dependencies`, each dependency name -> such a list; `self`, the pod's own
 // registration (pods[key]); `env`, `environment` without its secrets
 // (ochopod_token and ochopod_token_file are left out, the credentials of a

@@ -118,7 +118,8 @@ TEST(TemplateView, PodsSortedByKeyWithTheirPortsAndSelfAndDependencies) {
             {"ip", "10.0.0.1"},
             {"public", "1.2.3.1"},
             {"ports",
-             {{{"container", 8080}, {"host", 31001}}, {{"container", 9000}, {"host", 32001}}}}}));
+             {{{"container", 8080}, {"host", 31001}}, {{"container", 9000}, {"host", 32001}}}},
+            {"host_port", {{"8080", 31001}, {"9000", 32001}}}}));
   EXPECT_EQ(view["pods"][2]["uuid"], "c");
   EXPECT_EQ(view["pods"][2]["index"], 2);
   EXPECT_EQ(view["self"], three_pods().pods()["b"]);
@@ -130,6 +131,49 @@ TEST(TemplateView, PodsSortedByKeyWithTheirPortsAndSelfAndDependencies) {
   EXPECT_EQ(render_template(peers, three_pods(), {}),
             "server 0 10.0.0.1:31001 32001 \nserver 1 10.0.0.2:31002 \nserver 2 10.0.0.3:31003 \n"
             "db 10.1.0.1 me 10.0.0.2:31002\n");
+}
+
+TEST(TemplateView, HostPortPicksOnePortOfAPodWithSeveral) {
+  // Every pod registers its control port too, so a server line must pick its port by name.
+  const json web = {
+      {"p1", {{"seq", 4}, {"ip", "10.2.0.1"}, {"ports", {{"8080", 31080}, {"8000", 31000}}}}},
+      {"p2", {{"seq", 9}, {"ip", "10.2.0.2"}, {"ports", {{"8000", 32000}, {"8080", 32080}}}}},
+      {"odd", "not a registration"}};
+  const Cluster c = Cluster::from_payload(
+      {{"key", "b"}, {"pods", three_pods().pods()}, {"dependencies", {{"web", web}}}});
+  const json view = template_view(c, {});
+  EXPECT_EQ(view["dependencies"]["web"][0]["host_port"], json::object());
+  EXPECT_EQ(view["dependencies"]["web"][1]["host_port"], json({{"8000", 31000}, {"8080", 31080}}));
+  EXPECT_EQ(view["pods"][0]["host_port"], json({{"8080", 31001}, {"9000", 32001}}));
+  const std::string backend =
+      "backend web\n"
+      "{{#dependencies.web}}\n"
+      "    server web{{seq}} {{ip}}:{{host_port.8000}} check\n"
+      "{{/dependencies.web}}\n";
+  const json servers = {
+      {"dependencies",
+       {{"web", json::array({view["dependencies"]["web"][1], view["dependencies"]["web"][2]})}}}};
+  EXPECT_EQ(render_template(backend, servers),
+            "backend web\n"
+            "    server web4 10.2.0.1:31000 check\n"
+            "    server web9 10.2.0.2:32000 check\n");
+  EXPECT_EQ(render_template("{{#pods}}{{host_port.9000}}{{/pods}}",
+                            json({{"pods", json::array({view["pods"][0]})}})),
+            "32001");
+  // A pod without that port is a template error, not an empty address.
+  EXPECT_EQ(error_of("{{#pods}}{{host_port.9000}}{{/pods}}", view),
+            "template t: {{host_port.9000}} has no value");
+}
+
+TEST(TemplateView, PortListsRenderAsBefore) {
+  const std::string list =
+      "{{#pods}}{{uuid}}:{{#ports}}{{container}}={{host}},{{/ports}};{{/pods}}";
+  EXPECT_EQ(render_template(list, three_pods(), {}),
+            "a:8080=31001,9000=32001,;b:8080=31002,;c:8080=31003,;");
+  const json view = template_view(three_pods(), {});
+  EXPECT_EQ(view["pods"][1]["ports"], json::array({{{"container", 8080}, {"host", 31002}}}));
+  EXPECT_EQ(view["dependencies"]["db"][0]["ports"],
+            json::array({{{"container", 5432}, {"host", 5432}}}));
 }
 
 TEST(TemplateView, TheEnvironmentWithoutSecrets) {
