@@ -1,5 +1,7 @@
 #include "ops_actions.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -176,9 +178,11 @@ PodResult exec_action(const PodRecord& pod, const Reach& reach, const std::strin
   PodResult result;
   HttpRequest request;
   request.path = "/exec";
-  request.headers = {{"X-Shell", shell}};
+  // The pod cuts the tool at -t and answers 124 with what it wrote; we wait
+  // a little longer for that answer, since hanging up kills the tool bare.
+  request.headers = {{"X-Shell", shell}, {"X-Timeout", fmt::format("{}", reach.timeout)}};
   request.files = files;
-  request.timeout = millis(reach.timeout);
+  request.timeout = millis(reach.timeout * 1.25 + 1);
   const auto reply = ask(pod, request, reach, result);
   if (!reply) return result;
   if (!reply->is_object() || !reply->value("code", json()).is_number_integer()) {

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "ochopod/shell_command.h"
+#include "ochopod/tool.h"
 #include "spawn.h"
 
 namespace ochopod {
@@ -115,6 +116,10 @@ CommandResult run_shell_command(const std::string& cmd, std::chrono::duration<do
   auto spawned = detail::spawn_unwatched(request);
   OwnChild child(spawned.pid);
   const pid_t pid = spawned.pid;
+  // Inside an /exec call, a caller that hangs up or the pod's stop kills
+  // the group now rather than at the timeout. Held until the return, as the
+  // group's last kill below.
+  const ToolCancelHook cancelled = on_tool_cancel([pid] { ::kill(-pid, SIGKILL); });
 
   // Both streams and the exit in one loop: reading one stream to EOF first
   // could deadlock on the other filling up. Stop at EOF of both, or once the

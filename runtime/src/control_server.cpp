@@ -1,5 +1,6 @@
 #include "ochopod/control_server.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <cmath>
 #include <functional>
 #include <mutex>
@@ -44,6 +46,9 @@ constexpr size_t kHeaderLimit = 16 * 1024;
 // capacity at a time, and that stays what the header needed: a 530 KB round
 // body came in by the kilobyte, each read another wake-up and timer update.
 constexpr size_t kBodyReadChunk = 64 * 1024;
+// How often a pending /exec connection that has unread bytes (a pipelined
+// request) is looked at for a hang-up: readiness no longer tells one then.
+constexpr std::chrono::milliseconds kHangupRecheck{200};
 
 bool is_get_path(std::string_view path) {
   return path == "/info" || path == "/log" || path == "/metrics";
@@ -140,7 +145,23 @@ struct Responder::State {
   std::atomic<bool> answered{false};
   std::shared_ptr<Outbox> outbox;
   std::weak_ptr<SessionBase> session;  // only locked on the I/O thread
+  std::mutex mu;                       // guards the two below
+  bool hung_up = false;
+  std::function<void()> on_hangup;
   ~State();
+
+  // The caller went away before its answer (the I/O thread): nothing will be
+  // sent, and whoever waits for the work is told.
+  void hang_up() {
+    if (answered.exchange(true)) return;  // an answer is on its way: the work is done
+    std::function<void()> fn;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      hung_up = true;
+      fn.swap(on_hangup);
+    }
+    if (fn) fn();
+  }
 };
 
 namespace {
@@ -155,7 +176,10 @@ class Session : public SessionBase {
  public:
   template <typename... Tls>
   Session(tcp::socket socket, Shared& shared, Tls&... tls)
-      : stream_(std::move(socket), tls...), timer_(stream_.get_executor()), shared_(shared) {
+      : stream_(std::move(socket), tls...),
+        timer_(stream_.get_executor()),
+        watch_timer_(stream_.get_executor()),
+        shared_(shared) {
     ++shared_.connections;
   }
   ~Session() override { --shared_.connections; }
@@ -180,6 +204,16 @@ class Session : public SessionBase {
 
   void respond(int status, std::string body) override { send(status, std::move(body), kJson); }
 
+  // The caller of the pending request (an /exec) hung up.
+  void hung_up() {
+    answered_ = true;
+    stop_watching();
+    timer_.cancel();
+    shared_.waiting.erase(shared_from_this());
+    if (auto state = pending_.lock()) state->hang_up();
+    close();
+  }
+
   void arm(std::chrono::duration<double> delay, std::function<void()> fn) override {
     if (answered_) return;
     timer_.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(delay));
@@ -192,6 +226,7 @@ class Session : public SessionBase {
   void send(int status, std::string body, const char* content_type) {
     if (answered_) return;
     answered_ = true;
+    stop_watching();
     timer_.cancel();
     shared_.waiting.erase(shared_from_this());
     if (!task_.empty() && shared_.handlers.control_answered) {
@@ -203,9 +238,14 @@ class Session : public SessionBase {
     // Only a done request's body stays for the next phases to name, and
     // only while no other body took its place in the meantime.
     if (status == 200 && shared_.payloads.holds(kept_id_)) res->set(body_ref::kKept, kept_id_);
-    res->body() = std::move(body);
     res->keep_alive(keep_alive_ && !close_after_);
-    res->prepare_payload();
+    if (head_) {
+      // GET's headers, no body: prepare_payload() would say length 0.
+      res->content_length(body.size());
+    } else {
+      res->body() = std::move(body);
+      res->prepare_payload();
+    }
     tcp_layer().expires_after(shared_.options.request_deadline);
     http::async_write(stream_, *res, [self = self(), res](beast::error_code ec, size_t) {
       self->written(ec, res->keep_alive());
@@ -221,6 +261,8 @@ class Session : public SessionBase {
     parser_->body_limit(shared_.options.max_body);
     answered_ = false;
     close_after_ = false;
+    head_ = false;
+    pending_.reset();
     task_.clear();
     kept_id_.clear();
     tcp_layer().expires_after(shared_.options.request_deadline);
@@ -237,7 +279,8 @@ class Session : public SessionBase {
     version_ = req.version();
     const std::string path(target_path(req));
     task_ = control_task(path);
-    if (!shared_.options.token.empty()) {
+    const bool is_probe = probe_handler(path) != nullptr;
+    if (!shared_.options.token.empty() && !is_probe) {
       const auto given = req.find(http::field::authorization);
       const std::string_view value =
           given == req.end() ? std::string_view()
@@ -255,6 +298,12 @@ class Session : public SessionBase {
                    path);
       // The unread body would be parsed as the next request: end the connection.
       return fail(411);
+    }
+    if (is_probe && parser_->content_length() && *parser_->content_length() > 0) {
+      // Probes come without the token: nothing more than a header is read
+      // from an unauthenticated peer.
+      spdlog::warn("{} {}: a probe takes no body", std::string(req.method_string()), path);
+      return fail(400);
     }
     if (parser_->content_length() && *parser_->content_length() > shared_.options.max_body) {
       spdlog::warn("{} {}: body of {} bytes over the {} byte cap", std::string(req.method_string()),
@@ -330,8 +379,75 @@ class Session : public SessionBase {
     auto state = std::make_shared<Responder::State>();
     state->outbox = shared_.outbox;
     state->session = weak_from_this();
+    pending_ = state;
     shared_.waiting.insert(shared_from_this());
     return Responder(std::move(state));
+  }
+
+  // The probe's handler if path is a probe this server answers, else null.
+  const std::function<bool()>* probe_handler(std::string_view path) const {
+    const auto& h = shared_.handlers;
+    if (path == "/healthz" && h.healthz) return &h.healthz;
+    if (path == "/readyz" && h.readyz) return &h.readyz;
+    return nullptr;
+  }
+
+  void probe(const std::function<bool()>& handler, std::string_view path) {
+    bool up = false;
+    try {
+      up = handler();
+    } catch (const std::exception& e) {
+      spdlog::error("control port: {} failed: {}", path, e.what());
+    }
+    respond(up ? 200 : 503, "{}");
+  }
+
+  // While an /exec answer is pending nothing else is read from the
+  // connection, so its close would go unseen until the answer: wait for it
+  // to turn readable, then tell a hang-up from a pipelined request.
+  void watch_hangup() {
+    watching_ = true;
+    tcp_layer().socket().async_wait(
+        tcp::socket::wait_read,
+        [self = self(), generation = watch_generation_](beast::error_code ec) {
+          if (ec || generation != self->watch_generation_) return;
+          self->check_hangup();
+        });
+  }
+
+  void check_hangup() {
+    if (peer_gone()) {
+      spdlog::debug("control port: a caller hung up before its /exec answer");
+      return hung_up();
+    }
+    watch_timer_.expires_after(kHangupRecheck);
+    watch_timer_.async_wait([self = self(), generation = watch_generation_](beast::error_code ec) {
+      if (ec || generation != self->watch_generation_) return;
+      self->check_hangup();
+    });
+  }
+
+  // The peer closed (or half-closed) its side or reset the connection.
+  // POLLRDHUP tells it even behind unread bytes; a TLS close_notify alone
+  // is not taken for one, the TCP close that follows is.
+  bool peer_gone() {
+    pollfd p{tcp_layer().socket().native_handle(), POLLRDHUP, 0};
+    int ready;
+    do {
+      ready = ::poll(&p, 1, 0);
+    } while (ready < 0 && errno == EINTR);
+    return ready > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  }
+
+  // The answer is being sent (or nobody waits for it any more): the pending
+  // wait and timer go, and whatever of them already completed is ignored.
+  void stop_watching() {
+    ++watch_generation_;
+    if (!watching_) return;
+    watching_ = false;
+    beast::error_code ignored;
+    tcp_layer().socket().cancel(ignored);
+    watch_timer_.cancel();
   }
 
   void answer_json(int status, const std::function<json()>& make) {
@@ -347,6 +463,11 @@ class Session : public SessionBase {
     const std::string path(target_path(req));
     const bool post = req.method() == http::verb::post;
     const bool get = req.method() == http::verb::get;
+    if (const auto* handler = probe_handler(path)) {
+      if (!get && req.method() != http::verb::head) return respond(405, "{}");
+      head_ = req.method() == http::verb::head;
+      return probe(*handler, path);
+    }
     // /metrics is Prometheus' (GET only); the protocol's paths take POST.
     const bool allowed = path == "/metrics" ? get : post || (get && is_get_path(path));
     if (!is_known_path(path)) return respond(404, "{}");
@@ -464,18 +585,26 @@ class Session : public SessionBase {
     }
     if (!shared_.handlers.exec) return respond(404, "{}");
     shared_.handlers.exec(std::move(call), responder());
+    if (!answered_) watch_hangup();
   }
 
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<AppendBody>> parser_;
   asio::steady_timer timer_;
+  asio::steady_timer watch_timer_;  // rechecks a pending /exec's connection
   Shared& shared_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
   bool close_after_ = false;
   std::string kept_id_;  // the answer says the pod kept the body of this id
   bool answered_ = false;
+  bool head_ = false;  // a HEAD probe: the answer's headers only
+  // The pending request's state, to mark it answered when its caller hangs up.
+  std::weak_ptr<Responder::State> pending_;
+  bool watching_ = false;  // an /exec connection's wait or recheck is armed
+  // Bumped when an answer goes: a wait that completed before is stale.
+  uint64_t watch_generation_ = 0;
   std::string task_;  // the /control request's task being answered, else ""
 };
 
@@ -498,6 +627,17 @@ void Responder::reply(int status, const json& body) const {
 }
 
 bool Responder::answered() const { return state_->answered.load(); }
+
+void Responder::on_hangup(std::function<void()> fn) const {
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    if (!state_->hung_up) {
+      state_->on_hangup = std::move(fn);
+      return;
+    }
+  }
+  fn();
+}
 
 void Responder::after(std::chrono::duration<double> delay, std::function<void()> fn) const {
   state_->outbox->post([state = state_, delay, fn = std::move(fn)]() mutable {

@@ -6,6 +6,7 @@
 
 #include "ochopod/temp_dir.h"
 #include "ochopod/tool_box.h"
+#include "ochopod/tool_executor.h"
 
 namespace ochopod {
 
@@ -19,6 +20,40 @@ std::vector<std::string> Tool::parse(const std::string& raw) const {
 ToolResult Tool::body_within(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                              std::chrono::duration<double>) {
   return body(args, cwd);
+}
+
+ToolCancelHook::ToolCancelHook(ToolCancelHook&& other) noexcept
+    : call_(std::move(other.call_)), id_(other.id_) {
+  other.id_ = 0;
+}
+
+ToolCancelHook& ToolCancelHook::operator=(ToolCancelHook&& other) noexcept {
+  if (this != &other) {
+    reset();
+    call_ = std::move(other.call_);
+    id_ = other.id_;
+    other.id_ = 0;
+  }
+  return *this;
+}
+
+void ToolCancelHook::reset() {
+  if (call_ && id_ != 0) call_->remove(id_);
+  call_.reset();
+  id_ = 0;
+}
+
+ToolCancelHook on_tool_cancel(std::function<void()> hook) {
+  auto call = CallCancel::current();
+  if (!call) return {};
+  const uint64_t id = call->add(std::move(hook));
+  if (id == 0) return {};
+  return ToolCancelHook(std::move(call), id);
+}
+
+bool tool_cancelled() {
+  const auto call = CallCancel::current();
+  return call && call->cancelled();
 }
 
 ToolResult timed_out_result() { return ToolResult{124, {"timed out"}}; }

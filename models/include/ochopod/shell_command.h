@@ -33,7 +33,9 @@ struct CommandResult {
 
 // Runs `/bin/sh -c cmd` and waits up to timeout for it. On timeout the whole
 // process group is SIGKILLed (timed_out is set); when the shell exits,
-// whatever it left running in its group is SIGKILLed too. Throws
+// whatever it left running in its group is SIGKILLed too. Run by a tool, the
+// group is also SIGKILLed as soon as its /exec call is cancelled (its caller
+// hung up, the pod stops: on_tool_cancel() in ochopod/tool.h). Throws
 // std::runtime_error only when the shell cannot be started.
 CommandResult run_shell_command(const std::string& cmd, std::chrono::duration<double> timeout);
 

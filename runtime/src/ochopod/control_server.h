@@ -4,13 +4,17 @@
 // thread (Boost.Asio/Beast) accepts connections, reads each request
 // asynchronously within a deadline for the whole request, validates it and
 // refuses what it cannot bound (bodies over the cap, chunked or compressed
-// bodies), then hands complete requests to the handlers. /info, /log and
-// /reset are answered on the I/O thread (they only read hints or post work),
-// and so is GET /metrics, the one text/plain answer (Prometheus' format);
-// /control and /exec get a Responder and answer later from their own
-// threads (the lifecycle loop, the tool executor). Every other answer is
+// bodies), then hands complete requests to the handlers. /info, /log,
+// /reset and the probes are answered on the I/O thread (they only read
+// hints or post work), and so is GET /metrics, the one text/plain answer
+// (Prometheus' format); /control and /exec get a Responder and answer later
+// from their own threads (the lifecycle loop, the tool executor). While an
+// /exec answer is pending its connection is watched, so that its handler
+// hears of a caller that hangs up (Responder::on_hangup). Every other answer is
 // application/json; every error body is {}. With a token, a request without
-// it is refused from its header, before any body is read.
+// it is refused from its header, before any body is read; only the probes,
+// GET /healthz and GET /readyz, answer without it (200 or 503, body {},
+// and they take no body).
 #pragma once
 
 #include <chrono>
@@ -48,6 +52,12 @@ class Responder {
   // Runs fn on the I/O thread after delay unless the request was answered by
   // then (one pending `after` per request). fn must not block.
   void after(std::chrono::duration<double> delay, std::function<void()> fn) const;
+  // Runs fn once, on the I/O thread, if the caller closes its connection (or
+  // half-closes it, or resets it) before the answer; the request then counts
+  // as answered and later replies are dropped. At once, on this thread, if it
+  // hung up already. One per request; fn must not block. Only /exec requests
+  // are watched: fn never runs for others.
+  void on_hangup(std::function<void()> fn) const;
 
   // Made by the control server only (State is private to it).
   struct State;
@@ -71,6 +81,11 @@ struct ControlHandlers {
   // On the I/O thread, once per /control request answered (401 included);
   // task is "unknown" for a task that is not one. May be null.
   std::function<void(std::string_view task, int code)> control_answered;
+  // GET (or HEAD) /healthz and /readyz, on the I/O thread, cheap, never
+  // blocking: true answers 200 {}, false 503 {}. Answered without the token.
+  // Null: the path is unknown (404, and the token rule holds).
+  std::function<bool()> healthz;
+  std::function<bool()> readyz;
 };
 
 class ControlServer {
@@ -87,7 +102,8 @@ class ControlServer {
     std::chrono::milliseconds request_deadline{10000};
     // Not empty: every request, whatever its path or method, must carry
     // "Authorization: Bearer <token>", else 401 {} (docs/protocol.md,
-    // "Security"). Empty: no check, as Python pods.
+    // "Security"); only the probes (/healthz, /readyz, when their handler is
+    // set) are answered without it. Empty: no check, as Python pods.
     std::string token;
     // PEM files, both or neither: the port speaks HTTPS only.
     std::string tls_cert, tls_key;
