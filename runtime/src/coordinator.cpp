@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <random>
 
 #include "ochopod/log.h"
@@ -51,6 +54,8 @@ Coordinator::Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderW
       options_(std::move(options)),
       work_(work),
       cluster_path_(options_.root + "/" + options_.cluster),
+      snapshot_path_(cluster_path_ + "/snapshot"),
+      withdrawn_path_(cluster_path_ + "/withdrawn"),
       connection_(loop, [this](ConnectionState::Change change,
                                const std::string& why) { on_connection(change, why); }),
       registration_(cluster_path_ + "/pods", options_.uuid, options_.registration),
@@ -79,15 +84,189 @@ void Coordinator::stop() {
     loop_.cancel(retry_timer_);
     loop_.cancel(reopen_timer_);
     set_leading(false);
+    release_waiters(false);
     if (session_) spdlog::info("closing the ZooKeeper session");
     close_session();
   });
+}
+
+void Coordinator::withdraw(std::chrono::milliseconds limit, Out out) {
+  loop_.post([this, limit, out = std::move(out)]() mutable {
+    if (stopped_) return out(false);
+    if (!withdrawn_) spdlog::info("withdrawing from the cluster's snapshot (still registered)");
+    withdrawn_ = true;
+    reconcile();  // writes withdrawn/<uuid> when connected
+    wait_snapshot([this](const auto& data, int64_t) { return !listed_in(data); }, limit,
+                  std::move(out));
+  });
+}
+
+void Coordinator::rejoin() {
+  loop_.post([this] {
+    if (!withdrawn_ || stopped_) return;
+    withdrawn_ = false;
+    spdlog::info("back in the cluster's snapshot");
+    if (session_ && withdrawn_node_) {
+      const int rc = session_->remove(withdrawn_path_ + "/" + options_.uuid);
+      if (!zk::ok(rc) && !zk::no_node(rc)) {
+        // It goes with the session at the latest; the leader lists us then.
+        spdlog::warn("cannot remove our withdrawal: {}", zk::error(rc));
+      }
+    }
+    withdrawn_node_ = false;
+  });
+}
+
+bool Coordinator::leave(std::chrono::steady_clock::time_point deadline) {
+  return wait_from_outside([this](const auto& data, int64_t) { return !listed_in(data); }, deadline,
+                           [this] {
+                             if (!session_) return false;
+                             spdlog::info("leaving the cluster: deleting our registration");
+                             const int rc = registration_.leave(*session_);
+                             hints_.set_registered(false);
+                             if (!zk::ok(rc))
+                               spdlog::warn("cannot delete our registration: {}", zk::error(rc));
+                             return true;
+                           });
+}
+
+bool Coordinator::hand_off(std::chrono::steady_clock::time_point deadline) {
+  return wait_from_outside(
+      [this](const auto& data, int64_t owner) { return !data || owner != session_->id(); },
+      deadline,
+      [this] {
+        if (!session_ || !leading_) return false;
+        bool others = false;
+        const int rc = lock_.leave(*session_, &others);
+        set_leading(false);
+        if (!zk::ok(rc)) {
+          spdlog::warn("cannot give the lock up: {}", zk::error(rc));
+          return false;
+        }
+        if (!others) return false;
+        spdlog::info("handing the lead over before closing the session");
+        return true;
+      });
+}
+
+bool Coordinator::wait_from_outside(SnapshotTest test,
+                                    std::chrono::steady_clock::time_point deadline,
+                                    std::function<bool()> first) {
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<bool> out;
+  };
+  auto shared = std::make_shared<Shared>();
+  const auto limit = std::max(deadline - std::chrono::steady_clock::now(),
+                              std::chrono::steady_clock::duration::zero());
+  loop_.run_sync([&] {
+    if (stopped_ || !first()) {
+      shared->out = false;
+      return;
+    }
+    wait_snapshot(std::move(test), limit, [shared](bool out) {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->out = out;
+      shared->cv.notify_all();
+    });
+  });
+  std::unique_lock<std::mutex> lock(shared->mu);
+  // The loop's timer answers at the deadline; a loop that stopped never does.
+  shared->cv.wait_until(lock, deadline + std::chrono::milliseconds(100),
+                        [&] { return shared->out.has_value(); });
+  return shared->out.value_or(false);
+}
+
+void Coordinator::hurry() {
+  loop_.post([this] { release_waiters(false); });
+}
+
+void Coordinator::wait_snapshot(SnapshotTest test, std::chrono::steady_clock::duration limit,
+                                Out out) {
+  const uint64_t id = ++next_waiter_;
+  const auto timer = loop_.post_after(limit, [this, id] {
+    const auto it = std::find_if(waiters_.begin(), waiters_.end(),
+                                 [id](const Waiter& w) { return w.id == id; });
+    if (it == waiters_.end()) return;
+    Out done = std::move(it->out);
+    waiters_.erase(it);
+    spdlog::warn("the cluster's snapshot did not change as awaited in time; going on");
+    done(false);
+  });
+  waiters_.push_back(Waiter{id, std::move(test), std::move(out), timer});
+  check_snapshot();
+}
+
+void Coordinator::release_waiters(bool out) {
+  auto waiters = std::move(waiters_);
+  waiters_.clear();
+  for (auto& waiter : waiters) {
+    loop_.cancel(waiter.timer);
+    waiter.out(out);
+  }
+}
+
+bool Coordinator::listed_in(const std::optional<std::string>& snapshot) const {
+  if (!snapshot) return false;
+  const auto map = nlohmann::json::parse(*snapshot, nullptr, false);
+  return map.is_object() && map.contains(options_.uuid);
+}
+
+// Reads the snapshot with a watch (an exists() watch while it is missing:
+// that one fires at its creation) and answers the waiters it satisfies.
+void Coordinator::check_snapshot() {
+  if (waiters_.empty() || !session_ || !connection_.connected()) return;
+  std::optional<std::string> data;
+  ZkStat stat;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string text;
+    int rc = session_->get(snapshot_path_, &text, &stat, true);
+    if (zk::ok(rc)) {
+      data = std::move(text);
+      break;
+    }
+    if (!zk::no_node(rc)) {
+      spdlog::info("cannot read the cluster's snapshot ({}); again on the next event",
+                   zk::error(rc));
+      return;
+    }
+    rc = session_->exists(snapshot_path_, &stat, true);
+    if (zk::no_node(rc)) break;
+    if (!zk::ok(rc)) return;
+  }
+  const int64_t owner = data ? stat.ephemeral_owner : 0;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (!it->test(data, owner)) {
+      ++it;
+      continue;
+    }
+    loop_.cancel(it->timer);
+    Out done = std::move(it->out);
+    it = waiters_.erase(it);
+    done(true);
+  }
+}
+
+int Coordinator::ensure_withdrawn() {
+  if (!withdrawn_ || withdrawn_node_) return 0;
+  int rc = session_->ensure_path(withdrawn_path_);
+  if (!zk::ok(rc)) return rc;
+  const std::string path = withdrawn_path_ + "/" + options_.uuid;
+  rc = session_->create(path, "", zk::ephemeral(), nullptr);
+  if (zk::node_exists(rc)) {
+    // Left by a session of ours that is not over yet: make it this one's.
+    rc = session_->replace_ephemeral(path, "");
+  }
+  if (zk::ok(rc)) withdrawn_node_ = true;
+  return rc;
 }
 
 void Coordinator::open_session() {
   if (stopped_) return;
   const uint64_t generation = ++generation_;
   paths_ready_ = false;
+  withdrawn_node_ = false;
   registration_.forget();
   std::string prefix = make_uuid4();
   prefix.erase(std::remove(prefix.begin(), prefix.end(), '-'), prefix.end());
@@ -112,6 +291,7 @@ void Coordinator::open_session() {
 }
 
 void Coordinator::close_session() {
+  hints_.set_registered(false);
   connection_.closed();
   loop_.cancel(retry_timer_);
   session_.reset();
@@ -143,6 +323,7 @@ void Coordinator::on_event(uint64_t generation, const ZkEvent& event) {
     connection_.on_event(event.kind, session_->negotiated_timeout());
     return;
   }
+  if (event.path == snapshot_path_) check_snapshot();
   if (registration_.concerns(event)) {
     registration_.on_watch(event);
     reconcile();
@@ -265,6 +446,8 @@ void Coordinator::reconcile() {
       }
     }
   }
+  hints_.set_registered(zk::ok(rc) && !registration_.node().empty());
+  if (zk::ok(rc)) rc = ensure_withdrawn();
   if (zk::ok(rc)) rc = lock_.check(*session_);
   if (!lock_.holds()) {
     set_leading(false);
@@ -274,6 +457,7 @@ void Coordinator::reconcile() {
   if (zk::ok(rc)) {
     reopen_backoff_.reset();  // registered and contending: this session works
     refused_backoff_.reset();
+    check_snapshot();
     return;
   }
   if (zk::not_authorized(rc)) {

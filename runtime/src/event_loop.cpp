@@ -76,6 +76,12 @@ void EventLoop::run_sync(Task task) {
   future.wait();
 }
 
+EventLoop::Clock::duration EventLoop::busy_for() const {
+  const Clock::rep started = task_started_.load(std::memory_order_relaxed);
+  if (started == 0) return Clock::duration::zero();
+  return Clock::now() - Clock::time_point(Clock::duration(started));
+}
+
 void EventLoop::run() {
   // Thread names show in top, gdb and /proc: 15 bytes at most.
   pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
@@ -91,11 +97,13 @@ void EventLoop::run() {
       Task task = std::move(queue_.front());
       queue_.pop_front();
       lock.unlock();
+      task_started_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
       try {
         task();
       } catch (const std::exception& e) {
         spdlog::error("{}: task failed: {}", name_, e.what());
       }
+      task_started_.store(0, std::memory_order_relaxed);
       lock.lock();
       continue;
     }

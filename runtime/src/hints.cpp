@@ -31,6 +31,23 @@ void Hints::set_dependencies(json dependencies) {
   dependencies_ = std::move(dependencies);
 }
 
+void Hints::set_registered(bool registered) {
+  std::lock_guard<std::mutex> lock(mu_);
+  registered_ = registered;
+}
+void Hints::set_serving(bool serving) {
+  std::lock_guard<std::mutex> lock(mu_);
+  serving_ = serving;
+}
+void Hints::set_leaving(bool leaving) {
+  std::lock_guard<std::mutex> lock(mu_);
+  leaving_ = leaving;
+}
+bool Hints::ready() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return registered_ && serving_ && !leaving_;
+}
+
 std::string Hints::state() const {
   std::lock_guard<std::mutex> lock(mu_);
   return state_;

@@ -59,7 +59,26 @@ int LockContender::find_or_create(ZkSession& session) {
   return rc;
 }
 
+int LockContender::leave(ZkSession& session, bool* others) {
+  left_ = true;
+  holds_ = false;
+  *others = false;
+  predecessor_.clear();
+  if (!node_.empty()) {
+    const int rc = session.remove(dir_ + "/" + node_);
+    if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
+    node_.clear();
+  }
+  std::vector<std::string> names;
+  const int rc = session.children(dir_, &names, false);
+  if (!zk::ok(rc)) return rc;
+  *others = std::any_of(names.begin(), names.end(),
+                        [](const std::string& name) { return lock_sequence(name) >= 0; });
+  return rc;
+}
+
 int LockContender::check(ZkSession& session) {
+  if (left_) return 0;
   for (int pass = 0; pass < kMaxPasses; ++pass) {
     if (node_.empty()) {
       const int rc = find_or_create(session);

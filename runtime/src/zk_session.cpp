@@ -45,6 +45,12 @@ std::optional<int64_t> sequence_suffix(std::string_view text) {
 }
 }  // namespace zk
 
+int ZkSession::replace_ephemeral(const std::string& path, const std::string& data) {
+  const int rc = remove(path);
+  if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
+  return create(path, data, zk::ephemeral(), nullptr);
+}
+
 namespace {
 
 // The C client's own log lines, from its callback or its stream, into our
@@ -150,6 +156,7 @@ class ClientSession final : public ZkSession {
   int children(const std::string& path, std::vector<std::string>* out, bool watch) override;
   int exists(const std::string& path, ZkStat* stat, bool watch) override;
   int remove(const std::string& path, int version) override;
+  int replace_ephemeral(const std::string& path, const std::string& data) override;
   int ensure_path(const std::string& path) override;
   int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) override;
 
@@ -291,6 +298,16 @@ int ClientSession::exists(const std::string& path, ZkStat* stat, bool watch) {
 
 int ClientSession::remove(const std::string& path, int version) {
   return zoo_delete(handle_, path.c_str(), version);
+}
+
+int ClientSession::replace_ephemeral(const std::string& path, const std::string& data) {
+  ClientAcl acl(acl_policy().acl_for(path));
+  zoo_op_t ops[2];
+  zoo_op_result_t results[2];
+  zoo_delete_op_init(&ops[0], path.c_str(), -1);
+  zoo_create_op_init(&ops[1], path.c_str(), data.data(), static_cast<int>(data.size()), acl.get(),
+                     ZOO_EPHEMERAL, nullptr, 0);
+  return zoo_multi(handle_, 2, ops, results);
 }
 
 int ClientSession::ensure_path(const std::string& path) {

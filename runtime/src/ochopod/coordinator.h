@@ -19,19 +19,29 @@
 //    retry after a backoff (1 s doubling, capped at 10 s).
 // The session creates the cluster's nodes with the ACL options.acl asks for;
 // a cluster node found with another ACL is used as it is, with a warning.
+//
+// Leaving (docs/protocol.md 7, "Leaving before stopping"): withdraw() marks
+// the pod under withdrawn/ while it stays registered; leave() deletes its
+// registration; both then wait, by a watch on the cluster's snapshot, until
+// the snapshot no longer lists it. hand_off() gives the lock up while the
+// session lives, so the next leader takes the snapshot over before ours
+// could vanish with our session.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ochopod/connection_state.h"
 #include "ochopod/hints.h"
 #include "ochopod/lock_contender.h"
 #include "ochopod/metrics.h"
+#include "ochopod/presence.h"
 #include "ochopod/registration.h"
 #include "ochopod/retry_backoff.h"
 #include "ochopod/scheduler.h"
@@ -53,7 +63,7 @@ class LeaderWork {
   virtual void on_watch(const ZkEvent& event) = 0;  // a watch outside our own nodes fired
 };
 
-class Coordinator {
+class Coordinator final : public Presence {
  public:
   struct Options {
     ZkAddress zk;
@@ -68,7 +78,20 @@ class Coordinator {
   };
 
   Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work = nullptr);
-  ~Coordinator();  // must be stop()ped first
+  ~Coordinator() override;  // must be stop()ped first
+
+  // Presence, from any thread: posts to the loop; `out` runs on it.
+  void withdraw(std::chrono::milliseconds limit, Out out) override;
+  void rejoin() override;
+  // The pod's own stop, from its main thread: deletes our registration and
+  // blocks until the snapshot no longer lists us (true) or until deadline.
+  bool leave(std::chrono::steady_clock::time_point deadline);
+  // The pod's own stop, last step before stop(): if we lead and another pod
+  // contends, lets it lead and blocks until it owns the snapshot (true) or
+  // deadline; false at once when there is nothing to hand over.
+  bool hand_off(std::chrono::steady_clock::time_point deadline);
+  // A second SIGTERM: whatever leave() or hand_off() waits for, stop waiting.
+  void hurry();
 
   void start();  // post: open the first session
   // post: drop the session on purpose and come back (what the pod's /reset
@@ -92,12 +115,25 @@ class Coordinator {
   void set_leading(bool leading);
   void zk_metric(Metrics::Zk state);
   void retry_later();
+  // What a waiter waits for, read from the snapshot: its text (nullopt when
+  // it does not exist) and the session owning it.
+  using SnapshotTest = std::function<bool(const std::optional<std::string>& data, int64_t owner)>;
+  void wait_snapshot(SnapshotTest test, std::chrono::steady_clock::duration limit, Out out);
+  void check_snapshot();
+  void release_waiters(bool out);
+  int ensure_withdrawn();
+  bool listed_in(const std::optional<std::string>& snapshot) const;
+  // Blocks the calling thread (never the loop's) on a wait_snapshot().
+  bool wait_from_outside(SnapshotTest test, std::chrono::steady_clock::time_point deadline,
+                         std::function<bool()> first);
 
   Scheduler& loop_;
   Hints& hints_;
   const Options options_;
   LeaderWork* const work_;
   const std::string cluster_path_;
+  const std::string snapshot_path_;
+  const std::string withdrawn_path_;
 
   std::unique_ptr<ZkSession> session_;
   uint64_t generation_ = 0;  // which session an event belongs to
@@ -112,6 +148,16 @@ class Coordinator {
   bool leading_ = false;
   bool paused_ = false;
   bool stopped_ = false;
+  bool withdrawn_ = false;       // withdraw()n and not rejoin()ed
+  bool withdrawn_node_ = false;  // this session's withdrawn/<uuid> exists
+  struct Waiter {
+    uint64_t id;
+    SnapshotTest test;
+    Out out;
+    Scheduler::TimerId timer;
+  };
+  std::vector<Waiter> waiters_;
+  uint64_t next_waiter_ = 0;
   Scheduler::TimerId retry_timer_ = 0;
   Scheduler::TimerId reopen_timer_ = 0;
 };

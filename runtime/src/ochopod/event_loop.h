@@ -8,6 +8,7 @@
 // the runtime's Scheduler; tests use a manual one instead.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -40,6 +41,9 @@ class EventLoop : public Scheduler {
   void run_sync(Task task) override;
 
   bool in_loop() const { return std::this_thread::get_id() == thread_.get_id(); }
+  // How long the task running now has been running (zero when idle): a loop
+  // stuck in one task answers nothing else (GET /healthz reads it). Any thread.
+  Clock::duration busy_for() const;
   const std::string& name() const { return name_; }
 
   // Stops after the current task; further posts are dropped. Idempotent.
@@ -55,6 +59,8 @@ class EventLoop : public Scheduler {
   std::multimap<Clock::time_point, std::pair<TimerId, Task>> timers_;
   TimerId next_timer_ = 1;
   bool stopping_ = false;
+  // Since when the running task runs, in Clock ticks; 0 when idle.
+  std::atomic<Clock::rep> task_started_{0};
   std::thread thread_;  // last: starts once the members above exist
 };
 

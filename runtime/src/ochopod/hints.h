@@ -22,6 +22,14 @@ class Hints {
   void set_status(std::string status);
   void set_metrics(nlohmann::json metrics);
   void set_dependencies(nlohmann::json dependencies);
+  // What GET /readyz answers (docs/protocol.md 7, "Probes"): each owner sets
+  // its part. Registered: the coordinator (true at once without ZooKeeper);
+  // serving: the lifecycle, while its child runs and passed its readiness;
+  // leaving: the pod's stop or a withdrawal.
+  void set_registered(bool registered);
+  void set_serving(bool serving);
+  void set_leaving(bool leaving);
+  bool ready() const;
 
   std::string state() const;
   std::string process() const;
@@ -41,6 +49,9 @@ class Hints {
   std::string status_;
   nlohmann::json metrics_ = nlohmann::json::object();
   nlohmann::json dependencies_ = nlohmann::json::array();
+  bool registered_ = false;
+  bool serving_ = false;
+  bool leaving_ = false;
 };
 
 }  // namespace ochopod

@@ -32,6 +32,10 @@ class LockContender {
   // our predecessor if not. Returns the ZooKeeper result code; holds() is
   // false whenever our node is gone.
   int check(ZkSession& session);
+  // The pod is stopping: deletes our node so the next contender leads while
+  // we still live, and contends no more (check() then holds nothing).
+  // *others: whether another contender is there to take over.
+  int leave(ZkSession& session, bool* others);
   // Whether a watch event is for one of the lock's nodes.
   bool concerns(const ZkEvent& event) const;
 
@@ -47,6 +51,7 @@ class LockContender {
   std::string node_;
   std::string predecessor_;
   bool holds_ = false;
+  bool left_ = false;
 };
 
 // A contender's sequence (the 10 digits after "__lock__"), or -1.

@@ -35,6 +35,9 @@ class Registration {
   bool concerns(const ZkEvent& event) const;
   // Our node's watch fired: what it says is checked at the next ensure().
   void on_watch(const ZkEvent& event);
+  // The pod is stopping: deletes our node while the session lives, so the
+  // cluster sees us go before we stop serving; ensure() does nothing after.
+  int leave(ZkSession& session);
 
   const std::string& node() const { return node_; }  // name under pods, "" if none
   std::optional<int64_t> seq() const { return seq_; }
@@ -51,6 +54,7 @@ class Registration {
   std::string node_;
   bool written_ = false;
   bool watched_ = false;
+  bool left_ = false;
 };
 
 // The integer after the last '.' of a pod node's name, if it is 10 digits.

@@ -95,6 +95,11 @@ class ZkSession {
   virtual int children(const std::string& path, std::vector<std::string>* out, bool watch) = 0;
   virtual int exists(const std::string& path, ZkStat* stat, bool watch) = 0;
   virtual int remove(const std::string& path, int version = -1) = 0;
+  // Deletes path (whoever owns it) and creates it again, ephemeral, holding
+  // data, in one transaction: a reader that watched it never finds it
+  // missing (a leader taking over another's `snapshot`). This default is two
+  // calls, for fakes; the real client uses a multi-op.
+  virtual int replace_ephemeral(const std::string& path, const std::string& data);
   // Creates every missing persistent node along path (empty data).
   virtual int ensure_path(const std::string& path) = 0;
   virtual int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) = 0;

@@ -346,5 +346,84 @@ TEST_F(CoordinatorTest, RefusedByAnAclItSaysSoOnceARetryAndBacksOffUpToTenSecond
   EXPECT_EQ(a->hints.state(), "leader");
 }
 
+// Leaving before stopping (docs/protocol.md 7): an `off` withdraws the pod
+// while it stays registered, and hears back once the snapshot dropped it.
+TEST_F(CoordinatorTest, WithdrawMarksThePodAndAnswersOnceTheSnapshotNoLongerListsIt) {
+  auto a = start("aaaa");
+  const std::string snapshot = std::string(kCluster) + "/snapshot";
+  ASSERT_EQ(server.create(snapshot, R"({"aaaa":{"ip":"1.2.3.4"}})"), 0);
+  std::vector<bool> outs;
+  a->coordinator->withdraw(1000ms, [&](bool out) { outs.push_back(out); });
+  clock.run_ready();
+  EXPECT_TRUE(server.exists(std::string(kCluster) + "/withdrawn/aaaa"));
+  EXPECT_TRUE(outs.empty()) << "answered while the snapshot still lists the pod";
+  EXPECT_EQ(registrations("aaaa").size(), 1u) << "a withdrawn pod stays registered";
+  ASSERT_EQ(server.set(snapshot, "{}"), 0);
+  clock.run_ready();
+  EXPECT_EQ(outs, std::vector<bool>{true});
+  clock.advance(2000ms);  // its limit passes: no second answer
+  EXPECT_EQ(outs, std::vector<bool>{true});
+  a->coordinator->rejoin();
+  clock.run_ready();
+  EXPECT_FALSE(server.exists(std::string(kCluster) + "/withdrawn/aaaa"));
+}
+
+TEST_F(CoordinatorTest, AWithdrawalNobodyHonoursGivesUpAtItsLimit) {
+  auto a = start("aaaa");
+  ASSERT_EQ(server.create(std::string(kCluster) + "/snapshot", R"({"aaaa":{}})"), 0);
+  std::vector<bool> outs;
+  a->coordinator->withdraw(1000ms, [&](bool out) { outs.push_back(out); });
+  clock.advance(999ms);
+  EXPECT_TRUE(outs.empty());
+  clock.advance(1ms);
+  EXPECT_EQ(outs, std::vector<bool>{false});
+}
+
+TEST_F(CoordinatorTest, AWithdrawalOutlivesARenewedSession) {
+  auto a = start("aaaa");
+  a->coordinator->withdraw(1000ms, [](bool) {});
+  clock.run_ready();
+  FakeZkSession* session = server.last_session();
+  session->lose_connection();
+  session->expire();
+  clock.run_ready();
+  session->connect();  // hears kExpired
+  clock.run_ready();
+  ASSERT_EQ(server.opened(), 2);
+  EXPECT_TRUE(server.exists(std::string(kCluster) + "/withdrawn/aaaa"))
+      << "the new session must withdraw again";
+  EXPECT_EQ(registrations("aaaa").size(), 1u);
+}
+
+TEST_F(CoordinatorTest, LeavingDeletesTheRegistrationForGood) {
+  auto a = start("aaaa");
+  ASSERT_EQ(registrations("aaaa").size(), 1u);
+  // No snapshot lists the pod: out at once.
+  EXPECT_TRUE(a->coordinator->leave(std::chrono::steady_clock::now() + 1s));
+  EXPECT_TRUE(registrations("aaaa").empty());
+  clock.run_ready();
+  EXPECT_TRUE(registrations("aaaa").empty()) << "registered again after leaving";
+  a->coordinator->renew();  // a new session must not bring it back either
+  clock.run_ready();
+  EXPECT_TRUE(registrations("aaaa").empty());
+}
+
+TEST_F(CoordinatorTest, ALeaderHandsOffWhileItsSessionLives) {
+  auto a = start("aaaa");
+  auto b = start("bbbb");
+  ASSERT_EQ(a->hints.state(), "leader");
+  // No snapshot to take over: the lock goes, nothing to wait for.
+  EXPECT_TRUE(a->coordinator->hand_off(std::chrono::steady_clock::now() + 1s));
+  clock.run_ready();
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "lose"}));
+  EXPECT_EQ(b->work.calls, std::vector<std::string>{"lead"});
+  EXPECT_EQ(server.opened(), 2) << "a's session is still open";
+  // Alone, a leader has nobody to hand over to.
+  auto c = start("cccc");
+  b.reset();
+  clock.run_ready();
+  EXPECT_FALSE(c->coordinator->hand_off(std::chrono::steady_clock::now() + 1s));
+}
+
 }  // namespace
 }  // namespace ochopod
