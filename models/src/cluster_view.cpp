@@ -48,13 +48,15 @@ bool looks_like_hash(const std::string& s) {
 ClusterView::ClusterView(Settings settings)
     : settings_(std::move(settings)),
       cluster_path_(settings_.root + "/" + settings_.cluster),
-      pods_path_(cluster_path_ + "/pods") {
+      pods_path_(cluster_path_ + "/pods"),
+      withdrawn_path_(cluster_path_ + "/withdrawn") {
   has_glob_ = std::any_of(settings_.depends_on.begin(), settings_.depends_on.end(), is_glob);
   merge_dependencies();
 }
 
 void ClusterView::clear() {
   pods_.clear();
+  withdrawn_.clear();
   clusters_.clear();
   snapshots_.clear();
   merge_dependencies();
@@ -63,6 +65,7 @@ void ClusterView::clear() {
 void ClusterView::reload(ZkSession& session) {
   clear();
   list_pods(session);
+  list_withdrawn(session);
   if (has_glob_) list_clusters(session);
   sync_snapshots(session);
   merge_dependencies();
@@ -72,6 +75,10 @@ bool ClusterView::on_watch(ZkSession& session, const ZkEvent& event) {
   const std::string& path = event.path;
   if (path == pods_path_) {
     list_pods(session);
+    return true;
+  }
+  if (path == withdrawn_path_) {
+    list_withdrawn(session);
     return true;
   }
   if (path.rfind(pods_path_ + "/", 0) == 0) {
@@ -115,6 +122,23 @@ void ClusterView::list_pods(ZkSession& session) {
   for (const auto& name : now) {
     if (!pods_.count(name)) read_pod(session, name);
   }
+}
+
+void ClusterView::list_withdrawn(ZkSession& session) {
+  std::vector<std::string> names;
+  int rc = session.children(withdrawn_path_, &names, true);
+  if (zk::no_node(rc)) {
+    // No pod ever withdrew: watch for the folder's creation instead.
+    withdrawn_.clear();
+    rc = session.exists(withdrawn_path_, nullptr, true);
+    if (zk::ok(rc)) list_withdrawn(session);  // created in between: no event would come
+    return;
+  }
+  if (!zk::ok(rc)) {
+    spdlog::warn("leader: cannot list withdrawn pods: {}", zk::error(rc));
+    return;
+  }
+  withdrawn_ = std::set<std::string>(names.begin(), names.end());
 }
 
 void ClusterView::read_pod(ZkSession& session, const std::string& name) {
@@ -251,6 +275,16 @@ std::map<std::string, const std::string*> ClusterView::newest_texts() const {
 }
 
 size_t ClusterView::pod_count() const { return newest_texts().size(); }
+
+bool ClusterView::visible(const std::string& uuid) const {
+  if (withdrawn_.count(uuid)) return false;
+  // Node names start with the uuid and a dot: the first at or after it.
+  for (auto it = pods_.lower_bound(uuid + "."); it != pods_.end(); ++it) {
+    if (it->first.compare(0, uuid.size() + 1, uuid + ".") != 0) break;
+    if (it->second) return true;
+  }
+  return false;
+}
 
 json ClusterView::snapshot_map() const {
   json map = dependencies_;

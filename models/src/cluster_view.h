@@ -55,11 +55,16 @@ class ClusterView {
   std::string snapshot_hash() const;
   // local().size(), without building it.
   size_t pod_count() const;
+  // Whether the pod of this uuid is registered with a usable payload and has
+  // not withdrawn from its dependents' view (docs/protocol.md 7, "Leaving
+  // before stopping"): what the published snapshot may list.
+  bool visible(const std::string& uuid) const;
 
   const std::string& cluster_path() const { return cluster_path_; }
 
  private:
   void list_pods(ZkSession& session);
+  void list_withdrawn(ZkSession& session);
   void read_pod(ZkSession& session, const std::string& name);
   void list_clusters(ZkSession& session);
   void read_snapshot(ZkSession& session, const std::string& cluster);
@@ -70,6 +75,7 @@ class ClusterView {
   const Settings settings_;
   const std::string cluster_path_;
   const std::string pods_path_;
+  const std::string withdrawn_path_;
   bool has_glob_ = false;
   // A usable registration and its canonical text (what the hash covers).
   struct Pod {
@@ -82,6 +88,7 @@ class ClusterView {
 
   // Every child of pods/, with its payload once it holds a usable one.
   std::map<std::string, std::optional<Pod>> pods_;
+  std::set<std::string> withdrawn_;                  // uuids under withdrawn/
   std::vector<std::string> clusters_;                // the root's children (globs only)
   std::map<std::string, nlohmann::json> snapshots_;  // cluster -> its pods (object)
   nlohmann::json dependencies_ = nlohmann::json::object();

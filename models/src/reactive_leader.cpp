@@ -83,8 +83,8 @@ void ReactiveLeader::on_lead(ZkSession& session) {
   round_backoff_ = write_backoff_ = Seconds(0);
   const int rc = read_stored_hash(*session_, cluster_path_, &stored_hash_);
   if (!zk::ok(rc)) spdlog::warn("leader: cannot read the stored hash: {}", zk::error(rc));
-  published_ = false;
   view_->reload(*session_);
+  adopt_snapshot();
   evaluate();
   schedule_probe();
 }
@@ -135,6 +135,9 @@ void ReactiveLeader::on_lose() {
   round_cancel_.reset();
   redo_round_ = false;
   pending_write_.reset();
+  configured_ = json::object();
+  configured_known_ = false;
+  written_.reset();
   view_->clear();
   services_.metrics.pods_seen(0);
   services_.hints.set_status("");
@@ -148,7 +151,9 @@ void ReactiveLeader::on_watch(const ZkEvent& event) {
 void ReactiveLeader::evaluate() {
   // Every watch event comes here: nothing in it may cost the whole view.
   if (leading_) services_.metrics.pods_seen(static_cast<int64_t>(view_->pod_count()));
-  if (!leading_ || paused_ || round_running_ || pending_write_) return;
+  if (!leading_ || paused_) return;
+  refresh_snapshot();
+  if (round_running_ || pending_write_) return;
   const std::string hash = view_->snapshot_hash();
   if (hash == stored_hash_) {
     if (round_due_) {
@@ -158,12 +163,12 @@ void ReactiveLeader::evaluate() {
       round_due_.reset();
     }
     set_state("leader", "");
-    if (!published_) {
-      // Dependents must not see an empty snapshot after a handoff, also when
-      // the view only came back as configured after we took the lead:
-      // re-publish it (retried until it lands).
-      pending_write_ = Outcome{std::nullopt, view_->local()};
-      store_outcome();
+    if (!configured_known_) {
+      // No snapshot was there when we took the lead, and the view came back
+      // as the stored hash says: the pods registered are what it configured.
+      configured_ = view_->local();
+      configured_known_ = true;
+      refresh_snapshot();
     }
     return;
   }
@@ -267,14 +272,15 @@ void ReactiveLeader::finish_round(uint64_t epoch, const std::string& hash,
 void ReactiveLeader::store_outcome() {
   services_.coordinator.cancel(write_timer_);
   if (!leading_ || paused_ || !pending_write_) return;
-  int rc = write_snapshot(pending_write_->configured);
+  configured_ = pending_write_->configured;
+  configured_known_ = true;
+  int rc = write_snapshot(visible_pods(configured_));
   if (zk::ok(rc) && pending_write_->hash) {
     rc = session_->set(cluster_path_ + "/hash", *pending_write_->hash);
   }
   if (zk::ok(rc)) {
     if (pending_write_->hash) stored_hash_ = *pending_write_->hash;
     pending_write_.reset();
-    published_ = true;
     write_backoff_ = Seconds(0);
     set_state("leader", "");
     evaluate();
@@ -294,16 +300,76 @@ int ReactiveLeader::write_snapshot(const json& pods) {
   const std::string data = to_json(pods);
   ZkStat stat;
   int rc = session_->exists(path, &stat, false);
-  if (zk::ok(rc) && stat.ephemeral_owner == session_->id()) return session_->set(path, data);
-  if (zk::ok(rc)) {
-    // A previous leader's node lingers until its session expires: replace it,
-    // or it would vanish under our dependents later.
-    rc = session_->remove(path);
-    if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
-  } else if (!zk::no_node(rc)) {
-    return rc;
+  if (zk::ok(rc) && stat.ephemeral_owner == session_->id()) {
+    rc = session_->set(path, data);
+  } else if (zk::ok(rc)) {
+    // A previous leader's node lingers until its session ends: take it over,
+    // or it would vanish under our dependents later. In one transaction, so
+    // that no dependent finds the cluster empty meanwhile.
+    rc = session_->replace_ephemeral(path, data);
+  } else if (zk::no_node(rc)) {
+    rc = session_->create(path, data, zk::ephemeral(), nullptr);
   }
-  return session_->create(path, data, zk::ephemeral(), nullptr);
+  if (zk::ok(rc)) {
+    written_.emplace();
+    for (auto it = pods.begin(); it != pods.end(); ++it) written_->insert(it.key());
+  }
+  return rc;
+}
+
+// On taking the lead: what dependents see now is what the last leader
+// configured, which we publish again under our session (at once: the
+// previous leader's node goes with its session). Without a snapshot, we
+// know nothing configured until the view matches the stored hash (evaluate)
+// or a round: we publish nothing meanwhile, rather than an empty cluster.
+void ReactiveLeader::adopt_snapshot() {
+  configured_ = json::object();
+  configured_known_ = false;
+  written_.reset();
+  std::string data;
+  const int rc = session_->get(cluster_path_ + "/snapshot", &data, nullptr, false);
+  bool found = false;
+  if (zk::ok(rc)) {
+    json snapshot = json::parse(data, nullptr, false);
+    if (snapshot.is_object()) {
+      found = true;
+      // Others' data: keep only what can be a registration.
+      for (auto& [uuid, registration] : snapshot.items()) {
+        if (registration.is_object()) configured_[uuid] = std::move(registration);
+      }
+    }
+  } else if (!zk::no_node(rc)) {
+    spdlog::warn("leader: cannot read our snapshot: {}", zk::error(rc));
+  }
+  configured_known_ = found;
+}
+
+// Dependents must stop using a pod before it stops serving: whatever the
+// round and the damper are doing, a pod that left or withdrew is dropped
+// from the snapshot now. Joining still waits for a round (and `on`).
+void ReactiveLeader::refresh_snapshot() {
+  if (pending_write_ || !configured_known_) return;  // the write on its way filters as it goes
+  if (written_) {
+    // Per watch event: compare uuids, never texts of the whole cluster.
+    bool same = true;
+    size_t count = 0;
+    for (auto it = configured_.begin(); same && it != configured_.end(); ++it) {
+      if (!view_->visible(it.key())) continue;
+      ++count;
+      same = written_->count(it.key()) != 0;
+    }
+    if (same && count == written_->size()) return;
+  }
+  pending_write_ = Outcome{std::nullopt, configured_};
+  store_outcome();
+}
+
+json ReactiveLeader::visible_pods(const json& configured) const {
+  json out = json::object();
+  for (auto it = configured.begin(); it != configured.end(); ++it) {
+    if (view_->visible(it.key())) out[it.key()] = *it;
+  }
+  return out;
 }
 
 void ReactiveLeader::schedule_probe() {

@@ -13,13 +13,16 @@
 // redoes an aborted round; on_lose and the destructor cancel the same way, so
 // shutting down never waits on a slow or frozen peer. A round that worked but
 // whose outcome could not be stored is retried as a write; a failed round is
-// retried with exponential backoff.
+// retried with exponential backoff. A pod that leaves or withdraws drops out
+// of the published snapshot at once, without waiting for the damper or a
+// round, so dependents stop using it before it stops serving.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "ochopod/coordinator.h"
@@ -60,6 +63,9 @@ class ReactiveLeader final : public LeaderWork {
   void finish_round(uint64_t epoch, const std::string& hash, const RoundReport& report);
   void store_outcome();
   int write_snapshot(const nlohmann::json& pods);
+  void adopt_snapshot();
+  void refresh_snapshot();
+  nlohmann::json visible_pods(const nlohmann::json& configured) const;
   void schedule_probe();
   void tick_countdown();
   void cancel_timers();
@@ -83,8 +89,13 @@ class ReactiveLeader final : public LeaderWork {
   std::shared_ptr<RoundBase> round_base_;
   bool redo_round_ = false;               // one was cut short while suspended
   std::optional<Outcome> pending_write_;  // done, not stored yet
-  bool published_ = false;                // we wrote the snapshot since taking the lead
-  Seconds round_backoff_{0};              // 0: the last round worked
+  // The pods the last round configured (or, on taking the lead, what the
+  // snapshot held): the published snapshot is these, less those that left
+  // or withdrew since (docs/protocol.md 7, "Leaving before stopping").
+  nlohmann::json configured_ = nlohmann::json::object();
+  bool configured_known_ = false;  // false: no snapshot found on taking the lead, no round yet
+  std::optional<std::set<std::string>> written_;  // the uuids we last wrote there, if we did
+  Seconds round_backoff_{0};                      // 0: the last round worked
   Seconds write_backoff_{0};
   EventLoop::TimerId round_timer_ = 0;
   EventLoop::TimerId countdown_timer_ = 0;
