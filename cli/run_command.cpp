@@ -260,6 +260,10 @@ int run_command(int argc, char** argv) {
   settings.session_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(options.session_timeout * 1000));
   settings.dependencies = options.depends_on;
+  settings.leave_delay =
+      std::chrono::milliseconds(static_cast<int64_t>(options.leave_delay * 1000));
+  settings.stop_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(options.stop_timeout * 1000));
 
   // Sources are read and checked now: a template that cannot be used stops the pod before it
   // starts.
@@ -281,10 +285,7 @@ int run_command(int argc, char** argv) {
   PodParts parts;
   parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
     lifecycle = std::make_unique<RunLifeCycle>(options, services.reaper, templates.get(), env);
-    PipedController::Context context{
-        services.lifecycle, services.hints, services.reaper, services.settings.start, "",
-        &services.metrics};
-    return std::make_unique<PipedController>(*lifecycle, context);
+    return std::make_unique<PipedController>(*lifecycle, piped_context(services));
   };
   parts.leader_work = [&](PodServices& services) -> std::unique_ptr<LeaderWork> {
     model = std::make_unique<RunModel>(options, services.reaper);

@@ -167,6 +167,12 @@ const Option kOptions[] = {
      "tcp:<port>: before the stop signal, wait (up to grace) until no established connection "
      "is left on that local port",
      &kDrain},
+    {"leave-delay", &RunOptions::leave_delay, "duration",
+     "once out of its dependents' view (its cluster's snapshot), keep serving this long before "
+     "draining and stopping the child (pod stop, off, restart, kill)"},
+    {"stop-timeout", &RunOptions::stop_timeout, "duration",
+     "the whole stop's budget after SIGTERM: leave, leave delay, drain, stop signal, SIGKILL, "
+     "session close (0: none, each step bounded by its own setting)"},
     {"log-format", &RunOptions::log_format, "name",
      "text, or json: one JSON object a line (time, level, thread, message, cluster, namespace, "
      "seq), for the pod's own lines, ZooKeeper's and, with --pipe, the child's",

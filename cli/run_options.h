@@ -50,6 +50,8 @@ struct RunOptions {
   std::optional<std::string> ready;     // "http://...", "tcp:<port>" or "cmd:<command>", validated
   std::string stop_signal = "SIGTERM";  // a signal name or number, validated
   std::optional<std::string> drain;     // "tcp:<port>", validated
+  double leave_delay = 0;               // seconds
+  double stop_timeout = 0;              // seconds; 0: no budget
   // security: paths, read by the binding (their twins are what it reads)
   std::optional<std::string> token_file, tls_cert, tls_key, tls_ca;
   // entrypoint: templates and reloads

@@ -4,6 +4,7 @@
 
 #include "ochopod/binding.h"
 #include "ochopod/command_tools.h"
+#include "ochopod/numbers.h"
 #include "ochopod/piped_controller.h"
 #include "ochopod/pod.h"
 #include "ochopod/reactive_leader.h"
@@ -27,12 +28,22 @@ int boot(Piped& lifecycle, Reactive& model, const BootOptions& options) {
   PodSettings settings = std::move(*binding.settings);
   settings.dependencies = model.depends_on;
   settings.log.file = options.log_file;
+  // `ochopod run --leave-delay/--stop-timeout`'s twins: the same for C++ pods.
+  for (auto [name, into] : {std::pair{"ochopod_leave_delay", &settings.leave_delay},
+                            std::pair{"ochopod_stop_timeout", &settings.stop_timeout}}) {
+    const auto it = env.find(name);
+    if (it == env.end()) continue;
+    const auto seconds = parse_decimal(it->second);
+    if (!seconds || *seconds < 0) {
+      std::fprintf(stderr, "ochopod: %s must be a number of seconds, not '%s'\n", name,
+                   it->second.c_str());
+      return 2;
+    }
+    *into = std::chrono::milliseconds(static_cast<int64_t>(*seconds * 1000));
+  }
   PodParts parts;
   parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
-    PipedController::Context context{
-        services.lifecycle, services.hints, services.reaper, services.settings.start, "",
-        &services.metrics};
-    return std::make_unique<PipedController>(lifecycle, context);
+    return std::make_unique<PipedController>(lifecycle, piped_context(services));
   };
   parts.leader_work = [&](PodServices& services) -> std::unique_ptr<LeaderWork> {
     return std::make_unique<ReactiveLeader>(model, services);

@@ -106,6 +106,16 @@ PipedController::~PipedController() {
   board_->loop = nullptr;
 }
 
+PipedController::Context piped_context(PodServices& services) {
+  PipedController::Context context{
+      services.lifecycle, services.hints, services.reaper, services.settings.start, "",
+      &services.metrics};
+  context.presence = &services.presence;
+  context.withdraw_limit = services.settings.session_timeout;
+  context.leave_delay = services.settings.leave_delay;
+  return context;
+}
+
 const std::string& PipedController::cluster_file() const { return cluster_file_->path(); }
 
 EventLoop::TimerId PipedController::post_after(Clock::duration delay,
@@ -130,6 +140,7 @@ ControlReply PipedController::handle(const ControlRequest& request) {
   if (request.task == "on") return on(request);
   if (request.task == "ok") return ok(request);
   if (request.task == "signal") return signal(request);
+  if (request.task == "off" || request.task == "kill") withdraw();
   if (request.task == "off") {
     spdlog::info("piped: off");
     supervising_ = false;
@@ -153,15 +164,58 @@ void PipedController::handle_async(const ControlRequest& request, Done done) {
     poll_ready();
     return;
   }
-  if (!child_ || child_drained()) return done(handle(request));
-  spdlog::info("piped: {}: waiting for the child to drain (up to {} s) before stopping it", task,
-               lifecycle_.grace.count());
+  if (!child_) return done(handle(request));
+  // Out of the dependents' view first, serving meanwhile; then the leave
+  // delay, the drain, the stop (docs/lifecycle.md, "Stopping it").
   supervising_ = false;
   cancel_timers();
   ctx_.hints.set_process("terminating");
-  const auto grace = std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
-  waiting_ = Waiting{task, now, now + grace, std::move(done)};
-  wait_timer_ = post_after(kWaitPoll, &PipedController::poll_drain);
+  waiting_ =
+      Waiting{task, now, Clock::time_point::max(), std::move(done), Waiting::Stage::kLeaving};
+  if (ctx_.presence == nullptr) return on_withdrawn();
+  ctx_.hints.set_serving(false);
+  // A leader that does not drop us (frozen, or one that ignores withdrawals)
+  // must not cost the operator's request its answer: half its time at most.
+  auto limit = std::chrono::duration_cast<Clock::duration>(ctx_.withdraw_limit);
+  if (request.deadline != Clock::time_point::max()) {
+    limit = std::max(Clock::duration::zero(), std::min(limit, (request.deadline - now) / 2));
+  }
+  auto* loop = &ctx_.loop;
+  ctx_.presence->withdraw(std::chrono::duration_cast<std::chrono::milliseconds>(limit),
+                          [loop, weak = std::weak_ptr<Board>(board_)](bool) {
+                            loop->post([weak] {
+                              auto board = weak.lock();
+                              if (board && board->owner) board->owner->on_withdrawn();
+                            });
+                          });
+}
+
+void PipedController::withdraw() {
+  ctx_.hints.set_serving(false);
+  if (ctx_.presence != nullptr) ctx_.presence->withdraw(ctx_.withdraw_limit, [](bool) {});
+}
+
+void PipedController::on_withdrawn() {
+  if (!waiting_ || waiting_->stage != Waiting::Stage::kLeaving) return;
+  if (ctx_.leave_delay.count() <= 0) return start_drain();
+  spdlog::info("piped: {}: out of view; serving {} ms more (leave delay)", waiting_->task,
+               ctx_.leave_delay.count());
+  waiting_->stage = Waiting::Stage::kLingering;
+  wait_timer_ = post_after(ctx_.leave_delay, &PipedController::start_drain);
+}
+
+void PipedController::start_drain() {
+  wait_timer_ = 0;
+  if (!waiting_ || waiting_->stage == Waiting::Stage::kDraining) return;
+  waiting_->stage = Waiting::Stage::kDraining;
+  const auto now = Clock::now();
+  waiting_->started = now;
+  waiting_->deadline = now + std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
+  if (child_ && !child_drained()) {
+    spdlog::info("piped: {}: waiting for the child to drain (up to {} s) before stopping it",
+                 waiting_->task, lifecycle_.grace.count());
+  }
+  poll_drain();
 }
 
 void PipedController::poll_ready() {
@@ -177,6 +231,11 @@ void PipedController::poll_ready() {
     if (now - waiting_->started >= kWaitPoll)
       spdlog::info("piped: on: the child is ready after {:.1f} s",
                    seconds(now - waiting_->started));
+    if (child_) {
+      // Serving: back in the dependents' view if an `off` took it out.
+      ctx_.hints.set_serving(true);
+      if (ctx_.presence != nullptr) ctx_.presence->rejoin();
+    }
     answer_waiting(200);
     return;
   }
@@ -204,7 +263,8 @@ void PipedController::poll_drain() {
   }
   const std::string task = waiting_->task;
   if (drained) {
-    spdlog::info("piped: {}: drained after {:.1f} s", task, seconds(now - waiting_->started));
+    if (now - waiting_->started >= kWaitPoll)
+      spdlog::info("piped: {}: drained after {:.1f} s", task, seconds(now - waiting_->started));
   } else {
     spdlog::warn("piped: {}: not drained after the {} s grace: stopping the child anyway", task,
                  lifecycle_.grace.count());
@@ -252,8 +312,8 @@ void PipedController::drain_before_shutdown() {
   spdlog::info("piped: waiting for the child to drain (up to {} s) before stopping it",
                lifecycle_.grace.count());
   ctx_.hints.set_process("terminating");
-  const auto deadline =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
+  const auto deadline = std::min(
+      stop_deadline_, Clock::now() + std::chrono::duration_cast<Clock::duration>(lifecycle_.grace));
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(board_->mu);
@@ -270,7 +330,9 @@ void PipedController::drain_before_shutdown() {
   spdlog::warn("piped: not drained (grace over or asked again to stop): stopping the child anyway");
 }
 
-void PipedController::shutdown() {
+void PipedController::shutdown(Clock::time_point deadline) {
+  stop_deadline_ = deadline;
+  ctx_.hints.set_serving(false);
   if (waiting_) {
     spdlog::warn("piped: {} still waiting when the pod stops: 503", waiting_->task);
     answer_waiting(503);
@@ -477,6 +539,19 @@ void PipedController::spawn_child(bool restart) {
   spdlog::info("child #{} started (pid {})", n, spawned.pid);
   ctx_.hints.set_process("running");
   if (spawned.out) child_->output = std::make_unique<detail::ChildOutput>(std::move(spawned.out));
+  ctx_.hints.set_serving(false);
+  if (serving_timer_ != 0) ctx_.loop.cancel(serving_timer_);
+  serving_timer_ = post_after(Clock::duration::zero(), &PipedController::poll_serving);
+}
+
+void PipedController::poll_serving() {
+  serving_timer_ = 0;
+  if (!child_ || !supervising_) return;
+  if (child_ready()) {
+    ctx_.hints.set_serving(true);
+    return;
+  }
+  serving_timer_ = post_after(kWaitPoll, &PipedController::poll_serving);
 }
 
 bool PipedController::wait_group_gone(pid_t pgid, Clock::time_point deadline, bool hurry_ends) {
@@ -509,13 +584,18 @@ void PipedController::stop_child(bool use_tear_down) {
       ::kill(-pid, SIGTERM);  // what is left of a group whose leader is gone
     }
     const auto grace = std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
-    if (!wait_group_gone(pid, Clock::now() + grace)) {
+    // Within the stop's budget: SIGKILL when it runs out, soft or not.
+    const bool budget_first = stop_deadline_ < Clock::now() + grace;
+    if (!wait_group_gone(pid, std::min(stop_deadline_, Clock::now() + grace))) {
       bool hurry = false;
       {
         std::lock_guard<std::mutex> lock(board_->mu);
         hurry = board_->hurry;
       }
-      if (lifecycle_.soft && !hurry) {
+      if (budget_first) {
+        spdlog::warn("piped: process group {} still running at the end of the stop budget", pid);
+      }
+      if (lifecycle_.soft && !hurry && !budget_first) {
         spdlog::warn("piped: process group {} still running after {} s grace; soft: leaving it",
                      pid, lifecycle_.grace.count());
       } else {
@@ -667,16 +747,19 @@ void PipedController::run_check() {
   spdlog::error("piped: sanity check failed ({}); no failure left: turning the child off", why);
   supervising_ = false;
   cancel_timers();
+  withdraw();  // serving nothing: out of the dependents' view
   stop_child(true);
 }
 
 void PipedController::cancel_timers() {
   if (check_timer_ != 0) ctx_.loop.cancel(check_timer_);
   if (restart_timer_ != 0) ctx_.loop.cancel(restart_timer_);
-  check_timer_ = restart_timer_ = 0;
+  if (serving_timer_ != 0) ctx_.loop.cancel(serving_timer_);
+  check_timer_ = restart_timer_ = serving_timer_ = 0;
 }
 
 void PipedController::publish_stopped() {
+  ctx_.hints.set_serving(false);
   if (ctx_.metrics) ctx_.metrics->child_stopped();
   ctx_.hints.set_process("stopped");
   ctx_.hints.set_metrics(json::object());

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -22,13 +24,22 @@ void keep_secrets_from_children() {
   ::unsetenv("ochopod_token_file");
 }
 
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// GET /healthz's bounds (docs/protocol.md 7, "Probes").
+constexpr auto kStuckCoordinator = 30s;
+constexpr auto kStuckLifecycle = 5min;
+
 // Where SIGTERM/SIGINT land: the signal thread sets it, main waits on it.
+// A second one hurries the stop: waits of main's own end at once.
 class StopLatch {
  public:
-  // False when the stop had been triggered already.
+  // False when the stop had been triggered already (the call hurries it).
   bool trigger() {
     std::lock_guard<std::mutex> lock(mu_);
     const bool first = !stopped_;
+    hurried_ = !first;
     stopped_ = true;
     cv_.notify_all();
     return first;
@@ -37,11 +48,45 @@ class StopLatch {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [this] { return stopped_; });
   }
+  // The leave delay: until deadline or a second signal.
+  void linger(Clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_until(lock, deadline, [this] { return hurried_; });
+  }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopped_ = false;
+  bool hurried_ = false;
+};
+
+// The models get their Presence before the Coordinator exists (it needs the
+// leader's work, which needs the services): this forwards to it once set,
+// and answers "out" at once without one (solo).
+class PresenceRelay final : public Presence {
+ public:
+  void attach(Coordinator* coordinator) {
+    std::lock_guard<std::mutex> lock(mu_);
+    coordinator_ = coordinator;
+  }
+  void withdraw(std::chrono::milliseconds limit, Out out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (coordinator_ == nullptr) return out(true);
+    coordinator_->withdraw(limit, std::move(out));
+  }
+  void rejoin() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (coordinator_ != nullptr) coordinator_->rejoin();
+  }
+  void hurry() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (coordinator_ != nullptr) coordinator_->hurry();
+  }
+
+ private:
+  std::mutex mu_;
+  Coordinator* coordinator_ = nullptr;
 };
 
 // Solo: no ZooKeeper, so no peers and no election. The pod is the leader of
@@ -92,20 +137,23 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   Hints hints(settings.registration);
   hints.set_dependencies(settings.dependencies);
   StopLatch stop;
+  PresenceRelay presence;
 
   // Declared in the reverse order of their shutdown: destroyed last, stopped first.
   EventLoop coordinator_loop("coordinator");
   EventLoop lifecycle_loop("lifecycle");
-  PodServices services{settings, uuid, lifecycle_loop, coordinator_loop, hints, reaper, metrics};
+  PodServices services{settings, uuid,   lifecycle_loop, coordinator_loop,
+                       hints,    reaper, metrics,        presence};
   std::unique_ptr<Controller> controller = parts.controller(services);
   // Signals sent before this line wait, blocked, for the signalfd. The
   // lifecycle owns the child: forwarded signals are posted to it; a second
   // SIGTERM/SIGINT finds it blocked in the stop, which hurry() cuts short.
   SignalThread signals(
       reaper,
-      [&stop, &controller](int) {
+      [&stop, &controller, &presence](int) {
         if (!stop.trigger()) {
           spdlog::warn("asked again to stop: skipping the rest of the grace");
+          presence.hurry();
           controller->hurry();
         }
       },
@@ -132,6 +180,7 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
                                                 leader_work.get());
   } else {
     hints.set_state("leader");
+    hints.set_registered(true);  // a cluster of one, with nobody to register with
   }
 
   ControlHandlers handlers;
@@ -141,6 +190,13 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   handlers.control_answered = [&metrics](std::string_view task, int code) {
     metrics.control_answered(task, code);
   };
+  // Probes (docs/protocol.md 7): a loop stuck in one task answers nothing
+  // else. The lifecycle legitimately waits out a child's stop grace in one.
+  handlers.healthz = [&coordinator_loop, &lifecycle_loop] {
+    return coordinator_loop.busy_for() < kStuckCoordinator &&
+           lifecycle_loop.busy_for() < kStuckLifecycle;
+  };
+  handlers.readyz = [&hints] { return hints.ready(); };
   handlers.reset = [&coordinator] {
     if (coordinator) coordinator->renew();
   };
@@ -162,16 +218,44 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
     return 1;
   }
   if (coordinator) {
+    presence.attach(coordinator.get());
     coordinator->start();
   } else {
     configure_solo(settings, uuid, hints, lifecycle_loop, *controller);
   }
 
   stop.wait();
-  spdlog::info("shutting down: stopping the child, then leaving the cluster");
-  lifecycle_loop.run_sync([&controller] { controller->shutdown(); });
+  // The order of docs/lifecycle.md ("The pod process itself"): out of the
+  // dependents' view first, the child stopped last, all within the budget.
+  const auto started = Clock::now();
+  const auto deadline = settings.stop_timeout.count() > 0 ? started + settings.stop_timeout
+                                                          : Clock::time_point::max();
+  // Without a budget, waiting on ZooKeeper for longer than the session
+  // timeout gains nothing over closing the session.
+  const auto zk_deadline = std::min(deadline, started + settings.session_timeout);
+  hints.set_leaving(true);
+  tool_executor.stop_all();  // nothing a tool does may hold the stop
+  if (coordinator) {
+    spdlog::info("shutting down: leaving the cluster's view first");
+    if (coordinator->leave(zk_deadline)) {
+      spdlog::info(
+          "out of the cluster's snapshot after {} ms",
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+    }
+  }
+  if (settings.leave_delay.count() > 0) {
+    spdlog::info("serving {} ms more while dependents apply it (leave delay)",
+                 settings.leave_delay.count());
+    stop.linger(std::min(deadline, Clock::now() + settings.leave_delay));
+  }
+  spdlog::info("shutting down: stopping the child");
+  lifecycle_loop.run_sync([&controller, deadline] { controller->shutdown(deadline); });
   lifecycle_loop.stop();
-  if (coordinator) coordinator->stop();
+  if (coordinator) {
+    coordinator->hand_off(std::min(deadline, Clock::now() + settings.session_timeout));
+    presence.attach(nullptr);
+    coordinator->stop();
+  }
   coordinator_loop.run_sync([&leader_work] { leader_work.reset(); });
   coordinator_loop.stop();
   server.stop();

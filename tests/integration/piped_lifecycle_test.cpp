@@ -259,7 +259,7 @@ TEST_F(PipedLifecycle, ShutdownStopsTheChildAndFinalizes) {
   make();
   ASSERT_EQ(request("on", payload()).code, 200);
   const pid_t pid = controller->child_pid();
-  loop.run_sync([&] { controller->shutdown(); });
+  loop.run_sync([&] { controller->shutdown(std::chrono::steady_clock::time_point::max()); });
   EXPECT_EQ(process(), "dead");
   EXPECT_FALSE(group_alive(pid));
   EXPECT_EQ(pod.finalized.load(), 1);

@@ -39,6 +39,8 @@
 #include "ochopod/lifecycle.h"
 #include "ochopod/metrics.h"
 #include "ochopod/piped.h"
+#include "ochopod/pod.h"
+#include "ochopod/presence.h"
 #include "ochopod/reaper.h"
 
 namespace ochopod {
@@ -58,6 +60,12 @@ class PipedController : public Controller {
     // removed with the controller.
     std::string cluster_file;
     Metrics* metrics = nullptr;  // child starts, exits and checks are counted there
+    // Where an `off` or `kill` steps out of the dependents' view before the
+    // child stops (null: nowhere), how long it waits for that, and how long
+    // it keeps serving once out (docs/lifecycle.md, "Stopping it").
+    Presence* presence = nullptr;
+    std::chrono::milliseconds withdraw_limit{5000};
+    std::chrono::milliseconds leave_delay{0};
   };
 
   // lifecycle, the loop, the hints and the reaper must outlive this object.
@@ -69,7 +77,7 @@ class PipedController : public Controller {
 
   ControlReply handle(const ControlRequest& request) override;
   void handle_async(const ControlRequest& request, Done done) override;
-  void shutdown() override;
+  void shutdown(std::chrono::steady_clock::time_point deadline) override;
   void forward_signal(int signo) override;
   void hurry() override;
 
@@ -105,6 +113,12 @@ class PipedController : public Controller {
   // The reply that waits (at most one: the queue runs one request at a time).
   void poll_ready();
   void poll_drain();
+  // An `off` or `kill` with a child: out of view, the leave delay, the drain.
+  void on_withdrawn();
+  void start_drain();
+  void withdraw();
+  // Readiness after a start nobody asked through `on` (a crash's restart).
+  void poll_serving();
   void answer_waiting(int code);  // cancels the poll, answers, forgets it
   bool child_ready();
   bool child_drained();
@@ -143,17 +157,26 @@ class PipedController : public Controller {
   int quick_failures_ = 0;  // failures in a row, each within 10 s of its start
 
   struct Waiting {
-    std::string task;  // on (readiness), off or kill (drain)
+    std::string task;  // on (readiness), off or kill (leave, delay, drain)
     std::chrono::steady_clock::time_point started, deadline;
     Done done;
+    enum class Stage { kReady, kLeaving, kLingering, kDraining } stage = Stage::kReady;
   };
   std::optional<Waiting> waiting_;
   EventLoop::TimerId wait_timer_ = 0;
   EventLoop::TimerId trim_timer_ = 0;
+  EventLoop::TimerId serving_timer_ = 0;
+  // The pod's stop budget: no stop waits past it (max until shutdown()).
+  std::chrono::steady_clock::time_point stop_deadline_ =
+      std::chrono::steady_clock::time_point::max();
 
   std::atomic<int> spawned_{0};
   std::atomic<int> failures_{0};
   std::atomic<pid_t> pid_{0};
 };
+
+// The Context of a pod's controller, from its services: boot() and
+// `ochopod run` build theirs the same way.
+PipedController::Context piped_context(PodServices& services);
 
 }  // namespace ochopod

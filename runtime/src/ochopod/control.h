@@ -49,7 +49,8 @@ class Controller {
 
   // The pod is going away (SIGTERM/SIGINT): stop the child within its grace,
   // finalize. Called once, on the lifecycle thread, after the last request.
-  virtual void shutdown() = 0;
+  // Nothing waits past deadline (the pod's stop budget; max: none).
+  virtual void shutdown(std::chrono::steady_clock::time_point deadline) = 0;
 
   // A signal the pod got for its child (SIGHUP, SIGUSR1...): send it on to
   // the child's process group, if one runs. On the lifecycle thread.

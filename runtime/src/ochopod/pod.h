@@ -26,6 +26,7 @@
 #include "ochopod/http_client.h"
 #include "ochopod/log.h"
 #include "ochopod/metrics.h"
+#include "ochopod/presence.h"
 #include "ochopod/reaper.h"
 #include "ochopod/tool_box.h"
 #include "ochopod/zk_acl.h"
@@ -58,6 +59,12 @@ struct PodSettings {
   log::Options log;
   size_t max_body = 1 << 20;
   ControlSecurity security;
+  // The pod's own stop (docs/lifecycle.md, "The pod process itself"): once
+  // out of its dependents' view, how long it keeps serving before it drains
+  // and stops its child; and the whole stop's budget (zero: none, each step
+  // bounded by its own setting).
+  std::chrono::milliseconds leave_delay{0};
+  std::chrono::milliseconds stop_timeout{0};
 
   std::string full_name() const { return ns + "." + cluster; }
 };
@@ -70,7 +77,8 @@ struct PodServices {
   EventLoop& coordinator;  // the leader work's loop
   Hints& hints;
   Reaper& reaper;
-  Metrics& metrics;  // what GET /metrics shows; each part counts its own
+  Metrics& metrics;    // what GET /metrics shows; each part counts its own
+  Presence& presence;  // stepping out of the dependents' view and back (presence.h)
 };
 
 // What the models and the caller plug into the runtime, built once the

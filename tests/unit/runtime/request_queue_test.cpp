@@ -26,7 +26,7 @@ class GatedController : public Controller {
     gate_.wait(lock, [&] { return open_; });
     return ControlReply{200, {{"task", request.task}}};
   }
-  void shutdown() override {}
+  void shutdown(std::chrono::steady_clock::time_point) override {}
   void open() {
     std::lock_guard<std::mutex> lock(mu_);
     open_ = true;
@@ -174,7 +174,7 @@ class DeferringController : public Controller {
     deadline = request.deadline;
     later = std::move(done);
   }
-  void shutdown() override {}
+  void shutdown(std::chrono::steady_clock::time_point) override {}
   std::vector<std::string> ran;
   Done later;
   std::chrono::steady_clock::time_point deadline;
