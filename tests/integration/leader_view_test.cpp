@@ -105,6 +105,36 @@ TEST_F(ClusterViewTest, AJoinReadsOnlyTheNewPod) {
   EXPECT_EQ(view.local()["uuid4"]["ports"]["8080"], 9004) << "payloads kept across a change";
 }
 
+// What the published snapshot may list (docs/protocol.md 7, "Leaving before
+// stopping"): registered pods not under withdrawn/, whose creation the view
+// watches for even before any pod ever withdrew; no hash covers it.
+TEST_F(ClusterViewTest, AWithdrawnOrGonePodIsNotVisibleAndChangesNoHash) {
+  const std::string zks = zk.connect_string();
+  ASSERT_TRUE(kazoo_create(zks, kPods + "/aaaa.0000000001", registration(9001)));
+  ASSERT_TRUE(kazoo_create(zks, kPods + "/bbbb.0000000002", registration(9002)));
+  ClusterView view(web());
+  view.reload(*session);
+  EXPECT_TRUE(view.visible("aaaa"));
+  EXPECT_TRUE(view.visible("bbbb"));
+  EXPECT_FALSE(view.visible("cccc"));
+  const std::string hash = view.snapshot_hash();
+  const std::string withdrawn = kRoot + "/local.web/withdrawn";
+  ASSERT_TRUE(kazoo_create(zks, withdrawn, ""));
+  ASSERT_TRUE(watch_on(withdrawn, view)) << "no event for withdrawn/ appearing";
+  ASSERT_TRUE(kazoo_create(zks, withdrawn + "/aaaa", ""));
+  ASSERT_TRUE(watch_on(withdrawn, view)) << "no event for a withdrawal";
+  EXPECT_FALSE(view.visible("aaaa"));
+  EXPECT_TRUE(view.visible("bbbb"));
+  EXPECT_EQ(view.snapshot_hash(), hash) << "a withdrawal must not start a round";
+  EXPECT_EQ(view.local().size(), 2u) << "a withdrawn pod stays in the cluster";
+  ASSERT_TRUE(kazoo_delete(zks, withdrawn + "/aaaa"));
+  ASSERT_TRUE(watch_on(withdrawn, view));
+  EXPECT_TRUE(view.visible("aaaa"));
+  ASSERT_TRUE(kazoo_delete(zks, kPods + "/bbbb.0000000002"));
+  ASSERT_TRUE(watch_on(kPods, view));
+  EXPECT_FALSE(view.visible("bbbb"));
+}
+
 TEST_F(ClusterViewTest, GarbageInPodNodesIsSkipped) {
   const std::string zks = zk.connect_string();
   ASSERT_TRUE(kazoo_create(zks, kPods + "/good.0000000001", registration(9001)));
