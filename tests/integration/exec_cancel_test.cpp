@@ -140,6 +140,23 @@ class ExecCancel : public testing::Test {
     });
   }
 
+  // A raw /exec call left waiting for its answer: the socket, to hang up
+  // with close(); -1 if it could not be sent.
+  int send_exec(const std::string& shell) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const std::string request = "POST /exec HTTP/1.1\r\nHost: x\r\nX-Shell: " + shell + "\r\n\r\n";
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size())) {
+      if (fd >= 0) ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
   // What the hold tool runs, for a command tool to run it.
   std::string hold_script() {
     const std::string pids =
@@ -213,14 +230,8 @@ TEST_F(ExecCancel, ACppToolRunningNoProcessIsAnsweredAtOnceAndWaitedFor) {
 }
 
 TEST_F(ExecCancel, ACallerThatHangsUpHasItsToolsProcessGroupKilled) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(server->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string request = "POST /exec HTTP/1.1\r\nHost: x\r\nX-Shell: hold\r\n\r\n";
-  ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), ssize_t(request.size()));
+  const int fd = send_exec("hold");
+  ASSERT_GE(fd, 0);
   ASSERT_TRUE(hold_started());
 
   ::close(fd);
@@ -230,15 +241,8 @@ TEST_F(ExecCancel, ACallerThatHangsUpHasItsToolsProcessGroupKilled) {
 }
 
 TEST_F(ExecCancel, ACommandToolIsKilledWithItsGroupWhenItsCallerHangsUp) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(server->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string request =
-      "POST /exec HTTP/1.1\r\nHost: x\r\nX-Shell: script " + hold_script() + "\r\n\r\n";
-  ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), ssize_t(request.size()));
+  const int fd = send_exec("script " + hold_script());
+  ASSERT_GE(fd, 0);
   ASSERT_TRUE(hold_started());
 
   ::close(fd);

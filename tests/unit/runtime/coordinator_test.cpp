@@ -87,6 +87,17 @@ class CoordinatorTest : public ::testing::Test {
     return out;
   }
 
+  // The server expires the session while the pod is away; it hears so on
+  // reconnecting.
+  void expire_last_session() {
+    FakeZkSession* session = server.last_session();
+    session->lose_connection();
+    session->expire();
+    clock.run_ready();
+    session->connect();
+    clock.run_ready();
+  }
+
   ManualScheduler clock;
   FakeZkServer server;
 };
@@ -153,12 +164,7 @@ TEST_F(CoordinatorTest, SuspendedForOneTimeoutLosesAndRegistersAgainWithTheSameS
 
 TEST_F(CoordinatorTest, ServerExpiryHeardOnReconnectRenewsTheSession) {
   auto a = start("aaaa");
-  FakeZkSession* session = server.last_session();
-  session->lose_connection();
-  session->expire();
-  clock.run_ready();
-  session->connect();  // hears kExpired
-  clock.run_ready();
+  expire_last_session();
   EXPECT_EQ(server.opened(), 2);
   EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "pause", "lose", "lead"}));
   EXPECT_EQ(registrations("aaaa").begin()->second, 0);
@@ -383,12 +389,7 @@ TEST_F(CoordinatorTest, AWithdrawalOutlivesARenewedSession) {
   auto a = start("aaaa");
   a->coordinator->withdraw(1000ms, [](bool) {});
   clock.run_ready();
-  FakeZkSession* session = server.last_session();
-  session->lose_connection();
-  session->expire();
-  clock.run_ready();
-  session->connect();  // hears kExpired
-  clock.run_ready();
+  expire_last_session();
   ASSERT_EQ(server.opened(), 2);
   EXPECT_TRUE(server.exists(std::string(kCluster) + "/withdrawn/aaaa"))
       << "the new session must withdraw again";
