@@ -3,7 +3,8 @@
 
 A private ZooKeeper, web pods (`ochopod run --ready/--drain/--leave-delay
 ... -- python3 -m http.server`), and a front pod (`ochopod run --depends-on
-web --template ... --reload-signal SIGUSR2 -- haproxy -W -db -f ...`), all
+web --template ... --on-change 'reload-haproxy <socket>' -- haproxy -W -db
+-S <socket> -f ...`, as examples/haproxy), all
 on 127.0.0.1, with a load of about 100 requests/s through the front, a new
 connection each. It measures, over --tries tries:
 
@@ -16,15 +17,15 @@ connection each. It measures, over --tries tries:
 and the failed requests of every phase, with the request rate. Damper 0.
 
     bench/zero_downtime_bench.py --ochopod build/bin/ochopod [--tries 5] [--json out.json]
-        [--reload signal|master-cli]
+        [--reload master-cli|signal]
 
---reload signal (the default, as examples/haproxy) reloads HAProxy with
-`--reload-signal SIGUSR2`; --reload master-cli runs `--on-change` with this
-script's `reload-haproxy` mode instead, which reloads through HAProxy's
-master CLI and returns once the new worker runs. HAProxy 2.6's master drops
-a SIGUSR2 that arrives while it is still reloading, so two changes close
-together can leave HAProxy on the older file; a synchronous `--on-change`
-cannot, since the front pod runs one at a time.
+--reload master-cli (the default, as examples/haproxy) runs the example's
+examples/haproxy/reload-haproxy as `--on-change`: it reloads through
+HAProxy's master CLI and returns once the new worker runs. --reload signal
+sends `--reload-signal SIGUSR2` instead, to show what that loses: HAProxy
+2.6's master drops a SIGUSR2 that arrives while it is still reloading, so
+two changes close together can leave HAProxy on the older file; a
+synchronous `--on-change` cannot, since the front pod runs one at a time.
 
 Reuses cluster_bench.py's ZooKeeper and process helpers (Debian's
 /usr/bin/python3 with python3-kazoo, haproxy, java for ZooKeeper).
@@ -34,6 +35,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -55,6 +57,8 @@ NS = "local"
 # The example's template: `retries 0`, no redispatch, so a backend that
 # stops while HAProxy still routes to it is a failed request.
 TEMPLATE = os.path.join(ROOT, "examples", "haproxy", "haproxy.cfg.mustache")
+# The example's reload through the master CLI (`--reload master-cli`).
+RELOAD_HAPROXY = os.path.join(ROOT, "examples", "haproxy", "reload-haproxy")
 
 SERVER = re.compile(r"^\s*server\s+\S+\s+[^:\s]+:(\d+)", re.M)
 
@@ -199,52 +203,11 @@ def wait_for(fn, timeout, what, pause=0.005):
         time.sleep(pause)
 
 
-def master_cli(path, command):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(2)
-    try:
-        s.connect(path)
-        s.sendall(command.encode() + b"\n")
-        s.shutdown(socket.SHUT_WR)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return data.decode(errors="replace")
-            data += chunk
-    finally:
-        s.close()
-
-
-def reload_haproxy(path, timeout=10.0):
-    """`reload-haproxy <master socket>`: a reload through HAProxy's master
-    CLI that returns 0 once the master runs a worker it did not run before
-    (the new file is loaded and the master takes the next reload)."""
-    def workers():
-        return {f[0] for f in (line.split() for line in master_cli(path, "show proc").splitlines())
-                if len(f) >= 2 and f[1] == "worker"}
-
-    before = workers()
-    master_cli(path, "reload")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
-        try:
-            if workers() - before:
-                return 0
-        except OSError:
-            pass  # the master is re-executing
-    print(f"reload-haproxy: no new worker within {timeout:g} s", file=sys.stderr)
-    return 1
-
-
 def median(values):
     return statistics.median(values) if values else None
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "reload-haproxy":
-        return reload_haproxy(sys.argv[2])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ochopod", required=True, help="the ochopod binary")
     ap.add_argument("--tries", type=int, default=5, help="joins and SIGTERMs to time (default 5)")
@@ -256,13 +219,16 @@ def main():
     ap.add_argument("--template", default=TEMPLATE,
                     help="the front's Mustache file (default: examples/haproxy's); it reads "
                     "FRONT_PORT and ADMIN_SOCKET from the environment")
-    ap.add_argument("--reload", choices=("signal", "master-cli"), default="signal",
-                    help="how the front reloads HAProxy (default signal, as the example)")
+    ap.add_argument("--reload", choices=("master-cli", "signal"), default="master-cli",
+                    help="how the front reloads HAProxy: master-cli, the example's "
+                    "reload-haproxy as --on-change (default), or signal, SIGUSR2")
     ap.add_argument("--json", help="write the results there too")
     ap.add_argument("--zookeeper-script", default=os.path.join(ROOT, "scripts", "zookeeper"))
     args = ap.parse_args()
     if not os.path.exists(HAPROXY):
         sys.exit(f"{HAPROXY} is missing: apt-get install haproxy")
+    if args.reload == "master-cli" and not os.access(RELOAD_HAPROXY, os.X_OK):
+        sys.exit(f"{RELOAD_HAPROXY} is missing or not executable")
 
     def on_signal(sig, _frame):
         raise KeyboardInterrupt(f"signal {sig}")
@@ -300,8 +266,7 @@ def main():
         if args.reload == "signal":
             reload_option, haproxy = "--reload-signal=SIGUSR2", [HAPROXY, "-W", "-db"]
         else:
-            reload_option = (f"--on-change=/usr/bin/python3 {os.path.abspath(__file__)} "
-                             f"reload-haproxy {master}")
+            reload_option = f"--on-change={shlex.quote(RELOAD_HAPROXY)} {shlex.quote(master)}"
             haproxy = [HAPROXY, "-W", "-db", "-S", master]
         front = Proc(ochopod, zk.address, "front", cb.free_ports(1)[0],
                      ["--depends-on=web", f"--template={template}:{config}",

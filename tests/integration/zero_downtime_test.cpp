@@ -72,6 +72,13 @@ constexpr auto kSteady = 3s;          // the quiet windows of the steady phases
 // fails rather than being retried on another.
 const std::string kFrontTemplate =
     std::string(OCHOPOD_SOURCE_DIR) + "/examples/haproxy/haproxy.cfg.mustache";
+// How the front reloads HAProxy, as the example does: `--on-change` runs the
+// example's script, which reloads through HAProxy's master CLI and returns
+// once the new worker runs. The pod runs one `--on-change` at a time, so no
+// reload is lost (HAProxy 2.6's master ignores a SIGUSR2 that arrives while
+// it still reloads: two changes close together left it on the older file).
+const std::string kReloadHaproxy =
+    std::string(OCHOPOD_SOURCE_DIR) + "/examples/haproxy/reload-haproxy";
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -288,14 +295,16 @@ size_t occurrences(const std::string& text, const std::string& needle) {
 // How many requests python's http.server logged (they go to the pod's log).
 size_t served(const PodProcess& pod) { return occurrences(pod.output(), "\"GET / HTTP"); }
 
-// What the front's log says of its reloads: the signals its pod sent, the
-// reloads HAProxy's master started (a signal that arrives while the master
-// is still reloading is lost, and HAProxy keeps routing to the old list).
+// What the front's log says of its reloads: the `--on-change` its pod ran
+// and those that failed (the pod then restarted HAProxy), the reloads
+// HAProxy's master started and those it refused.
 std::string reloads(const PodProcess& front) {
   const std::string log = front.output();
-  return std::to_string(occurrences(log, "SIGUSR2 to the child's group")) +
-         " reload signals sent by the front pod, " +
-         std::to_string(occurrences(log, "Reloading HAProxy")) + " reloads started by HAProxy";
+  return std::to_string(occurrences(log, "running --on-change")) +
+         " reloads run by the front pod (" +
+         std::to_string(occurrences(log, "--on-change failed")) + " failed), " +
+         std::to_string(occurrences(log, "Reloading HAProxy")) + " reloads started by HAProxy (" +
+         std::to_string(occurrences(log, "Loading failure")) + " refused)";
 }
 
 std::vector<std::string> http_server(int port) {
@@ -323,18 +332,20 @@ class ZeroDowntime : public ZkTest {
   }
 
   // The front: HAProxy on front_port, its backends rendered from the web
-  // cluster (a dependency), reloaded in place (SIGUSR2 to its master).
+  // cluster (a dependency), reloaded in place through its master CLI by the
+  // example's reload-haproxy, run as --on-change.
   PodSpec front(int front_port) const {
+    const std::string master = out.file("master.sock");
     return PodSpec(zk.connect_string())
         .with_cluster("front")
         .with_env("FRONT_PORT", std::to_string(front_port))
         .with_env("ADMIN_SOCKET", out.file("admin.sock"))
         .with_option("--depends-on=web")
         .with_option("--template=" + kFrontTemplate + ":" + config_path())
-        .with_option("--reload-signal=SIGUSR2")
+        .with_option("--on-change=" + kReloadHaproxy + " " + master)
         .with_option("--ready=tcp:" + std::to_string(front_port))
         .with_option("--grace=5")
-        .with_child({kHaproxy, "-W", "-db", "-f", config_path()});
+        .with_child({kHaproxy, "-W", "-db", "-S", master, "-f", config_path()});
   }
   std::string config_path() const { return out.file("haproxy.cfg"); }
   std::string config() const { return read_text(config_path()); }
@@ -366,6 +377,8 @@ TEST_F(ZeroDowntime, ScaleStopAndRollUnderLoad) {
     GTEST_SKIP() << kHaproxy << " is missing: apt-get install haproxy (CI installs it)";
   }
   ASSERT_TRUE(std::filesystem::exists(kFrontTemplate)) << kFrontTemplate << " is missing";
+  ASSERT_EQ(::access(kReloadHaproxy.c_str(), X_OK), 0)
+      << kReloadHaproxy << " is missing or not executable";
   const std::vector<int> web_ports = free_ports(5);
   const int front_port = free_port();
   std::map<PodProcess*, int> web_port;
