@@ -124,5 +124,24 @@ TEST(EventLoop, RunSyncAfterStopReturnsAtOnce) {
   EXPECT_FALSE(ran);
 }
 
+// What GET /healthz reads: how long the running task has been running.
+TEST(EventLoop, BusyForMeasuresTheRunningTaskAndIsZeroWhenIdle) {
+  EventLoop loop("test");
+  EXPECT_EQ(loop.busy_for(), EventLoop::Clock::duration::zero());
+  std::promise<void> release;
+  std::atomic<bool> started{false};
+  loop.post([&, blocked = release.get_future().share()] {
+    started = true;
+    blocked.wait();
+  });
+  ASSERT_TRUE(test::wait_until([&] { return started.load(); }, 5s, "the task starting"));
+  EXPECT_TRUE(test::wait_until([&] { return loop.busy_for() >= 20ms; }, 5s,
+                               "busy_for() growing while the task runs"));
+  release.set_value();
+  EXPECT_TRUE(
+      test::wait_until([&] { return loop.busy_for() == EventLoop::Clock::duration::zero(); }, 5s,
+                       "busy_for() back to zero once the task ended"));
+}
+
 }  // namespace
 }  // namespace ochopod
