@@ -330,6 +330,33 @@ class ZeroDowntime : public ZkTest {
     const auto r = registration_of(zk.connect_string(), pod.control_port(), kWeb);
     return r ? r->uuid() : "";
   }
+  // Two web pods without the scenario's stop settings (each test sets what
+  // it looks at), with --drain or not: running, both in the snapshot, one
+  // leading.
+  testing::AssertionResult two_web_pods(const std::vector<std::string>& options, bool drain,
+                                        Pods& pods, std::vector<int>& ports,
+                                        std::string (&uuids)[2]) {
+    ports = free_ports(2);
+    for (int port : ports) {
+      PodSpec spec = PodSpec(zk.connect_string())
+                         .with_cluster("web")
+                         .with_env("PORT_8000", std::to_string(port))
+                         .with_option("--ready=tcp:" + std::to_string(port))
+                         .with_child(http_server(port));
+      if (drain) spec.with_option("--drain=tcp:" + std::to_string(port));
+      for (const auto& option : options) spec.with_option(option);
+      pods.push_back(std::make_unique<PodProcess>(spec));
+    }
+    return wait_until(
+        [&] {
+          for (int i = 0; i < 2; ++i) uuids[i] = uuid_of(*pods[i]);
+          const auto listed = snapshot_uuids(zk.connect_string());
+          return !uuids[0].empty() && !uuids[1].empty() && listed &&
+                 *listed == std::set<std::string>{uuids[0], uuids[1]} && all_running(pods) &&
+                 count_leaders(pods) == 1;
+        },
+        kFormation, "2 web pods running, both in the snapshot, one leading");
+  }
 
   // The front: HAProxy on front_port, its backends rendered from the web
   // cluster (a dependency), reloaded in place through its master CLI by the
@@ -547,27 +574,11 @@ TEST_F(ZeroDowntime, ScaleStopAndRollUnderLoad) {
 // draining: before the fix it drained while still listed, and left the
 // snapshot only once its child was gone and its session closed.
 TEST_F(ZeroDowntime, SigtermedPodLeavesSnapshotBeforeChildStops) {
-  const std::vector<int> web_ports = free_ports(2);
   Pods pods;
-  for (int port : web_ports) {
-    pods.push_back(
-        std::make_unique<PodProcess>(PodSpec(zk.connect_string())
-                                         .with_cluster("web")
-                                         .with_env("PORT_8000", std::to_string(port))
-                                         .with_option("--ready=tcp:" + std::to_string(port))
-                                         .with_option("--drain=tcp:" + std::to_string(port))
-                                         .with_option("--grace=" + std::to_string(kGrace.count()))
-                                         .with_child(http_server(port))));
-  }
+  std::vector<int> web_ports;
   std::string uuids[2];
-  ASSERT_TRUE(wait_until(
-      [&] {
-        for (int i = 0; i < 2; ++i) uuids[i] = uuid_of(*pods[i]);
-        const auto listed = snapshot_uuids(zk.connect_string());
-        return !uuids[0].empty() && !uuids[1].empty() && listed &&
-               *listed == std::set<std::string>{uuids[0], uuids[1]} && count_leaders(pods) == 1;
-      },
-      kFormation, "2 web pods in the snapshot, one leading"));
+  ASSERT_TRUE(
+      two_web_pods({"--grace=" + std::to_string(kGrace.count())}, true, pods, web_ports, uuids));
   const size_t f = is_leader(pods[0]->control_port()) ? 1 : 0;  // the follower
   PodProcess& pod = *pods[f];
   const int port = web_ports[f];
@@ -615,25 +626,10 @@ TEST_F(ZeroDowntime, SigtermedPodLeavesSnapshotBeforeChildStops) {
 // `ochopod on` brings it back. Before the fix an `off` pod stayed in the
 // snapshot, its child stopped.
 TEST_F(ZeroDowntime, OffPodLeavesSnapshot) {
-  const std::vector<int> web_ports = free_ports(2);
   Pods pods;
-  for (int port : web_ports) {
-    pods.push_back(
-        std::make_unique<PodProcess>(PodSpec(zk.connect_string())
-                                         .with_cluster("web")
-                                         .with_env("PORT_8000", std::to_string(port))
-                                         .with_option("--ready=tcp:" + std::to_string(port))
-                                         .with_child(http_server(port))));
-  }
+  std::vector<int> web_ports;
   std::string uuids[2];
-  ASSERT_TRUE(wait_until(
-      [&] {
-        for (int i = 0; i < 2; ++i) uuids[i] = uuid_of(*pods[i]);
-        const auto listed = snapshot_uuids(zk.connect_string());
-        return !uuids[0].empty() && !uuids[1].empty() && listed &&
-               *listed == std::set<std::string>{uuids[0], uuids[1]} && all_running(pods);
-      },
-      kFormation, "2 web pods running, both in the snapshot"));
+  ASSERT_TRUE(two_web_pods({}, false, pods, web_ports, uuids));
   const size_t f = is_leader(pods[0]->control_port()) ? 1 : 0;  // the follower
   const int seq = seq_of(zk.connect_string(), *pods[f], kWeb);
   ASSERT_GE(seq, 0);
