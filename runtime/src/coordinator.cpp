@@ -106,28 +106,25 @@ void Coordinator::rejoin() {
     if (!withdrawn_ || stopped_) return;
     withdrawn_ = false;
     spdlog::info("back in the cluster's snapshot");
-    if (session_ && withdrawn_node_) {
-      const int rc = session_->remove(withdrawn_path_ + "/" + options_.uuid);
-      if (!zk::ok(rc) && !zk::no_node(rc)) {
-        // It goes with the session at the latest; the leader lists us then.
-        spdlog::warn("cannot remove our withdrawal: {}", zk::error(rc));
-      }
-    }
-    withdrawn_node_ = false;
+    reconcile();  // removes withdrawn/<uuid>, again at every reconnection until it is gone
   });
 }
 
 bool Coordinator::leave(std::chrono::steady_clock::time_point deadline) {
-  return wait_from_outside([this](const auto& data, int64_t) { return !listed_in(data); }, deadline,
-                           [this] {
-                             if (!session_) return false;
-                             spdlog::info("leaving the cluster: deleting our registration");
-                             const int rc = registration_.leave(*session_);
-                             hints_.set_registered(false);
-                             if (!zk::ok(rc))
-                               spdlog::warn("cannot delete our registration: {}", zk::error(rc));
-                             return true;
-                           });
+  auto listed = [this](const std::optional<std::string>& data, int64_t) {
+    return !listed_in(data);
+  };
+  return wait_from_outside(listed, deadline, [this] {
+    hints_.set_registered(false);
+    if (!session_) {
+      registration_.leave(nullptr);  // and no later session registers us again
+      return false;
+    }
+    spdlog::info("leaving the cluster: deleting our registration");
+    const int rc = registration_.leave(session_.get());
+    if (!zk::ok(rc)) spdlog::warn("cannot delete our registration: {}", zk::error(rc));
+    return true;
+  });
 }
 
 bool Coordinator::hand_off(std::chrono::steady_clock::time_point deadline) {
@@ -179,11 +176,15 @@ bool Coordinator::wait_from_outside(SnapshotTest test,
 }
 
 void Coordinator::hurry() {
-  loop_.post([this] { release_waiters(false); });
+  loop_.post([this] {
+    hurried_ = true;
+    release_waiters(false);
+  });
 }
 
 void Coordinator::wait_snapshot(SnapshotTest test, std::chrono::steady_clock::duration limit,
                                 Out out) {
+  if (hurried_) return out(false);  // a second SIGTERM came: no more waiting
   const uint64_t id = ++next_waiter_;
   const auto timer = loop_.post_after(limit, [this, id] {
     const auto it = std::find_if(waiters_.begin(), waiters_.end(),
@@ -249,10 +250,16 @@ void Coordinator::check_snapshot() {
 }
 
 int Coordinator::ensure_withdrawn() {
-  if (!withdrawn_ || withdrawn_node_) return 0;
+  if (withdrawn_ == withdrawn_node_) return 0;
+  const std::string path = withdrawn_path_ + "/" + options_.uuid;
+  if (!withdrawn_) {
+    const int rc = session_->remove(path);
+    if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
+    withdrawn_node_ = false;
+    return 0;
+  }
   int rc = session_->ensure_path(withdrawn_path_);
   if (!zk::ok(rc)) return rc;
-  const std::string path = withdrawn_path_ + "/" + options_.uuid;
   rc = session_->create(path, "", zk::ephemeral(), nullptr);
   if (zk::node_exists(rc)) {
     // Left by a session of ours that is not over yet: make it this one's.
@@ -291,7 +298,6 @@ void Coordinator::open_session() {
 }
 
 void Coordinator::close_session() {
-  hints_.set_registered(false);
   connection_.closed();
   loop_.cancel(retry_timer_);
   session_.reset();
@@ -446,7 +452,9 @@ void Coordinator::reconcile() {
       }
     }
   }
-  hints_.set_registered(zk::ok(rc) && !registration_.node().empty());
+  // Once registered, ready as far as ZooKeeper goes until we leave: an
+  // outage must not turn every pod of a service unready at once.
+  if (zk::ok(rc) && !registration_.node().empty()) hints_.set_registered(true);
   if (zk::ok(rc)) rc = ensure_withdrawn();
   if (zk::ok(rc)) rc = lock_.check(*session_);
   if (!lock_.holds()) {

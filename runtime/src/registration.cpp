@@ -85,19 +85,19 @@ int Registration::find_or_create(ZkSession& session) {
   return rc;
 }
 
-int Registration::leave(ZkSession& session) {
+int Registration::leave(ZkSession* session) {
   left_ = true;
-  if (node_.empty()) return 0;
-  const std::string node = std::exchange(node_, std::string());
-  const int rc = session.remove(pods_path_ + "/" + node);
-  if (zk::no_node(rc)) return 0;
-  return rc;
+  if (node_.empty() || session == nullptr) return 0;
+  const int rc = session->remove(pods_path_ + "/" + node_);
+  if (!zk::ok(rc) && !zk::no_node(rc)) return rc;  // ensure() tries again
+  node_.clear();
+  return 0;
 }
 
 int Registration::ensure(ZkSession& session, bool* written) {
   *written = false;
   int rc = 0;
-  if (left_) return rc;
+  if (left_) return leave(&session);
   for (int round = 0; round < kMaxRounds; ++round) {
     if (node_.empty()) {
       rc = find_or_create(session);

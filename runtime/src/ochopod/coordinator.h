@@ -150,6 +150,7 @@ class Coordinator final : public Presence {
   bool stopped_ = false;
   bool withdrawn_ = false;       // withdraw()n and not rejoin()ed
   bool withdrawn_node_ = false;  // this session's withdrawn/<uuid> exists
+  bool hurried_ = false;         // a second SIGTERM: waits answer at once
   struct Waiter {
     uint64_t id;
     SnapshotTest test;

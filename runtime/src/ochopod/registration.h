@@ -36,8 +36,9 @@ class Registration {
   // Our node's watch fired: what it says is checked at the next ensure().
   void on_watch(const ZkEvent& event);
   // The pod is stopping: deletes our node while the session lives, so the
-  // cluster sees us go before we stop serving; ensure() does nothing after.
-  int leave(ZkSession& session);
+  // cluster sees us go before we stop serving; ensure() only finishes that
+  // after (no session yet, or a failed delete). session may be null.
+  int leave(ZkSession* session);
 
   const std::string& node() const { return node_; }  // name under pods, "" if none
   std::optional<int64_t> seq() const { return seq_; }

@@ -423,7 +423,9 @@ TEST_F(CoordinatorTest, ALeaderHandsOffWhileItsSessionLives) {
   auto c = start("cccc");
   b.reset();
   clock.run_ready();
+  ASSERT_EQ(c->hints.state(), "leader");
   EXPECT_FALSE(c->coordinator->hand_off(std::chrono::steady_clock::now() + 1s));
+  EXPECT_EQ(c->hints.state(), "follower") << "it gave the lock up all the same";
 }
 
 }  // namespace
