@@ -56,6 +56,7 @@ ClusterView::ClusterView(Settings settings)
 
 void ClusterView::clear() {
   pods_.clear();
+  listed_ = false;
   withdrawn_.clear();
   clusters_.clear();
   snapshots_.clear();
@@ -115,6 +116,7 @@ void ClusterView::list_pods(ZkSession& session) {
     spdlog::warn("leader: cannot list pods: {}", zk::error(rc));
     return;
   }
+  listed_ = true;
   const std::set<std::string> now(names.begin(), names.end());
   for (auto it = pods_.begin(); it != pods_.end();) {
     it = now.count(it->first) ? std::next(it) : pods_.erase(it);

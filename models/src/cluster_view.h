@@ -59,6 +59,8 @@ class ClusterView {
   // not withdrawn from its dependents' view (docs/protocol.md 7, "Leaving
   // before stopping"): what the published snapshot may list.
   bool visible(const std::string& uuid) const;
+  // Whether the pods were listed since the last reload() or clear().
+  bool listed() const { return listed_; }
 
   const std::string& cluster_path() const { return cluster_path_; }
 
@@ -88,7 +90,8 @@ class ClusterView {
 
   // Every child of pods/, with its payload once it holds a usable one.
   std::map<std::string, std::optional<Pod>> pods_;
-  std::set<std::string> withdrawn_;                  // uuids under withdrawn/
+  std::set<std::string> withdrawn_;  // uuids under withdrawn/
+  bool listed_ = false;
   std::vector<std::string> clusters_;                // the root's children (globs only)
   std::map<std::string, nlohmann::json> snapshots_;  // cluster -> its pods (object)
   nlohmann::json dependencies_ = nlohmann::json::object();

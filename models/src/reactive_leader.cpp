@@ -342,13 +342,21 @@ void ReactiveLeader::adopt_snapshot() {
     spdlog::warn("leader: cannot read our snapshot: {}", zk::error(rc));
   }
   configured_known_ = found;
+  if (view_->snapshot_hash() == stored_hash_) {
+    // As configured: every registered pod was, withdrawn ones included (the
+    // snapshot we found leaves those out, and they may come back).
+    configured_ = view_->local();
+    configured_known_ = true;
+  }
 }
 
 // Dependents must stop using a pod before it stops serving: whatever the
 // round and the damper are doing, a pod that left or withdrew is dropped
 // from the snapshot now. Joining still waits for a round (and `on`).
 void ReactiveLeader::refresh_snapshot() {
-  if (pending_write_ || !configured_known_) return;  // the write on its way filters as it goes
+  // The write on its way filters as it goes; a view that could not list the
+  // pods (a connection lost meanwhile) must not empty the snapshot.
+  if (pending_write_ || !configured_known_ || !view_->listed()) return;
   if (written_) {
     // Per watch event: compare uuids, never texts of the whole cluster.
     bool same = true;
