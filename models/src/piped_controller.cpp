@@ -41,6 +41,8 @@ constexpr auto kGroupPoll = 10ms;
 constexpr auto kMinCheckEvery = 10ms;
 // How often a reply that waits polls Piped::ready() or Piped::drained().
 constexpr auto kWaitPoll = 200ms;
+// Readiness nobody waits for (after a restart): 0.2 s, doubling up to this.
+constexpr auto kServingPollCap = 5s;
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -65,8 +67,11 @@ ControlReply reply(int code, json body = json::object()) {
 // it weakly and check `owner` / `loop`.
 struct PipedController::Board {
   std::mutex mu;
-  std::condition_variable cv;        // a watched child exited, or hurry
-  bool hurry = false;                // under mu: stops skip what is left of their grace
+  std::condition_variable cv;  // a watched child exited, or hurry
+  bool hurry = false;          // under mu: stops skip what is left of their grace
+  // Under mu: the pod's stop budget, set from main as the stop starts, so a
+  // stop already under way (an off, a restart) ends by it too.
+  Clock::time_point stop_deadline = Clock::time_point::max();
   std::map<pid_t, int> exits;        // wait statuses not consumed yet
   EventLoop* loop = nullptr;         // under mu; null once the controller is gone
   PipedController* owner = nullptr;  // loop thread only
@@ -140,7 +145,9 @@ ControlReply PipedController::handle(const ControlRequest& request) {
   if (request.task == "on") return on(request);
   if (request.task == "ok") return ok(request);
   if (request.task == "signal") return signal(request);
-  if (request.task == "off" || request.task == "kill") withdraw();
+  // A full_shutdown round's off comes with the leader's payload: the whole
+  // cluster goes down and back in that round, published once after it.
+  if ((request.task == "off" || request.task == "kill") && !request.from_leader()) withdraw();
   if (request.task == "off") {
     spdlog::info("piped: off");
     supervising_ = false;
@@ -172,6 +179,7 @@ void PipedController::handle_async(const ControlRequest& request, Done done) {
   ctx_.hints.set_process("terminating");
   waiting_ =
       Waiting{task, now, Clock::time_point::max(), std::move(done), Waiting::Stage::kLeaving};
+  if (request.from_leader()) return start_drain();  // full_shutdown: see handle()
   if (ctx_.presence == nullptr) return on_withdrawn();
   ctx_.hints.set_serving(false);
   // A leader that does not drop us (frozen, or one that ignores withdrawals)
@@ -312,8 +320,9 @@ void PipedController::drain_before_shutdown() {
   spdlog::info("piped: waiting for the child to drain (up to {} s) before stopping it",
                lifecycle_.grace.count());
   ctx_.hints.set_process("terminating");
-  const auto deadline = std::min(
-      stop_deadline_, Clock::now() + std::chrono::duration_cast<Clock::duration>(lifecycle_.grace));
+  const auto deadline =
+      std::min(stop_deadline(),
+               Clock::now() + std::chrono::duration_cast<Clock::duration>(lifecycle_.grace));
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(board_->mu);
@@ -331,7 +340,7 @@ void PipedController::drain_before_shutdown() {
 }
 
 void PipedController::shutdown(Clock::time_point deadline) {
-  stop_deadline_ = deadline;
+  stop_by(deadline);
   ctx_.hints.set_serving(false);
   if (waiting_) {
     spdlog::warn("piped: {} still waiting when the pod stops: 503", waiting_->task);
@@ -355,6 +364,17 @@ void PipedController::forward_signal(int signo) {
     spdlog::warn("piped: cannot forward signal {} to group {}: {}", signo, child_->pid,
                  std::strerror(errno));
   }
+}
+
+void PipedController::stop_by(Clock::time_point deadline) {
+  std::lock_guard<std::mutex> lock(board_->mu);
+  board_->stop_deadline = deadline;
+  board_->cv.notify_all();
+}
+
+Clock::time_point PipedController::stop_deadline() const {
+  std::lock_guard<std::mutex> lock(board_->mu);
+  return board_->stop_deadline;
 }
 
 void PipedController::hurry() {
@@ -541,17 +561,23 @@ void PipedController::spawn_child(bool restart) {
   if (spawned.out) child_->output = std::make_unique<detail::ChildOutput>(std::move(spawned.out));
   ctx_.hints.set_serving(false);
   if (serving_timer_ != 0) ctx_.loop.cancel(serving_timer_);
+  serving_poll_ = kWaitPoll / 2;
   serving_timer_ = post_after(Clock::duration::zero(), &PipedController::poll_serving);
 }
 
 void PipedController::poll_serving() {
   serving_timer_ = 0;
   if (!child_ || !supervising_) return;
-  if (child_ready()) {
+  // An `on` waiting for readiness polls it already (and sets serving).
+  if (!waiting_ && child_ready()) {
     ctx_.hints.set_serving(true);
+    // Back in the dependents' view, also when an `on` gave up (408) first.
+    if (ctx_.presence != nullptr) ctx_.presence->rejoin();
     return;
   }
-  serving_timer_ = post_after(kWaitPoll, &PipedController::poll_serving);
+  // A child that never gets ready must not cost a check every 0.2 s.
+  serving_poll_ = std::min<Clock::duration>(serving_poll_ * 2, kServingPollCap);
+  serving_timer_ = post_after(serving_poll_, &PipedController::poll_serving);
 }
 
 bool PipedController::wait_group_gone(pid_t pgid, Clock::time_point deadline, bool hurry_ends) {
@@ -561,8 +587,9 @@ bool PipedController::wait_group_gone(pid_t pgid, Clock::time_point deadline, bo
     // left its group would escape group_alive().
     if (board_->exits.count(pgid) && !detail::group_alive(pgid)) return true;
     const auto now = Clock::now();
-    if (now >= deadline || (hurry_ends && board_->hurry)) return false;
-    board_->cv.wait_until(lock, std::min(deadline, now + kGroupPoll));
+    const auto until = std::min(deadline, board_->stop_deadline);
+    if (now >= until || (hurry_ends && board_->hurry)) return false;
+    board_->cv.wait_until(lock, std::min(until, now + kGroupPoll));
   }
 }
 
@@ -585,8 +612,8 @@ void PipedController::stop_child(bool use_tear_down) {
     }
     const auto grace = std::chrono::duration_cast<Clock::duration>(lifecycle_.grace);
     // Within the stop's budget: SIGKILL when it runs out, soft or not.
-    const bool budget_first = stop_deadline_ < Clock::now() + grace;
-    if (!wait_group_gone(pid, std::min(stop_deadline_, Clock::now() + grace))) {
+    const bool budget_first = stop_deadline() < Clock::now() + grace;
+    if (!wait_group_gone(pid, Clock::now() + grace)) {
       bool hurry = false;
       {
         std::lock_guard<std::mutex> lock(board_->mu);

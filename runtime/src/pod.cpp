@@ -234,6 +234,7 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   // timeout gains nothing over closing the session.
   const auto zk_deadline = std::min(deadline, started + settings.session_timeout);
   hints.set_leaving(true);
+  controller->stop_by(deadline);
   tool_executor.stop_all();  // nothing a tool does may hold the stop
   if (coordinator) {
     spdlog::info("shutting down: leaving the cluster's view first");

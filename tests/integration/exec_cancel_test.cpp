@@ -61,15 +61,17 @@ class Hold : public Tool {
 // A C++ tool that runs no process: nothing can stop it.
 class Busy : public Tool {
  public:
-  explicit Busy(std::atomic<bool>& done) : done_(done) {}
+  Busy(std::atomic<bool>& started, std::atomic<bool>& done) : started_(started), done_(done) {}
   std::string tag() const override { return "busy"; }
   ToolResult body(const std::vector<std::string>&, const std::filesystem::path&) override {
+    started_ = true;
     std::this_thread::sleep_for(1500ms);
     done_ = true;
     return {0, {"finished"}};
   }
 
  private:
+  std::atomic<bool>& started_;
   std::atomic<bool>& done_;
 };
 
@@ -96,7 +98,7 @@ class ExecCancel : public testing::Test {
  protected:
   void SetUp() override {
     tools.add(std::make_shared<Hold>(dir.path().string()));
-    tools.add(std::make_shared<Busy>(busy_done));
+    tools.add(std::make_shared<Busy>(busy_started, busy_done));
     tools.add(std::make_shared<Polite>(polite_started));
     tools.add(std::make_shared<CommandTool>("script=/bin/sh", reaper));
     executor = std::make_unique<ToolExecutor>();
@@ -169,6 +171,7 @@ class ExecCancel : public testing::Test {
   TempDir dir{"ochopod-exec-cancel-"};
   Reaper reaper;  // unused by run_shell_command, needed by CommandTool
   std::atomic<bool> busy_done{false};
+  std::atomic<bool> busy_started{false};
   std::atomic<int> polite_started{0};
   ToolBox tools;
   std::unique_ptr<ToolExecutor> executor;
@@ -218,8 +221,7 @@ TEST_F(ExecCancel, TheStopDropsWaitingCallsWith503) {
 
 TEST_F(ExecCancel, ACppToolRunningNoProcessIsAnsweredAtOnceAndWaitedFor) {
   auto running = call("busy");
-  ASSERT_TRUE(stays_false([&] { return running.wait_for(0s) == std::future_status::ready; }, 200ms,
-                          "busy answered before the stop"));
+  ASSERT_TRUE(wait_until([&] { return busy_started.load(); }, 5s, "the busy tool running"));
   executor->stop_all();
   ASSERT_EQ(running.wait_for(1s), std::future_status::ready)
       << "the caller of a tool that cannot be stopped was not answered at the stop";

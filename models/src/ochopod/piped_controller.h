@@ -80,6 +80,7 @@ class PipedController : public Controller {
   void shutdown(std::chrono::steady_clock::time_point deadline) override;
   void forward_signal(int signo) override;
   void hurry() override;
+  void stop_by(std::chrono::steady_clock::time_point deadline) override;
 
   // Safe from any thread; for /info-like views and tests.
   int children_started() const { return spawned_.load(); }
@@ -166,9 +167,8 @@ class PipedController : public Controller {
   EventLoop::TimerId wait_timer_ = 0;
   EventLoop::TimerId trim_timer_ = 0;
   EventLoop::TimerId serving_timer_ = 0;
-  // The pod's stop budget: no stop waits past it (max until shutdown()).
-  std::chrono::steady_clock::time_point stop_deadline_ =
-      std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::duration serving_poll_{};
+  std::chrono::steady_clock::time_point stop_deadline() const;  // the Board's, under its lock
 
   std::atomic<int> spawned_{0};
   std::atomic<int> failures_{0};

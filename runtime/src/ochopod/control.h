@@ -61,6 +61,11 @@ class Controller {
   // lifecycle thread may be blocked in a stop: it must only set a flag and
   // wake that wait.
   virtual void hurry() {}
+
+  // The pod's stop starts (main thread): nothing already waiting (a stop in
+  // an off, a restart) may wait past deadline either. Like hurry(): only
+  // set it and wake the waits.
+  virtual void stop_by(std::chrono::steady_clock::time_point deadline) { (void)deadline; }
 };
 
 }  // namespace ochopod
