@@ -20,12 +20,12 @@
 #include <thread>
 #include <vector>
 
-#include "cluster_file.h"
+#include "models/piped/cluster_file.h"
 #include "ochopod/cluster.h"
-#include "ochopod/control_server.h"
-#include "ochopod/payload_cache.h"
-#include "ochopod/round.h"
-#include "ochopod/snapshot.h"
+#include "runtime/control/server.h"
+#include "runtime/control/body/payload_cache.h"
+#include "models/reactive/round.h"
+#include "models/reactive/snapshot.h"
 
 namespace {
 

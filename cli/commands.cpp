@@ -1,11 +1,11 @@
-#include "commands.h"
+#include "cli/commands.h"
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "ops_commands.h"
+#include "cli/ops/commands.h"
 
 namespace ochopod::cli {
 

@@ -1,5 +1,5 @@
-// Subcommand dispatch for the `ochopod` binary: `run` (cli/run_command.cpp),
-// `servo` (cli/servo_command.cpp) and the operator subcommands (cli/ops_commands.h). main.cpp calls
+// Subcommand dispatch for the `ochopod` binary: `run` (cli/run/command.cpp),
+// `servo` (cli/servo/command.cpp) and the operator subcommands (cli/ops/commands.h). main.cpp calls
 // dispatch().
 #pragma once
 
@@ -15,7 +15,7 @@ int dispatch(int argc, char** argv);
 int run_command(int argc, char** argv);
 
 // `ochopod servo <url> <dir> <script>...`: upload and run scripts on a servo
-// pod (cli/servo_command.cpp).
+// pod (cli/servo/command.cpp).
 int servo_command(const std::vector<std::string>& args);
 
 }  // namespace ochopod::cli

@@ -4,7 +4,7 @@
 
 #include <csignal>
 
-#include "ochopod/signals.h"
+#include "runtime/process/signals.h"
 
 int main(int argc, char** argv) {
   ochopod::SignalThread::block_signals();

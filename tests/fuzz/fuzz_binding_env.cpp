@@ -9,8 +9,8 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "ochopod/binding.h"
-#include "ochopod/hints.h"
+#include "bindings/binding.h"
+#include "runtime/pod/hints.h"
 
 using ochopod::fuzz::check;
 

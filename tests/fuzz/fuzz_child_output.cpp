@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "child_output.h"
+#include "models/child/child_output.h"
 #include "fuzz_support.h"
-#include "ochopod/log.h"
+#include "runtime/pod/log.h"
 
 using ochopod::fuzz::check;
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "ops_actions.h"
-#include "ops_report.h"
-#include "ops_zk.h"
+#include "cli/ops/actions.h"
+#include "cli/ops/report.h"
+#include "cli/ops/zk.h"
 
 using nlohmann::json;
 using namespace ochopod::cli;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "ochopod/control_server.h"
+#include "runtime/control/server.h"
 
 using ochopod::fuzz::check;
 

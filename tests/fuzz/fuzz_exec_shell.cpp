@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "ochopod/command_tools.h"
-#include "ochopod/tool_box.h"
+#include "models/tools/command_tools.h"
+#include "runtime/control/tool_box.h"
 
 using ochopod::fuzz::check;
 namespace fs = std::filesystem;

@@ -11,7 +11,7 @@
 
 #include "fuzz_support.h"
 #include "ochopod/cluster.h"
-#include "ochopod/snapshot.h"
+#include "models/reactive/snapshot.h"
 
 using nlohmann::json;
 using ochopod::fuzz::check;

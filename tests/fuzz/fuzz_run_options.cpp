@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "ochopod/command_tools.h"
-#include "ochopod/reaper.h"
-#include "run_options.h"
+#include "models/tools/command_tools.h"
+#include "runtime/process/reaper.h"
+#include "cli/run/options.h"
 
 using namespace ochopod::cli;
 using ochopod::fuzz::check;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "ochopod/hints.h"
+#include "runtime/pod/hints.h"
 
 using nlohmann::json;
 using ochopod::fuzz::check;

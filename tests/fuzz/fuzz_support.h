@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ochopod/text.h"
+#include "runtime/base/text.h"
 
 namespace ochopod::fuzz {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "fuzz_support.h"
-#include "ochopod/zk_address.h"
+#include "runtime/zk/address.h"
 
 using ochopod::fuzz::check;
 

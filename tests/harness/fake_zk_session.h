@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "ochopod/zk_session.h"
+#include "runtime/zk/session.h"
 
 namespace ochopod::test {
 

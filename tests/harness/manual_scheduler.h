@@ -9,7 +9,7 @@
 #include <map>
 #include <utility>
 
-#include "ochopod/scheduler.h"
+#include "runtime/base/scheduler.h"
 
 namespace ochopod::test {
 

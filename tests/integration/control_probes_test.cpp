@@ -12,7 +12,7 @@
 
 #include "harness/http.h"
 #include "harness/wait.h"
-#include "ochopod/control_server.h"
+#include "runtime/control/server.h"
 
 namespace ochopod::test {
 namespace {

@@ -1,7 +1,7 @@
 // ControlServer in process, over real sockets: what a pod's tests cannot
 // reach easily (a C++ tool that overruns its timeout, pipelined requests,
 // the connection cap, the whole-request deadline, bodies by reference).
-#include "ochopod/control_server.h"
+#include "runtime/control/server.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -15,8 +15,8 @@
 
 #include "harness/http.h"
 #include "harness/wait.h"
-#include "ochopod/http_client.h"
-#include "ochopod/tool_executor.h"
+#include "runtime/http/client.h"
+#include "runtime/control/tool_executor.h"
 
 namespace ochopod::test {
 namespace {

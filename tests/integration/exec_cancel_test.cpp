@@ -23,9 +23,9 @@
 #include "harness/spawn.h"
 #include "harness/temp_dir.h"
 #include "harness/wait.h"
-#include "ochopod/command_tools.h"
-#include "ochopod/control_server.h"
-#include "ochopod/tool_executor.h"
+#include "models/tools/command_tools.h"
+#include "runtime/control/server.h"
+#include "runtime/control/tool_executor.h"
 
 namespace ochopod::test {
 namespace {

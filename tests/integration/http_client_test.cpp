@@ -1,5 +1,5 @@
 // The runtime's one HTTP client against a real server on loopback.
-#include "ochopod/http_client.h"
+#include "runtime/http/client.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

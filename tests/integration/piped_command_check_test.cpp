@@ -7,7 +7,7 @@
 
 #include <thread>
 
-#include "ochopod/command_check.h"
+#include "models/checks/health_check.h"
 #include "piped_fixture.h"
 
 namespace ochopod::test {

@@ -26,12 +26,12 @@
 #include <vector>
 
 #include "harness/wait.h"
-#include "ochopod/event_loop.h"
-#include "ochopod/hints.h"
+#include "runtime/base/event_loop.h"
+#include "runtime/pod/hints.h"
 #include "ochopod/piped.h"
-#include "ochopod/piped_controller.h"
-#include "ochopod/reaper.h"
-#include "ochopod/signals.h"
+#include "models/piped/controller.h"
+#include "runtime/process/reaper.h"
+#include "runtime/process/signals.h"
 
 namespace ochopod::test {
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "harness/wait.h"
-#include "ochopod/round.h"
+#include "models/reactive/round.h"
 
 namespace ochopod::test {
 namespace {

@@ -2,7 +2,7 @@
 // out to tar: what a pod receives as an upload and what an operator sends.
 //
 // The servo example unpacks the archives a CI job uploads, and `ochopod
-// servo` (cli/servo_command.cpp) packs the directory it uploads: one
+// servo` (cli/servo/command.cpp) packs the directory it uploads: one
 // implementation for both ends, public so a pod's own tools can use it too.
 // Any thread; no shared state.
 //

@@ -2,7 +2,7 @@
 // keyed by a shared secret (as `openssl dgst -sha1 -hmac <secret> file`
 // computes it).
 //
-// `ochopod servo` (cli/servo_command.cpp) signs its uploads with it; the
+// `ochopod servo` (cli/servo/command.cpp) signs its uploads with it; the
 // servo example checks them with it. Any thread.
 #pragma once
 

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "harness/temp_dir.h"
-#include "ochopod/binding.h"
+#include "bindings/binding.h"
 
 namespace ochopod {
 namespace {

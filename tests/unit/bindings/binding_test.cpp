@@ -1,6 +1,6 @@
 // Each binding from a fixture environment: the exact registration it
 // produces, and the variable named when one is missing.
-#include "ochopod/binding.h"
+#include "bindings/binding.h"
 
 #include <gtest/gtest.h>
 

@@ -16,7 +16,7 @@
 
 #include "harness/files.h"
 #include "harness/run_capture.h"
-#include "run_options.h"
+#include "cli/run/options.h"
 
 namespace ochopod::cli {
 namespace {

@@ -1,6 +1,6 @@
 // The child's output cut into lines that never split a UTF-8 character
-// (models/src/child_output.h; the cutting rule is runtime's utf8_cut).
-#include "child_output.h"
+// (models/child/child_output.h; the cutting rule is runtime's utf8_cut).
+#include "models/child/child_output.h"
 
 #include <gtest/gtest.h>
 

@@ -10,8 +10,8 @@
 #include <iterator>
 #include <string>
 
-#include "cluster_file.h"
-#include "ochopod/text.h"
+#include "models/piped/cluster_file.h"
+#include "runtime/base/text.h"
 
 namespace ochopod {
 namespace {

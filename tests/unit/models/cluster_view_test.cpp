@@ -1,6 +1,6 @@
 // ClusterView against the in-memory ZooKeeper: the leader's cache reads what
 // changed and nothing else, and misses no snapshot.
-#include "cluster_view.h"
+#include "models/reactive/cluster_view.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "harness/fake_zk_session.h"
-#include "ochopod/snapshot.h"
+#include "models/reactive/snapshot.h"
 
 namespace ochopod {
 namespace {

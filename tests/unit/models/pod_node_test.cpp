@@ -1,4 +1,4 @@
-#include "ochopod/pod_node.h"
+#include "models/reactive/pod_node.h"
 
 #include <gtest/gtest.h>
 

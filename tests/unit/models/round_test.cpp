@@ -1,5 +1,5 @@
 // What a round puts in its control URLs and how long it waits for answers.
-#include "ochopod/round.h"
+#include "models/reactive/round.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "ochopod/snapshot.h"
+#include "models/reactive/snapshot.h"
 
 #include <gtest/gtest.h>
 

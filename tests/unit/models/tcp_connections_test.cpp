@@ -1,6 +1,6 @@
 // count_established(): the /proc/net/tcp{,6} parser behind `--drain tcp:<port>`,
 // on sample text (the format of the kernel's proc_net_tcp documentation).
-#include "ochopod/tcp_connections.h"
+#include "models/checks/tcp_connections.h"
 
 #include <gtest/gtest.h>
 

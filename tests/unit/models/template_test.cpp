@@ -12,7 +12,7 @@
 
 #include "harness/files.h"
 #include "harness/temp_dir.h"
-#include "ochopod/template_files.h"
+#include "models/templates/template_files.h"
 
 namespace ochopod {
 namespace {

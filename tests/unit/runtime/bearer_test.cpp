@@ -1,4 +1,4 @@
-#include "ochopod/bearer.h"
+#include "runtime/control/bearer.h"
 
 #include <gtest/gtest.h>
 

@@ -2,18 +2,18 @@
 // the leader would have sent whole, read as the same facts; anything that is
 // not such a diff is refused with a reason, and a base a diff cannot edit
 // is never edited.
-#include "ochopod/body_diff.h"
+#include "runtime/control/body/body_diff.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "ochopod/body_ref.h"
+#include "runtime/control/body/body_ref.h"
 #include "ochopod/cluster.h"
-#include "ochopod/fast_json.h"
-#include "ochopod/payload_cache.h"
-#include "ochopod/text.h"
+#include "runtime/control/body/fast_json.h"
+#include "runtime/control/body/payload_cache.h"
+#include "runtime/base/text.h"
 
 namespace ochopod {
 namespace {

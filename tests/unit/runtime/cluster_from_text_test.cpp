@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ochopod/cluster.h"
-#include "ochopod/fast_json.h"
+#include "runtime/control/body/fast_json.h"
 
 namespace ochopod {
 namespace {

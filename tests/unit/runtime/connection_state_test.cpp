@@ -1,6 +1,6 @@
 // ConnectionState on a manual clock: suspended turns to lost after exactly
 // one negotiated session timeout, unless the connection comes back first.
-#include "ochopod/connection_state.h"
+#include "runtime/zk/connection_state.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "ochopod/control_server.h"
+#include "runtime/control/server.h"
 
 namespace ochopod {
 namespace {

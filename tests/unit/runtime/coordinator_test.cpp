@@ -1,7 +1,7 @@
 // The Coordinator wiring its recipes, on the in-memory ZooKeeper and a manual
 // clock: leadership handed to the LeaderWork at the right moments, sessions
 // renewed with the same uuid and seq, authentication failures backed off.
-#include "ochopod/coordinator.h"
+#include "runtime/zk/coordinator.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "harness/fake_zk_session.h"
 #include "harness/manual_scheduler.h"
-#include "ochopod/log.h"
+#include "runtime/pod/log.h"
 
 namespace ochopod {
 namespace {

@@ -1,4 +1,4 @@
-#include "ochopod/event_loop.h"
+#include "runtime/base/event_loop.h"
 
 #include <gtest/gtest.h>
 #include <sys/syscall.h>

@@ -1,6 +1,6 @@
 // LockContender against the in-memory ZooKeeper: kazoo's recipe, one watch
 // on the predecessor only, none left behind.
-#include "ochopod/lock_contender.h"
+#include "runtime/zk/lock_contender.h"
 
 #include <gtest/gtest.h>
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "ochopod/log.h"
+#include "runtime/pod/log.h"
 
 namespace ochopod {
 namespace {

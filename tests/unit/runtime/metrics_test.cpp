@@ -2,7 +2,7 @@
 // that the text keeps Prometheus' rules (cumulative buckets, escaped labels,
 // only numbers as user metrics). promtool itself reads a real pod's output in
 // tests/integration/metrics_test.cpp.
-#include "ochopod/metrics.h"
+#include "runtime/pod/metrics.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-#include "ochopod/multipart.h"
+#include "runtime/control/multipart.h"
 
 #include <gtest/gtest.h>
 

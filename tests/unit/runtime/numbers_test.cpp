@@ -1,11 +1,11 @@
-#include "ochopod/numbers.h"
+#include "runtime/base/numbers.h"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdint>
 
-#include "ochopod/environment.h"
+#include "runtime/base/environment.h"
 
 namespace ochopod {
 namespace {

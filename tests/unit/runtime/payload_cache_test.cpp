@@ -1,6 +1,6 @@
 // PayloadCache: a round's phases parse a pod's body once; `ok` ends the
 // round and frees it; small and bad bodies are never kept.
-#include "ochopod/payload_cache.h"
+#include "runtime/control/body/payload_cache.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // RecycledText: a body's buffer comes back for the next body once its last
 // holder is gone, never while one still reads it.
-#include "ochopod/recycled_text.h"
+#include "runtime/control/body/recycled_text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Registration against the in-memory ZooKeeper: create-then-set, protected
 // create, and a node put back (same uuid, same seq) when it vanishes.
-#include "ochopod/registration.h"
+#include "runtime/zk/registration.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // RequestQueue's lanes and drops, with a real lifecycle loop and a
 // controller that blocks until told to go on.
-#include "ochopod/request_queue.h"
+#include "runtime/control/request_queue.h"
 
 #include <gtest/gtest.h>
 

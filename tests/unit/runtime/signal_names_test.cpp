@@ -1,5 +1,5 @@
 // Signal names as options take them: one parser for every option naming a signal.
-#include "ochopod/signal_names.h"
+#include "runtime/process/signal_names.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

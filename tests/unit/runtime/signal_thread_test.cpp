@@ -14,7 +14,7 @@
 #include <optional>
 
 #include "harness/wait.h"
-#include "ochopod/signals.h"
+#include "runtime/process/signals.h"
 
 namespace ochopod {
 namespace {

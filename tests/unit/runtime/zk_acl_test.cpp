@@ -1,6 +1,6 @@
 // The ACL choice of a pod (ochopod_zk_acl / --zk-acl), ZooKeeper's digest
 // identity, and which nodes a policy protects.
-#include "ochopod/zk_acl.h"
+#include "runtime/zk/acl.h"
 
 #include <gtest/gtest.h>
 

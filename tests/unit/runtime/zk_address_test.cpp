@@ -1,4 +1,4 @@
-#include "ochopod/zk_address.h"
+#include "runtime/zk/address.h"
 
 #include <gtest/gtest.h>
 

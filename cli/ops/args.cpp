@@ -1,0 +1,308 @@
+#include "cli/ops/args.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "runtime/base/numbers.h"
+#include "ochopod/secret.h"
+#include "runtime/zk/address.h"
+
+namespace ochopod::cli {
+
+namespace {
+
+enum class Id {
+  kZk,
+  kCluster,
+  kIndex,
+  kTimeout,
+  kTokenFile,
+  kTlsCa,
+  kJson,
+  kForce,
+  kLong,
+  kFile,
+  kHelp
+};
+
+struct Flag {
+  Id id;
+  char short_name;  // 0: none
+  const char* long_name;
+  const char* value;  // nullptr: takes no value
+  const char* help;
+};
+
+// Every flag of every subcommand; applies() says which a syntax accepts.
+constexpr Flag kFlags[] = {
+    {Id::kZk, 0, "zk", "<hosts>",
+     "ZooKeeper to read (host:port,... or zk://...); else $OCHOPOD_ZK"},
+    {Id::kCluster, 'c', "cluster", "<glob>",
+     "cluster glob matched against <namespace>.<cluster> (repeatable; default *)"},
+    {Id::kIndex, 'i', "indices", "<seq,...>",
+     "only the pods with these seq numbers, in each cluster (repeatable)"},
+    {Id::kTimeout, 't', "timeout", "<seconds>", "time each pod gets to answer (default 5)"},
+    {Id::kTokenFile, 0, "token-file", "<path>",
+     "file holding the clusters' control token; else $OCHOPOD_TOKEN holds it"},
+    {Id::kTlsCa, 0, "tls-ca", "<path>",
+     "PEM CA that pods serving HTTPS must chain to; else $OCHOPOD_TLS_CA, else the system's"},
+    {Id::kJson, 'j', "json", nullptr, "print one JSON object instead of a table"},
+    {Id::kForce, 0, "force", nullptr, "act on every selected pod (needed when -i is not given)"},
+    {Id::kLong, 'l', "long", nullptr, "the whole log instead of its last lines"},
+    {Id::kFile, 'f', "file", "<path>", "upload this file (field = its base name; repeatable)"},
+    {Id::kHelp, 'h', "help", nullptr, "this help"},
+};
+
+bool applies(const Flag& flag, const OpsSyntax& syntax) {
+  switch (flag.id) {
+    case Id::kForce:
+      return syntax.needs_force;
+    case Id::kLong:
+      return syntax.long_flag;
+    case Id::kFile:
+      return syntax.file_flag;
+    default:
+      return true;
+  }
+}
+
+const Flag* find_long(const std::string& name, const OpsSyntax& syntax) {
+  for (const auto& f : kFlags) {
+    if (name == f.long_name && applies(f, syntax)) return &f;
+  }
+  return nullptr;
+}
+
+const Flag* find_short(char name, const OpsSyntax& syntax) {
+  for (const auto& f : kFlags) {
+    if (f.short_name != 0 && name == f.short_name && applies(f, syntax)) return &f;
+  }
+  return nullptr;
+}
+
+// Non-negative integer, the whole string.
+std::optional<int> to_int(const std::string& s) {
+  const auto value = parse_integer<int>(s);
+  if (!value || *value < 0) return std::nullopt;
+  return value;
+}
+
+// Applies one flag with its value (empty for flags without one); returns an error.
+std::string apply(const Flag& flag, const std::string& value, OpsArgs& out) {
+  switch (flag.id) {
+    case Id::kZk:
+      out.zk = value;
+      break;
+    case Id::kCluster:
+      out.globs.push_back(value);
+      break;
+    case Id::kIndex: {
+      size_t start = 0;
+      while (start <= value.size()) {
+        const size_t end = std::min(value.find(',', start), value.size());
+        const auto seq = to_int(value.substr(start, end - start));
+        if (!seq) return "-i takes seq numbers (e.g. -i 0,2), not '" + value + "'";
+        out.seqs.insert(*seq);
+        start = end + 1;
+      }
+      break;
+    }
+    case Id::kTimeout: {
+      const auto t = parse_c_decimal(value);
+      if (!t || *t <= 0 || *t > 86400) {
+        return "-t takes a positive number of seconds, not '" + value + "'";
+      }
+      out.timeout = *t;
+      break;
+    }
+    case Id::kTokenFile:
+      out.token_file = value;
+      break;
+    case Id::kTlsCa:
+      out.trust.ca_file = value;
+      break;
+    case Id::kJson:
+      out.json = true;
+      break;
+    case Id::kForce:
+      out.force = true;
+      break;
+    case Id::kLong:
+      out.whole = true;
+      break;
+    case Id::kFile:
+      out.files.push_back(value);
+      break;
+    case Id::kHelp:
+      out.help = true;
+      break;
+  }
+  return "";
+}
+
+// Splits argv into flags (applied to out) and positionals; returns an error.
+std::string scan(const OpsSyntax& syntax, const std::vector<std::string>& args, OpsArgs& out,
+                 std::vector<std::string>& positionals) {
+  bool flags_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (flags_done || arg.size() < 2 || arg[0] != '-') {
+      positionals.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      flags_done = true;
+      continue;
+    }
+    if (arg[1] == '-') {  // --name or --name=value
+      const size_t eq = arg.find('=');
+      const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      const Flag* flag = find_long(name, syntax);
+      if (flag == nullptr) return "unknown option --" + name;
+      std::string value;
+      if (flag->value == nullptr) {
+        if (eq != std::string::npos) return "--" + name + " takes no value";
+      } else if (eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return "--" + name + " needs a value";
+      }
+      if (auto error = apply(*flag, value, out); !error.empty()) return error;
+      continue;
+    }
+    // -x, -xVALUE, -x VALUE, or grouped flags without values (-jl)
+    for (size_t k = 1; k < arg.size(); ++k) {
+      const Flag* flag = find_short(arg[k], syntax);
+      if (flag == nullptr) {
+        std::string error = std::string("unknown option -") + arg[k];
+        if (syntax.positionals == Positionals::kToolThenArgs)
+          error += " (tool arguments go after --)";
+        return error;
+      }
+      if (flag->value == nullptr) {
+        if (auto error = apply(*flag, "", out); !error.empty()) return error;
+        continue;
+      }
+      std::string value;
+      if (k + 1 < arg.size()) {
+        value = arg.substr(k + 1);
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return std::string("-") + arg[k] + " needs a value";
+      }
+      if (auto error = apply(*flag, value, out); !error.empty()) return error;
+      break;
+    }
+  }
+  return "";
+}
+
+// Gives the positionals their meaning; returns an error.
+std::string assign(const OpsSyntax& syntax, std::vector<std::string> positionals, OpsArgs& out) {
+  size_t first = 0;
+  switch (syntax.positionals) {
+    case Positionals::kGlobs:
+      break;
+    case Positionals::kPortThenGlobs: {
+      if (positionals.empty()) return "missing the container port (e.g. port 8080)";
+      const auto port = parse_port(positionals[0]);
+      if (!port) {
+        return "'" + positionals[0] + "' is not a port number";
+      }
+      out.port = *port;
+      first = 1;
+      break;
+    }
+    case Positionals::kJsonThenGlobs:
+      if (!positionals.empty() && !positionals[0].empty() && positionals[0][0] == '{') {
+        if (!nlohmann::json::parse(positionals[0], nullptr, false).is_object()) {
+          return "the signal body is not a JSON object: " + positionals[0];
+        }
+        out.body = positionals[0];
+        first = 1;
+      }
+      break;
+    case Positionals::kToolThenArgs:
+      if (positionals.empty()) return "missing the tool (e.g. exec echo foo)";
+      out.tool = positionals[0];
+      out.tool_args.assign(positionals.begin() + 1, positionals.end());
+      return "";
+  }
+  for (size_t i = first; i < positionals.size(); ++i) {
+    if (positionals[i].empty()) return "empty cluster glob";
+    out.globs.push_back(positionals[i]);
+  }
+  return "";
+}
+
+}  // namespace
+
+OpsParse parse_ops_args(const OpsSyntax& syntax, const std::vector<std::string>& args,
+                        const std::map<std::string, std::string>& env) {
+  OpsParse result;
+  OpsArgs out;
+  std::vector<std::string> positionals;
+  if (auto error = scan(syntax, args, out, positionals); !error.empty()) {
+    result.error = std::move(error);
+    return result;
+  }
+  if (out.help) {
+    result.args = std::move(out);
+    return result;
+  }
+  if (auto error = assign(syntax, std::move(positionals), out); !error.empty()) {
+    result.error = std::move(error);
+    return result;
+  }
+  if (out.globs.empty()) out.globs.push_back("*");
+  if (out.zk.empty()) {
+    if (auto it = env.find("OCHOPOD_ZK"); it != env.end()) out.zk = it->second;
+  }
+  if (out.zk.empty()) {
+    result.error = "no ZooKeeper given: use --zk <hosts> or set $OCHOPOD_ZK";
+    return result;
+  }
+  std::string zk_error;
+  if (!parse_zk_address(out.zk, &zk_error)) {
+    result.error = "--zk: " + zk_error;
+    return result;
+  }
+  if (!out.token_file.empty()) {
+    std::string error;
+    if (!read_secret_file(out.token_file, &out.trust.token, &error)) {
+      result.error = "--token-file: " + error;
+      return result;
+    }
+  } else if (auto it = env.find("OCHOPOD_TOKEN"); it != env.end()) {
+    if (!trim_secret(it->second, "$OCHOPOD_TOKEN", &out.trust.token, &result.error)) return result;
+  }
+  if (out.trust.ca_file.empty()) {
+    if (auto it = env.find("OCHOPOD_TLS_CA"); it != env.end()) out.trust.ca_file = it->second;
+  }
+  if (syntax.needs_force && out.seqs.empty() && !out.force) {
+    result.error = "this acts on every selected pod: pick pods with -i or add --force";
+    return result;
+  }
+  result.args = std::move(out);
+  return result;
+}
+
+std::string ops_options_help(const OpsSyntax& syntax) {
+  std::string help = "options:\n";
+  for (const auto& f : kFlags) {
+    if (!applies(f, syntax)) continue;
+    std::string left = "  ";
+    if (f.short_name != 0) left += std::string("-") + f.short_name + ", ";
+    left += std::string("--") + f.long_name;
+    if (f.value != nullptr) left += std::string(" ") + f.value;
+    if (left.size() < 26) left.resize(26, ' ');
+    help += left + " " + f.help + "\n";
+  }
+  return help;
+}
+
+}  // namespace ochopod::cli

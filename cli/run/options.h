@@ -1,0 +1,93 @@
+// Options of `ochopod run [options] -- <argv...>`, the generic pod entrypoint.
+//
+// The contract lives in docs/run.md: every option also has an environment twin
+// (`ochopod_` + name with `-` -> `_`), the command line wins over the
+// environment, `--name value` and `--name=value` both work, flags take no value
+// (their twins take `true`/`false`), lists repeat or take comma-separated
+// values. parse_run_options() turns the arguments after `run` plus the
+// environment into a RunOptions, or into a one-line error naming the offending
+// option or variable. It only parses and validates: cli/run/command.cpp calls
+// it, prints the error (exit 2) or run_help(), and builds the pod from the
+// result. All options are declared in one table in run_options.cpp; adding an
+// option is a field here and one line there.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/base/environment.h"
+
+namespace ochopod::cli {
+
+struct RunOptions {
+  // foundation
+  double session_timeout = 5;  // seconds
+  std::string bind = "0.0.0.0";
+  // piped
+  double check_every = 60;
+  int checks = 1;
+  double grace = 60;
+  bool shell = false, strict = false, soft = false, pipe = false;
+  std::optional<std::string> cwd;
+  std::optional<std::string> sanity;
+  std::vector<std::string> health;  // each "http://<ip>..." or "tcp:<port>", validated
+  double restart_backoff = 10;      // cap of the crash-loop backoff, seconds
+  // reactive
+  double damper = 0;
+  std::vector<std::string> depends_on;
+  bool full_shutdown = false, sequential = false;
+  double control_timeout = 60;
+  double probe_every = 60;
+  std::optional<std::string> probe;
+  // operating
+  std::optional<std::string> binding;  // marathon|kubernetes|local|solo, validated
+  std::optional<std::string> zk_acl;   // open|read|private, validated; the binding applies it
+  std::vector<std::string> tools;      // "<tag>=<command>", validated
+  // entrypoint: start and stop
+  std::optional<std::string> ready;     // "http://...", "tcp:<port>" or "cmd:<command>", validated
+  std::string stop_signal = "SIGTERM";  // a signal name or number, validated
+  std::optional<std::string> drain;     // "tcp:<port>", validated
+  double leave_delay = 0;               // seconds
+  double stop_timeout = 0;              // seconds; 0: no budget
+  // security: paths, read by the binding (their twins are what it reads)
+  std::optional<std::string> token_file, tls_cert, tls_key, tls_ca;
+  // entrypoint: templates and reloads
+  std::vector<std::string> templates;        // "<src>:<dst>", validated
+  std::optional<std::string> on_change;      // needs --template; not with --reload-signal
+  std::optional<std::string> reload_signal;  // a signal name or number, validated
+  // entrypoint: read by the binding too (its twin is what it reads)
+  std::optional<std::string> log_format;  // text|json, validated
+  std::vector<std::string> argv;          // everything after `--`, exactly as given
+  std::set<std::string> given;            // option names explicitly set (CLI or env), e.g. "grace"
+  bool help = false;                      // --help / -h
+};
+
+struct ParseResult {
+  std::optional<RunOptions> options;  // set on success
+  std::string error;                  // otherwise: one line naming the option or variable
+  // On success: one line per value the parser had to change (a duration
+  // below the 0.1 s minimum), for the caller to print.
+  std::vector<std::string> warnings;
+};
+
+// `args` are the arguments after "run"; `env` is the process environment (only
+// the `ochopod_<option>` twins are read, other variables are ignored).
+ParseResult parse_run_options(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env);
+
+// The environment as a map, from a NULL-terminated `NAME=value` array
+// (environ): read_environment() under the name the run options' tests use.
+inline Environment environment_map(char** envp) { return read_environment(envp); }
+
+// The --help text: usage, conventions, then every option with its type,
+// default, meaning and environment twin.
+std::string run_help();
+
+// Every option's name without the leading "--", in the table's order: what
+// docs/run.md is checked against.
+std::vector<std::string> run_option_names();
+
+}  // namespace ochopod::cli

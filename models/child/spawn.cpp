@@ -1,0 +1,239 @@
+#include "models/child/spawn.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process/child.hpp>
+#include <boost/process/error.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+
+#include "runtime/base/environment.h"
+#include "runtime/zk/address.h"
+
+namespace ochopod::detail {
+
+namespace bp = boost::process;
+
+namespace {
+
+// Everything the child does between fork and exec. Only async-signal-safe
+// calls: the pod is multi-threaded, so a lock held by another thread at fork
+// time stays held forever in the child. No logging here.
+struct ChildSetup : bp::extend::handler {
+  const char* exe = nullptr;
+  char* const* argv = nullptr;
+  char** envp = nullptr;
+  const char* cwd = nullptr;
+  int in_fd = -1, out_fd = -1, err_fd = -1;
+  pid_t pod = 0;  // getpid() before the fork
+
+  // fd -> target, also when fd already is the target (then only the
+  // close-on-exec flag must go).
+  static void move_to(int fd, int target) {
+    if (fd < 0) return;
+    if (fd == target) {
+      ::fcntl(fd, F_SETFD, 0);
+    } else {
+      ::dup2(fd, target);
+    }
+  }
+
+  // Closing at exec rather than now keeps Boost's own error pipe working.
+  static void close_above_stderr_at_exec() {
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    const long max = ::sysconf(_SC_OPEN_MAX);
+    for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); ++fd) {
+      ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+    }
+  }
+
+  template <class Executor>
+  void on_exec_setup(Executor& exec) const {
+    // The pod's death, even by SIGKILL, takes the child with it. The kernel
+    // sends it when the forking *thread* ends: callers fork on threads that
+    // outlive their child (spawn.h). A pod that died before this line left
+    // us to init already: then nobody would ever send it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != pod) ::_exit(127);
+    ::setpgid(0, 0);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Ignored signals survive exec (cpp-httplib ignores SIGPIPE in the pod).
+    struct sigaction dfl;
+    std::memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    ::sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+    }
+    if (cwd != nullptr && ::chdir(cwd) != 0) {
+      // Reported to the parent through Boost's error pipe, like a failed exec.
+      exec.set_error(std::error_code(errno, std::system_category()), "chdir failed");
+      ::_exit(127);
+    }
+    move_to(in_fd, 0);
+    move_to(out_fd, 1);
+    move_to(err_fd, 2);
+    close_above_stderr_at_exec();
+    // Our argv and environment, not Boost's: argv[0] stays as the user gave it.
+    exec.exe = exe;
+    exec.cmd_line = argv;
+    exec.env = envp;
+  }
+
+  // Boost leaves a child whose exec failed unreaped; it is ours, and it is
+  // exiting right now (Boost's error pipe told us so).
+  template <class Executor>
+  void on_error(Executor& exec, const std::error_code&) const {
+    if (exec.pid > 0) {
+      while (::waitpid(exec.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+};
+
+std::map<std::string, std::string> merged_environment(const SpawnRequest& request) {
+  Environment env = read_environment();
+  // The pod's ZooKeeper credentials stay with the pod: its children see the
+  // address without them (what they set themselves is theirs).
+  if (auto zk = env.find("ochopod_zk"); zk != env.end()) {
+    zk->second = zk_address_without_credentials(zk->second);
+  }
+  for (const auto& [name, value] : request.env) env[name] = value;
+  return env;
+}
+
+bool executable(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// What execvp would run, resolved in the parent (no allocation after fork).
+std::string resolve(const std::string& name, const std::map<std::string, std::string>& env) {
+  if (name.find('/') != std::string::npos) {
+    if (!executable(name)) throw std::runtime_error("'" + name + "' is not an executable file");
+    return name;
+  }
+  auto path = env.find("PATH");
+  const std::string dirs = path == env.end() ? "/usr/local/bin:/usr/bin:/bin" : path->second;
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string dir = end > start ? dirs.substr(start, end - start) : ".";
+    const std::string candidate = dir + "/" + name;
+    if (executable(candidate)) return candidate;
+    start = end + 1;
+  }
+  throw std::runtime_error("'" + name + "': command not found in PATH");
+}
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Pipe make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    throw std::runtime_error(std::string("pipe2 failed: ") + std::strerror(errno));
+  }
+  Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  ::fcntl(p.read.get(), F_SETFL, ::fcntl(p.read.get(), F_GETFL) | O_NONBLOCK);
+  return p;
+}
+
+}  // namespace
+
+Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exit) {
+  if (request.argv.empty() || request.argv[0].empty()) throw std::runtime_error("empty command");
+  if (request.cwd) {
+    struct stat st;
+    if (::stat(request.cwd->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      throw std::runtime_error("working directory '" + *request.cwd + "' does not exist");
+    }
+  }
+
+  const auto env = merged_environment(request);
+  const std::string exe = resolve(request.argv[0], env);
+
+  // Everything the child needs, laid out before the fork.
+  std::vector<std::string> env_strings;
+  env_strings.reserve(env.size());
+  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_strings = request.argv;
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  Spawned spawned;
+  ChildSetup setup;
+  setup.exe = exe.c_str();
+  setup.argv = argv.data();
+  setup.envp = envp.data();
+  setup.cwd = request.cwd ? request.cwd->c_str() : nullptr;
+  setup.pod = ::getpid();
+
+  UniqueFd null_in;
+  if (request.null_stdin) {
+    null_in = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!null_in) throw std::runtime_error(std::string("/dev/null: ") + std::strerror(errno));
+    setup.in_fd = null_in.get();
+  }
+  Pipe out, err;  // the write ends close when this function returns
+  if (request.output != Output::inherit) {
+    out = make_pipe();
+    setup.out_fd = out.write.get();
+    setup.err_fd = out.write.get();
+  }
+  if (request.output == Output::separate) {
+    err = make_pipe();
+    setup.err_fd = err.write.get();
+  }
+
+  {
+    std::unique_lock<std::mutex> lock;
+    if (reaper != nullptr) lock = reaper->spawn_lock();
+    // An error_code rather than Boost's exception, so setup.on_error runs
+    // (and reaps a child whose exec failed) before we report the failure.
+    std::error_code error;
+    try {
+      bp::child child(bp::exe = exe, setup, error);
+      spawned.pid = child.id();
+      // Boost must never wait for this pid: the Reaper or the caller owns its status.
+      child.detach();
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot start '" + request.argv[0] + "': " + e.what());
+    }
+    if (error || spawned.pid <= 0) {
+      throw std::runtime_error("cannot start '" + request.argv[0] +
+                               "': " + (error ? error.message() : std::string("no process")));
+    }
+    if (reaper != nullptr) reaper->watch_locked(spawned.pid, std::move(on_exit));
+  }
+  spawned.out = std::move(out.read);
+  spawned.err = std::move(err.read);
+  return spawned;
+}
+
+Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExit on_exit) {
+  return spawn(request, &reaper, std::move(on_exit));
+}
+
+Spawned spawn_unwatched(const SpawnRequest& request) { return spawn(request, nullptr, {}); }
+
+}  // namespace ochopod::detail

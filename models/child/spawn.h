@@ -1,0 +1,65 @@
+// spawn_process: starts one child the way every child of a pod must start
+// (docs/internals.md, "Traps in our dependencies").
+//
+// Called by PipedController (the pod's child) and run_shell_command (sanity
+// commands, probes, tools). The child gets its own process group (pgid ==
+// pid), an empty signal mask, default signal dispositions, no inherited
+// descriptor above stderr except the pipes asked for, and PR_SET_PDEATHSIG
+// (SIGKILL): it dies with the pod, even a SIGKILLed one. The kernel sends
+// that signal when the thread that forked exits, so call these only from a
+// thread that outlives the child: the lifecycle thread (it lives until the
+// pod exits) or a thread that waits for the child, as run_shell_command
+// does. The exit status goes to on_exit through the Reaper, or to the
+// caller's own waitpid (spawn_unwatched), never through Boost.Process (the
+// bp::child is detached). Boost.Process stays out of every header: it is
+// heavy to compile.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/process/reaper.h"
+#include "models/child/unique_fd.h"
+
+namespace ochopod::detail {
+
+enum class Output {
+  inherit,   // the child writes where the pod writes
+  merged,    // stdout and stderr into one pipe: Spawned::out
+  separate,  // stdout into Spawned::out, stderr into Spawned::err
+};
+
+struct SpawnRequest {
+  // Used as given; argv[0] is looked up in the PATH the child will get when it
+  // has no '/'. The child sees argv[0] unchanged.
+  std::vector<std::string> argv;
+  std::optional<std::string> cwd;
+  // Set on top of the pod's own environment, in order (later wins).
+  std::vector<std::pair<std::string, std::string>> env;
+  Output output = Output::inherit;
+  bool null_stdin = false;  // stdin from /dev/null instead of the pod's
+};
+
+struct Spawned {
+  pid_t pid = 0;  // also the child's process group id
+  UniqueFd out;   // read ends, non-blocking, close-on-exec; empty unless asked for
+  UniqueFd err;
+};
+
+// Forks and execs, holding reaper.spawn_lock() until the child is watched, so
+// on_exit (called on the signal thread) can never miss the exit. Throws
+// std::runtime_error when the command cannot be started (not found, bad cwd,
+// exec failure); nothing is left behind then (a child whose exec failed is
+// reaped here).
+Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExit on_exit);
+
+// The same, for a caller that waits for the pid itself (waitpid(pid) or a
+// pidfd): no Reaper involved, so it works on any thread of any process.
+// A child whose exec failed is reaped before this throws.
+Spawned spawn_unwatched(const SpawnRequest& request);
+
+}  // namespace ochopod::detail

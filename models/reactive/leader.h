@@ -1,0 +1,111 @@
+// ReactiveLeader: the leader's work under the Reactive model (docs/protocol.md 4).
+//
+// Lives on the coordinator loop (the Coordinator calls it when leadership
+// starts, pauses, resumes or ends, and forwards watch events). Its view of
+// the cluster (ClusterView) is kept from ZooKeeper watches only, never by
+// polling. When the view's hash differs from the stored one it schedules a
+// round after the damper; rounds and probes run on its own "leader" worker
+// thread and post their outcome back.
+//
+// A leader never acts when it may not lead: once the connection is lost
+// (on_pause) it says `suspended`, cancels the round in flight (requests cut
+// short, no further one sent) and starts nothing until on_resume, which
+// redoes an aborted round; on_lose and the destructor cancel the same way, so
+// shutting down never waits on a slow or frozen peer. A round that worked but
+// whose outcome could not be stored is retried as a write; a failed round is
+// retried with exponential backoff. A pod that leaves or withdraws drops out
+// of the published snapshot at once, without waiting for the damper or a
+// round, so dependents stop using it before it stops serving.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "runtime/zk/coordinator.h"
+#include "runtime/base/event_loop.h"
+#include "runtime/pod/pod.h"
+#include "ochopod/reactive.h"
+
+namespace ochopod {
+
+class ClusterView;
+class RoundCancel;
+struct RoundBase;
+
+class ReactiveLeader final : public LeaderWork {
+ public:
+  ReactiveLeader(Reactive& model, PodServices& services);
+  ~ReactiveLeader() override;
+
+  void on_lead(ZkSession& session) override;
+  void on_pause() override;
+  void on_resume(ZkSession& session) override;
+  void on_lose() override;
+  void on_watch(const ZkEvent& event) override;
+
+ private:
+  using Seconds = std::chrono::duration<double>;
+  // What a round (or taking the lead) has to store: the snapshot, and the
+  // hash unless we only re-publish the current snapshot.
+  struct Outcome {
+    std::optional<std::string> hash;
+    nlohmann::json configured;
+  };
+  struct RoundReport;
+
+  void evaluate();
+  void schedule_round(Seconds delay);
+  void start_round();
+  void finish_round(uint64_t epoch, const std::string& hash, const RoundReport& report);
+  void store_outcome();
+  int write_snapshot(const nlohmann::json& pods);
+  void adopt_snapshot();
+  void refresh_snapshot();
+  nlohmann::json visible_pods(const nlohmann::json& configured) const;
+  void schedule_probe();
+  void tick_countdown();
+  void cancel_timers();
+  void cancel_round();
+  void set_state(const std::string& state, const std::string& status);
+
+  Reactive& model_;
+  PodServices& services_;
+  const std::string cluster_path_;
+
+  // Coordinator-loop state.
+  ZkSession* session_ = nullptr;
+  uint64_t epoch_ = 0;  // bumps at every lead/lose
+  bool leading_ = false;
+  bool paused_ = false;
+  std::unique_ptr<ClusterView> view_;
+  std::string stored_hash_;
+  bool round_running_ = false;
+  std::shared_ptr<RoundCancel> round_cancel_;  // the running round's
+  // What the pods kept of the last round: the worker's, through the plan.
+  std::shared_ptr<RoundBase> round_base_;
+  bool redo_round_ = false;               // one was cut short while suspended
+  std::optional<Outcome> pending_write_;  // done, not stored yet
+  // The pods the last round configured (or, on taking the lead, what the
+  // snapshot held): the published snapshot is these, less those that left
+  // or withdrew since (docs/protocol.md 7, "Leaving before stopping").
+  nlohmann::json configured_ = nlohmann::json::object();
+  bool configured_known_ = false;  // false: no snapshot found on taking the lead, no round yet
+  std::optional<std::set<std::string>> written_;  // the uuids we last wrote there, if we did
+  Seconds round_backoff_{0};                      // 0: the last round worked
+  Seconds write_backoff_{0};
+  EventLoop::TimerId round_timer_ = 0;
+  EventLoop::TimerId countdown_timer_ = 0;
+  EventLoop::TimerId probe_timer_ = 0;
+  EventLoop::TimerId write_timer_ = 0;
+  std::optional<EventLoop::Clock::time_point> round_due_;
+
+  // Outcomes posted back to the coordinator loop check it still lives.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
+  EventLoop worker_{"leader"};  // last: joined first
+};
+
+}  // namespace ochopod

@@ -1,0 +1,48 @@
+#include "models/templates/atomic_file.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include "models/child/unique_fd.h"
+
+namespace ochopod::detail {
+
+void write_file_atomically(const std::string& path, std::string_view content, mode_t mode) {
+  write_file_atomically(path, {content}, mode);
+}
+
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts,
+                           mode_t mode) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  // Hidden and suffixed, so a child loading `*.conf` from that directory never picks it up.
+  std::string tmp = dir + "." + name + ".XXXXXX";
+  UniqueFd fd(::mkstemp(tmp.data()));
+  if (!fd) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
+  const auto fail = [&](const std::string& what) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot " + what + ": " + why);
+  };
+  for (const std::string_view content : parts) {
+    for (size_t done = 0; done < content.size();) {
+      const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail("write " + tmp);
+      done += static_cast<size_t>(n);
+    }
+  }
+  // mkstemp makes it 0600: give it the mode asked for, umask aside.
+  if (::fchmod(fd.get(), mode) != 0) fail("set the mode of " + tmp);
+  if (::close(fd.release()) != 0) fail("write " + tmp);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename " + tmp + " to " + path);
+}
+
+}  // namespace ochopod::detail

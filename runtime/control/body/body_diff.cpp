@@ -1,0 +1,148 @@
+#include "runtime/control/body/body_diff.h"
+
+#include <algorithm>
+
+#include "runtime/base/text.h"
+
+namespace ochopod::body_diff {
+
+using fast_json::MemberSpan;
+using nlohmann::json;
+
+Written write(const json& base_pods, const json& pods, const json& dependencies) {
+  json added = json::object();
+  json gone = json::array();
+  for (auto it = pods.begin(); it != pods.end(); ++it) {
+    const auto was = base_pods.find(it.key());
+    if (was == base_pods.end() || *was != *it) added[it.key()] = *it;
+  }
+  for (auto it = base_pods.begin(); it != base_pods.end(); ++it) {
+    if (!pods.contains(it.key())) gone.push_back(it.key());
+  }
+  Written w;
+  w.changed = added.size() + gone.size();
+  // Members in sorted order, as nlohmann writes an object.
+  w.head = "{\"added\":" + to_json(added) + ",\"dependencies\":" + to_json(dependencies) +
+           ",\"gone\":" + to_json(gone) + ",\"key\":";
+  return w;
+}
+
+namespace {
+
+std::string_view name_of(std::string_view text, const MemberSpan& m) {
+  return text.substr(m.name_at, m.name_length);
+}
+
+// The registration's "seq" as fast_json reads it: a whole number, else 0.
+int64_t seq_of(std::string_view registration) {
+  const json r = json::parse(registration, nullptr, false);
+  if (!r.is_object()) return 0;
+  const auto seq = r.find("seq");
+  if (seq == r.end()) return 0;
+  if (seq->is_number_unsigned()) return static_cast<int64_t>(seq->get<uint64_t>());
+  if (seq->is_number_integer()) return seq->get<int64_t>();
+  return 0;
+}
+
+}  // namespace
+
+std::optional<Applied> apply(std::string_view base_text,
+                             const std::vector<MemberSpan>& base_members,
+                             std::string_view diff_text, std::string* error, std::string into) {
+  const auto refuse = [&](const char* why) {
+    *error = why;
+    return std::nullopt;
+  };
+  const json diff = json::parse(diff_text, nullptr, false);
+  if (diff.is_discarded()) return refuse("the body diff is not JSON");
+  if (!diff.is_object()) return refuse("the body diff is not an object");
+  const auto key = diff.find("key");
+  const auto gone_list = diff.find("gone");
+  if (key == diff.end() || !key->is_string()) return refuse("the body diff has no \"key\" string");
+  if (gone_list == diff.end() || !gone_list->is_array()) {
+    return refuse("the body diff has no \"gone\" array");
+  }
+  std::vector<std::string> gone;
+  for (const auto& g : *gone_list) {
+    if (!g.is_string()) return refuse("the body diff's \"gone\" holds a non-string");
+    gone.push_back(g.get<std::string>());
+  }
+  std::sort(gone.begin(), gone.end());
+  // The texts as the leader wrote them: spliced, never re-serialized, so
+  // the body is the one it would have sent whole.
+  const auto added_text = fast_json::member_text(diff_text, "added");
+  const auto deps_text = fast_json::member_text(diff_text, "dependencies");
+  if (!added_text || !diff["added"].is_object()) {
+    return refuse("the body diff has no \"added\" object");
+  }
+  if (!deps_text || !diff["dependencies"].is_object()) {
+    return refuse("the body diff has no \"dependencies\" object");
+  }
+  const size_t added_at = static_cast<size_t>(added_text->data() - diff_text.data());
+  const auto added = fast_json::sorted_members(diff_text, added_at, added_text->size());
+  if (!added) return refuse("the body diff's \"added\" names are escaped or out of order");
+
+  Applied out;
+  const std::string receiver = key->get<std::string>();
+  std::string& t = out.text;
+  t = std::move(into);
+  t.clear();
+  t.reserve(base_text.size() + diff_text.size());
+  t += "{\"dependencies\":";
+  t += *deps_text;
+  t += ",\"key\":";
+  t += to_json(*key);
+  t += ",\"pods\":";
+  const size_t pods_at = t.size();
+  t += '{';
+  std::optional<std::string_view> own;
+  const auto emit = [&](std::string_view from, const MemberSpan& m) {
+    if (!out.members.empty()) t += ',';
+    MemberSpan placed;
+    placed.at = t.size();
+    placed.name_at = placed.at + (m.name_at - m.at);
+    placed.name_length = m.name_length;
+    placed.length = m.length;
+    t += from.substr(m.at, m.length);
+    const std::string_view name = name_of(from, m);
+    if (name == receiver) {
+      out.facts.index = static_cast<int>(out.members.size());
+      const size_t value = from.find(':', m.name_at + m.name_length) + 1;
+      own = from.substr(value, m.at + m.length - value);
+    }
+    out.members.push_back(placed);
+  };
+  // A merge of two sorted lists; a registration that came replaces the kept one.
+  size_t b = 0, a = 0;
+  while (b < base_members.size() || a < added->size()) {
+    const bool take_added =
+        b == base_members.size() || (a < added->size() && name_of(diff_text, (*added)[a]) <=
+                                                              name_of(base_text, base_members[b]));
+    if (take_added) {
+      const MemberSpan& m = (*added)[a++];
+      if (b < base_members.size() && name_of(base_text, base_members[b]) == name_of(diff_text, m)) {
+        ++b;
+      }
+      emit(diff_text, m);
+      continue;
+    }
+    const MemberSpan& m = base_members[b++];
+    const std::string_view name = name_of(base_text, m);
+    if (std::binary_search(gone.begin(), gone.end(), name)) continue;
+    emit(base_text, m);
+  }
+  t += '}';
+  out.facts.pods_at = {pods_at, t.size() - pods_at};
+  t += '}';
+  out.facts.key = receiver;
+  out.facts.size = static_cast<int>(out.members.size());
+  if (own) {
+    out.facts.seq = seq_of(*own);
+  } else {
+    out.facts.index = 0;
+  }
+  out.facts.dependencies_text = std::string(*deps_text);
+  return out;
+}
+
+}  // namespace ochopod::body_diff

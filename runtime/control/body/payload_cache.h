@@ -1,0 +1,93 @@
+// PayloadCache: the control port's last /control body, so the check, on and
+// ok of one round, which carry the same bytes to a pod (the whole `pods` map:
+// about 530 KB at a thousand pods), are read once rather than three times
+// (docs/protocol.md 4).
+//
+// A large body is validated by simdjson and kept as text (payload.h): no tree
+// is built unless a controller asks for one. A small one is parsed by
+// nlohmann at once, as is any text simdjson refuses (so nothing nlohmann
+// accepts is refused).
+//
+// Owned by the ControlServer and used on its I/O thread only. It keeps one
+// body: a round's phases reach a pod one after the other, and a new round
+// brings new bytes.
+//
+// A kept body may carry the leader's id for it (body_ref.h): the next phases
+// then name it instead of sending it again. `ok` ends a round: its body is
+// kept only when the leader named it, as the base the next round's check
+// may come as a diff against (body_diff.h). That is the one copy of its
+// cluster an idle pod holds (530 KB at a thousand pods); a Python leader's
+// `ok` leaves none.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/control/body/fast_json.h"
+#include "runtime/control/body/payload.h"
+#include "runtime/control/body/recycled_text.h"
+
+namespace ochopod {
+
+class PayloadCache {
+ public:
+  // Bodies smaller than this are parsed every time: not worth the memory.
+  static constexpr size_t kMinCached = 4096;
+
+  explicit PayloadCache(size_t min_cached = kMinCached) : min_cached_(min_cached) {}
+
+  // The body as a Payload, or null when it is not JSON. The same bytes as
+  // the last kept body give the same Payload; keep=false drops it. id: the
+  // sender's id for these bytes (body_ref.h), empty if none.
+  Payload parse(std::string body, bool keep, std::string_view id = {});
+
+  // The kept body of that id, or null when it is not the one kept (the
+  // caller answers body_ref::kNotHeld). keep=false drops it.
+  Payload held(std::string_view id, bool keep);
+
+  // The body a diff (body_diff.h) gives against the kept body of base_id,
+  // kept under id unless keep=false. Null with *status the answer to give:
+  // body_ref::kNotHeld when that body is not the one kept or is not one a
+  // diff can edit (the leader then sends the body whole), 400 when the diff
+  // is not one (*error says why). A refused diff leaves the kept body kept.
+  Payload apply(std::string_view base_id, std::string_view diff, bool keep, std::string_view id,
+                int* status, std::string* error);
+
+  // An empty string with room for a large body of that size, to read it
+  // into: the buffer of a body no longer held when there is one
+  // (RecycledText), so a round's body lands in pages the pod has.
+  std::string buffer(size_t size) { return texts_.take(size); }
+
+  // Readies what the next round's diff needs: the buffer its body will be
+  // written into (RecycledText::ready) and where the kept body's pods are.
+  // Called while the pod idles after a round's ok.
+  void ready_spare();
+
+  // Whether the body kept now is the one of that id.
+  bool holds(std::string_view id) const { return kept_ && !id.empty() && id == kept_id_; }
+
+  uint64_t hits() const { return hits_; }
+
+ private:
+  void remember(Payload payload, std::string_view id,
+                std::optional<std::vector<fast_json::MemberSpan>> members = std::nullopt);
+  void forget();
+  // Finds the kept body's pods members if not known yet; false when it has
+  // none a diff can edit (then a later call scans again, which only a body
+  // no ochopod leader wrote makes happen).
+  bool index_kept();
+
+  size_t min_cached_;
+  RecycledText texts_;  // the large bodies' buffers, taking turns
+
+  Payload kept_;  // always a text Payload
+  std::string kept_id_;
+  // Where the kept body's pods are, once a diff needed them.
+  std::optional<std::vector<fast_json::MemberSpan>> kept_members_;
+  uint64_t hits_ = 0;
+};
+
+}  // namespace ochopod

@@ -1,0 +1,83 @@
+// Metrics: the pod's Prometheus counters and gauges, and their text
+// exposition (format 0.0.4) that GET /metrics serves (docs/protocol.md,
+// "What this implementation adds").
+//
+// One registry per pod, owned by run_pod() and handed to the parts that
+// count: the lifecycle thread (child starts, exits, checks), the leader's
+// worker and the coordinator (rounds, pods seen), the coordinator
+// (ZooKeeper connection), the control port's I/O thread (requests answered).
+// Every value a foreign thread writes is an atomic, so no writer ever waits
+// for a reader; render() runs on the I/O thread and only reads them, plus the
+// hints (`process`, `metrics`) under their own short lock. The one map
+// (control requests by task and code) is written and read on the I/O thread
+// only, under a mutex that guards against tests and future callers.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "runtime/pod/hints.h"
+
+namespace ochopod {
+
+class Metrics {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  enum class Round { kOk, kFailed, kCancelled };
+  enum class Zk { kNone, kConnecting, kConnected, kSuspended, kLost };
+
+  // Upper bounds (seconds) of the round-duration histogram, +Inf aside.
+  static constexpr std::array<double, 11> kRoundBuckets = {0.01, 0.05, 0.1, 0.25, 0.5, 1,
+                                                           2.5,  5,    10,  30,   60};
+
+  // The lifecycle thread.
+  void child_started(bool restart);
+  void child_exited(int wait_status);  // the raw waitpid status
+  void child_stopped();                // no child runs any more
+  void check_ran(bool failed);
+
+  // The leader's worker (rounds) and the coordinator (pods seen).
+  void round_done(Round outcome, std::chrono::duration<double> took);
+  void pods_seen(int64_t n);
+
+  // The coordinator.
+  void zk_state(Zk state);
+  void zk_reconnected();
+  void zk_expired();  // expired, or assumed so
+
+  // The control port's I/O thread: a /control request answered.
+  void control_answered(std::string_view task, int code);
+
+  // The exposition, on the I/O thread: reads `process` and `metrics` off hints.
+  std::string render(const Hints& hints) const;
+
+ private:
+  std::atomic<uint64_t> child_starts_{0}, child_restarts_{0};
+  std::atomic<int64_t> child_exit_code_{-1};  // -1: no child has exited yet
+  std::atomic<int64_t> child_started_at_{0};  // steady ns since epoch; 0: none runs
+  std::atomic<uint64_t> checks_{0}, check_failures_{0};
+
+  std::array<std::atomic<uint64_t>, 3> rounds_{};
+  std::array<std::atomic<uint64_t>, kRoundBuckets.size()> round_buckets_{};  // not cumulative
+  std::atomic<uint64_t> round_micros_{0};
+  std::atomic<int64_t> pods_seen_{0};
+
+  std::atomic<int> zk_state_{static_cast<int>(Zk::kNone)};
+  std::atomic<uint64_t> zk_reconnects_{0}, zk_expiries_{0};
+
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> control_;  // under mu_
+};
+
+// A Prometheus label value with \, " and newlines escaped.
+std::string prometheus_label(std::string_view value);
+
+}  // namespace ochopod

@@ -1,0 +1,267 @@
+#include "runtime/pod/pod.h"
+
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "runtime/process/pid1.h"
+#include "runtime/control/request_queue.h"
+#include "runtime/process/signals.h"
+#include "runtime/control/tool_executor.h"
+
+namespace ochopod {
+
+namespace {
+
+// The child, tools and commands inherit the pod's environment; the bindings
+// have read the token by now, so it goes before any thread or child exists.
+void keep_secrets_from_children() {
+  ::unsetenv("ochopod_token");
+  ::unsetenv("ochopod_token_file");
+}
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// GET /healthz's bounds (docs/protocol.md 7, "Probes").
+constexpr auto kStuckCoordinator = 30s;
+constexpr auto kStuckLifecycle = 5min;
+
+// Where SIGTERM/SIGINT land: the signal thread sets it, main waits on it.
+// A second one hurries the stop: waits of main's own end at once.
+class StopLatch {
+ public:
+  // False when the stop had been triggered already (the call hurries it).
+  bool trigger() {
+    std::lock_guard<std::mutex> lock(mu_);
+    const bool first = !stopped_;
+    hurried_ = !first;
+    stopped_ = true;
+    cv_.notify_all();
+    return first;
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return stopped_; });
+  }
+  // The leave delay: until deadline or a second signal.
+  void linger(Clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_until(lock, deadline, [this] { return hurried_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  bool hurried_ = false;
+};
+
+// The models get their Presence before the Coordinator exists (it needs the
+// leader's work, which needs the services): this forwards to it once set,
+// and answers "out" at once without one (solo).
+class PresenceRelay final : public Presence {
+ public:
+  void attach(Coordinator* coordinator) {
+    std::lock_guard<std::mutex> lock(mu_);
+    coordinator_ = coordinator;
+  }
+  void withdraw(std::chrono::milliseconds limit, Out out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (coordinator_ == nullptr) return out(true);
+    coordinator_->withdraw(limit, std::move(out));
+  }
+  void rejoin() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (coordinator_ != nullptr) coordinator_->rejoin();
+  }
+  void hurry() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (coordinator_ != nullptr) coordinator_->hurry();
+  }
+
+ private:
+  std::mutex mu_;
+  Coordinator* coordinator_ = nullptr;
+};
+
+// Solo: no ZooKeeper, so no peers and no election. The pod is the leader of
+// a cluster of one and walks itself through the round a leader would run.
+void configure_solo(const PodSettings& settings, const std::string& uuid, Hints& hints,
+                    EventLoop& lifecycle, Controller& controller) {
+  nlohmann::json registration = settings.registration;
+  registration["seq"] = 0;
+  hints.set_registration(registration);
+  log::set_seq(0);
+  nlohmann::json dependencies = nlohmann::json::object();
+  for (const auto& dep : settings.dependencies)
+    dependencies[dep.get<std::string>()] = nlohmann::json::object();
+  nlohmann::json payload{
+      {"pods", {{uuid, registration}}}, {"dependencies", dependencies}, {"key", uuid}};
+  lifecycle.post([&controller, payload] {
+    spdlog::info("solo: no ZooKeeper, configuring ourselves as a cluster of one");
+    for (const char* task : {"check", "on", "ok"}) {
+      const ControlReply reply = controller.handle(ControlRequest{task, make_payload(payload)});
+      if (reply.code != 200) {
+        spdlog::error("solo: {} answered {}; the pod stays as it is", task, reply.code);
+        return;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+int run_pod(const PodSettings& settings, const PodParts& parts) {
+  SignalThread::block_signals();
+  keep_secrets_from_children();
+  // No subreaper, no waitpid(-1) here: the runtime reaps only what it started
+  // (callbacks may wait for their own subprocesses); as PID 1 a separate
+  // process reaps the orphans.
+  // Before the split, so that a PID 1's reaper writes in the pod's format
+  // too (no thread exists yet: the synchronous logger survives the fork).
+  log::Options log_options = settings.log;
+  log_options.cluster = settings.cluster;
+  log_options.ns = settings.ns;
+  log::setup(log_options);
+  split_if_pid1();
+  const std::string uuid = make_uuid4();
+  spdlog::info("pod {} of {} starting", uuid, settings.full_name());
+
+  Reaper reaper;
+  Metrics metrics;
+  Hints hints(settings.registration);
+  hints.set_dependencies(settings.dependencies);
+  StopLatch stop;
+  PresenceRelay presence;
+
+  // Declared in the reverse order of their shutdown: destroyed last, stopped first.
+  EventLoop coordinator_loop("coordinator");
+  EventLoop lifecycle_loop("lifecycle");
+  PodServices services{settings, uuid,   lifecycle_loop, coordinator_loop,
+                       hints,    reaper, metrics,        presence};
+  std::unique_ptr<Controller> controller = parts.controller(services);
+  // Signals sent before this line wait, blocked, for the signalfd. The
+  // lifecycle owns the child: forwarded signals are posted to it; a second
+  // SIGTERM/SIGINT finds it blocked in the stop, which hurry() cuts short.
+  SignalThread signals(
+      reaper,
+      [&stop, &controller, &presence](int) {
+        if (!stop.trigger()) {
+          spdlog::warn("asked again to stop: skipping the rest of the grace");
+          presence.hurry();
+          controller->hurry();
+        }
+      },
+      [&lifecycle_loop, &controller](int signo) {
+        lifecycle_loop.post([&controller, signo] { controller->forward_signal(signo); });
+      });
+  std::unique_ptr<LeaderWork> leader_work;
+  if (parts.leader_work) leader_work = parts.leader_work(services);
+  ToolBox tools;
+  if (parts.tools) parts.tools(services, tools);
+  RequestQueue requests(lifecycle_loop, *controller);
+
+  std::unique_ptr<Coordinator> coordinator;
+  if (settings.zk) {
+    Coordinator::Options options;
+    options.zk = *settings.zk;
+    options.acl = settings.zk_acl;
+    options.cluster = settings.full_name();
+    options.uuid = uuid;
+    options.registration = settings.registration;
+    options.session_timeout = settings.session_timeout;
+    options.metrics = &metrics;
+    coordinator = std::make_unique<Coordinator>(coordinator_loop, hints, std::move(options),
+                                                leader_work.get());
+  } else {
+    hints.set_state("leader");
+    hints.set_registered(true);  // a cluster of one, with nobody to register with
+  }
+
+  ControlHandlers handlers;
+  handlers.info = [&hints] { return hints.info(); };
+  handlers.log = [] { return nlohmann::json(log::recent()); };
+  handlers.metrics = [&metrics, &hints] { return metrics.render(hints); };
+  handlers.control_answered = [&metrics](std::string_view task, int code) {
+    metrics.control_answered(task, code);
+  };
+  // Probes (docs/protocol.md 7): a loop stuck in one task answers nothing
+  // else. The lifecycle legitimately waits out a child's stop grace in one.
+  handlers.healthz = [&coordinator_loop, &lifecycle_loop] {
+    return coordinator_loop.busy_for() < kStuckCoordinator &&
+           lifecycle_loop.busy_for() < kStuckLifecycle;
+  };
+  handlers.readyz = [&hints] { return hints.ready(); };
+  handlers.reset = [&coordinator] {
+    if (coordinator) coordinator->renew();
+  };
+  handlers.control = serve_control(requests);
+  ToolExecutor tool_executor;
+  handlers.exec = serve_exec(tools, tool_executor);
+  ControlServer::Options server_options;
+  server_options.bind = settings.bind;
+  server_options.port = settings.listen_port;
+  server_options.max_body = settings.max_body;
+  server_options.token = settings.security.token;
+  server_options.tls_cert = settings.security.tls_cert;
+  server_options.tls_key = settings.security.tls_key;
+  ControlServer server(server_options, std::move(handlers));
+  std::string error;
+  if (!server.start(&error)) {
+    spdlog::critical("{}", error);
+    lifecycle_loop.stop();
+    return 1;
+  }
+  if (coordinator) {
+    presence.attach(coordinator.get());
+    coordinator->start();
+  } else {
+    configure_solo(settings, uuid, hints, lifecycle_loop, *controller);
+  }
+
+  stop.wait();
+  // The order of docs/lifecycle.md ("The pod process itself"): out of the
+  // dependents' view first, the child stopped last, all within the budget.
+  const auto started = Clock::now();
+  const auto deadline = settings.stop_timeout.count() > 0 ? started + settings.stop_timeout
+                                                          : Clock::time_point::max();
+  // Without a budget, waiting on ZooKeeper for longer than the session
+  // timeout gains nothing over closing the session.
+  const auto zk_deadline = std::min(deadline, started + settings.session_timeout);
+  hints.set_leaving(true);
+  controller->stop_by(deadline);
+  tool_executor.stop_all();  // nothing a tool does may hold the stop
+  if (coordinator) {
+    spdlog::info("shutting down: leaving the cluster's view first");
+    if (coordinator->leave(zk_deadline)) {
+      spdlog::info(
+          "out of the cluster's snapshot after {} ms",
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+    }
+  }
+  if (settings.leave_delay.count() > 0) {
+    spdlog::info("serving {} ms more while dependents apply it (leave delay)",
+                 settings.leave_delay.count());
+    stop.linger(std::min(deadline, Clock::now() + settings.leave_delay));
+  }
+  spdlog::info("shutting down: stopping the child");
+  lifecycle_loop.run_sync([&controller, deadline] { controller->shutdown(deadline); });
+  lifecycle_loop.stop();
+  if (coordinator) {
+    coordinator->hand_off(std::min(deadline, Clock::now() + settings.session_timeout));
+    presence.attach(nullptr);
+    coordinator->stop();
+  }
+  coordinator_loop.run_sync([&leader_work] { leader_work.reset(); });
+  coordinator_loop.stop();
+  server.stop();
+  spdlog::info("pod {} stopped", uuid);
+  return 0;
+}
+
+}  // namespace ochopod

@@ -1,0 +1,65 @@
+// ConnectionState: what the coordinator may assume of its ZooKeeper session,
+// the policy of Curator's ConnectionStateManager with a local expiry timer.
+//
+//   connecting --connected--> connected --connection lost--> suspended
+//   suspended --reconnected in time--> connected (same session, same nodes)
+//   any --expired / auth failed / timer--> lost (the session is dead)
+//
+// A partitioned client never hears of its expiry (the server tells it only
+// once it reconnects), so suspended turns to lost after one negotiated
+// session timeout on our own clock; a new session that never connects is
+// given up after the deadline passed to opened(). Lives on the coordinator's
+// scheduler: on_event() and the timers run there, and so does the listener.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "runtime/base/scheduler.h"
+#include "runtime/zk/session.h"
+
+namespace ochopod {
+
+class ConnectionState {
+ public:
+  enum class State { kConnecting, kConnected, kSuspended, kLost };
+  enum class Change {
+    kConnected,    // a new session is up
+    kReconnected,  // the same session is back in time
+    kSuspended,    // connection lost; the session may live on
+    kLost,         // expired, or assumed so
+    kAuthFailed,   // the server refused our credentials; the session is dead
+  };
+  using Listener = std::function<void(Change change, const std::string& why)>;
+
+  ConnectionState(Scheduler& scheduler, Listener listener);
+  ~ConnectionState();
+  ConnectionState(const ConnectionState&) = delete;
+  ConnectionState& operator=(const ConnectionState&) = delete;
+
+  // A new session was opened: it must connect within connect_deadline.
+  void opened(std::chrono::milliseconds connect_deadline);
+  // A session event from the client (kWatch is ignored). negotiated_timeout
+  // is the session's, read when the event is handled.
+  void on_event(ZkEvent::Kind kind, std::chrono::milliseconds negotiated_timeout);
+  // The owner dropped the session itself: no timer, no further change.
+  void closed();
+
+  State state() const { return state_; }
+  bool connected() const { return state_ == State::kConnected; }
+
+ private:
+  void arm(std::chrono::milliseconds delay, std::string why);
+  void disarm();
+  void lose(Change change, const std::string& why);
+
+  Scheduler& scheduler_;
+  Listener listener_;
+  State state_ = State::kLost;
+  Scheduler::TimerId timer_ = 0;
+  uint64_t epoch_ = 0;  // a timer already handed to the queue when cancelled must not act
+};
+
+}  // namespace ochopod

@@ -1,0 +1,498 @@
+#include "runtime/zk/coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <random>
+
+#include "runtime/pod/log.h"
+#include "runtime/base/numbers.h"
+
+namespace ochopod {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A new session that has not connected by then is given up and opened again.
+constexpr int kConnectDeadlineTimeouts = 2;
+// Re-opening after an authentication failure (or a client that refused to
+// start): 1 s, doubling, capped at a minute.
+constexpr auto kReopenInitial = 1s;
+constexpr auto kReopenCap = 60s;
+// Other ZooKeeper errors (a node that keeps moving...).
+constexpr auto kRetryDelay = 1s;
+// Refused by an ACL: someone has to give us credentials or open the nodes;
+// retry, but without a log line every second.
+constexpr auto kRefusedInitial = 1s;
+constexpr auto kRefusedCap = 10s;
+
+std::string random_hex(size_t n) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(n, '0');
+  for (auto& c : out) c = kHex[rng() & 0xf];
+  return out;
+}
+
+}  // namespace
+
+std::string make_uuid4() {
+  std::string hex = random_hex(32);
+  hex[12] = '4';
+  hex[16] = "89ab"[*parse_integer<int>(std::string_view(&hex[16], 1), 16) & 3];
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+Coordinator::Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work)
+    : loop_(loop),
+      hints_(hints),
+      options_(std::move(options)),
+      work_(work),
+      cluster_path_(options_.root + "/" + options_.cluster),
+      snapshot_path_(cluster_path_ + "/snapshot"),
+      withdrawn_path_(cluster_path_ + "/withdrawn"),
+      connection_(loop, [this](ConnectionState::Change change,
+                               const std::string& why) { on_connection(change, why); }),
+      registration_(cluster_path_ + "/pods", options_.uuid, options_.registration),
+      lock_(cluster_path_ + "/coordinator"),
+      reopen_backoff_(kReopenInitial, kReopenCap),
+      refused_backoff_(kRefusedInitial, kRefusedCap),
+      acl_policy_{cluster_path_, options_.acl == ZkAclMode::kOpen
+                                     ? std::vector<ZkAclEntry>{}
+                                     : zk_acl_for(options_.acl, options_.zk)} {}
+
+Coordinator::~Coordinator() = default;
+
+void Coordinator::start() {
+  loop_.post([this] { open_session(); });
+}
+
+void Coordinator::renew() {
+  loop_.post([this] {
+    if (!stopped_) renew_session("renewal requested (POST /reset)");
+  });
+}
+
+void Coordinator::stop() {
+  loop_.run_sync([this] {
+    stopped_ = true;
+    loop_.cancel(retry_timer_);
+    loop_.cancel(reopen_timer_);
+    set_leading(false);
+    release_waiters(false);
+    if (session_) spdlog::info("closing the ZooKeeper session");
+    close_session();
+  });
+}
+
+void Coordinator::withdraw(std::chrono::milliseconds limit, Out out) {
+  loop_.post([this, limit, out = std::move(out)]() mutable {
+    if (stopped_) return out(false);
+    if (!withdrawn_) spdlog::info("withdrawing from the cluster's snapshot (still registered)");
+    withdrawn_ = true;
+    reconcile();  // writes withdrawn/<uuid> when connected
+    wait_snapshot([this](const auto& data, int64_t) { return !listed_in(data); }, limit,
+                  std::move(out));
+  });
+}
+
+void Coordinator::rejoin() {
+  loop_.post([this] {
+    if (!withdrawn_ || stopped_) return;
+    withdrawn_ = false;
+    spdlog::info("back in the cluster's snapshot");
+    reconcile();  // removes withdrawn/<uuid>, again at every reconnection until it is gone
+  });
+}
+
+bool Coordinator::leave(std::chrono::steady_clock::time_point deadline) {
+  auto listed = [this](const std::optional<std::string>& data, int64_t) {
+    return !listed_in(data);
+  };
+  return wait_from_outside(listed, deadline, [this] {
+    hints_.set_registered(false);
+    if (!session_) {
+      registration_.leave(nullptr);  // and no later session registers us again
+      return false;
+    }
+    spdlog::info("leaving the cluster: deleting our registration");
+    const int rc = registration_.leave(session_.get());
+    if (!zk::ok(rc)) spdlog::warn("cannot delete our registration: {}", zk::error(rc));
+    return true;
+  });
+}
+
+bool Coordinator::hand_off(std::chrono::steady_clock::time_point deadline) {
+  return wait_from_outside(
+      [this](const auto& data, int64_t owner) { return !data || owner != session_->id(); },
+      deadline,
+      [this] {
+        if (!session_ || !leading_) return false;
+        bool others = false;
+        const int rc = lock_.leave(*session_, &others);
+        set_leading(false);
+        if (!zk::ok(rc)) {
+          spdlog::warn("cannot give the lock up: {}", zk::error(rc));
+          return false;
+        }
+        if (!others) return false;
+        spdlog::info("handing the lead over before closing the session");
+        return true;
+      });
+}
+
+bool Coordinator::wait_from_outside(SnapshotTest test,
+                                    std::chrono::steady_clock::time_point deadline,
+                                    std::function<bool()> first) {
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<bool> out;
+  };
+  auto shared = std::make_shared<Shared>();
+  const auto limit = std::max(deadline - std::chrono::steady_clock::now(),
+                              std::chrono::steady_clock::duration::zero());
+  loop_.run_sync([&] {
+    if (stopped_ || !first()) {
+      shared->out = false;
+      return;
+    }
+    wait_snapshot(std::move(test), limit, [shared](bool out) {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->out = out;
+      shared->cv.notify_all();
+    });
+  });
+  std::unique_lock<std::mutex> lock(shared->mu);
+  // The loop's timer answers at the deadline; a loop that stopped never does.
+  shared->cv.wait_until(lock, deadline + std::chrono::milliseconds(100),
+                        [&] { return shared->out.has_value(); });
+  return shared->out.value_or(false);
+}
+
+void Coordinator::hurry() {
+  loop_.post([this] {
+    hurried_ = true;
+    release_waiters(false);
+  });
+}
+
+void Coordinator::wait_snapshot(SnapshotTest test, std::chrono::steady_clock::duration limit,
+                                Out out) {
+  if (hurried_) return out(false);  // a second SIGTERM came: no more waiting
+  const uint64_t id = ++next_waiter_;
+  const auto timer = loop_.post_after(limit, [this, id] {
+    const auto it = std::find_if(waiters_.begin(), waiters_.end(),
+                                 [id](const Waiter& w) { return w.id == id; });
+    if (it == waiters_.end()) return;
+    Out done = std::move(it->out);
+    waiters_.erase(it);
+    spdlog::warn("the cluster's snapshot did not change as awaited in time; going on");
+    done(false);
+  });
+  waiters_.push_back(Waiter{id, std::move(test), std::move(out), timer});
+  check_snapshot();
+}
+
+void Coordinator::release_waiters(bool out) {
+  auto waiters = std::move(waiters_);
+  waiters_.clear();
+  for (auto& waiter : waiters) {
+    loop_.cancel(waiter.timer);
+    waiter.out(out);
+  }
+}
+
+bool Coordinator::listed_in(const std::optional<std::string>& snapshot) const {
+  if (!snapshot) return false;
+  const auto map = nlohmann::json::parse(*snapshot, nullptr, false);
+  return map.is_object() && map.contains(options_.uuid);
+}
+
+// Reads the snapshot with a watch (an exists() watch while it is missing:
+// that one fires at its creation) and answers the waiters it satisfies.
+void Coordinator::check_snapshot() {
+  if (waiters_.empty() || !session_ || !connection_.connected()) return;
+  std::optional<std::string> data;
+  ZkStat stat;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string text;
+    int rc = session_->get(snapshot_path_, &text, &stat, true);
+    if (zk::ok(rc)) {
+      data = std::move(text);
+      break;
+    }
+    if (!zk::no_node(rc)) {
+      spdlog::info("cannot read the cluster's snapshot ({}); again on the next event",
+                   zk::error(rc));
+      return;
+    }
+    rc = session_->exists(snapshot_path_, &stat, true);
+    if (zk::no_node(rc)) break;
+    if (!zk::ok(rc)) return;
+  }
+  const int64_t owner = data ? stat.ephemeral_owner : 0;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (!it->test(data, owner)) {
+      ++it;
+      continue;
+    }
+    loop_.cancel(it->timer);
+    Out done = std::move(it->out);
+    it = waiters_.erase(it);
+    done(true);
+  }
+}
+
+int Coordinator::ensure_withdrawn() {
+  if (withdrawn_ == withdrawn_node_) return 0;
+  const std::string path = withdrawn_path_ + "/" + options_.uuid;
+  if (!withdrawn_) {
+    const int rc = session_->remove(path);
+    if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
+    withdrawn_node_ = false;
+    return 0;
+  }
+  int rc = session_->ensure_path(withdrawn_path_);
+  if (!zk::ok(rc)) return rc;
+  rc = session_->create(path, "", zk::ephemeral(), nullptr);
+  if (zk::node_exists(rc)) {
+    // Left by a session of ours that is not over yet: make it this one's.
+    rc = session_->replace_ephemeral(path, "");
+  }
+  if (zk::ok(rc)) withdrawn_node_ = true;
+  return rc;
+}
+
+void Coordinator::open_session() {
+  if (stopped_) return;
+  const uint64_t generation = ++generation_;
+  paths_ready_ = false;
+  withdrawn_node_ = false;
+  registration_.forget();
+  std::string prefix = make_uuid4();
+  prefix.erase(std::remove(prefix.begin(), prefix.end(), '-'), prefix.end());
+  lock_.forget(std::move(prefix));
+  // The sink runs on the ZooKeeper client's thread: it only posts.
+  ZkSession::Sink sink = [this, generation](ZkEvent event) {
+    loop_.post([this, generation, event = std::move(event)] { on_event(generation, event); });
+  };
+  std::string error;
+  if (options_.open_session) {
+    session_ = options_.open_session(options_.session_timeout, std::move(sink), &error);
+  } else {
+    session_ = ZkSession::open(options_.zk, options_.session_timeout, std::move(sink), &error);
+  }
+  if (!session_) {
+    reopen_later(error);
+    return;
+  }
+  session_->protect(acl_policy_);
+  zk_metric(Metrics::Zk::kConnecting);
+  connection_.opened(options_.session_timeout * kConnectDeadlineTimeouts);
+}
+
+void Coordinator::close_session() {
+  connection_.closed();
+  loop_.cancel(retry_timer_);
+  session_.reset();
+}
+
+void Coordinator::renew_session(const std::string& why) {
+  spdlog::warn("dropping the ZooKeeper session ({}); registering again", why);
+  loop_.cancel(reopen_timer_);
+  set_leading(false);
+  close_session();
+  open_session();
+}
+
+void Coordinator::reopen_later(const std::string& why) {
+  const auto delay = reopen_backoff_.next();
+  spdlog::error("{}; opening a new ZooKeeper session in {} ms", why, delay.count());
+  set_leading(false);
+  close_session();
+  loop_.cancel(reopen_timer_);
+  reopen_timer_ = loop_.post_after(delay, [this] {
+    reopen_timer_ = 0;
+    if (!stopped_ && !session_) open_session();
+  });
+}
+
+void Coordinator::on_event(uint64_t generation, const ZkEvent& event) {
+  if (generation != generation_ || stopped_ || !session_) return;  // from a session we dropped
+  if (event.kind != ZkEvent::Kind::kWatch) {
+    connection_.on_event(event.kind, session_->negotiated_timeout());
+    return;
+  }
+  if (event.path == snapshot_path_) check_snapshot();
+  if (registration_.concerns(event)) {
+    registration_.on_watch(event);
+    reconcile();
+  } else if (lock_.concerns(event)) {
+    reconcile();
+  } else if (work_ != nullptr && leading_ && !paused_) {
+    work_->on_watch(event);
+  }
+}
+
+void Coordinator::zk_metric(Metrics::Zk state) {
+  if (options_.metrics != nullptr) options_.metrics->zk_state(state);
+}
+
+void Coordinator::on_connection(ConnectionState::Change change, const std::string& why) {
+  using Change = ConnectionState::Change;
+  if (options_.metrics != nullptr) {
+    if (change == Change::kReconnected) options_.metrics->zk_reconnected();
+    if (change == Change::kLost) options_.metrics->zk_expired();
+  }
+  zk_metric(change == Change::kSuspended                               ? Metrics::Zk::kSuspended
+            : change == Change::kLost || change == Change::kAuthFailed ? Metrics::Zk::kLost
+                                                                       : Metrics::Zk::kConnected);
+  switch (change) {
+    case Change::kConnected:
+      spdlog::info("ZooKeeper session 0x{:x} established (timeout {} ms)", session_->id(),
+                   session_->negotiated_timeout().count());
+      reconcile();
+      return;
+    case Change::kReconnected:
+      spdlog::info("ZooKeeper connection back, session 0x{:x} kept", session_->id());
+      if (leading_ && paused_) {
+        paused_ = false;
+        if (work_ != nullptr) work_->on_resume(*session_);
+      }
+      reconcile();
+      return;
+    case Change::kSuspended:
+      spdlog::warn("ZooKeeper connection lost; the session lasts {} ms more at most",
+                   session_->negotiated_timeout().count());
+      if (leading_ && !paused_) {
+        paused_ = true;
+        if (work_ != nullptr) work_->on_pause();
+      }
+      return;
+    case Change::kLost:
+      renew_session(why);
+      return;
+    case Change::kAuthFailed:
+      // The credentials will not get better by themselves: do not hammer the
+      // server with them.
+      reopen_later("ZooKeeper authentication failed");
+      return;
+  }
+}
+
+void Coordinator::retry_later() {
+  loop_.cancel(retry_timer_);
+  retry_timer_ = loop_.post_after(kRetryDelay, [this] {
+    retry_timer_ = 0;
+    if (!stopped_) reconcile();
+  });
+}
+
+int Coordinator::ensure_paths() {
+  if (paths_ready_) return 0;
+  for (const char* leaf : {"/pods", "/hash", "/coordinator"}) {
+    const int rc = session_->ensure_path(cluster_path_ + leaf);
+    if (!zk::ok(rc)) return rc;
+  }
+  check_acl();
+  paths_ready_ = true;
+  return 0;
+}
+
+void Coordinator::check_acl() {
+  if (acl_checked_) return;
+  std::vector<ZkAclEntry> found;
+  const int rc = session_->get_acl(cluster_path_, &found);
+  if (!zk::ok(rc)) {
+    // Not worth failing the registration for: the next session asks again.
+    spdlog::warn("reading the ACL of {} failed: {}", cluster_path_, zk::error(rc));
+    return;
+  }
+  acl_checked_ = true;
+  const auto wanted = acl_policy_.acl_for(cluster_path_);
+  if (same_zk_acl(found, wanted)) return;
+  spdlog::warn(
+      "{} exists with the ACL [{}], not the [{}] that ochopod_zk_acl={} asks for; using it as it "
+      "is",
+      cluster_path_, describe_zk_acl(found), describe_zk_acl(wanted), to_string(options_.acl));
+}
+
+void Coordinator::refused_later() {
+  const auto delay = refused_backoff_.next();
+  spdlog::error(
+      "ZooKeeper refused to create or change the nodes under {} (not authenticated): this "
+      "cluster's nodes are protected by an ACL, give its credentials as zk://user:pass@{}; "
+      "retrying in {} ms",
+      cluster_path_, options_.zk.display(), delay.count());
+  loop_.cancel(retry_timer_);
+  retry_timer_ = loop_.post_after(delay, [this] {
+    retry_timer_ = 0;
+    if (!stopped_) reconcile();
+  });
+}
+
+void Coordinator::reconcile() {
+  if (stopped_ || !session_ || !connection_.connected()) return;
+  int rc = ensure_paths();
+  if (zk::ok(rc)) {
+    bool written = false;
+    rc = registration_.ensure(*session_, &written);
+    if (written) {
+      const auto payload = registration_.payload();
+      hints_.set_registration(payload);
+      // Log lines name the pod by its seq from now on (--log-format json).
+      if (const auto seq = payload.find("seq"); seq != payload.end() && seq->is_number_integer()) {
+        log::set_seq(seq->get<int64_t>());
+      }
+    }
+  }
+  // Once registered, ready as far as ZooKeeper goes until we leave: an
+  // outage must not turn every pod of a service unready at once.
+  if (zk::ok(rc) && !registration_.node().empty()) hints_.set_registered(true);
+  if (zk::ok(rc)) rc = ensure_withdrawn();
+  if (zk::ok(rc)) rc = lock_.check(*session_);
+  if (!lock_.holds()) {
+    set_leading(false);
+  } else if (zk::ok(rc)) {
+    set_leading(true);
+  }
+  if (zk::ok(rc)) {
+    reopen_backoff_.reset();  // registered and contending: this session works
+    refused_backoff_.reset();
+    check_snapshot();
+    return;
+  }
+  if (zk::not_authorized(rc)) {
+    refused_later();
+    return;
+  }
+  if (zk::connection_lost(rc)) {
+    spdlog::info("ZooKeeper call interrupted ({}); will retry on reconnect", zk::error(rc));
+    return;  // the next kConnected / kReconnected reconciles again
+  }
+  spdlog::warn("ZooKeeper error: {}; retrying in {} s", zk::error(rc),
+               std::chrono::duration_cast<std::chrono::seconds>(kRetryDelay).count());
+  retry_later();
+}
+
+void Coordinator::set_leading(bool leading) {
+  if (leading == leading_) return;
+  leading_ = leading;
+  paused_ = false;
+  hints_.set_state(leading ? "leader" : "follower");
+  spdlog::info("{} the cluster {}", leading ? "leading" : "following in", options_.cluster);
+  if (work_ == nullptr) return;
+  if (leading) {
+    work_->on_lead(*session_);
+  } else {
+    work_->on_lose();
+  }
+}
+
+}  // namespace ochopod

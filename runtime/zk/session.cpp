@@ -1,0 +1,346 @@
+#include "runtime/zk/session.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <zookeeper/zookeeper.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+#include "runtime/base/numbers.h"
+
+namespace ochopod {
+
+namespace zk {
+bool ok(int rc) { return rc == ZOK; }
+bool no_node(int rc) { return rc == ZNONODE; }
+bool node_exists(int rc) { return rc == ZNODEEXISTS; }
+bool not_authorized(int rc) { return rc == ZNOAUTH; }
+bool connection_lost(int rc) {
+  return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
+         rc == ZCLOSING || rc == ZINVALIDSTATE || rc == ZSESSIONMOVED;
+}
+const char* error(int rc) { return zerror(rc); }
+int ephemeral_sequential() { return ZOO_EPHEMERAL_SEQUENTIAL; }
+int persistent() { return ZOO_PERSISTENT; }
+int ephemeral() { return ZOO_EPHEMERAL; }
+bool is_child_event(int type) { return type == ZOO_CHILD_EVENT; }
+bool is_deleted_event(int type) { return type == ZOO_DELETED_EVENT; }
+bool is_data_event(int type) { return type == ZOO_CHANGED_EVENT || type == ZOO_CREATED_EVENT; }
+int created_event() { return ZOO_CREATED_EVENT; }
+int deleted_event() { return ZOO_DELETED_EVENT; }
+int changed_event() { return ZOO_CHANGED_EVENT; }
+int child_event() { return ZOO_CHILD_EVENT; }
+int no_node_code() { return ZNONODE; }
+std::optional<int64_t> sequence_suffix(std::string_view text) {
+  // Compared as plain chars: ::isdigit on a negative char is undefined.
+  if (text.size() != 10 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return parse_integer<int64_t>(text);
+}
+}  // namespace zk
+
+int ZkSession::replace_ephemeral(const std::string& path, const std::string& data) {
+  const int rc = remove(path);
+  if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
+  return create(path, data, zk::ephemeral(), nullptr);
+}
+
+namespace {
+
+// The C client's own log lines, from its callback or its stream, into our
+// logger, so they come out in the pod's format (json for shippers) and name
+// their thread. A message reads "<time>:<pid>(0x<thread>):ZOO_<LEVEL>@<func>@<line>:
+// <text>": our line says the time and thread itself. Its errors go out at
+// debug, as they always did here: they repeat at every retry (about 12 a
+// second while a server is down), and the pod warns of what matters itself
+// (connection lost, session expired).
+void client_log(const char* message) {
+  const std::string_view text(message ? message : "");
+  auto level = spdlog::level::debug;
+  std::string_view rest = text;
+  const size_t at = text.find("):ZOO_");
+  if (at != std::string_view::npos) {
+    rest = text.substr(at + 6);
+    const std::string_view name = rest.substr(0, rest.find('@'));
+    if (name == "DEBUG") level = spdlog::level::trace;
+    rest = rest.substr(std::min(rest.size(), name.size() + 1));
+  }
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r')) rest.remove_suffix(1);
+  spdlog::log(level, "zookeeper: {}", rest);
+}
+
+// What the client writes to its stream (messages logged without a handle,
+// which bypass the handle's callback): cut into lines for client_log. Called
+// by stdio under the stream's lock, from any of the client's threads.
+ssize_t client_stream_write(void*, const char* data, size_t size) {
+  static std::mutex mu;
+  static std::string pending;
+  std::lock_guard<std::mutex> lock(mu);
+  pending.append(data, size);
+  for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+    client_log(pending.substr(0, nl).c_str());
+    pending.erase(0, nl + 1);
+  }
+  return static_cast<ssize_t>(size);
+}
+
+// The client's log hooks are global: set once, at error level (its info
+// level chatters per ping). Every handle also gets client_log as callback.
+void route_client_logs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+    cookie_io_functions_t io{};
+    io.write = client_stream_write;
+    // Lives as long as the process: the client may log until its very end.
+    if (FILE* stream = ::fopencookie(nullptr, "w", io)) {
+      ::setvbuf(stream, nullptr, _IOLBF, 0);
+      zoo_set_log_stream(stream);
+    } else {
+      spdlog::warn("zookeeper: cannot route the client's log stream; it stays on stderr");
+    }
+  });
+}
+
+// Entries as the C client's ACL_vector, which points into this object.
+class ClientAcl {
+ public:
+  explicit ClientAcl(std::vector<ZkAclEntry> acl) : acl_(std::move(acl)) {
+    for (auto& entry : acl_)
+      entries_.push_back({entry.perms, {entry.scheme.data(), entry.id.data()}});
+    vector_.count = static_cast<int32_t>(entries_.size());
+    vector_.data = entries_.data();
+  }
+  ClientAcl(const ClientAcl&) = delete;
+  ClientAcl& operator=(const ClientAcl&) = delete;
+  ACL_vector* get() { return &vector_; }
+
+ private:
+  std::vector<ZkAclEntry> acl_;
+  std::vector<ACL> entries_;
+  ACL_vector vector_{};
+};
+
+ZkStat to_stat(const Stat& s) {
+  ZkStat out;
+  out.version = s.version;
+  out.ephemeral_owner = s.ephemeralOwner;
+  out.data_length = s.dataLength;
+  return out;
+}
+
+// How long the client may go without re-resolving its hosts while connected.
+constexpr int kResolutionDelayMs = 60'000;
+
+// The session over libzookeeper-mt's handle.
+class ClientSession final : public ZkSession {
+ public:
+  ClientSession(Sink sink, std::chrono::milliseconds timeout)
+      : sink_(std::move(sink)), requested_timeout_(timeout) {}
+  ~ClientSession() override;
+
+  bool connect(const ZkAddress& address, std::string* error);
+
+  int64_t id() const override;
+  std::chrono::milliseconds negotiated_timeout() const override;
+  int create(const std::string& path, const std::string& data, int flags,
+             std::string* created) override;
+  int get(const std::string& path, std::string* data, ZkStat* stat, bool watch) override;
+  int set(const std::string& path, const std::string& data, int version, ZkStat* stat) override;
+  int children(const std::string& path, std::vector<std::string>* out, bool watch) override;
+  int exists(const std::string& path, ZkStat* stat, bool watch) override;
+  int remove(const std::string& path, int version) override;
+  int replace_ephemeral(const std::string& path, const std::string& data) override;
+  int ensure_path(const std::string& path) override;
+  int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) override;
+
+ private:
+  static void on_event(zhandle_t*, int type, int state, const char* path, void* context);
+
+  Sink sink_;
+  std::chrono::milliseconds requested_timeout_;
+  zhandle_t* handle_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<ZkSession> ZkSession::open(const ZkAddress& address,
+                                           std::chrono::milliseconds timeout, Sink sink,
+                                           std::string* error) {
+  route_client_logs();
+  auto session = std::make_unique<ClientSession>(std::move(sink), timeout);
+  if (!session->connect(address, error)) return nullptr;
+  return session;
+}
+
+bool ClientSession::connect(const ZkAddress& address, std::string* error) {
+  // The client's I/O and completion threads inherit our thread's name: give
+  // them their own, so top and gdb tell them from the coordinator.
+  char own_name[16] = {};
+  pthread_getname_np(pthread_self(), own_name, sizeof own_name);
+  pthread_setname_np(pthread_self(), "zookeeper");
+  handle_ =
+      zookeeper_init2(address.connect_string().c_str(), &ClientSession::on_event,
+                      static_cast<int>(requested_timeout_.count()), nullptr, this, 0, client_log);
+  pthread_setname_np(pthread_self(), own_name);
+  if (handle_ == nullptr) {
+    *error = std::string("zookeeper_init failed for '") + address.display() + "'";
+    return false;
+  }
+  // By default the client resolves the host list (getaddrinfo: /etc/hosts,
+  // netlink, DNS for names) at every wake-up of its I/O thread, which made
+  // most of an idle pod's CPU. Once a minute is enough to follow DNS while
+  // connected; after a connection loss it always resolves again.
+  const int rc = zoo_set_servers_resolution_delay(handle_, kResolutionDelayMs);
+  if (rc != ZOK) spdlog::warn("zookeeper: setting the resolution delay failed: {}", zerror(rc));
+  if (!address.user.empty()) {
+    const std::string credentials = address.user + ":" + address.password;
+    const int rc = zoo_add_auth(handle_, "digest", credentials.data(),
+                                static_cast<int>(credentials.size()), nullptr, nullptr);
+    if (rc != ZOK) spdlog::warn("zookeeper: adding digest credentials failed: {}", zerror(rc));
+  }
+  return true;
+}
+
+ClientSession::~ClientSession() {
+  if (handle_ != nullptr) {
+    const int rc = zookeeper_close(handle_);
+    if (rc != ZOK) spdlog::warn("zookeeper_close: {}", zerror(rc));
+  }
+}
+
+void ClientSession::on_event(zhandle_t*, int type, int state, const char* path, void* context) {
+  auto* self = static_cast<ClientSession*>(context);
+  ZkEvent event{ZkEvent::Kind::kWatch, type, path ? path : ""};
+  if (type == ZOO_SESSION_EVENT) {
+    if (state == ZOO_CONNECTED_STATE || state == ZOO_READONLY_STATE) {
+      event.kind = ZkEvent::Kind::kConnected;
+    } else if (state == ZOO_EXPIRED_SESSION_STATE) {
+      event.kind = ZkEvent::Kind::kExpired;
+    } else if (state == ZOO_AUTH_FAILED_STATE) {
+      event.kind = ZkEvent::Kind::kAuthFailed;
+    } else {
+      event.kind = ZkEvent::Kind::kSuspended;  // CONNECTING / ASSOCIATING: connection lost
+    }
+  }
+  self->sink_(std::move(event));
+}
+
+int64_t ClientSession::id() const {
+  const clientid_t* id = zoo_client_id(handle_);
+  return id ? id->client_id : 0;
+}
+
+std::chrono::milliseconds ClientSession::negotiated_timeout() const {
+  const int t = zoo_recv_timeout(handle_);
+  return t > 0 ? std::chrono::milliseconds(t) : requested_timeout_;
+}
+
+int ClientSession::create(const std::string& path, const std::string& data, int flags,
+                          std::string* created) {
+  char buffer[1024];
+  ClientAcl acl(acl_policy().acl_for(path));
+  const int rc = zoo_create(handle_, path.c_str(), data.data(), static_cast<int>(data.size()),
+                            acl.get(), flags, buffer, sizeof buffer);
+  if (rc == ZOK && created != nullptr) *created = buffer;
+  return rc;
+}
+
+int ClientSession::get(const std::string& path, std::string* data, ZkStat* stat, bool watch) {
+  std::string buffer(64 * 1024, '\0');
+  for (;;) {
+    int length = static_cast<int>(buffer.size());
+    Stat s{};
+    const int rc = zoo_get(handle_, path.c_str(), watch ? 1 : 0, buffer.data(), &length, &s);
+    if (rc != ZOK) return rc;
+    if (s.dataLength > static_cast<int>(buffer.size())) {  // rare: a node above 64 KiB
+      buffer.resize(static_cast<size_t>(s.dataLength));
+      continue;
+    }
+    if (data != nullptr) data->assign(buffer.data(), length < 0 ? 0 : static_cast<size_t>(length));
+    if (stat != nullptr) *stat = to_stat(s);
+    return rc;
+  }
+}
+
+int ClientSession::set(const std::string& path, const std::string& data, int version,
+                       ZkStat* stat) {
+  Stat s{};
+  const int rc =
+      zoo_set2(handle_, path.c_str(), data.data(), static_cast<int>(data.size()), version, &s);
+  if (rc == ZOK && stat != nullptr) *stat = to_stat(s);
+  return rc;
+}
+
+int ClientSession::children(const std::string& path, std::vector<std::string>* out, bool watch) {
+  String_vector names{};
+  const int rc = zoo_get_children(handle_, path.c_str(), watch ? 1 : 0, &names);
+  if (rc == ZOK) {
+    out->clear();
+    for (int i = 0; i < names.count; ++i) out->emplace_back(names.data[i]);
+    deallocate_String_vector(&names);
+  }
+  return rc;
+}
+
+int ClientSession::exists(const std::string& path, ZkStat* stat, bool watch) {
+  Stat s{};
+  const int rc = zoo_exists(handle_, path.c_str(), watch ? 1 : 0, &s);
+  if (rc == ZOK && stat != nullptr) *stat = to_stat(s);
+  return rc;
+}
+
+int ClientSession::remove(const std::string& path, int version) {
+  return zoo_delete(handle_, path.c_str(), version);
+}
+
+int ClientSession::replace_ephemeral(const std::string& path, const std::string& data) {
+  ClientAcl acl(acl_policy().acl_for(path));
+  zoo_op_t ops[2];
+  zoo_op_result_t results[2];
+  zoo_delete_op_init(&ops[0], path.c_str(), -1);
+  zoo_create_op_init(&ops[1], path.c_str(), data.data(), static_cast<int>(data.size()), acl.get(),
+                     ZOO_EPHEMERAL, nullptr, 0);
+  return zoo_multi(handle_, 2, ops, results);
+}
+
+int ClientSession::ensure_path(const std::string& path) {
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    const std::string prefix = path.substr(0, pos);
+    // Asking first: creating a node that exists under a parent we may not
+    // create in fails with NOAUTH, not NODEEXISTS (exists() needs no right).
+    int rc = zoo_exists(handle_, prefix.c_str(), 0, nullptr);
+    if (rc == ZOK) continue;
+    if (rc != ZNONODE) return rc;
+    // Empty, not NULL (nullptr, -1): kazoo reads NULL as None.
+    ClientAcl acl(acl_policy().acl_for(prefix));
+    rc = zoo_create(handle_, prefix.c_str(), "", 0, acl.get(), ZOO_PERSISTENT, nullptr, 0);
+    if (rc != ZOK && rc != ZNODEEXISTS) return rc;
+  }
+  return ZOK;
+}
+
+int ClientSession::get_acl(const std::string& path, std::vector<ZkAclEntry>* out) {
+  ACL_vector acl{};
+  Stat stat{};
+  const int rc = zoo_get_acl(handle_, path.c_str(), &acl, &stat);
+  if (rc != ZOK) return rc;
+  out->clear();
+  for (int i = 0; i < acl.count; ++i) {
+    const ACL& entry = acl.data[i];
+    out->push_back(
+        {entry.perms, entry.id.scheme ? entry.id.scheme : "", entry.id.id ? entry.id.id : ""});
+  }
+  deallocate_ACL_vector(&acl);
+  return rc;
+}
+
+}  // namespace ochopod

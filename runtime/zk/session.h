@@ -1,0 +1,122 @@
+// ZkSession: one ZooKeeper session, as the recipes see it.
+//
+// An interface: ZkSession::open() makes the real one, RAII over
+// libzookeeper-mt's handle; unit tests use an in-memory fake. Owned by the
+// coordinator, used only from its loop thread (calls are synchronous).
+// Session state changes and watch events arrive on the C client's completion
+// thread and go straight to the sink, which must only post them to the owner
+// (docs/internals.md). After expiry the handle is dead: the owner destroys
+// this object and opens a new one. The destructor closes the session, so
+// ephemeral nodes vanish at once; it must not run on the completion thread.
+//
+// Nodes we create without content hold empty data, never NULL (kazoo's
+// ensure_path writes empty bytes, and Python pods read NULL as None);
+// get() reads NULL and empty alike, as "".
+//
+// Every node the session creates gets the ACL its policy (protect()) gives
+// that path; ensure_path() creates only what is missing, so existing nodes
+// keep whatever ACL they have.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/zk/acl.h"
+#include "runtime/zk/address.h"
+
+namespace ochopod {
+
+struct ZkStat {
+  int32_t version = 0;
+  int64_t ephemeral_owner = 0;
+  int32_t data_length = 0;
+};
+
+struct ZkEvent {
+  enum class Kind { kConnected, kSuspended, kExpired, kAuthFailed, kWatch };
+  Kind kind;
+  int type = 0;      // watch event type (ZOO_*_EVENT), for kWatch
+  std::string path;  // for kWatch
+};
+
+// Result codes are the C client's (ZOK = 0, ZNONODE, ...). These helpers keep
+// zookeeper.h out of our headers.
+namespace zk {
+bool ok(int rc);
+bool no_node(int rc);
+bool node_exists(int rc);
+bool not_authorized(int rc);   // ZNOAUTH: the node's ACL refuses us
+bool connection_lost(int rc);  // CONNECTIONLOSS, OPERATIONTIMEOUT, SESSIONEXPIRED, CLOSING...
+const char* error(int rc);
+int ephemeral_sequential();
+int persistent();
+int ephemeral();
+bool is_child_event(int type);
+bool is_deleted_event(int type);
+bool is_data_event(int type);  // changed or created
+// Watch event types, for fakes that deliver them.
+int created_event();
+int deleted_event();
+int changed_event();
+int child_event();
+int no_node_code();  // ZNONODE, for recipes that give up on a node that keeps vanishing
+// The value of a sequential node's 10-digit suffix, if text is exactly that.
+std::optional<int64_t> sequence_suffix(std::string_view text);
+}  // namespace zk
+
+class ZkSession {
+ public:
+  using Sink = std::function<void(ZkEvent)>;
+
+  // The libzookeeper-mt session. Starts connecting; never blocks on the
+  // network. Returns null and sets *error if the client refuses the address.
+  static std::unique_ptr<ZkSession> open(const ZkAddress& address,
+                                         std::chrono::milliseconds timeout, Sink sink,
+                                         std::string* error);
+  virtual ~ZkSession() = default;
+  ZkSession(const ZkSession&) = delete;
+  ZkSession& operator=(const ZkSession&) = delete;
+
+  virtual int64_t id() const = 0;
+  // What the server granted; the requested value until connected.
+  virtual std::chrono::milliseconds negotiated_timeout() const = 0;
+
+  virtual int create(const std::string& path, const std::string& data, int flags,
+                     std::string* created) = 0;
+  virtual int get(const std::string& path, std::string* data, ZkStat* stat, bool watch) = 0;
+  virtual int set(const std::string& path, const std::string& data, int version = -1,
+                  ZkStat* stat = nullptr) = 0;
+  virtual int children(const std::string& path, std::vector<std::string>* out, bool watch) = 0;
+  virtual int exists(const std::string& path, ZkStat* stat, bool watch) = 0;
+  virtual int remove(const std::string& path, int version = -1) = 0;
+  // Deletes path (whoever owns it) and creates it again, ephemeral, holding
+  // data, in one transaction: a reader that watched it never finds it
+  // missing (a leader taking over another's `snapshot`). This default is two
+  // calls, for fakes; the real client uses a multi-op.
+  virtual int replace_ephemeral(const std::string& path, const std::string& data);
+  // Creates every missing persistent node along path (empty data).
+  virtual int ensure_path(const std::string& path) = 0;
+  virtual int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) = 0;
+
+  // The ACLs of the nodes created from now on (default: all open).
+  void protect(ZkAclPolicy policy) { acl_policy_ = std::move(policy); }
+  const ZkAclPolicy& acl_policy() const { return acl_policy_; }
+
+ protected:
+  ZkSession() = default;
+
+ private:
+  ZkAclPolicy acl_policy_;
+};
+
+// Opens a session: ZkSession::open() in the pod, a fake in unit tests.
+using ZkSessionFactory = std::function<std::unique_ptr<ZkSession>(
+    std::chrono::milliseconds timeout, ZkSession::Sink sink, std::string* error)>;
+
+}  // namespace ochopod
