@@ -27,8 +27,9 @@ sends `--reload-signal SIGUSR2` instead, to show what that loses: HAProxy
 two changes close together can leave HAProxy on the older file; a
 synchronous `--on-change` cannot, since the front pod runs one at a time.
 
-Reuses cluster_bench.py's ZooKeeper and process helpers (Debian's
-/usr/bin/python3 with python3-kazoo, haproxy, java for ZooKeeper).
+Reuses cluster_bench.py's ZooKeeper and tests/pylib's ochopod_testkit
+(ports, pods, process sweeps) (Debian's /usr/bin/python3 with
+python3-kazoo, haproxy, java for ZooKeeper).
 """
 
 import argparse
@@ -48,8 +49,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
+sys.path[:0] = [HERE, os.path.join(ROOT, "tests", "pylib")]
 import cluster_bench as cb  # noqa: E402
+from ochopod_testkit.pods import PodProcess, pod_env  # noqa: E402
+from ochopod_testkit.ports import free_ports  # noqa: E402
+from ochopod_testkit.procs import (HarnessError, become_subreaper, final_sweep,  # noqa: E402
+                                   read_text)
 
 HAPROXY = "/usr/sbin/haproxy"
 NS = "local"
@@ -149,58 +154,16 @@ class Load:
             time.sleep(max(0.0, nxt - time.monotonic()))
 
 
-class Proc:
-    """One `ochopod run` pod in its own session, its output in a log file."""
-
-    live = []
+class Proc(PodProcess):
+    """One `ochopod run` pod (session timeout 2 s), its output in a log file."""
 
     def __init__(self, ochopod, zk, cluster, control, options, child, workdir, extra_env):
-        env = dict(os.environ)
-        env.update({"ochopod_zk": zk, "ochopod_cluster": cluster, "ochopod_namespace": NS,
-                    "ochopod_local": "true", "ochopod_port": "8080", "PORT_8080": str(control),
-                    "ochopod_debug": "false", "ochopod_session_timeout": "2"})
-        env.update(extra_env)
-        self.control = control
-        self.log_path = os.path.join(workdir, f"{cluster}-{control}.log")
-        with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen([ochopod, "run", *options, "--", *child], env=env,
-                                         cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        self.pid = self.proc.pid
-        Proc.live.append(self)
+        env = pod_env(zk, cluster, NS, control, ochopod_session_timeout="2", **extra_env)
+        super().__init__([ochopod, "run", *options, "--", *child], env, workdir,
+                         os.path.join(workdir, f"{cluster}-{control}.log"), control)
 
     def served(self):
-        return (cb.read_text(self.log_path) or "").count('"GET / HTTP')
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def kill(self):
-        if self.proc.poll() is None:
-            cb.kill_quietly(self.pid, signal.SIGSTOP)
-            for d in cb.descendants(self.pid):
-                cb.kill_quietly(d)
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                cb.kill_quietly(self.pid)
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        if self in Proc.live:
-            Proc.live.remove(self)
-
-
-def wait_for(fn, timeout, what, pause=0.005):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise cb.BenchError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(pause)
+        return (read_text(self.log_path) or "").count('"GET / HTTP')
 
 
 def median(values):
@@ -223,7 +186,6 @@ def main():
                     help="how the front reloads HAProxy: master-cli, the example's "
                     "reload-haproxy as --on-change (default), or signal, SIGUSR2")
     ap.add_argument("--json", help="write the results there too")
-    ap.add_argument("--zookeeper-script", default=os.path.join(ROOT, "scripts", "zookeeper"))
     args = ap.parse_args()
     if not os.path.exists(HAPROXY):
         sys.exit(f"{HAPROXY} is missing: apt-get install haproxy")
@@ -235,22 +197,22 @@ def main():
 
     for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(s, on_signal)
-    cb.become_subreaper()
+    become_subreaper()
     workdir = tempfile.mkdtemp(prefix="ochopod-zd-bench-")
     ochopod = os.path.abspath(args.ochopod)
     result = {"settings": vars(args).copy(), "join": [], "leave": [], "restart": [],
               "phases": [], "workdir": workdir}
     load = None
     try:
-        zk = cb.ZooKeeper(args.zookeeper_script)
+        zk = cb.ZooKeeper()
         template = os.path.abspath(args.template)
         config = os.path.join(workdir, "haproxy.cfg")
 
         def in_config():
-            return {int(p) for p in SERVER.findall(cb.read_text(config) or "")}
+            return {int(p) for p in SERVER.findall(read_text(config) or "")}
 
         def web(port):
-            control = cb.free_ports(1)[0]
+            control = free_ports(1)[0]
             options = [f"--ready=tcp:{port}", f"--drain=tcp:{port}",
                        f"--leave-delay={args.leave_delay:g}",
                        f"--stop-timeout={args.stop_timeout:g}", f"--grace={args.grace:g}"]
@@ -260,21 +222,21 @@ def main():
             p.web_port = port
             return p
 
-        front_port = cb.free_ports(1)[0]
-        webs = [web(p) for p in cb.free_ports(args.web)]
+        front_port = free_ports(1)[0]
+        webs = [web(p) for p in free_ports(args.web)]
         master = os.path.join(workdir, "master.sock")
         if args.reload == "signal":
             reload_option, haproxy = "--reload-signal=SIGUSR2", [HAPROXY, "-W", "-db"]
         else:
             reload_option = f"--on-change={shlex.quote(RELOAD_HAPROXY)} {shlex.quote(master)}"
             haproxy = [HAPROXY, "-W", "-db", "-S", master]
-        front = Proc(ochopod, zk.address, "front", cb.free_ports(1)[0],
+        front = Proc(ochopod, zk.address, "front", free_ports(1)[0],
                      ["--depends-on=web", f"--template={template}:{config}",
                       reload_option, f"--ready=tcp:{front_port}", "--grace=5"],
                      [*haproxy, "-f", config], workdir,
                      {"FRONT_PORT": str(front_port),
                       "ADMIN_SOCKET": os.path.join(workdir, "admin.sock")})
-        wait_for(lambda: in_config() == {w.web_port for w in webs}
+        cb.wait_for(lambda: in_config() == {w.web_port for w in webs}
                  and get_once(front_port, 2.0) is None, 30,
                  f"the front listing the {args.web} web pods and serving", pause=0.05)
         cb.log(f"{args.web} web pods behind the front; load at {args.rate:g} requests/s")
@@ -285,25 +247,25 @@ def main():
         for i in range(args.tries):
             load.begin(f"join {i + 1}")
             start = time.monotonic()
-            pod = web(cb.free_ports(1)[0])
-            listed = wait_for(lambda: pod.web_port in in_config() and time.monotonic(), 30,
+            pod = web(free_ports(1)[0])
+            listed = cb.wait_for(lambda: pod.web_port in in_config() and time.monotonic(), 30,
                               "the new pod in the front's file") - start
-            first = wait_for(lambda: pod.served() > 0 and time.monotonic(), 30,
+            first = cb.wait_for(lambda: pod.served() > 0 and time.monotonic(), 30,
                              "the new pod's first request") - start
             result["join"].append({"listed_s": listed, "first_request_s": first})
             load.begin(f"SIGTERM {i + 1}")
             term = time.monotonic()
             os.kill(pod.pid, signal.SIGTERM)
-            unlisted = wait_for(lambda: pod.web_port not in in_config() and time.monotonic(),
+            unlisted = cb.wait_for(lambda: pod.web_port not in in_config() and time.monotonic(),
                                 args.stop_timeout + 10, "the front's file without it") - term
-            exited = wait_for(lambda: not pod.running() and time.monotonic(),
+            exited = cb.wait_for(lambda: not pod.running() and time.monotonic(),
                               args.stop_timeout + 10, "the pod's exit") - term
             result["leave"].append({"unlisted_s": unlisted, "exit_s": exited,
                                     "exit_code": pod.proc.returncode})
             cb.log(f"try {i + 1}: join listed {listed:.3f} s, first request {first:.3f} s; "
                    f"SIGTERM -> unlisted {unlisted:.3f} s, exit {exited:.3f} s "
                    f"(code {pod.proc.returncode})")
-            Proc.live.remove(pod)
+            pod.kill()  # exited: reaped, off the live list
 
         load.begin("rolling restart")
         kz = zk.client()
@@ -312,10 +274,10 @@ def main():
             base = f"/ochopod/clusters/{NS}.web/pods"
             for name in kz.get_children(base):
                 reg = json.loads(kz.get(f"{base}/{name}")[0] or b"{}")
-                if reg.get("ports", {}).get("8080") == w.control:
+                if reg.get("ports", {}).get("8080") == w.port:
                     seq = reg.get("seq")
             if seq is None:
-                raise cb.BenchError(f"no registration for the pod on {w.control}")
+                raise cb.BenchError(f"no registration for the pod on {w.port}")
             start = time.monotonic()
             out = subprocess.run([ochopod, "restart", f"--zk={zk.address}", "-t", "30", "-i",
                                   str(seq), f"{NS}.web"], capture_output=True, text=True,
@@ -323,7 +285,7 @@ def main():
             took = time.monotonic() - start
             if out.returncode != 0:
                 raise cb.BenchError(f"ochopod restart -i {seq}: {out.stdout}{out.stderr}")
-            back = wait_for(lambda: w.web_port in in_config() and time.monotonic(), 30,
+            back = cb.wait_for(lambda: w.web_port in in_config() and time.monotonic(), 30,
                             "the restarted pod back in the front's file") - start
             result["restart"].append({"seq": seq, "cli_s": took, "back_s": back})
             cb.log(f"restart of seq {seq}: CLI {took:.3f} s, back in the front's file {back:.3f} s")
@@ -334,7 +296,7 @@ def main():
         load.stop()
         if not front.running():
             raise cb.BenchError("the front pod died")
-    except cb.BenchError as e:
+    except HarnessError as e:  # cb.BenchError, or a wait that ran out
         cb.log(f"FAILED: {e}; logs in {workdir}")
         result["error"] = str(e)
     finally:
@@ -346,11 +308,10 @@ def main():
                 result["phases"].append({"name": p["name"], "ok": p["ok"], "failed": p["failed"],
                                          "seconds": secs, "rate": n / secs if secs else 0,
                                          "max_ms": p["max_ms"], "failures": p["failures"]})
-        for p in list(Proc.live):
-            p.kill()
+        PodProcess.kill_all()
         for z in list(cb.ZooKeeper.live):
             z.stop()
-        cb.final_sweep()
+        final_sweep()
         if "error" not in result:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -15,8 +15,8 @@ import threading
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoNodeError
 
+from ochopod_testkit.procs import now
 from pods import NAMESPACE
-from procs import now
 
 ROOT = "/ochopod/clusters"
 logging.getLogger("kazoo").setLevel(logging.CRITICAL)  # reconnect chatter during faults

@@ -14,8 +14,10 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from ochopod_testkit.ports import LOCALHOST
+from ochopod_testkit.procs import now
 from pods import NAMESPACE
-from procs import LOCALHOST, now, socket_owner
+from procs import socket_owner
 
 
 class RecordingPeer:

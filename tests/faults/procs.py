@@ -1,5 +1,7 @@
-"""Process plumbing for the fault matrix: free ports, /proc reads, tagged
-process sweeps, waits with deadlines.
+"""The fault matrix's own process plumbing, beyond tests/pylib's
+ochopod_testkit (clock, waits, /proc, kills, ports): process tags and the
+sweep that kills by tag, the matrix's setup error, timed holds, and which
+process owns which loopback TCP socket.
 
 Every process the matrix starts carries OCHOPOD_FAULTS_TAG=<scenario dir> in
 its environment (children inherit it), so a scenario's teardown kills all of
@@ -7,84 +9,17 @@ its processes, wherever they were reparented. The runner is a subreaper, so
 orphans come back to it and are reaped.
 """
 
-import ctypes
 import os
 import signal
-import socket
 import time
 
-LOCALHOST = "127.0.0.1"
+from ochopod_testkit.procs import HarnessError, alive, kill_quietly, now, read_text, reap_all
+
 TAG_VARIABLE = "OCHOPOD_FAULTS_TAG"
 
 
-class FaultError(Exception):
+class FaultError(HarnessError):
     """A scenario could not set itself up (a server did not start, a pod died)."""
-
-
-def now():
-    return time.monotonic()
-
-
-def free_ports(n):
-    """n distinct free loopback ports (bound together, then released)."""
-    socks, ports = [], []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind((LOCALHOST, 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in socks:
-            s.close()
-    return ports
-
-
-def read_text(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def alive(pid):
-    text = read_text(f"/proc/{pid}/stat")
-    if not text:
-        return False
-    return text[text.rfind(")") + 2:].split()[0] not in ("Z", "X")
-
-
-def kill_quietly(pid, sig=signal.SIGKILL):
-    try:
-        os.kill(pid, sig)
-        return True
-    except (ProcessLookupError, PermissionError):
-        return False
-
-
-def reap_all():
-    """Reaps whatever exited among our children (orphans included)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def die_with_parent():
-    """preexec_fn for the processes we start: SIGKILLed if the runner dies
-    (a ctest timeout), so no pod or server outlives the matrix. Spawned from
-    the main thread only, which lives as long as the runner."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-
-
-def become_subreaper():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
 def tagged(tag):
@@ -118,26 +53,6 @@ def kill_tagged(tag, deadline_s=5.0):
         reap_all()
         time.sleep(0.01)
     return not tagged(tag)
-
-
-def poll(fn, timeout, pause=0.01):
-    """fn() until it returns something truthy, or None after timeout s."""
-    deadline = now() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if now() >= deadline:
-            return None
-        time.sleep(pause)
-
-
-def wait(fn, timeout, what, pause=0.01):
-    """Like poll, but a timeout is a setup failure that names what did not happen."""
-    value = poll(fn, timeout, pause)
-    if not value:
-        raise FaultError(f"timed out after {timeout:g} s waiting for {what}")
-    return value
 
 
 def sleep_until(t):

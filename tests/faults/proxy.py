@@ -13,7 +13,8 @@ import select
 import socket
 import threading
 
-from procs import LOCALHOST, now
+from ochopod_testkit.ports import LOCALHOST
+from ochopod_testkit.procs import now
 
 
 class Proxy:

@@ -20,10 +20,12 @@ import sys
 import traceback
 
 sys.dont_write_bytecode = True  # nothing written into the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The matrix's modules, and the harnesses' shared kit (tests/pylib/ochopod_testkit).
+sys.path[:0] = [HERE, os.path.join(os.path.dirname(HERE), "pylib")]
 
 import scenarios  # noqa: E402
-from procs import become_subreaper, now, reap_all  # noqa: E402
+from ochopod_testkit.procs import become_subreaper, now, reap_all  # noqa: E402
 from scenario import Scenario  # noqa: E402
 
 

@@ -8,8 +8,8 @@ does not answer within the tick (frozen, gone) leaves no reading for it.
 
 import threading
 
-from pods import InfoClient
-from procs import now
+from ochopod_testkit.control import InfoClient
+from ochopod_testkit.procs import now
 
 PERIOD = 0.01
 

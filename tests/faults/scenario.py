@@ -10,10 +10,12 @@ import tempfile
 import traceback
 
 import observe
-import zk as zookeeper
+from ochopod_testkit import zk as zookeeper
+from ochopod_testkit.ports import free_ports
+from ochopod_testkit.procs import now, poll, reap_all
 from peer import RecordingPeer
 from pods import Pod
-from procs import FaultError, free_ports, kill_tagged, now, poll, reap_all
+from procs import TAG_VARIABLE, FaultError, kill_tagged
 from proxy import Proxy
 from sampler import Sampler
 
@@ -50,13 +52,17 @@ class Scenario:
         self.sampler.mark(what)
 
     # ------------------------------------------------------------ parts
+    def tagged_env(self):
+        """What a server's environment adds: the scenario's tag."""
+        return {TAG_VARIABLE: self.tag}
+
     def zk(self):
-        server = zookeeper.standalone(os.path.join(self.dir, "zk"), self.tag)
+        server = zookeeper.standalone(os.path.join(self.dir, "zk"), env=self.tagged_env())
         self.servers.append(server)
         return server
 
     def ensemble(self):
-        servers = zookeeper.ensemble(os.path.join(self.dir, "ensemble"), self.tag)
+        servers = zookeeper.ensemble(os.path.join(self.dir, "ensemble"), env=self.tagged_env())
         self.servers.extend(servers)
         return servers
 

@@ -13,10 +13,11 @@ at most one round).
 import json
 import signal
 
-import zk as zookeeper
+from ochopod_testkit import zk as zookeeper
+from ochopod_testkit.procs import now, poll, wait
 from observe import ROOT, ClusterWatch
 from pods import NAMESPACE
-from procs import FaultError, connected_to, now, poll, sleep_until, wait
+from procs import FaultError, connected_to, sleep_until
 from scenario import seconds
 
 CLUSTER = "app"
@@ -50,15 +51,23 @@ def reregistered(sc, watch, pod, old_name, uuid0, seq0, timeout):
     return node
 
 
+def settled_three(sc, T, options=()):
+    """The usual world: a standalone server, a kazoo session watching the
+    cluster, three pods (session timeout T) settled. Returns (server,
+    client, watch, pods, leader)."""
+    server = sc.zk()
+    client = sc.kazoo(server.address)
+    watch = ClusterWatch(client, CLUSTER)
+    pods = [sc.pod(server.address, CLUSTER, T, options=options) for _ in range(3)]
+    return server, client, watch, pods, sc.settled(pods, watch)
+
+
 # ------------------------------------------------------------------ 1
 def zk_restart(sc):
     """ZooKeeper SIGKILLed and restarted (same port, same data) within the
     session timeout: the sessions survive, nothing happens."""
     T = sc.session_timeout = 8.0
-    server = sc.zk()
-    watch = ClusterWatch(sc.kazoo(server.address), CLUSTER)
-    pods = [sc.pod(server.address, CLUSTER, T) for _ in range(3)]
-    sc.settled(pods, watch)
+    server, _, watch, pods, _ = settled_three(sc, T)
     names0, v0 = watch.names(), watch.hash_version()
     starts0 = {p.name: p.child_starts() for p in pods}
     sessions = {watch.node_of(p)[3] for p in pods}
@@ -140,11 +149,7 @@ def frozen(sc, role):
     """A pod (the leader or a follower) SIGSTOPped until the server expired
     its session and the cluster dropped it, then SIGCONTed."""
     T = sc.session_timeout = 2.0
-    server = sc.zk()
-    client = sc.kazoo(server.address)
-    watch = ClusterWatch(client, CLUSTER)
-    pods = [sc.pod(server.address, CLUSTER, T) for _ in range(3)]
-    leader = sc.settled(pods, watch)
+    _, client, watch, pods, leader = settled_three(sc, T)
     victim = leader if role == "leader" else next(p for p in pods if p is not leader)
     others = [p for p in pods if p is not victim]
     name0, uuid0, seq0, _ = watch.node_of(victim)
@@ -282,12 +287,8 @@ def leader_sigkill(sc):
     """The leader SIGKILLed while its round (strict: every `on` restarts the
     child) waits on a check held by the recording peer."""
     T = sc.session_timeout = 2.0
-    server = sc.zk()
-    client = sc.kazoo(server.address)
-    watch = ClusterWatch(client, CLUSTER)
-    pods = [sc.pod(server.address, CLUSTER, T, options=("--strict", "--control-timeout", "30"))
-            for _ in range(3)]
-    leader = sc.settled(pods, watch)
+    server, client, watch, pods, leader = settled_three(
+        sc, T, options=("--strict", "--control-timeout", "30"))
     survivors = [p for p in pods if p is not leader]
     uuids = {watch.node_of(p)[1] for p in survivors}
     starts0 = {p.name: p.child_starts() for p in survivors}
@@ -321,10 +322,7 @@ def leader_sigterm(sc):
     """The leader SIGTERMed while its round waits on a SIGSTOPped peer
     (default control timeout: the request would wait 75 s)."""
     T = sc.session_timeout = 3.0
-    server = sc.zk()
-    watch = ClusterWatch(sc.kazoo(server.address), CLUSTER)
-    pods = [sc.pod(server.address, CLUSTER, T) for _ in range(3)]
-    leader = sc.settled(pods, watch)
+    server, _, watch, pods, leader = settled_three(sc, T)
     frozen = next(p for p in pods if p is not leader)
     frozen.freeze()
     sc.pod(server.address, CLUSTER, T)  # joins: the leader's round must check the frozen pod
@@ -350,11 +348,7 @@ def leader_sigterm(sc):
 def node_deleted(sc):
     """A follower's pod node deleted by someone else (an operator, a script)."""
     T = sc.session_timeout = 3.0
-    server = sc.zk()
-    client = sc.kazoo(server.address)
-    watch = ClusterWatch(client, CLUSTER)
-    pods = [sc.pod(server.address, CLUSTER, T) for _ in range(3)]
-    leader = sc.settled(pods, watch)
+    _, client, watch, pods, leader = settled_three(sc, T)
     victim = next(p for p in pods if p is not leader)
     name0, uuid0, seq0, _ = watch.node_of(victim)
     t0 = now()

@@ -1,9 +1,21 @@
-"""ZooKeeper servers for the fault matrix: Debian's server (the jar in
-/usr/share/java), standalone or a 3-server ensemble on loopback, in the
-scenario's directory. Every config has tickTime=500 (the matrix's timings
-assume it), maxClientCnxns=0, the four-letter words whitelisted and the
-admin server off. A server can be SIGKILLed and restarted on the same ports
-and data, which is what the restart and quorum scenarios do.
+"""ZooKeeper servers for the harnesses: Debian's server (the jar in
+/usr/share/java) on loopback, standalone or a 3-server ensemble, in a
+directory of the caller's; four-letter words (srvr, cons, mntr).
+
+Used by the fault matrix (tests/faults: standalone and ensemble servers it
+SIGKILLs and restarts on the same ports and data) and by the benchmarks
+(bench: one private standalone server per scenario or run).
+
+Every config has tickTime=500 (the matrix's timings assume it),
+maxClientCnxns=0, minSessionTimeout=1000, the four-letter words
+whitelisted and the admin server off. Two settings differ by caller:
+`fsync` (off for the matrix, so a SIGKILLed server keeps its data in the
+page cache and a busy disk cannot stall every session; on for the bench,
+whose formation and join figures include ZooKeeper's writes, as
+scripts/zookeeper runs it) and `jvm_options` (the matrix starts small, fast
+JVMs; the bench runs the JVM's defaults, as scripts/zookeeper does). A
+server is ready once `srvr` reports a mode, that is once it serves sessions
+(in an ensemble: once it is in a quorum), not merely once it answers `ruok`.
 """
 
 import os
@@ -13,13 +25,15 @@ import signal
 import socket
 import subprocess
 
-from procs import (LOCALHOST, TAG_VARIABLE, FaultError, die_with_parent, free_ports, kill_quietly,
-                   now, poll)
+from .ports import LOCALHOST, free_ports
+from .procs import HarnessError, die_with_parent, kill_quietly, now, poll
 
 JAVA = "/usr/bin/java"
 JARS = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-log4j12.jar",
         "/usr/share/java/log4j-1.2.jar"]
 LOG4J = "/etc/zookeeper/conf/log4j.properties"
+# A JVM that starts fast and stays small: the fault matrix runs up to three.
+LEAN_JVM = ("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 
 
 def four_letter(port, word, timeout=1.0):
@@ -38,12 +52,29 @@ def four_letter(port, word, timeout=1.0):
         return ""
 
 
-class ZkServer:
-    """One server. peers: [(client, quorum, election) ports] of the whole
-    ensemble with myid its 1-based index, or None for a standalone server."""
+def mntr(port, timeout=5.0):
+    """`mntr` as {key: int or str}; {} if the server does not answer."""
+    out = {}
+    for line in four_letter(port, "mntr", timeout).splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2:
+            try:
+                out[parts[0]] = int(parts[1])
+            except ValueError:
+                out[parts[0]] = parts[1]
+    return out
 
-    def __init__(self, directory, tag, client_port, myid=None, peers=None):
-        self.dir, self.tag, self.port, self.myid = directory, tag, client_port, myid
+
+class ZkServer:
+    """One server in `directory` (its zoo.cfg, data/ and zookeeper.log).
+    peers: [(client, quorum, election) ports] of the whole ensemble with
+    myid its 1-based index, or None for a standalone server. env: variables
+    added to the JVM's environment (the matrix's process tag)."""
+
+    def __init__(self, directory, client_port, myid=None, peers=None, env=None, fsync=False,
+                 jvm_options=LEAN_JVM):
+        self.dir, self.port, self.myid = directory, client_port, myid
+        self.env, self.jvm_options = dict(env or {}), tuple(jvm_options)
         self.data = os.path.join(directory, "data")
         os.makedirs(self.data, exist_ok=True)
         self.proc = None
@@ -51,10 +82,9 @@ class ZkServer:
         lines = ["tickTime=500", "initLimit=10", "syncLimit=5", f"dataDir={self.data}",
                  f"clientPort={client_port}", f"clientPortAddress={LOCALHOST}",
                  "maxClientCnxns=0", "4lw.commands.whitelist=*", "admin.enableServer=false",
-                 "minSessionTimeout=1000", "maxSessionTimeout=60000",
-                 # No fsync: a SIGKILLed server keeps its data (page cache), and a
-                 # busy shared disk cannot stall every session.
-                 "forceSync=no"]
+                 "minSessionTimeout=1000", "maxSessionTimeout=60000"]
+        if not fsync:
+            lines.append("forceSync=no")
         if peers:
             for i, (_, quorum, election) in enumerate(peers, 1):
                 lines.append(f"server.{i}={LOCALHOST}:{quorum}:{election}")
@@ -69,12 +99,17 @@ class ZkServer:
     def address(self):
         return f"{LOCALHOST}:{self.port}"
 
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
     def launch(self):
+        """Starts the JVM (in its own session, dying with us); see wait_serving."""
         classpath = ":".join([self.dir] + [j for j in JARS if os.path.exists(j)])
         env = dict(os.environ)
-        env[TAG_VARIABLE] = self.tag
-        argv = [JAVA, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Djava.net.preferIPv4Stack=true", "-Dzookeeper.root.logger=INFO,CONSOLE",
+        env.update(self.env)
+        argv = [JAVA, *self.jvm_options, "-Djava.net.preferIPv4Stack=true",
+                "-Dzookeeper.root.logger=INFO,CONSOLE",
                 f"-Dlog4j.configuration=file:{os.path.join(self.dir, 'log4j.properties')}",
                 "-cp", classpath, "org.apache.zookeeper.server.quorum.QuorumPeerMain",
                 os.path.join(self.dir, "zoo.cfg")]
@@ -101,8 +136,8 @@ class ZkServer:
 
     def wait_serving(self, timeout):
         if not poll(lambda: self.serving() or not self.running(), timeout, 0.02) or not self.running():
-            raise FaultError(f"ZooKeeper on port {self.port} did not serve within {timeout:g} s; "
-                             f"log ends with:\n{self.tail()}")
+            raise HarnessError(f"ZooKeeper on port {self.port} did not serve within {timeout:g} s; "
+                               f"log ends with:\n{self.tail()}")
 
     def kill(self):
         """SIGKILL (a crash), then reap."""
@@ -127,52 +162,55 @@ class ZkServer:
 
 
 def port_taken(servers):
-    """A server that exited because another process took its port (ports are
-    picked free, then bound by the JVM a second later: a race on a shared
-    machine): worth another try on fresh ports."""
+    """A server that exited because another process took its port (two
+    harnesses drawing the same port, see ports.py): worth another try on
+    fresh ports."""
     return any(not s.running() and "Address already in use" in s.tail(200) for s in servers)
 
 
-def standalone(directory, tag, timeout=30, attempts=3):
+def _started(start, directory, timeout, attempts):
+    """start(dir) -> servers, launched; returns them once all serve. A try
+    whose server lost its port is retried in a fresh subdirectory on fresh
+    ports; whatever fails, no server of a failed try is left running."""
     for attempt in range(attempts):
-        d = os.path.join(directory, str(attempt))
-        os.makedirs(d, exist_ok=True)
-        server = ZkServer(d, tag, free_ports(1)[0])
-        server.launch()
-        try:
-            server.wait_serving(timeout)
-            return server
-        except FaultError:
-            server.kill()
-            if attempt + 1 == attempts or not port_taken([server]):
-                raise
-    raise AssertionError("unreachable")
-
-
-def ensemble(directory, tag, n=3, timeout=60, attempts=3):
-    for attempt in range(attempts):
-        servers = start_ensemble(os.path.join(directory, str(attempt)), tag, n)
+        servers = start(os.path.join(directory, str(attempt)))
         try:
             deadline = now() + timeout
             for s in servers:
                 s.wait_serving(max(1.0, deadline - now()))
             return servers
-        except FaultError:
+        except BaseException as e:
             for s in servers:
                 s.kill()
-            if attempt + 1 == attempts or not port_taken(servers):
+            retry = isinstance(e, HarnessError) and attempt + 1 < attempts and port_taken(servers)
+            if not retry:
                 raise
     raise AssertionError("unreachable")
 
 
-def start_ensemble(directory, tag, n):
+def standalone(directory, timeout=30, attempts=3, **options):
+    """One serving standalone server under directory (options: ZkServer's)."""
+    def start(d):
+        os.makedirs(d, exist_ok=True)
+        server = ZkServer(d, free_ports(1)[0], **options)
+        server.launch()
+        return [server]
+    return _started(start, directory, timeout, attempts)[0]
+
+
+def ensemble(directory, n=3, timeout=60, attempts=3, **options):
+    """n serving servers in a quorum, each in directory/zk<i>."""
+    return _started(lambda d: start_ensemble(d, n, **options), directory, timeout, attempts)
+
+
+def start_ensemble(directory, n, **options):
     ports = free_ports(3 * n)
     peers = [tuple(ports[3 * i:3 * i + 3]) for i in range(n)]
     servers = []
     for i, (client, _, _) in enumerate(peers, 1):
         d = os.path.join(directory, f"zk{i}")
         os.makedirs(d, exist_ok=True)
-        servers.append(ZkServer(d, tag, client, myid=i, peers=peers))
+        servers.append(ZkServer(d, client, myid=i, peers=peers, **options))
     for s in servers:
         s.launch()
     return servers
