@@ -2,7 +2,7 @@
 // solo (no ZooKeeper): what is under test is their lifecycle.
 #include <gtest/gtest.h>
 
-#include "integration/cluster_view.h"
+#include "harness/cluster_probe.h"
 
 namespace ochopod::test {
 namespace {

@@ -15,7 +15,7 @@
 #include "harness/ports.h"
 #include "harness/run_capture.h"
 #include "harness/temp_dir.h"
-#include "integration/cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "ochopod/archive.h"
 
 namespace ochopod::test {

@@ -9,7 +9,7 @@
 #include "harness/ports.h"
 #include "harness/temp_dir.h"
 #include "harness/zk_fixture.h"
-#include "integration/cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "zookeeper/ensemble.h"
 
 namespace ochopod::test {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/run_capture.h"
 #include "harness/zk_fixture.h"
 

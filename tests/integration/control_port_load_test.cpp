@@ -14,7 +14,7 @@
 #include <future>
 #include <thread>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/kazoo.h"
 #include "harness/zk_fixture.h"
 

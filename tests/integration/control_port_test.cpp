@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/zk_fixture.h"
 
 namespace ochopod::test {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <future>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/zk_fixture.h"
 
 namespace ochopod::test {

@@ -9,7 +9,7 @@
 #include <regex>
 #include <set>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/kazoo_holder.h"
 #include "harness/spawn.h"
 #include "harness/zk_fixture.h"

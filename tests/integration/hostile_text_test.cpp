@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/http.h"
 #include "harness/ports.h"
 #include "harness/zk_fixture.h"

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/ports.h"
 #include "harness/proc_tree.h"

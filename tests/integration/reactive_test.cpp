@@ -9,7 +9,7 @@
 #include <fstream>
 #include <set>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/proc_tree.h"
 #include "harness/spawn.h"

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/ports.h"
 #include "harness/proc_tree.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/ports.h"
 #include "harness/proc_tree.h"
 #include "harness/spawn.h"

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/ports.h"
 #include "harness/temp_dir.h"

@@ -17,7 +17,7 @@
 #include <future>
 #include <sstream>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/ports.h"
 #include "harness/spawn.h"

@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/ports.h"
 #include "harness/spawn.h"

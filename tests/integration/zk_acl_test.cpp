@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "cli_ops_fixture.h"
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/run_capture.h"
 #include "harness/spawn.h"
 #include "harness/zk_fixture.h"

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "cluster_view.h"
+#include "harness/cluster_probe.h"
 #include "harness/kazoo_holder.h"
 #include "harness/zk_fixture.h"
 
