@@ -21,11 +21,11 @@
 #include <vector>
 
 #include "models/piped/cluster_file.h"
-#include "ochopod/cluster.h"
-#include "runtime/control/server.h"
-#include "runtime/control/body/payload_cache.h"
 #include "models/reactive/round.h"
 #include "models/reactive/snapshot.h"
+#include "ochopod/cluster.h"
+#include "runtime/control/body/payload_cache.h"
+#include "runtime/control/server.h"
 
 namespace {
 

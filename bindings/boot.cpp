@@ -3,11 +3,11 @@
 #include <cstdio>
 
 #include "bindings/binding.h"
+#include "models/piped/controller.h"
+#include "models/reactive/leader.h"
 #include "models/tools/command_tools.h"
 #include "runtime/base/numbers.h"
-#include "models/piped/controller.h"
 #include "runtime/pod/pod.h"
-#include "models/reactive/leader.h"
 #include "runtime/process/signals.h"
 
 namespace ochopod {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <optional>
 
-#include "models/reactive/snapshot.h"
 #include "cli/ops/http.h"
+#include "models/reactive/snapshot.h"
 
 namespace ochopod::cli {
 

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/http/client.h"
 #include "cli/ops/zk.h"
+#include "runtime/http/client.h"
 
 namespace ochopod::cli {
 

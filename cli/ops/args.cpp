@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "runtime/base/numbers.h"
 #include "ochopod/secret.h"
+#include "runtime/base/numbers.h"
 #include "runtime/zk/address.h"
 
 namespace ochopod::cli {

@@ -9,12 +9,12 @@
 #include <iterator>
 #include <map>
 
-#include "runtime/base/environment.h"
 #include "cli/ops/actions.h"
 #include "cli/ops/args.h"
 #include "cli/ops/http.h"
 #include "cli/ops/report.h"
 #include "cli/ops/zk.h"
+#include "runtime/base/environment.h"
 
 namespace ochopod::cli {
 

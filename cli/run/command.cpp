@@ -14,22 +14,22 @@
 #include <cstring>
 #include <memory>
 
-#include "cli/commands.h"
 #include "bindings/binding.h"
+#include "cli/commands.h"
+#include "cli/run/options.h"
 #include "models/checks/health_check.h"
-#include "models/tools/command_tools.h"
-#include "runtime/base/numbers.h"
-#include "ochopod/piped.h"
+#include "models/checks/tcp_connections.h"
 #include "models/piped/controller.h"
-#include "runtime/pod/pod.h"
-#include "ochopod/reactive.h"
 #include "models/reactive/leader.h"
+#include "models/templates/template_files.h"
+#include "models/tools/command_tools.h"
+#include "ochopod/piped.h"
+#include "ochopod/reactive.h"
+#include "ochopod/template.h"
+#include "runtime/base/numbers.h"
+#include "runtime/pod/pod.h"
 #include "runtime/process/signal_names.h"
 #include "runtime/process/signals.h"
-#include "models/checks/tcp_connections.h"
-#include "ochopod/template.h"
-#include "models/templates/template_files.h"
-#include "cli/run/options.h"
 
 namespace ochopod::cli {
 

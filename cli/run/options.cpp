@@ -9,9 +9,9 @@
 #include <variant>
 
 #include "models/checks/health_check.h"
+#include "models/templates/template_files.h"
 #include "runtime/base/numbers.h"
 #include "runtime/process/signal_names.h"
-#include "models/templates/template_files.h"
 
 namespace ochopod::cli {
 namespace {

@@ -14,10 +14,10 @@
 
 #include "cli/commands.h"
 #include "ochopod/archive.h"
-#include "runtime/http/client.h"
-#include "runtime/base/numbers.h"
 #include "ochopod/secret.h"
 #include "ochopod/upload_signature.h"
+#include "runtime/base/numbers.h"
+#include "runtime/http/client.h"
 
 namespace ochopod::cli {
 

@@ -1,5 +1,7 @@
 // health_check() and its target parser: the probes themselves (a TCP
 // connect, one HTTP GET through the runtime's client).
+#include "models/checks/health_check.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -9,10 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "models/checks/health_check.h"
-#include "runtime/http/client.h"
-#include "runtime/base/numbers.h"
 #include "models/child/unique_fd.h"
+#include "runtime/base/numbers.h"
+#include "runtime/http/client.h"
 
 namespace ochopod {
 

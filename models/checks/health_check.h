@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "runtime/process/reaper.h"
 #include "ochopod/shell_command.h"
+#include "runtime/process/reaper.h"
 
 namespace ochopod {
 

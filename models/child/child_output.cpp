@@ -12,8 +12,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/pod/log.h"
 #include "runtime/base/text.h"
+#include "runtime/pod/log.h"
 
 namespace ochopod::detail {
 

@@ -1,5 +1,7 @@
 // run_shell_command(): waits for its own child by pid (a pidfd in the poll
 // loop), so it needs no Reaper and works from any thread.
+#include "ochopod/shell_command.h"
+
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -12,9 +14,8 @@
 #include <cstring>
 #include <optional>
 
-#include "ochopod/shell_command.h"
-#include "ochopod/tool.h"
 #include "models/child/spawn.h"
+#include "ochopod/tool.h"
 
 namespace ochopod {
 

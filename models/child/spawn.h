@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/process/reaper.h"
 #include "models/child/unique_fd.h"
+#include "runtime/process/reaper.h"
 
 namespace ochopod::detail {
 

@@ -25,10 +25,10 @@
 #include <set>
 #include <string>
 
-#include "runtime/zk/coordinator.h"
+#include "ochopod/reactive.h"
 #include "runtime/base/event_loop.h"
 #include "runtime/pod/pod.h"
-#include "ochopod/reactive.h"
+#include "runtime/zk/coordinator.h"
 
 namespace ochopod {
 

@@ -15,11 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include "models/reactive/snapshot.h"
+#include "runtime/base/text.h"
 #include "runtime/control/body/body_diff.h"
 #include "runtime/control/body/body_ref.h"
 #include "runtime/http/client.h"
-#include "models/reactive/snapshot.h"
-#include "runtime/base/text.h"
 
 namespace ochopod {
 

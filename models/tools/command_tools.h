@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/process/reaper.h"
 #include "ochopod/tool.h"
+#include "runtime/process/reaper.h"
 
 namespace ochopod {
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "runtime/api/cluster_build.h"
-#include "runtime/control/body/fast_json.h"
 #include "runtime/base/text.h"
+#include "runtime/control/body/fast_json.h"
 
 namespace ochopod {
 

@@ -18,9 +18,9 @@
 #include <functional>
 #include <memory>
 
+#include "runtime/base/event_loop.h"
 #include "runtime/control/request.h"
 #include "runtime/control/server.h"
-#include "runtime/base/event_loop.h"
 
 namespace ochopod {
 

@@ -16,14 +16,14 @@
 #include <set>
 #include <thread>
 
-#include "runtime/control/body/append_body.h"
+#include "runtime/base/numbers.h"
+#include "runtime/base/text.h"
 #include "runtime/control/bearer.h"
+#include "runtime/control/body/append_body.h"
 #include "runtime/control/body/body_ref.h"
 #include "runtime/control/body/fast_json.h"
-#include "runtime/control/multipart.h"
-#include "runtime/base/numbers.h"
 #include "runtime/control/body/payload_cache.h"
-#include "runtime/base/text.h"
+#include "runtime/control/multipart.h"
 
 namespace ochopod {
 

@@ -27,8 +27,8 @@
 #include <string>
 #include <thread>
 
-#include "runtime/control/server.h"
 #include "ochopod/tool.h"
+#include "runtime/control/server.h"
 
 namespace ochopod {
 

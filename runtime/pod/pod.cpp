@@ -8,10 +8,10 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "runtime/process/pid1.h"
 #include "runtime/control/request_queue.h"
-#include "runtime/process/signals.h"
 #include "runtime/control/tool_executor.h"
+#include "runtime/process/pid1.h"
+#include "runtime/process/signals.h"
 
 namespace ochopod {
 

@@ -8,8 +8,8 @@
 #include <optional>
 #include <random>
 
-#include "runtime/pod/log.h"
 #include "runtime/base/numbers.h"
+#include "runtime/pod/log.h"
 
 namespace ochopod {
 

@@ -37,15 +37,15 @@
 #include <string>
 #include <vector>
 
-#include "runtime/zk/connection_state.h"
-#include "runtime/pod/hints.h"
-#include "runtime/zk/lock_contender.h"
-#include "runtime/pod/metrics.h"
-#include "runtime/zk/presence.h"
-#include "runtime/zk/registration.h"
 #include "runtime/base/retry_backoff.h"
 #include "runtime/base/scheduler.h"
+#include "runtime/pod/hints.h"
+#include "runtime/pod/metrics.h"
 #include "runtime/zk/address.h"
+#include "runtime/zk/connection_state.h"
+#include "runtime/zk/lock_contender.h"
+#include "runtime/zk/presence.h"
+#include "runtime/zk/registration.h"
 #include "runtime/zk/session.h"
 
 namespace ochopod {

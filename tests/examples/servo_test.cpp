@@ -11,11 +11,11 @@
 #include <memory>
 #include <thread>
 
+#include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/ports.h"
 #include "harness/run_capture.h"
 #include "harness/temp_dir.h"
-#include "harness/cluster_probe.h"
 #include "ochopod/archive.h"
 
 namespace ochopod::test {

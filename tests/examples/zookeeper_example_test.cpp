@@ -6,10 +6,10 @@
 // tests/CMakeLists.txt registers each suite with its label (TEST_FILTER).
 #include <gtest/gtest.h>
 
+#include "harness/cluster_probe.h"
 #include "harness/ports.h"
 #include "harness/temp_dir.h"
 #include "harness/zk_fixture.h"
-#include "harness/cluster_probe.h"
 #include "zookeeper/ensemble.h"
 
 namespace ochopod::test {

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "fuzz_support.h"
 #include "bindings/binding.h"
+#include "fuzz_support.h"
 #include "runtime/pod/hints.h"
 
 using ochopod::fuzz::check;

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "models/child/child_output.h"
 #include "fuzz_support.h"
+#include "models/child/child_output.h"
 #include "runtime/pod/log.h"
 
 using ochopod::fuzz::check;

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "fuzz_support.h"
 #include "cli/ops/actions.h"
 #include "cli/ops/report.h"
 #include "cli/ops/zk.h"
+#include "fuzz_support.h"
 
 using nlohmann::json;
 using namespace ochopod::cli;

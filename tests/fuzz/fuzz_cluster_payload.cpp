@@ -10,11 +10,11 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "runtime/control/body/body_diff.h"
 #include "ochopod/cluster.h"
-#include "runtime/control/request.h"
+#include "runtime/control/body/body_diff.h"
 #include "runtime/control/body/fast_json.h"
 #include "runtime/control/body/payload_cache.h"
+#include "runtime/control/request.h"
 
 using nlohmann::json;
 using ochopod::Cluster;

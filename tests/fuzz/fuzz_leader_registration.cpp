@@ -10,8 +10,8 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "ochopod/cluster.h"
 #include "models/reactive/snapshot.h"
+#include "ochopod/cluster.h"
 
 using nlohmann::json;
 using ochopod::fuzz::check;

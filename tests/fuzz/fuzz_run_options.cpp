@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/run/options.h"
 #include "fuzz_support.h"
 #include "models/tools/command_tools.h"
 #include "runtime/process/reaper.h"
-#include "cli/run/options.h"
 
 using namespace ochopod::cli;
 using ochopod::fuzz::check;

@@ -1,8 +1,6 @@
 // ControlServer in process, over real sockets: what a pod's tests cannot
 // reach easily (a C++ tool that overruns its timeout, pipelined requests,
 // the connection cap, the whole-request deadline, bodies by reference).
-#include "runtime/control/server.h"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -15,8 +13,9 @@
 
 #include "harness/http.h"
 #include "harness/wait.h"
-#include "runtime/http/client.h"
+#include "runtime/control/server.h"
 #include "runtime/control/tool_executor.h"
+#include "runtime/http/client.h"
 
 namespace ochopod::test {
 namespace {

@@ -1,6 +1,4 @@
 // The runtime's one HTTP client against a real server on loopback.
-#include "runtime/http/client.h"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -11,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+
+#include "runtime/http/client.h"
 
 namespace ochopod {
 namespace {

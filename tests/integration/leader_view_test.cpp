@@ -2,7 +2,6 @@
 // reads, dependencies and globs, and garbage others wrote where ochopod
 // writes. Our session is driven from the test thread, as the coordinator
 // loop drives it in a pod; watch events are queued by the sink.
-#include "models/reactive/cluster_view.h"
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -12,6 +11,7 @@
 #include "harness/kazoo.h"
 #include "harness/wait.h"
 #include "harness/zk_fixture.h"
+#include "models/reactive/cluster_view.h"
 #include "runtime/zk/address.h"
 #include "runtime/zk/session.h"
 

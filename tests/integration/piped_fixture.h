@@ -26,10 +26,10 @@
 #include <vector>
 
 #include "harness/wait.h"
+#include "models/piped/controller.h"
+#include "ochopod/piped.h"
 #include "runtime/base/event_loop.h"
 #include "runtime/pod/hints.h"
-#include "ochopod/piped.h"
-#include "models/piped/controller.h"
 #include "runtime/process/reaper.h"
 #include "runtime/process/signals.h"
 

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "harness/wait.h"
+#include "models/reactive/round.h"
 #include "runtime/control/server.h"
 #include "runtime/http/client.h"
-#include "models/reactive/round.h"
 
 namespace ochopod::test {
 namespace {

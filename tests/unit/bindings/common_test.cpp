@@ -1,11 +1,10 @@
 // Each binding from a fixture environment: the exact registration it
 // produces, and the variable named when one is missing.
-#include "bindings/binding.h"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "bindings/binding.h"
 #include "harness/temp_dir.h"
 
 namespace ochopod {

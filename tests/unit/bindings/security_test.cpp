@@ -4,8 +4,8 @@
 
 #include <fstream>
 
-#include "harness/temp_dir.h"
 #include "bindings/binding.h"
+#include "harness/temp_dir.h"
 
 namespace ochopod {
 namespace {

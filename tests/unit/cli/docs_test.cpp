@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/run/options.h"
 #include "harness/files.h"
 #include "harness/run_capture.h"
-#include "cli/run/options.h"
 
 namespace ochopod::cli {
 namespace {

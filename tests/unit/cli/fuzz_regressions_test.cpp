@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/run/options.h"
 #include "models/child/child_output.h"
 #include "ochopod/cluster.h"
-#include "cli/run/options.h"
 
 namespace ochopod {
 namespace {

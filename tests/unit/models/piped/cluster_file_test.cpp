@@ -1,6 +1,8 @@
 // cluster_text: the OCHOPOD_CLUSTER file's text, spliced from a Cluster's
 // members, must be exactly what serializing Cluster::to_json() gives (the
 // child reads it, and it once was built that way).
+#include "models/piped/cluster_file.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,7 +12,6 @@
 #include <iterator>
 #include <string>
 
-#include "models/piped/cluster_file.h"
 #include "runtime/base/text.h"
 
 namespace ochopod {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "runtime/control/server.h"
+
+#include <gtest/gtest.h>
 
 namespace ochopod {
 namespace {

@@ -1,6 +1,8 @@
 // log::setup with Format::kJson: one JSON object a line with the fields log
 // shippers read, seq once known, a child's line as its own message; the ring
 // (/log) stays text. Writes to a file sink (the console stays out of it).
+#include "runtime/pod/log.h"
+
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -11,8 +13,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "runtime/pod/log.h"
 
 namespace ochopod {
 namespace {

@@ -1,5 +1,7 @@
 // SignalThread's loop survives a failing poll (issue 10: a poll failure used
 // to end the signal thread silently: no more reaping, no SIGTERM handling).
+#include "runtime/process/signals.h"
+
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
@@ -14,7 +16,6 @@
 #include <optional>
 
 #include "harness/wait.h"
-#include "runtime/process/signals.h"
 
 namespace ochopod {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "runtime/control/body/body_ref.h"
 #include "ochopod/cluster.h"
+#include "runtime/base/text.h"
+#include "runtime/control/body/body_ref.h"
 #include "runtime/control/body/fast_json.h"
 #include "runtime/control/body/payload_cache.h"
-#include "runtime/base/text.h"
 
 namespace ochopod {
 namespace {
