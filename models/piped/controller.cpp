@@ -16,11 +16,11 @@
 #include <stdexcept>
 
 #include "models/child/child_output.h"
+#include "models/child/process_group.h"
+#include "models/child/spawn.h"
 #include "models/piped/cluster_file.h"
 #include "models/piped/command_line.h"
 #include "runtime/base/text.h"
-#include "models/child/process_group.h"
-#include "models/child/spawn.h"
 
 namespace ochopod {
 
@@ -73,7 +73,7 @@ struct PipedController::Board {
   // stop already under way (an off, a restart) ends by it too.
   Clock::time_point stop_deadline = Clock::time_point::max();
   std::map<pid_t, int> exits;        // wait statuses not consumed yet
-  EventLoop* loop = nullptr;         // under mu; null once the controller is gone
+  Scheduler* loop = nullptr;         // under mu; null once the controller is gone
   PipedController* owner = nullptr;  // loop thread only
 };
 
@@ -113,7 +113,7 @@ PipedController::~PipedController() {
 
 PipedController::Context piped_context(PodServices& services) {
   PipedController::Context context{
-      services.lifecycle, services.hints, services.reaper, services.settings.start, "",
+      services.lifecycle_loop, services.hints, services.reaper, services.settings.start, "",
       &services.metrics};
   context.presence = &services.presence;
   context.withdraw_limit = services.settings.session_timeout;

@@ -2,7 +2,7 @@
 // child process (docs/lifecycle.md, rule by rule; codes from docs/protocol.md 5).
 //
 // The runtime's request queue calls handle() and shutdown() on the lifecycle
-// EventLoop (ctx.loop), one at a time; everything else this class does (child
+// loop (ctx.loop), one at a time; everything else this class does (child
 // exits, restarts, sanity checks) is posted to that same loop, so its state
 // needs no lock. Exits come from the Reaper on the signal thread and are only
 // recorded and posted there. A stop waits on the loop thread for the child's
@@ -33,15 +33,15 @@
 #include <optional>
 #include <string>
 
-#include "runtime/control/request.h"
-#include "runtime/base/event_loop.h"
-#include "runtime/pod/hints.h"
 #include "ochopod/lifecycle.h"
-#include "runtime/pod/metrics.h"
 #include "ochopod/piped.h"
+#include "runtime/base/event_loop.h"
+#include "runtime/control/request.h"
+#include "runtime/pod/hints.h"
+#include "runtime/pod/metrics.h"
 #include "runtime/pod/pod.h"
-#include "runtime/zk/presence.h"
 #include "runtime/process/reaper.h"
+#include "runtime/zk/presence.h"
 
 namespace ochopod {
 
@@ -52,7 +52,7 @@ class ClusterFile;
 class PipedController : public Controller {
  public:
   struct Context {
-    EventLoop& loop;    // the lifecycle thread: handle() runs on it, so does all supervision
+    Scheduler& loop;    // the lifecycle thread: handle() runs on it, so does all supervision
     Hints& hints;       // this class writes `process` and `metrics`
     Reaper& reaper;     // the child's exit status comes from here
     bool start = true;  // ochopod_start: false skips the first leader-driven start

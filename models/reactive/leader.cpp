@@ -62,10 +62,10 @@ void ReactiveLeader::set_state(const std::string& state, const std::string& stat
 }
 
 void ReactiveLeader::cancel_timers() {
-  services_.coordinator.cancel(round_timer_);
-  services_.coordinator.cancel(countdown_timer_);
-  services_.coordinator.cancel(probe_timer_);
-  services_.coordinator.cancel(write_timer_);
+  services_.coordinator_loop.cancel(round_timer_);
+  services_.coordinator_loop.cancel(countdown_timer_);
+  services_.coordinator_loop.cancel(probe_timer_);
+  services_.coordinator_loop.cancel(write_timer_);
   round_due_.reset();
 }
 
@@ -158,8 +158,8 @@ void ReactiveLeader::evaluate() {
   if (hash == stored_hash_) {
     if (round_due_) {
       spdlog::info("leader: the cluster is back as configured; round cancelled");
-      services_.coordinator.cancel(round_timer_);
-      services_.coordinator.cancel(countdown_timer_);
+      services_.coordinator_loop.cancel(round_timer_);
+      services_.coordinator_loop.cancel(countdown_timer_);
       round_due_.reset();
     }
     set_state("leader", "");
@@ -178,24 +178,24 @@ void ReactiveLeader::evaluate() {
 
 void ReactiveLeader::schedule_round(Seconds delay) {
   round_due_ = EventLoop::Clock::now() + ticks(delay);
-  round_timer_ = services_.coordinator.post_after(ticks(delay), [this] { start_round(); });
+  round_timer_ = services_.coordinator_loop.post_after(ticks(delay), [this] { start_round(); });
   tick_countdown();
 }
 
 void ReactiveLeader::tick_countdown() {
-  services_.coordinator.cancel(countdown_timer_);
+  services_.coordinator_loop.cancel(countdown_timer_);
   if (!round_due_) return;
   const Seconds left = *round_due_ - EventLoop::Clock::now();
   set_state("leader (configuration pending)",
             fmt::format("configuring in {:.0f} s", std::ceil(std::max(0.0, left.count()))));
   if (left > Seconds(1)) {
-    countdown_timer_ =
-        services_.coordinator.post_after(std::chrono::seconds(1), [this] { tick_countdown(); });
+    countdown_timer_ = services_.coordinator_loop.post_after(std::chrono::seconds(1),
+                                                             [this] { tick_countdown(); });
   }
 }
 
 void ReactiveLeader::start_round() {
-  services_.coordinator.cancel(countdown_timer_);
+  services_.coordinator_loop.cancel(countdown_timer_);
   round_due_.reset();
   if (!leading_ || paused_ || round_running_ || pending_write_) return;
   const std::string hash = view_->snapshot_hash();
@@ -231,7 +231,7 @@ void ReactiveLeader::start_round() {
     RoundReport report{result.ok, result.cancelled, std::move(result.error),
                        std::move(result.configured)};
     // The coordinator loop outlives this worker, not necessarily us.
-    services_.coordinator.post([this, alive, epoch, hash, report = std::move(report)] {
+    services_.coordinator_loop.post([this, alive, epoch, hash, report = std::move(report)] {
       if (alive.expired()) return;
       finish_round(epoch, hash, report);
     });
@@ -270,7 +270,7 @@ void ReactiveLeader::finish_round(uint64_t epoch, const std::string& hash,
 // retried: the pods are configured, and another round would restart every
 // child of a strict cluster again.
 void ReactiveLeader::store_outcome() {
-  services_.coordinator.cancel(write_timer_);
+  services_.coordinator_loop.cancel(write_timer_);
   if (!leading_ || paused_ || !pending_write_) return;
   configured_ = pending_write_->configured;
   configured_known_ = true;
@@ -292,7 +292,7 @@ void ReactiveLeader::store_outcome() {
                pending_write_->hash ? "round's outcome" : "snapshot", zk::error(rc),
                write_backoff_.count());
   write_timer_ =
-      services_.coordinator.post_after(ticks(write_backoff_), [this] { store_outcome(); });
+      services_.coordinator_loop.post_after(ticks(write_backoff_), [this] { store_outcome(); });
 }
 
 int ReactiveLeader::write_snapshot(const json& pods) {
@@ -381,9 +381,9 @@ json ReactiveLeader::visible_pods(const json& configured) const {
 }
 
 void ReactiveLeader::schedule_probe() {
-  services_.coordinator.cancel(probe_timer_);
+  services_.coordinator_loop.cancel(probe_timer_);
   const Seconds every = std::max(Seconds(model_.probe_every), kMinProbeEvery);
-  probe_timer_ = services_.coordinator.post_after(ticks(every), [this] {
+  probe_timer_ = services_.coordinator_loop.post_after(ticks(every), [this] {
     if (!leading_ || paused_) return;
     if (round_running_ || round_due_ || pending_write_) {
       schedule_probe();
@@ -399,7 +399,7 @@ void ReactiveLeader::schedule_probe() {
       } catch (const std::exception& e) {
         status = std::string("* ") + e.what();
       }
-      services_.coordinator.post([this, status, epoch, alive] {
+      services_.coordinator_loop.post([this, status, epoch, alive] {
         // Suspended or no longer leading: the outcome says nothing we may show.
         if (alive.expired() || epoch != epoch_ || paused_) return;
         if (!round_running_ && !round_due_) services_.hints.set_status(status);

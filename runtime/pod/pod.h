@@ -18,19 +18,19 @@
 #include <optional>
 #include <string>
 
+#include "runtime/base/event_loop.h"
 #include "runtime/control/request.h"
 #include "runtime/control/server.h"
-#include "runtime/zk/coordinator.h"
-#include "runtime/base/event_loop.h"
-#include "runtime/pod/hints.h"
+#include "runtime/control/tool_box.h"
 #include "runtime/http/client.h"
+#include "runtime/pod/hints.h"
 #include "runtime/pod/log.h"
 #include "runtime/pod/metrics.h"
-#include "runtime/zk/presence.h"
 #include "runtime/process/reaper.h"
-#include "runtime/control/tool_box.h"
 #include "runtime/zk/acl.h"
 #include "runtime/zk/address.h"
+#include "runtime/zk/coordinator.h"
+#include "runtime/zk/presence.h"
 
 namespace ochopod {
 
@@ -73,8 +73,8 @@ struct PodSettings {
 struct PodServices {
   const PodSettings& settings;
   const std::string& uuid;
-  EventLoop& lifecycle;    // the controller's loop
-  EventLoop& coordinator;  // the leader work's loop
+  Scheduler& lifecycle_loop;    // the controller's thread (docs/internals.md, "Threads and owners")
+  Scheduler& coordinator_loop;  // the leader work's thread
   Hints& hints;
   Reaper& reaper;
   Metrics& metrics;    // what GET /metrics shows; each part counts its own
