@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The Debian packages are real: scripts/package builds them, they unpack into
-# a scratch root (dpkg -x), `ochopod run --help` runs from there, an example
-# pod builds against the root with find_package(ochopod) and answers /info,
-# and their Depends resolve with apt on this machine.
+# The Debian packages are real: scripts/package builds them, lintian finds no
+# error or warning in them, they unpack into a scratch root (dpkg -x),
+# `ochopod run --help` runs from there, an example pod builds against the
+# root with find_package(ochopod) and answers /info, and their Depends resolve
+# with apt on this machine.
 #   package_test.sh <source dir>        (exit 77: skipped, no dpkg-deb)
 set -euo pipefail
 source_dir="$1"
@@ -27,8 +28,33 @@ version="$(cat "$debs/VERSION")"
 arch="$(dpkg --print-architecture)"
 runtime_deb="$debs/ochopod_${version}_${arch}.deb"
 dev_deb="$debs/libochopod-dev_${version}_${arch}.deb"
-[ -f "$runtime_deb" ] || fail "no $runtime_deb"
-[ -f "$dev_deb" ] || fail "no $dev_deb"
+all_debs=("$runtime_deb" "$dev_deb" "$debs/ochopod-examples_${version}_${arch}.deb"
+          "$debs/ochopod-servo_${version}_${arch}.deb")
+for deb in "${all_debs[@]}"; do
+  [ -f "$deb" ] || fail "no $deb"
+done
+
+# Debian's checker knows policy better than a list of checks here would
+# (changelog, copyright, man pages, ldconfig trigger, descriptions): a
+# warning fails as an error does. A tag that must stay is overridden in
+# packaging/*.lintian-overrides, each override under a comment saying why.
+command -v lintian >/dev/null || fail "lintian is missing (scripts/bootstrap installs it)"
+for overrides in "$source_dir"/packaging/*.lintian-overrides; do
+  [ -f "$overrides" ] || continue
+  awk 'NF && !/^#/ && prev !~ /^#/ { print FILENAME ":" FNR ": " $0; bad = 1 } { prev = $0 }
+       END { exit bad }' "$overrides" >&2 || fail "a lintian override without a comment above it saying why"
+done
+lintian_start=$SECONDS
+lintian_rc=0
+lintian --fail-on error,warning "${all_debs[@]}" >"$work/lintian.log" 2>&1 || lintian_rc=$?
+errors="$(grep -c '^E: ' "$work/lintian.log" || true)"
+warnings="$(grep -c '^W: ' "$work/lintian.log" || true)"
+if [ "$lintian_rc" -ne 0 ] || [ "$errors" -ne 0 ] || [ "$warnings" -ne 0 ]; then
+  cat "$work/lintian.log" >&2
+  [ "$errors" -ne 0 ] || [ "$warnings" -ne 0 ] || fail "lintian did not run (exit $lintian_rc)"
+  fail "lintian: $errors errors, $warnings warnings in the packages (cmake/packaging.cmake, packaging/)"
+fi
+echo "lintian: no error or warning in the ${#all_debs[@]} packages ($((SECONDS - lintian_start)) s)"
 
 # Control fields: Depends computed from the binaries, the -dev one pinned.
 depends="$(dpkg-deb -f "$runtime_deb" Depends)"
