@@ -14,6 +14,8 @@ function(ochopod_layer layer)
   add_library(ochopod_${layer} ${sources})
   add_library(ochopod::${layer} ALIAS ochopod_${layer})
   set_target_properties(ochopod_${layer} PROPERTIES EXPORT_NAME ${layer})
+  # A pod's build needs no flag of its own: the API is C++20.
+  target_compile_features(ochopod_${layer} PUBLIC cxx_std_20)
   target_include_directories(ochopod_${layer}
     PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>
     PRIVATE ${PROJECT_SOURCE_DIR})
