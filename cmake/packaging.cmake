@@ -21,7 +21,7 @@
 
 if(BUILD_SHARED_LIBS)
   # 0.x: every minor release may break the ABI, so it is part of the soname.
-  set_target_properties(ochopod_runtime ochopod_models ochopod_bindings PROPERTIES
+  set_target_properties(ochopod_runtime ochopod_models ochopod_bindings ochopod_upload PROPERTIES
     VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
     # No -D<target>_EXPORTS (nothing reads it): the objects' flags are then
     # the static build's, so ccache hands scripts/package build/'s objects.
