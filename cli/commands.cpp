@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.h"  // generated (cli/CMakeLists.txt)
 #include "cli/ops/commands.h"
 
 namespace ochopod::cli {
@@ -12,6 +13,7 @@ namespace ochopod::cli {
 namespace {
 std::string usage() {
   return "usage: ochopod <command> [options]\n"
+         "       ochopod --version\n"
          "\n"
          "commands:\n"
          "  run [options] -- <command...>   run a command as a pod (see ochopod run --help)\n"
@@ -28,6 +30,10 @@ int dispatch(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
+  if (command == "--version") {
+    std::printf("ochopod %s (commit %s)\n", OCHOPOD_BUILD_VERSION, OCHOPOD_BUILD_COMMIT);
+    return 0;
+  }
   if (command == "run") return run_command(argc - 1, argv + 1);
   if (command == "servo") return servo_command(std::vector<std::string>(argv + 2, argv + argc));
   if (is_ops_command(command)) {
