@@ -3,7 +3,7 @@
 # folders named, so a new concern folder is an edit of the layer's list. Its
 # public headers are <layer>/include/ochopod; every internal header is
 # spelled from the repository root ("runtime/zk/session.h"), and
-# tests/unit/layering_test.py keeps a layer from reaching the ones above it.
+# tests/unit/house_test.py keeps a layer from reaching the ones above it.
 function(ochopod_layer layer)
   cmake_parse_arguments(ARG "" "" "FOLDERS" ${ARGN})
   set(sources)

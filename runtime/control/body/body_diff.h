@@ -13,7 +13,7 @@
 // which gives, byte for byte, the body the leader would have sent whole. The
 // pod validates the diff alone: the rest was validated when it came.
 //
-// The writer is the leader's round (models/round.cpp); the reader the control
+// The writer is the leader's round (models/reactive/round.cpp); the reader the control
 // server's PayloadCache (on its I/O thread). Pure functions: any thread.
 #pragma once
 

@@ -552,5 +552,19 @@ TEST(RunOptions, LogFormatIsTextOrJsonFromEitherSide) {
             "ochopod run: ochopod_log_format expects text or json, got 'JSON'");
 }
 
+// fuzz_run_options: `--tool 'x=\r'` (or ochopod_tool) passed the options
+// parser, whose rule only wanted a byte after '=', but CommandTool splits on
+// any whitespace, found no command and threw: `ochopod run` aborted at boot
+// (uncaught std::invalid_argument, SIGABRT) instead of exiting 2.
+TEST(RunOptions, AToolWhoseCommandIsOnlyWhitespaceIsRefusedByTheOptions) {
+  for (const std::string spec : {"x=\r", "x=\n", "x=\v\f", "x= \t\r"}) {
+    const auto parsed = parse_run_options({"--tool", spec, "--", "true"}, {});
+    EXPECT_FALSE(parsed.options) << "spec of " << spec.size() << " bytes accepted";
+    const auto from_env = parse_run_options({"--", "true"}, {{"ochopod_tool", spec}});
+    EXPECT_FALSE(from_env.options) << "ochopod_tool of " << spec.size() << " bytes accepted";
+  }
+  EXPECT_TRUE(parse_run_options({"--tool", "x=ls -l", "--", "true"}, {}).options);
+}
+
 }  // namespace
 }  // namespace ochopod::cli

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
 namespace ochopod {
 namespace {
 
@@ -47,6 +50,24 @@ TEST(Cluster, RejectsPayloadsOfTheWrongShape) {
   EXPECT_THROW(Cluster::from_payload(json{{"pods", json::object()}, {"dependencies", "x"}}),
                std::invalid_argument);
   EXPECT_NO_THROW(Cluster::from_payload(json{{"pods", json::object()}}));
+}
+
+// fuzz_cluster_payload: a dependency whose pod is not an object made grep()
+// throw nlohmann's type_error 306 instead of its documented out_of_range, and
+// a pod's "ip" that is not a string type_error 302. A pod's configure() that
+// catches out_of_range (the contract) would let these through and fail `on`.
+TEST(Cluster, GrepOfAPodThatIsNotAnObjectIsOutOfRange) {
+  const auto c = Cluster::from_payload(nlohmann::json::parse(
+      R"({"pods": {"a-uuid": 3}, "dependencies": {"x": {"p": 5}}, "key": "a-uuid"})"));
+  EXPECT_THROW((void)c.grep("x", 8080), std::out_of_range);
+}
+
+TEST(Cluster, GrepOfAPodWhoseAddressIsNotAStringIsOutOfRange) {
+  const auto c = Cluster::from_payload(nlohmann::json::parse(
+      R"({"pods": {}, "dependencies": {"x": {"p": {"ip": 7, "public": [1],
+          "ports": {"8080": 31000}}}}})"));
+  EXPECT_THROW((void)c.grep("x", 8080, false), std::out_of_range);
+  EXPECT_THROW((void)c.grep("x", 8080, true), std::out_of_range);
 }
 
 }  // namespace
