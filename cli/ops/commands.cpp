@@ -185,7 +185,7 @@ const std::vector<OpsCommand>& commands() {
 }
 
 const OpsCommand* find(const std::string& name) {
-  // `reset` was the first name of `restart`; kept so scripts keep working.
+  // `reset` is an alias of `restart` (docs/operating.md).
   const std::string& wanted = name == "reset" ? std::string("restart") : name;
   for (const auto& c : commands()) {
     if (wanted == c.name) return &c;

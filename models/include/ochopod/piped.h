@@ -12,36 +12,9 @@
 //     }
 //   };
 //
-// What the pod does with the child, in short:
-// - `on` configures (configure() on a leader payload) and starts the child;
-//   the command is split on spaces (or run by /bin/sh -c with `shell`). The
-//   child runs in its own process group, with the pod's environment plus
-//   `ochopod` (the pod's hints as JSON), OCHOPOD_CLUSTER (a JSON file with the
-//   latest configuration) and your overrides.
-// - An exit code 0 ends the pod's work (finalize(), process "dead"). Any
-//   other exit or signal is a failure: the child is restarted at once. While
-//   it keeps failing within 10 s of its start, each further restart waits
-//   0.1 s, doubled each time, up to `restart_backoff`; a child that ran 10 s
-//   starts a new streak. A command that fails right away does not spin.
-// - A configuration reaching a running child restarts it when `strict` is on;
-//   otherwise reconfigure() decides (by default: restart for new
-//   dependencies, else leave it running).
-// - Signals the pod itself gets (SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
-//   SIGCONT) are forwarded to the child's process group; the child dies with
-//   the pod, even a SIGKILLed one.
-// - Every `check_every` the child is checked: a failure since the last check
-//   or a throwing sanity_check() uses up one of `checks` allowed failures in a
-//   row; when none are left the child is turned off (process "stopped", the
-//   pod stays configured until the next `on`). A passing check restores them.
-// - Stopping (`off`, `kill`, a restart, the pod's own SIGTERM): tear_down()
-//   (default SIGTERM to the child's process group), wait up to `grace` for the
-//   whole group to be gone, then SIGKILL the group unless `soft`. Before an
-//   `off`, a `kill` or the pod's own stop, drained() is polled every 0.2 s,
-//   up to `grace`, until it returns true (process "terminating" meanwhile).
-// - After `on` (re)starts or finds the child, its answer waits until ready()
-//   returns true, polled every 0.2 s; 408 if not by the request's timeout
-//   (the child keeps running). With a `sequential` leader that makes a
-//   progressive rollout.
+// What the pod does with the child (starting it, restarts and their backoff,
+// checks, forwarded signals, stopping, ready and drained) is specified in
+// docs/lifecycle.md, rule by rule; each knob below says what it tunes.
 #pragma once
 
 #include <chrono>
