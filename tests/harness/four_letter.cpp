@@ -41,39 +41,43 @@ struct Fd {
 }  // namespace
 
 std::string four_letter(int port, const std::string& word, std::chrono::milliseconds timeout) {
+  TcpExchange exchange = tcp_exchange(port, word, timeout);
+  return exchange.closed ? std::move(exchange.answer) : std::string();  // no EOF: no answer
+}
+
+TcpExchange tcp_exchange(int port, const std::string& bytes, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
+  TcpExchange exchange;
   Fd s{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
-  if (s.fd < 0) return {};
+  if (s.fd < 0) return exchange;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    if (errno != EINPROGRESS || !wait_for(s.fd, POLLOUT, deadline)) return {};
+    if (errno != EINPROGRESS || !wait_for(s.fd, POLLOUT, deadline)) return exchange;
     int err = 0;
     socklen_t len = sizeof(err);
-    if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return {};
+    if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return exchange;
   }
   size_t sent = 0;
-  while (sent < word.size()) {
-    if (!wait_for(s.fd, POLLOUT, deadline)) return {};
-    const ssize_t n = ::send(s.fd, word.data() + sent, word.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno != EINTR && errno != EAGAIN) return {};
+  while (sent < bytes.size()) {
+    if (!wait_for(s.fd, POLLOUT, deadline)) return exchange;
+    const ssize_t n = ::send(s.fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno != EINTR && errno != EAGAIN) return exchange;
     if (n > 0) sent += static_cast<size_t>(n);
   }
-  std::string answer;
   while (wait_for(s.fd, POLLIN, deadline)) {
     char buf[4096];
     const ssize_t n = ::recv(s.fd, buf, sizeof(buf), 0);
     if (n > 0) {
-      answer.append(buf, static_cast<size_t>(n));
-    } else if (n == 0) {
-      return answer;
-    } else if (errno != EINTR && errno != EAGAIN) {
-      return answer;  // reset after the answer: keep what came
+      exchange.answer.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      exchange.closed = true;  // a reset after the answer keeps what came
+      return exchange;
     }
   }
-  return {};  // no EOF before the deadline: treat as no answer
+  return exchange;
 }
 
 std::map<std::string, std::string> parse_mntr(const std::string& text) {

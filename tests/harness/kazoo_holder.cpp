@@ -68,15 +68,7 @@ KazooHolder::KazooHolder(const std::string& mode, const std::string& zk, const s
     : dir_("ochopod-kazoo-") {
   int in_pipe[2];
   int out_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0) {
-    throw std::system_error(errno, std::generic_category(), "pipe2");
-  }
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    const int err = errno;
-    ::close(in_pipe[0]);
-    ::close(in_pipe[1]);
-    throw std::system_error(err, std::generic_category(), "pipe2");
-  }
+  make_pipes(in_pipe, out_pipe);
   const int log_fd =
       ::open(dir_.file("kazoo.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   SpawnOptions options;

@@ -21,15 +21,7 @@ bool RunResult::exited_ok() const {
 RunResult run_capture(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   int out_pipe[2];
   int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    throw std::system_error(errno, std::generic_category(), "pipe2");
-  }
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    const int err = errno;
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
-    throw std::system_error(err, std::generic_category(), "pipe2");
-  }
+  make_pipes(out_pipe, err_pipe);
   SpawnOptions options;
   options.argv = argv;
   options.stdout_fd = out_pipe[1];

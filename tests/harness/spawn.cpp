@@ -83,6 +83,18 @@ std::map<std::string, std::string> environment_with(
   return env;
 }
 
+void make_pipes(int (&first)[2], int (&second)[2]) {
+  if (::pipe2(first, O_CLOEXEC) != 0) {
+    throw std::system_error(errno, std::generic_category(), "pipe2");
+  }
+  if (::pipe2(second, O_CLOEXEC) != 0) {
+    const int err = errno;
+    ::close(first[0]);
+    ::close(first[1]);
+    throw std::system_error(err, std::generic_category(), "pipe2");
+  }
+}
+
 pid_t spawn(const SpawnOptions& options) {
   if (options.argv.empty()) throw std::invalid_argument("spawn: empty argv");
   // Build every buffer before fork: the child may not allocate.

@@ -33,6 +33,10 @@ struct SpawnOptions {
 // is left behind).
 pid_t spawn(const SpawnOptions& options);
 
+// Two close-on-exec pipes for a child's streams; throws std::system_error,
+// leaving neither open, when either cannot be made.
+void make_pipes(int (&first)[2], int (&second)[2]);
+
 // spawn() with the child's stdout and stderr appended to the file at
 // log_path (created if missing): how fixtures keep a server's or pod's output
 // for failure reports.

@@ -1,15 +1,11 @@
 // GET /healthz and /readyz on the real ControlServer, over real sockets:
 // their codes follow their handlers, they answer without the control token
 // while every other path keeps needing it, and they take GET (or HEAD) only.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 
+#include "harness/four_letter.h"
 #include "harness/http.h"
 #include "harness/wait.h"
 #include "runtime/control/server.h"
@@ -19,7 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 constexpr char kToken[] = "s3cret-token";
 
@@ -27,26 +22,7 @@ constexpr char kToken[] = "s3cret-token";
 // send: everything the server sent until it closed or `within` passed.
 std::string raw_exchange(int port, const std::string& request,
                          std::chrono::milliseconds within = 3s) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size())) {
-    const auto end = Clock::now() + within;
-    while (Clock::now() < end) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return out;
+  return tcp_exchange(port, request, within).answer;
 }
 
 class ControlProbes : public testing::Test {
