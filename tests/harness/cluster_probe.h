@@ -21,7 +21,7 @@
 
 namespace ochopod::test {
 
-struct Registration {
+struct SeenPod {
   std::string node;        // "<uuid>.<10 digits>"
   nlohmann::json payload;  // null when empty or not JSON
   int64_t owner = 0;
@@ -32,9 +32,9 @@ inline std::string cluster_path(const std::string& full_name = "local.test") {
   return "/ochopod/clusters/" + full_name;
 }
 
-inline std::vector<Registration> registrations(const std::string& zk,
+inline std::vector<SeenPod> registrations(const std::string& zk,
                                                const std::string& full_name = "local.test") {
-  std::vector<Registration> out;
+  std::vector<SeenPod> out;
   const auto names = kazoo_children(zk, cluster_path(full_name) + "/pods");
   if (!names) return out;
   for (const auto& name : *names) {
@@ -47,7 +47,7 @@ inline std::vector<Registration> registrations(const std::string& zk,
 }
 
 // The registration whose control port is remapped to port.
-inline std::optional<Registration> registration_of(const std::string& zk, int port,
+inline std::optional<SeenPod> registration_of(const std::string& zk, int port,
                                                    const std::string& full_name = "local.test") {
   for (auto& r : registrations(zk, full_name)) {
     if (r.payload.is_object() &&
