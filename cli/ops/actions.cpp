@@ -6,8 +6,8 @@
 #include <cmath>
 #include <optional>
 
-#include "cli/ops/http.h"
 #include "models/reactive/snapshot.h"
+#include "runtime/http/client.h"
 
 namespace ochopod::cli {
 

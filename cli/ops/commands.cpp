@@ -11,10 +11,11 @@
 
 #include "cli/ops/actions.h"
 #include "cli/ops/args.h"
-#include "cli/ops/http.h"
 #include "cli/ops/report.h"
 #include "cli/ops/zk.h"
 #include "runtime/base/environment.h"
+#include "runtime/base/parallel.h"
+#include "runtime/http/client.h"
 
 namespace ochopod::cli {
 

@@ -12,13 +12,12 @@
 #include "models/reactive/pod_node.h"
 #include "models/reactive/snapshot.h"
 #include "runtime/zk/address.h"
+#include "runtime/zk/layout.h"
 #include "runtime/zk/session.h"
 
 namespace ochopod::cli {
 
 namespace {
-
-constexpr const char* kRoot = "/ochopod/clusters";
 
 // What the session's sink (on the C client's thread) tells the reader. Shared,
 // so a late event after the reader gave up touches nothing freed.
@@ -77,22 +76,22 @@ std::unique_ptr<ZkSession> connect(const std::string& zk, std::chrono::milliseco
 // The pods of one cluster; false with *error on a ZooKeeper failure.
 bool read_pods(ZkSession& session, const std::string& cluster, std::vector<PodRecord>* out,
                std::string* error) {
-  const std::string pods_path = std::string(kRoot) + "/" + cluster + "/pods";
+  const ClusterPaths paths(cluster);
   std::vector<std::string> nodes;
-  int rc = session.children(pods_path, &nodes, false);
+  int rc = session.children(paths.pods, &nodes, false);
   if (zk::no_node(rc)) return true;
   if (!zk::ok(rc)) {
-    *error = "reading " + pods_path + ": " + why(rc);
+    *error = "reading " + paths.pods + ": " + why(rc);
     return false;
   }
   std::sort(nodes.begin(), nodes.end());
   std::map<std::string, PodRecord> by_uuid;  // later (newer) nodes replace earlier ones
   for (const auto& node : nodes) {
     std::string data;
-    rc = session.get(pods_path + "/" + node, &data, nullptr, false);
+    rc = session.get(paths.pod(node), &data, nullptr, false);
     if (zk::no_node(rc)) continue;  // gone meanwhile
     if (!zk::ok(rc)) {
-      *error = "reading " + pods_path + "/" + node + ": " + why(rc);
+      *error = "reading " + paths.pod(node) + ": " + why(rc);
       return false;
     }
     auto parsed = parse_pod_node(node, data);
@@ -129,10 +128,11 @@ std::optional<Inventory> read_inventory(const std::string& zk,
   if (!session) return std::nullopt;
   Inventory inventory;
   std::vector<std::string> names;
-  const int rc = session->children(kRoot, &names, false);
+  const std::string root(kClustersRoot);
+  const int rc = session->children(root, &names, false);
   if (zk::no_node(rc)) return inventory;
   if (!zk::ok(rc)) {
-    *error = std::string("reading ") + kRoot + ": " + why(rc);
+    *error = "reading " + root + ": " + why(rc);
     return std::nullopt;
   }
   std::sort(names.begin(), names.end());

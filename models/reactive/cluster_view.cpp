@@ -46,10 +46,7 @@ bool looks_like_hash(const std::string& s) {
 }  // namespace
 
 ClusterView::ClusterView(Settings settings)
-    : settings_(std::move(settings)),
-      cluster_path_(settings_.root + "/" + settings_.cluster),
-      pods_path_(cluster_path_ + "/pods"),
-      withdrawn_path_(cluster_path_ + "/withdrawn") {
+    : settings_(std::move(settings)), paths_(settings_.cluster, settings_.root) {
   has_glob_ = std::any_of(settings_.depends_on.begin(), settings_.depends_on.end(), is_glob);
   merge_dependencies();
 }
@@ -74,16 +71,16 @@ void ClusterView::reload(ZkSession& session) {
 
 bool ClusterView::on_watch(ZkSession& session, const ZkEvent& event) {
   const std::string& path = event.path;
-  if (path == pods_path_) {
+  if (path == paths_.pods) {
     list_pods(session);
     return true;
   }
-  if (path == withdrawn_path_) {
+  if (path == paths_.withdrawn) {
     list_withdrawn(session);
     return true;
   }
-  if (path.rfind(pods_path_ + "/", 0) == 0) {
-    const std::string name = path.substr(pods_path_.size() + 1);
+  if (path.rfind(paths_.pods + "/", 0) == 0) {
+    const std::string name = path.substr(paths_.pods.size() + 1);
     if (name.find('/') != std::string::npos) return false;
     read_pod(session, name);
     return true;
@@ -95,14 +92,9 @@ bool ClusterView::on_watch(ZkSession& session, const ZkEvent& event) {
     merge_dependencies();
     return true;
   }
-  const std::string prefix = settings_.root + "/";
-  const std::string suffix = "/snapshot";
-  if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() + suffix.size() &&
-      path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    const std::string cluster =
-        path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-    if (!snapshots_.count(cluster)) return false;
-    read_snapshot(session, cluster);
+  if (const auto cluster = ClusterPaths::snapshot_owner(path, settings_.root)) {
+    if (!snapshots_.count(*cluster)) return false;
+    read_snapshot(session, *cluster);
     merge_dependencies();
     return true;
   }
@@ -111,7 +103,7 @@ bool ClusterView::on_watch(ZkSession& session, const ZkEvent& event) {
 
 void ClusterView::list_pods(ZkSession& session) {
   std::vector<std::string> names;
-  const int rc = session.children(pods_path_, &names, true);
+  const int rc = session.children(paths_.pods, &names, true);
   if (!zk::ok(rc)) {
     spdlog::warn("leader: cannot list pods: {}", zk::error(rc));
     return;
@@ -128,11 +120,11 @@ void ClusterView::list_pods(ZkSession& session) {
 
 void ClusterView::list_withdrawn(ZkSession& session) {
   std::vector<std::string> names;
-  int rc = session.children(withdrawn_path_, &names, true);
+  int rc = session.children(paths_.withdrawn, &names, true);
   if (zk::no_node(rc)) {
     // No pod ever withdrew: watch for the folder's creation instead.
     withdrawn_.clear();
-    rc = session.exists(withdrawn_path_, nullptr, true);
+    rc = session.exists(paths_.withdrawn, nullptr, true);
     if (zk::ok(rc)) list_withdrawn(session);  // created in between: no event would come
     return;
   }
@@ -144,7 +136,7 @@ void ClusterView::list_withdrawn(ZkSession& session) {
 }
 
 void ClusterView::read_pod(ZkSession& session, const std::string& name) {
-  const std::string path = pods_path_ + "/" + name;
+  const std::string path = paths_.pod(name);
   std::string data;
   const int rc = session.get(path, &data, nullptr, true);
   if (zk::no_node(rc)) {
@@ -198,7 +190,7 @@ void ClusterView::sync_snapshots(ZkSession& session) {
 }
 
 void ClusterView::read_snapshot(ZkSession& session, const std::string& cluster) {
-  const std::string path = settings_.root + "/" + cluster + "/snapshot";
+  const std::string path = ClusterPaths(cluster, settings_.root).snapshot;
   json& into = snapshots_[cluster];
   if (!into.is_object()) into = json::object();
   // A snapshot created between a get that found nothing and the exists watch
@@ -328,8 +320,8 @@ std::string ClusterView::snapshot_hash() const {
   return hasher.finish();
 }
 
-int read_stored_hash(ZkSession& session, const std::string& cluster_path, std::string* hash) {
-  const std::string path = cluster_path + "/hash";
+int read_stored_hash(ZkSession& session, const ClusterPaths& paths, std::string* hash) {
+  const std::string& path = paths.hash;
   std::string data;
   hash->clear();
   const int rc = session.get(path, &data, nullptr, false);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/reactive/pod_node.h"
+#include "runtime/zk/layout.h"
 #include "runtime/zk/session.h"
 
 namespace ochopod {
@@ -27,7 +28,7 @@ namespace ochopod {
 class ClusterView {
  public:
   struct Settings {
-    std::string root;                     // "/ochopod/clusters"
+    std::string root;                     // kClustersRoot
     std::string cluster;                  // ours, "<namespace>.<name>"
     std::string ns;                       // for relative dependencies
     std::vector<std::string> depends_on;  // as the model wrote them
@@ -62,7 +63,7 @@ class ClusterView {
   // Whether the pods were listed since the last reload() or clear().
   bool listed() const { return listed_; }
 
-  const std::string& cluster_path() const { return cluster_path_; }
+  const ClusterPaths& paths() const { return paths_; }
 
  private:
   void list_pods(ZkSession& session);
@@ -75,9 +76,7 @@ class ClusterView {
   void merge_dependencies();
 
   const Settings settings_;
-  const std::string cluster_path_;
-  const std::string pods_path_;
-  const std::string withdrawn_path_;
+  const ClusterPaths paths_;
   bool has_glob_ = false;
   // A usable registration and its canonical text (what the hash covers).
   struct Pod {
@@ -98,9 +97,9 @@ class ClusterView {
   std::map<std::string, std::string> dependency_texts_;  // dependency -> its text
 };
 
-// The hash the last round stored (`<cluster_path>/hash`), or "" when none:
+// The hash the last round stored (the cluster's `hash`), or "" when none:
 // missing, NULL or empty data alike, and anything that is not a hash (logged).
 // Returns the session's code; ZNONODE counts as success.
-int read_stored_hash(ZkSession& session, const std::string& cluster_path, std::string* hash);
+int read_stored_hash(ZkSession& session, const ClusterPaths& paths, std::string* hash);
 
 }  // namespace ochopod

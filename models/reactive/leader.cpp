@@ -17,19 +17,18 @@ using nlohmann::json;
 
 namespace {
 using Seconds = std::chrono::duration<double>;
+using Millis = std::chrono::milliseconds;
 // With damper 0, a round that keeps failing must not spin; nor a failing write.
 constexpr Seconds kMinRetry{1.0};
 constexpr Seconds kMaxRetry{60.0};
 // A zero probe_every from a library user must not spin the worker.
 constexpr Seconds kMinProbeEvery{0.1};
 
-Seconds next_backoff(Seconds current, Seconds first) {
-  return current.count() <= 0 ? first : std::min(current * 2, kMaxRetry);
+Scheduler::Clock::duration ticks(Seconds s) {
+  return std::chrono::duration_cast<Scheduler::Clock::duration>(s);
 }
 
-EventLoop::Clock::duration ticks(Seconds s) {
-  return std::chrono::duration_cast<EventLoop::Clock::duration>(s);
-}
+Millis millis(Seconds s) { return std::chrono::duration_cast<Millis>(s); }
 }  // namespace
 
 struct ReactiveLeader::RoundReport {
@@ -40,13 +39,23 @@ struct ReactiveLeader::RoundReport {
 };
 
 ReactiveLeader::ReactiveLeader(Reactive& model, PodServices& services)
+    : ReactiveLeader(model, services, Worker{}) {}
+
+ReactiveLeader::ReactiveLeader(Reactive& model, PodServices& services, Worker worker)
     : model_(model),
       services_(services),
-      cluster_path_("/ochopod/clusters/" + services.settings.full_name()),
+      loop_(services.coordinator_loop),
+      paths_(services.settings.full_name()),
+      run_round_(worker.run_round ? std::move(worker.run_round) : run_round),
       view_(std::make_unique<ClusterView>(
-          ClusterView::Settings{"/ochopod/clusters", services.settings.full_name(),
+          ClusterView::Settings{std::string(kClustersRoot), services.settings.full_name(),
                                 services.settings.ns, model.depends_on})),
-      round_base_(std::make_shared<RoundBase>()) {}
+      round_base_(std::make_shared<RoundBase>()),
+      round_backoff_(millis(std::max(Seconds(model.damper), kMinRetry)), millis(kMaxRetry)),
+      write_backoff_(millis(kMinRetry), millis(kMaxRetry)) {
+  if (worker.loop == nullptr) own_worker_ = std::make_unique<EventLoop>("leader");
+  worker_ = worker.loop != nullptr ? worker.loop : own_worker_.get();
+}
 
 // Runs on the coordinator loop. Cancelling cuts the round's requests short, so
 // joining the worker waits for no peer (a probe in progress is the user's).
@@ -62,10 +71,10 @@ void ReactiveLeader::set_state(const std::string& state, const std::string& stat
 }
 
 void ReactiveLeader::cancel_timers() {
-  services_.coordinator_loop.cancel(round_timer_);
-  services_.coordinator_loop.cancel(countdown_timer_);
-  services_.coordinator_loop.cancel(probe_timer_);
-  services_.coordinator_loop.cancel(write_timer_);
+  loop_.cancel(round_timer_);
+  loop_.cancel(countdown_timer_);
+  loop_.cancel(probe_timer_);
+  loop_.cancel(write_timer_);
   round_due_.reset();
 }
 
@@ -80,8 +89,9 @@ void ReactiveLeader::on_lead(ZkSession& session) {
   ++epoch_;
   redo_round_ = false;
   pending_write_.reset();
-  round_backoff_ = write_backoff_ = Seconds(0);
-  const int rc = read_stored_hash(*session_, cluster_path_, &stored_hash_);
+  round_backoff_.reset();
+  write_backoff_.reset();
+  const int rc = read_stored_hash(*session_, paths_, &stored_hash_);
   if (!zk::ok(rc)) spdlog::warn("leader: cannot read the stored hash: {}", zk::error(rc));
   view_->reload(*session_);
   adopt_snapshot();
@@ -106,7 +116,7 @@ void ReactiveLeader::on_resume(ZkSession& session) {
   paused_ = false;
   set_state("leader", "");
   std::string stored;
-  const int rc = read_stored_hash(*session_, cluster_path_, &stored);
+  const int rc = read_stored_hash(*session_, paths_, &stored);
   if (zk::ok(rc)) stored_hash_ = stored;
   view_->reload(*session_);
   if (pending_write_) {
@@ -158,8 +168,8 @@ void ReactiveLeader::evaluate() {
   if (hash == stored_hash_) {
     if (round_due_) {
       spdlog::info("leader: the cluster is back as configured; round cancelled");
-      services_.coordinator_loop.cancel(round_timer_);
-      services_.coordinator_loop.cancel(countdown_timer_);
+      loop_.cancel(round_timer_);
+      loop_.cancel(countdown_timer_);
       round_due_.reset();
     }
     set_state("leader", "");
@@ -177,25 +187,24 @@ void ReactiveLeader::evaluate() {
 }
 
 void ReactiveLeader::schedule_round(Seconds delay) {
-  round_due_ = EventLoop::Clock::now() + ticks(delay);
-  round_timer_ = services_.coordinator_loop.post_after(ticks(delay), [this] { start_round(); });
+  round_due_ = loop_.now() + ticks(delay);
+  round_timer_ = loop_.post_after(ticks(delay), [this] { start_round(); });
   tick_countdown();
 }
 
 void ReactiveLeader::tick_countdown() {
-  services_.coordinator_loop.cancel(countdown_timer_);
+  loop_.cancel(countdown_timer_);
   if (!round_due_) return;
-  const Seconds left = *round_due_ - EventLoop::Clock::now();
+  const Seconds left = *round_due_ - loop_.now();
   set_state("leader (configuration pending)",
             fmt::format("configuring in {:.0f} s", std::ceil(std::max(0.0, left.count()))));
   if (left > Seconds(1)) {
-    countdown_timer_ = services_.coordinator_loop.post_after(std::chrono::seconds(1),
-                                                             [this] { tick_countdown(); });
+    countdown_timer_ = loop_.post_after(std::chrono::seconds(1), [this] { tick_countdown(); });
   }
 }
 
 void ReactiveLeader::start_round() {
-  services_.coordinator_loop.cancel(countdown_timer_);
+  loop_.cancel(countdown_timer_);
   round_due_.reset();
   if (!leading_ || paused_ || round_running_ || pending_write_) return;
   const std::string hash = view_->snapshot_hash();
@@ -217,12 +226,10 @@ void ReactiveLeader::start_round() {
   set_state("leader (configuring)", "");
   spdlog::info("leader: configuring {} pod(s)", plan.pods.size());
   const uint64_t epoch = epoch_;
-  worker_.post([this, plan = std::move(plan), epoch, hash, alive = std::weak_ptr(alive_)] {
-    const auto started = std::chrono::steady_clock::now();
-    RoundResult result = run_round(plan);
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
+  worker_->post([this, plan = std::move(plan), epoch, hash, alive = std::weak_ptr(alive_)] {
+    const auto started = worker_->now();
+    RoundResult result = run_round_(plan);
+    const double ms = std::chrono::duration<double, std::milli>(worker_->now() - started).count();
     spdlog::debug("leader: round took {:.1f} ms", ms);
     services_.metrics.round_done(result.ok          ? Metrics::Round::kOk
                                  : result.cancelled ? Metrics::Round::kCancelled
@@ -231,7 +238,7 @@ void ReactiveLeader::start_round() {
     RoundReport report{result.ok, result.cancelled, std::move(result.error),
                        std::move(result.configured)};
     // The coordinator loop outlives this worker, not necessarily us.
-    services_.coordinator_loop.post([this, alive, epoch, hash, report = std::move(report)] {
+    loop_.post([this, alive, epoch, hash, report = std::move(report)] {
       if (alive.expired()) return;
       finish_round(epoch, hash, report);
     });
@@ -244,7 +251,7 @@ void ReactiveLeader::finish_round(uint64_t epoch, const std::string& hash,
   round_running_ = false;
   round_cancel_.reset();
   if (report.ok) {
-    round_backoff_ = Seconds(0);
+    round_backoff_.reset();
     spdlog::info("leader: {} pod(s) configured (hash {})", report.configured.size(), hash);
     pending_write_ = Outcome{hash, report.configured};
     if (!paused_) store_outcome();  // else on_resume stores it
@@ -260,43 +267,40 @@ void ReactiveLeader::finish_round(uint64_t epoch, const std::string& hash,
     }
     return;
   }
-  round_backoff_ = next_backoff(round_backoff_, std::max(Seconds(model_.damper), kMinRetry));
-  spdlog::warn("leader: round failed: {}; retrying in {:.1f} s", report.error,
-               round_backoff_.count());
-  schedule_round(round_backoff_);
+  const Seconds delay = round_backoff_.next();
+  spdlog::warn("leader: round failed: {}; retrying in {:.1f} s", report.error, delay.count());
+  schedule_round(delay);
 }
 
 // Stores pending_write_: the snapshot, then the hash. Only the writes are
 // retried: the pods are configured, and another round would restart every
 // child of a strict cluster again.
 void ReactiveLeader::store_outcome() {
-  services_.coordinator_loop.cancel(write_timer_);
+  loop_.cancel(write_timer_);
   if (!leading_ || paused_ || !pending_write_) return;
   configured_ = pending_write_->configured;
   configured_known_ = true;
   int rc = write_snapshot(visible_pods(configured_));
   if (zk::ok(rc) && pending_write_->hash) {
-    rc = session_->set(cluster_path_ + "/hash", *pending_write_->hash);
+    rc = session_->set(paths_.hash, *pending_write_->hash);
   }
   if (zk::ok(rc)) {
     if (pending_write_->hash) stored_hash_ = *pending_write_->hash;
     pending_write_.reset();
-    write_backoff_ = Seconds(0);
+    write_backoff_.reset();
     set_state("leader", "");
     evaluate();
     schedule_probe();
     return;
   }
-  write_backoff_ = next_backoff(write_backoff_, kMinRetry);
+  const Seconds delay = write_backoff_.next();
   spdlog::warn("leader: cannot store the {}: {}; retrying the write in {:.0f} s",
-               pending_write_->hash ? "round's outcome" : "snapshot", zk::error(rc),
-               write_backoff_.count());
-  write_timer_ =
-      services_.coordinator_loop.post_after(ticks(write_backoff_), [this] { store_outcome(); });
+               pending_write_->hash ? "round's outcome" : "snapshot", zk::error(rc), delay.count());
+  write_timer_ = loop_.post_after(ticks(delay), [this] { store_outcome(); });
 }
 
 int ReactiveLeader::write_snapshot(const json& pods) {
-  const std::string path = cluster_path_ + "/snapshot";
+  const std::string& path = paths_.snapshot;
   const std::string data = to_json(pods);
   ZkStat stat;
   int rc = session_->exists(path, &stat, false);
@@ -327,7 +331,7 @@ void ReactiveLeader::adopt_snapshot() {
   configured_known_ = false;
   written_.reset();
   std::string data;
-  const int rc = session_->get(cluster_path_ + "/snapshot", &data, nullptr, false);
+  const int rc = session_->get(paths_.snapshot, &data, nullptr, false);
   bool found = false;
   if (zk::ok(rc)) {
     json snapshot = json::parse(data, nullptr, false);
@@ -381,9 +385,9 @@ json ReactiveLeader::visible_pods(const json& configured) const {
 }
 
 void ReactiveLeader::schedule_probe() {
-  services_.coordinator_loop.cancel(probe_timer_);
+  loop_.cancel(probe_timer_);
   const Seconds every = std::max(Seconds(model_.probe_every), kMinProbeEvery);
-  probe_timer_ = services_.coordinator_loop.post_after(ticks(every), [this] {
+  probe_timer_ = loop_.post_after(ticks(every), [this] {
     if (!leading_ || paused_) return;
     if (round_running_ || round_due_ || pending_write_) {
       schedule_probe();
@@ -392,14 +396,14 @@ void ReactiveLeader::schedule_probe() {
     json payload{
         {"pods", view_->local()}, {"dependencies", view_->dependencies()}, {"key", services_.uuid}};
     const uint64_t epoch = epoch_;
-    worker_.post([this, payload = std::move(payload), epoch, alive = std::weak_ptr(alive_)] {
+    worker_->post([this, payload = std::move(payload), epoch, alive = std::weak_ptr(alive_)] {
       std::string status;
       try {
         status = model_.probe(Cluster::from_payload(payload)).value_or("");
       } catch (const std::exception& e) {
         status = std::string("* ") + e.what();
       }
-      services_.coordinator_loop.post([this, status, epoch, alive] {
+      loop_.post([this, status, epoch, alive] {
         // Suspended or no longer leading: the outcome says nothing we may show.
         if (alive.expired() || epoch != epoch_ || paused_) return;
         if (!round_running_ && !round_due_) services_.hints.set_status(status);

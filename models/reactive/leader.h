@@ -4,8 +4,11 @@
 // starts, pauses, resumes or ends, and forwards watch events). Its view of
 // the cluster (ClusterView) is kept from ZooKeeper watches only, never by
 // polling. When the view's hash differs from the stored one it schedules a
-// round after the damper; rounds and probes run on its own "leader" worker
-// thread and post their outcome back.
+// round after the damper; rounds and probes run on its worker (its own
+// "leader" thread, unless it is given one) and post their outcome back. It
+// reads the time only through those two Schedulers, so a unit test runs it
+// on a manual clock with a fake round runner
+// (tests/unit/models/reactive/leader_test.cpp).
 //
 // A leader never acts when it may not lead: once the connection is lost
 // (on_pause) it says `suspended`, cancels the round in flight (requests cut
@@ -19,26 +22,37 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "models/reactive/round.h"
 #include "ochopod/reactive.h"
 #include "runtime/base/event_loop.h"
+#include "runtime/base/retry_backoff.h"
+#include "runtime/base/scheduler.h"
 #include "runtime/pod/pod.h"
 #include "runtime/zk/coordinator.h"
+#include "runtime/zk/layout.h"
 
 namespace ochopod {
 
 class ClusterView;
-class RoundCancel;
-struct RoundBase;
 
 class ReactiveLeader final : public LeaderWork {
  public:
+  // Where rounds and probes run, and what runs a round; empty, the real
+  // ones: a "leader" thread of the leader's own, and run_round.
+  struct Worker {
+    Scheduler* loop = nullptr;  // outlives the leader
+    std::function<RoundResult(const RoundPlan&)> run_round;
+  };
+
   ReactiveLeader(Reactive& model, PodServices& services);
+  ReactiveLeader(Reactive& model, PodServices& services, Worker worker);
   ~ReactiveLeader() override;
 
   void on_lead(ZkSession& session) override;
@@ -74,7 +88,9 @@ class ReactiveLeader final : public LeaderWork {
 
   Reactive& model_;
   PodServices& services_;
-  const std::string cluster_path_;
+  Scheduler& loop_;  // services_.coordinator_loop
+  const ClusterPaths paths_;
+  const std::function<RoundResult(const RoundPlan&)> run_round_;
 
   // Coordinator-loop state.
   ZkSession* session_ = nullptr;
@@ -95,17 +111,18 @@ class ReactiveLeader final : public LeaderWork {
   nlohmann::json configured_ = nlohmann::json::object();
   bool configured_known_ = false;  // false: no snapshot found on taking the lead, no round yet
   std::optional<std::set<std::string>> written_;  // the uuids we last wrote there, if we did
-  Seconds round_backoff_{0};                      // 0: the last round worked
-  Seconds write_backoff_{0};
-  EventLoop::TimerId round_timer_ = 0;
-  EventLoop::TimerId countdown_timer_ = 0;
-  EventLoop::TimerId probe_timer_ = 0;
-  EventLoop::TimerId write_timer_ = 0;
-  std::optional<EventLoop::Clock::time_point> round_due_;
+  RetryBackoff round_backoff_;                    // reset by a round that worked
+  RetryBackoff write_backoff_;
+  Scheduler::TimerId round_timer_ = 0;
+  Scheduler::TimerId countdown_timer_ = 0;
+  Scheduler::TimerId probe_timer_ = 0;
+  Scheduler::TimerId write_timer_ = 0;
+  std::optional<Scheduler::Clock::time_point> round_due_;
 
   // Outcomes posted back to the coordinator loop check it still lives.
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
-  EventLoop worker_{"leader"};  // last: joined first
+  Scheduler* worker_ = nullptr;            // own_worker_, unless given one
+  std::unique_ptr<EventLoop> own_worker_;  // last: joined first
 };
 
 }  // namespace ochopod

@@ -1,7 +1,9 @@
 // RetryBackoff: how long to wait before the next attempt of something that
-// keeps failing: first `initial`, then doubling, never above `cap`; reset()
-// after a success starts over. Pure arithmetic, owned by whoever retries
-// (the coordinator re-opening a session after an authentication failure).
+// keeps failing: first `initial` (even above `cap`), then doubling, never
+// above `cap`; reset() after a success starts over. Pure arithmetic, owned
+// by whoever retries, on its own thread: the coordinator re-opening a
+// session after an authentication failure, the reactive leader retrying a
+// failed round or a failed write of its outcome.
 #pragma once
 
 #include <algorithm>

@@ -6,9 +6,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <random>
 
-#include "runtime/base/numbers.h"
+#include "runtime/base/ids.h"
 #include "runtime/pod/log.h"
 
 namespace ochopod {
@@ -30,41 +29,23 @@ constexpr auto kRetryDelay = 1s;
 constexpr auto kRefusedInitial = 1s;
 constexpr auto kRefusedCap = 10s;
 
-std::string random_hex(size_t n) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n, '0');
-  for (auto& c : out) c = kHex[rng() & 0xf];
-  return out;
-}
-
 }  // namespace
-
-std::string make_uuid4() {
-  std::string hex = random_hex(32);
-  hex[12] = '4';
-  hex[16] = "89ab"[*parse_integer<int>(std::string_view(&hex[16], 1), 16) & 3];
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
-}
 
 Coordinator::Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work)
     : loop_(loop),
       hints_(hints),
       options_(std::move(options)),
       work_(work),
-      cluster_path_(options_.root + "/" + options_.cluster),
-      snapshot_path_(cluster_path_ + "/snapshot"),
-      withdrawn_path_(cluster_path_ + "/withdrawn"),
+      paths_(options_.cluster, options_.root),
       connection_(loop, [this](ConnectionState::Change change,
                                const std::string& why) { on_connection(change, why); }),
-      registration_(cluster_path_ + "/pods", options_.uuid, options_.registration),
-      lock_(cluster_path_ + "/coordinator"),
+      registration_(paths_.pods, options_.uuid, options_.registration),
+      lock_(paths_.lock),
       reopen_backoff_(kReopenInitial, kReopenCap),
       refused_backoff_(kRefusedInitial, kRefusedCap),
-      acl_policy_{cluster_path_, options_.acl == ZkAclMode::kOpen
-                                     ? std::vector<ZkAclEntry>{}
-                                     : zk_acl_for(options_.acl, options_.zk)} {}
+      acl_policy_{paths_.cluster, options_.acl == ZkAclMode::kOpen
+                                      ? std::vector<ZkAclEntry>{}
+                                      : zk_acl_for(options_.acl, options_.zk)} {}
 
 Coordinator::~Coordinator() = default;
 
@@ -222,7 +203,7 @@ void Coordinator::check_snapshot() {
   ZkStat stat;
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::string text;
-    int rc = session_->get(snapshot_path_, &text, &stat, true);
+    int rc = session_->get(paths_.snapshot, &text, &stat, true);
     if (zk::ok(rc)) {
       data = std::move(text);
       break;
@@ -232,7 +213,7 @@ void Coordinator::check_snapshot() {
                    zk::error(rc));
       return;
     }
-    rc = session_->exists(snapshot_path_, &stat, true);
+    rc = session_->exists(paths_.snapshot, &stat, true);
     if (zk::no_node(rc)) break;
     if (!zk::ok(rc)) return;
   }
@@ -251,14 +232,14 @@ void Coordinator::check_snapshot() {
 
 int Coordinator::ensure_withdrawn() {
   if (withdrawn_ == withdrawn_node_) return 0;
-  const std::string path = withdrawn_path_ + "/" + options_.uuid;
+  const std::string path = paths_.withdrawn_pod(options_.uuid);
   if (!withdrawn_) {
     const int rc = session_->remove(path);
     if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
     withdrawn_node_ = false;
     return 0;
   }
-  int rc = session_->ensure_path(withdrawn_path_);
+  int rc = session_->ensure_path(paths_.withdrawn);
   if (!zk::ok(rc)) return rc;
   rc = session_->create(path, "", zk::ephemeral(), nullptr);
   if (zk::node_exists(rc)) {
@@ -329,7 +310,7 @@ void Coordinator::on_event(uint64_t generation, const ZkEvent& event) {
     connection_.on_event(event.kind, session_->negotiated_timeout());
     return;
   }
-  if (event.path == snapshot_path_) check_snapshot();
+  if (event.path == paths_.snapshot) check_snapshot();
   if (registration_.concerns(event)) {
     registration_.on_watch(event);
     reconcile();
@@ -396,8 +377,8 @@ void Coordinator::retry_later() {
 
 int Coordinator::ensure_paths() {
   if (paths_ready_) return 0;
-  for (const char* leaf : {"/pods", "/hash", "/coordinator"}) {
-    const int rc = session_->ensure_path(cluster_path_ + leaf);
+  for (const std::string* path : {&paths_.pods, &paths_.hash, &paths_.lock}) {
+    const int rc = session_->ensure_path(*path);
     if (!zk::ok(rc)) return rc;
   }
   check_acl();
@@ -408,19 +389,19 @@ int Coordinator::ensure_paths() {
 void Coordinator::check_acl() {
   if (acl_checked_) return;
   std::vector<ZkAclEntry> found;
-  const int rc = session_->get_acl(cluster_path_, &found);
+  const int rc = session_->get_acl(paths_.cluster, &found);
   if (!zk::ok(rc)) {
     // Not worth failing the registration for: the next session asks again.
-    spdlog::warn("reading the ACL of {} failed: {}", cluster_path_, zk::error(rc));
+    spdlog::warn("reading the ACL of {} failed: {}", paths_.cluster, zk::error(rc));
     return;
   }
   acl_checked_ = true;
-  const auto wanted = acl_policy_.acl_for(cluster_path_);
+  const auto wanted = acl_policy_.acl_for(paths_.cluster);
   if (same_zk_acl(found, wanted)) return;
   spdlog::warn(
       "{} exists with the ACL [{}], not the [{}] that ochopod_zk_acl={} asks for; using it as it "
       "is",
-      cluster_path_, describe_zk_acl(found), describe_zk_acl(wanted), to_string(options_.acl));
+      paths_.cluster, describe_zk_acl(found), describe_zk_acl(wanted), to_string(options_.acl));
 }
 
 void Coordinator::refused_later() {
@@ -429,7 +410,7 @@ void Coordinator::refused_later() {
       "ZooKeeper refused to create or change the nodes under {} (not authenticated): this "
       "cluster's nodes are protected by an ACL, give its credentials as zk://user:pass@{}; "
       "retrying in {} ms",
-      cluster_path_, options_.zk.display(), delay.count());
+      paths_.cluster, options_.zk.display(), delay.count());
   loop_.cancel(retry_timer_);
   retry_timer_ = loop_.post_after(delay, [this] {
     retry_timer_ = 0;

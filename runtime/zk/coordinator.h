@@ -37,12 +37,14 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/ids.h"
 #include "runtime/base/retry_backoff.h"
 #include "runtime/base/scheduler.h"
 #include "runtime/pod/hints.h"
 #include "runtime/pod/metrics.h"
 #include "runtime/zk/address.h"
 #include "runtime/zk/connection_state.h"
+#include "runtime/zk/layout.h"
 #include "runtime/zk/lock_contender.h"
 #include "runtime/zk/presence.h"
 #include "runtime/zk/registration.h"
@@ -67,7 +69,7 @@ class Coordinator final : public Presence {
  public:
   struct Options {
     ZkAddress zk;
-    std::string root = "/ochopod/clusters";
+    std::string root = std::string(kClustersRoot);
     std::string cluster;          // "<namespace>.<cluster>"
     std::string uuid;             // this pod's, for life
     nlohmann::json registration;  // payload without seq
@@ -99,7 +101,7 @@ class Coordinator final : public Presence {
   void renew();
   void stop();  // blocks until the session is closed (ephemerals gone)
 
-  const std::string& cluster_path() const { return cluster_path_; }
+  const ClusterPaths& paths() const { return paths_; }
 
  private:
   void open_session();
@@ -131,9 +133,7 @@ class Coordinator final : public Presence {
   Hints& hints_;
   const Options options_;
   LeaderWork* const work_;
-  const std::string cluster_path_;
-  const std::string snapshot_path_;
-  const std::string withdrawn_path_;
+  const ClusterPaths paths_;
 
   std::unique_ptr<ZkSession> session_;
   uint64_t generation_ = 0;  // which session an event belongs to
@@ -162,8 +162,5 @@ class Coordinator final : public Presence {
   Scheduler::TimerId retry_timer_ = 0;
   Scheduler::TimerId reopen_timer_ = 0;
 };
-
-// A random UUID4 in canonical lowercase form.
-std::string make_uuid4();
 
 }  // namespace ochopod

@@ -13,6 +13,7 @@
 #include "harness/zk_fixture.h"
 #include "models/reactive/cluster_view.h"
 #include "runtime/zk/address.h"
+#include "runtime/zk/layout.h"
 #include "runtime/zk/session.h"
 
 namespace ochopod::test {
@@ -184,21 +185,21 @@ TEST_F(ClusterViewTest, DependenciesFollowSnapshotsAndGlobs) {
 }
 
 TEST_F(ClusterViewTest, StoredHashNullEmptyAndGarbageAllMeanNone) {
-  const std::string cluster = kRoot + "/local.web";
+  const ClusterPaths paths("local.web");
   std::string hash = "x";
-  EXPECT_TRUE(zk::ok(read_stored_hash(*session, cluster, &hash)));
+  EXPECT_TRUE(zk::ok(read_stored_hash(*session, paths, &hash)));
   EXPECT_EQ(hash, "") << "no node";
-  ASSERT_TRUE(zk::ok(session->ensure_path(cluster + "/hash")));  // NULL data
-  EXPECT_TRUE(zk::ok(read_stored_hash(*session, cluster, &hash)));
+  ASSERT_TRUE(zk::ok(session->ensure_path(paths.hash)));  // NULL data
+  EXPECT_TRUE(zk::ok(read_stored_hash(*session, paths, &hash)));
   EXPECT_EQ(hash, "");
   for (const std::string bad : {"", "garbage", "9e:10\n"}) {
-    ASSERT_TRUE(zk::ok(session->set(cluster + "/hash", bad)));
-    EXPECT_TRUE(zk::ok(read_stored_hash(*session, cluster, &hash)));
+    ASSERT_TRUE(zk::ok(session->set(paths.hash, bad)));
+    EXPECT_TRUE(zk::ok(read_stored_hash(*session, paths, &hash)));
     EXPECT_EQ(hash, "") << bad;
   }
   const std::string good = "9e:10:3a:ba:c3:99:06:ac:f1:7a:8c:4f:6f:11:0c:d2";
-  ASSERT_TRUE(zk::ok(session->set(cluster + "/hash", good)));
-  EXPECT_TRUE(zk::ok(read_stored_hash(*session, cluster, &hash)));
+  ASSERT_TRUE(zk::ok(session->set(paths.hash, good)));
+  EXPECT_TRUE(zk::ok(read_stored_hash(*session, paths, &hash)));
   EXPECT_EQ(hash, good);
 }
 
