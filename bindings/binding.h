@@ -15,15 +15,21 @@
 // control port listens on its PORT_<n> remapping.
 #pragma once
 
-#include <map>
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/base/environment.h"
-#include "runtime/pod/pod.h"
+#include "runtime/pod/settings.h"
 
 namespace ochopod {
+
+// The names resolve_binding() takes, for whoever checks one first (`ochopod
+// run --binding`).
+inline constexpr std::array<std::string_view, 4> kBindingNames = {"marathon", "kubernetes", "local",
+                                                                  "solo"};
 
 struct BindingResult {
   std::optional<PodSettings> settings;

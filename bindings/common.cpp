@@ -5,6 +5,8 @@
 #include <net/if.h>
 #include <unistd.h>
 
+#include "runtime/base/text.h"
+
 namespace ochopod {
 
 using nlohmann::json;
@@ -24,7 +26,7 @@ BindingResult resolve_binding(const Environment& env, const std::string& binding
     return binding::resolve_local(alone);
   }
   BindingResult result;
-  result.error = "unknown binding '" + name + "' (marathon, kubernetes, local or solo)";
+  result.error = "unknown binding '" + name + "' (" + one_of(kBindingNames) + ")";
   return result;
 }
 
@@ -61,71 +63,91 @@ std::string first_ipv4() {
   return found;
 }
 
-BindingResult finish(const Environment& env, const std::string& name, Placement placement,
-                     const std::string& zk_fallback) {
-  BindingResult result;
-  PodSettings s;
+namespace {
+
+// What finish() reads from the environment before it writes the
+// registration.
+struct Read {
+  PodSettings settings;
+  bool debug = true;
+  bool local = false;
+  std::string port_text;  // ochopod_port as given: the registration's "port"
+  int port = 0;
+  json ports = json::object();  // container port -> the port it is reached on
+};
+
+// Cluster, namespace, the true/false flags and the log format.
+bool read_flags(const Environment& env, Read* r, std::string* error) {
+  PodSettings& s = r->settings;
   s.cluster = get(env, "ochopod_cluster", "default");
   s.ns = get(env, "ochopod_namespace", "marathon");
-  const bool debug = is_true(get(env, "ochopod_debug", "true"));
-  const bool local = is_true(get(env, "ochopod_local", "false"));
+  r->debug = is_true(get(env, "ochopod_debug", "true"));
+  r->local = is_true(get(env, "ochopod_local", "false"));
   s.start = is_true(get(env, "ochopod_start", "true"));
-  s.log.debug = debug;
+  s.log.debug = r->debug;
   const std::string log_format = get(env, "ochopod_log_format", "text");
-  if (const auto format = log::parse_format(log_format)) {
-    s.log.format = *format;
-  } else {
-    result.error = "ochopod_log_format must be text or json, got '" + log_format + "'";
-    return result;
+  const auto format = log::parse_format(log_format);
+  if (!format) {
+    *error =
+        "ochopod_log_format must be " + one_of(log::kFormatNames) + ", got '" + log_format + "'";
+    return false;
   }
+  s.log.format = *format;
+  return true;
+}
 
-  const std::string port_text = get(env, "ochopod_port", "8080");
-  const auto port = parse_port(port_text);
+// ochopod_port and the PORT_<n> remappings; remap: whether PORT_<n> says
+// where port n is reached (else it only declares it exposed).
+bool read_ports(const Environment& env, bool remap, Read* r, std::string* error) {
+  r->port_text = get(env, "ochopod_port", "8080");
+  const auto port = parse_port(r->port_text);
   if (!port) {
-    result.error = "ochopod_port must be a port number, got '" + port_text + "'";
-    return result;
+    *error = "ochopod_port must be a port number, got '" + r->port_text + "'";
+    return false;
   }
-  json ports = json::object();
+  r->port = *port;
   for (const auto& [key, value] : env) {
     if (key.rfind("PORT_", 0) != 0) continue;
     const auto inside = parse_port(key.substr(5));
     const auto outside = parse_port(value);
     if (!inside || !outside) {
-      result.error = key + " must map a port to a port, got '" + value + "'";
-      return result;
+      *error = key + " must map a port to a port, got '" + value + "'";
+      return false;
     }
-    ports[std::to_string(*inside)] = placement.remap_ports || local ? *outside : *inside;
+    r->ports[std::to_string(*inside)] = remap || r->local ? *outside : *inside;
   }
-  if (!ports.contains(port_text)) ports[port_text] = *port;
+  if (!r->ports.contains(r->port_text)) r->ports[r->port_text] = *port;
+  return true;
+}
 
+// The address (ochopod_zk, else what the binding found) and, with one, the
+// ACL of the cluster's nodes; none: solo.
+bool read_zookeeper(const Environment& env, const std::string& zk_fallback, PodSettings* s,
+                    std::string* error) {
   const std::string zk = get(env, "ochopod_zk", zk_fallback);
-  if (!zk.empty()) {
-    std::string error;
-    auto address = parse_zk_address(zk, &error);
-    if (!address) {
-      result.error = "ochopod_zk: " + error;
-      return result;
-    }
-    s.zk = std::move(*address);
+  if (zk.empty()) return true;
+  std::string why;
+  auto address = parse_zk_address(zk, &why);
+  if (!address) {
+    *error = "ochopod_zk: " + why;
+    return false;
   }
-  // The ACL of the cluster's nodes: only with ZooKeeper (solo has none).
-  if (s.zk) {
-    std::string error;
-    const auto acl = choose_zk_acl(get(env, "ochopod_zk_acl"), !s.zk->user.empty(), &error);
-    if (!acl) {
-      result.error = error;
-      return result;
-    }
-    s.zk_acl = *acl;
+  s->zk = std::move(*address);
+  const auto acl = choose_zk_acl(get(env, "ochopod_zk_acl"), !s->zk->user.empty(), &why);
+  if (!acl) {
+    *error = why;
+    return false;
   }
-  const std::string fwk = s.zk ? name : "solo";
-  if (!read_security(env, &s.security, &result.error)) return result;
+  s->zk_acl = *acl;
+  return true;
+}
 
-  if (local) {
-    placement.ip = placement.public_ip = "127.0.0.1";
-    placement.node = "local";
-  }
-  // Every ochopod_<x> goes in first; the binding's keys win over them.
+// The registration (docs/protocol.md 2): every ochopod_<x> but the secrets,
+// then the pod's own keys, which win over them.
+json build_registration(const Environment& env, const std::string& name, const Placement& placement,
+                        const Read& r) {
+  const PodSettings& s = r.settings;
+  const std::string fwk = s.zk ? name : "solo";
   json reg = json::object();
   for (const auto& [key, value] : env) {
     if (key.rfind("ochopod_", 0) == 0 && key.size() > 8 && !is_secret_variable(key)) {
@@ -136,16 +158,16 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
   reg["namespace"] = s.ns;
   reg["ip"] = placement.ip;
   reg["public"] = placement.public_ip;
-  reg["port"] = port_text;
-  reg["ports"] = ports;
+  reg["port"] = r.port_text;
+  reg["ports"] = r.ports;
   reg["node"] = placement.node;
   reg["application"] = placement.application;
   reg["task"] = placement.task;
   reg["zk"] = s.zk ? s.zk->display() : "";
   reg["fwk"] = fwk;
   reg["binding"] = fwk;
-  reg["debug"] = debug ? "true" : "false";
-  reg["local"] = local ? "true" : "false";
+  reg["debug"] = r.debug ? "true" : "false";
+  reg["local"] = r.local ? "true" : "false";
   reg["start"] = s.start ? "true" : "false";
   // Only when set, so registrations without TLS stay as Python pods write
   // them; never from a stray ochopod_tls, which would send callers to https.
@@ -154,11 +176,30 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
   } else {
     reg.erase("tls");
   }
-  s.registration = std::move(reg);
+  return reg;
+}
+
+}  // namespace
+
+BindingResult finish(const Environment& env, const std::string& name, Placement placement,
+                     const std::string& zk_fallback) {
+  BindingResult result;
+  Read r;
+  if (!read_flags(env, &r, &result.error) ||
+      !read_ports(env, placement.remap_ports, &r, &result.error) ||
+      !read_zookeeper(env, zk_fallback, &r.settings, &result.error) ||
+      !read_security(env, &r.settings.security, &result.error)) {
+    return result;
+  }
+  if (r.local) {
+    placement.ip = placement.public_ip = "127.0.0.1";
+    placement.node = "local";
+  }
+  r.settings.registration = build_registration(env, name, placement, r);
   // In local mode no container maps ports: listen on the remapped one, so a
   // whole cluster sharing one ochopod_port fits on one host.
-  s.listen_port = local ? ports[port_text].get<int>() : *port;
-  result.settings = std::move(s);
+  r.settings.listen_port = r.local ? r.ports[r.port_text].get<int>() : r.port;
+  result.settings = std::move(r.settings);
   return result;
 }
 

@@ -1,6 +1,6 @@
 // What every binding shares: reading the environment's ochopod_* settings and
 // PORT_<n> remappings into a PodSettings, and finishing the registration.
-// Each binding (binding_<name>.cpp) adds its own addressing on top.
+// Each binding (bindings/<name>.cpp) adds its own addressing on top.
 #pragma once
 
 #include <optional>
@@ -36,7 +36,7 @@ BindingResult finish(const Environment& env, const std::string& name, Placement 
 
 // The token (ochopod_token_file, else ochopod_token) and the TLS files
 // (ochopod_tls_cert/key/ca) into *security; false with a one-line *error that
-// never holds the token (binding_security.cpp).
+// never holds the token (bindings/security.cpp).
 bool read_security(const Environment& env, ControlSecurity* security, std::string* error);
 // The ochopod_* variables a registration must not copy.
 bool is_secret_variable(const std::string& key);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bindings/common.h"
+#include "runtime/base/text.h"
 
 namespace ochopod {
 
@@ -40,22 +41,16 @@ std::string hosts_of(std::string url) {
   return url.substr(0, url.find('/'));
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && s[i] == ' ') ++i;
-  return s.substr(i);
-}
-
 // The first zk:// address found in the Mesos agent's files, or "".
 std::string zk_from_mesos(const Environment& env) {
   for (const auto& path : mesos_config_files(env)) {
     std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      line = trim(line);
-      const std::string prefix = "MESOS_MASTER=";
-      if (line.rfind(prefix, 0) == 0) line = trim(line.substr(prefix.size()));
-      if (line.rfind("zk://", 0) == 0) return hosts_of(line);
+    for (std::string text; std::getline(in, text);) {
+      // Spaces, and a CRLF file's \r.
+      std::string_view line = trim(text, " \r\n");
+      constexpr std::string_view kPrefix = "MESOS_MASTER=";
+      if (line.starts_with(kPrefix)) line = trim(line.substr(kPrefix.size()), " \r\n");
+      if (line.starts_with("zk://")) return hosts_of(std::string(line));
     }
   }
   return "";

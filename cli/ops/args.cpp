@@ -12,7 +12,7 @@ namespace ochopod::cli {
 
 namespace {
 
-enum class Id {
+enum Id : int {
   kZk,
   kCluster,
   kIndex,
@@ -26,59 +26,47 @@ enum class Id {
   kHelp
 };
 
-struct Flag {
-  Id id;
-  char short_name;  // 0: none
-  const char* long_name;
-  const char* value;  // nullptr: takes no value
-  const char* help;
-};
-
 // Every flag of every subcommand; applies() says which a syntax accepts.
-constexpr Flag kFlags[] = {
-    {Id::kZk, 0, "zk", "<hosts>",
-     "ZooKeeper to read (host:port,... or zk://...); else $OCHOPOD_ZK"},
-    {Id::kCluster, 'c', "cluster", "<glob>",
+constexpr FlagSpec kFlags[] = {
+    {kZk, 0, "zk", "<hosts>", "ZooKeeper to read (host:port,... or zk://...); else $OCHOPOD_ZK"},
+    {kCluster, 'c', "cluster", "<glob>",
      "cluster glob matched against <namespace>.<cluster> (repeatable; default *)"},
-    {Id::kIndex, 'i', "indices", "<seq,...>",
+    {kIndex, 'i', "indices", "<seq,...>",
      "only the pods with these seq numbers, in each cluster (repeatable)"},
-    {Id::kTimeout, 't', "timeout", "<seconds>", "time each pod gets to answer (default 5)"},
-    {Id::kTokenFile, 0, "token-file", "<path>",
+    {kTimeout, 't', "timeout", "<seconds>", "time each pod gets to answer (default 5)"},
+    {kTokenFile, 0, "token-file", "<path>",
      "file holding the clusters' control token; else $OCHOPOD_TOKEN holds it"},
-    {Id::kTlsCa, 0, "tls-ca", "<path>",
+    {kTlsCa, 0, "tls-ca", "<path>",
      "PEM CA that pods serving HTTPS must chain to; else $OCHOPOD_TLS_CA, else the system's"},
-    {Id::kJson, 'j', "json", nullptr, "print one JSON object instead of a table"},
-    {Id::kForce, 0, "force", nullptr, "act on every selected pod (needed when -i is not given)"},
-    {Id::kLong, 'l', "long", nullptr, "the whole log instead of its last lines"},
-    {Id::kFile, 'f', "file", "<path>", "upload this file (field = its base name; repeatable)"},
-    {Id::kHelp, 'h', "help", nullptr, "this help"},
+    {kJson, 'j', "json", nullptr, "print one JSON object instead of a table"},
+    {kForce, 0, "force", nullptr, "act on every selected pod (needed when -i is not given)"},
+    {kLong, 'l', "long", nullptr, "the whole log instead of its last lines"},
+    {kFile, 'f', "file", "<path>", "upload this file (field = its base name; repeatable)"},
+    {kHelp, 'h', "help", nullptr, "this help"},
 };
 
-bool applies(const Flag& flag, const OpsSyntax& syntax) {
+// Where the subcommands' help puts the flags' meanings.
+constexpr size_t kHelpWidth = 26;
+
+bool applies(const FlagSpec& flag, const OpsSyntax& syntax) {
   switch (flag.id) {
-    case Id::kForce:
+    case kForce:
       return syntax.needs_force;
-    case Id::kLong:
+    case kLong:
       return syntax.long_flag;
-    case Id::kFile:
+    case kFile:
       return syntax.file_flag;
     default:
       return true;
   }
 }
 
-const Flag* find_long(const std::string& name, const OpsSyntax& syntax) {
+std::vector<FlagSpec> flags_of(const OpsSyntax& syntax) {
+  std::vector<FlagSpec> flags;
   for (const auto& f : kFlags) {
-    if (name == f.long_name && applies(f, syntax)) return &f;
+    if (applies(f, syntax)) flags.push_back(f);
   }
-  return nullptr;
-}
-
-const Flag* find_short(char name, const OpsSyntax& syntax) {
-  for (const auto& f : kFlags) {
-    if (f.short_name != 0 && name == f.short_name && applies(f, syntax)) return &f;
-  }
-  return nullptr;
+  return flags;
 }
 
 // Non-negative integer, the whole string.
@@ -89,15 +77,15 @@ std::optional<int> to_int(const std::string& s) {
 }
 
 // Applies one flag with its value (empty for flags without one); returns an error.
-std::string apply(const Flag& flag, const std::string& value, OpsArgs& out) {
+std::string apply(const FlagSpec& flag, const std::string& value, OpsArgs& out) {
   switch (flag.id) {
-    case Id::kZk:
+    case kZk:
       out.zk = value;
       break;
-    case Id::kCluster:
+    case kCluster:
       out.globs.push_back(value);
       break;
-    case Id::kIndex: {
+    case kIndex: {
       size_t start = 0;
       while (start <= value.size()) {
         const size_t end = std::min(value.find(',', start), value.size());
@@ -108,7 +96,7 @@ std::string apply(const Flag& flag, const std::string& value, OpsArgs& out) {
       }
       break;
     }
-    case Id::kTimeout: {
+    case kTimeout: {
       const auto t = parse_c_decimal(value);
       if (!t || *t <= 0 || *t > 86400) {
         return "-t takes a positive number of seconds, not '" + value + "'";
@@ -116,89 +104,43 @@ std::string apply(const Flag& flag, const std::string& value, OpsArgs& out) {
       out.timeout = *t;
       break;
     }
-    case Id::kTokenFile:
+    case kTokenFile:
       out.token_file = value;
       break;
-    case Id::kTlsCa:
+    case kTlsCa:
       out.trust.ca_file = value;
       break;
-    case Id::kJson:
+    case kJson:
       out.json = true;
       break;
-    case Id::kForce:
+    case kForce:
       out.force = true;
       break;
-    case Id::kLong:
+    case kLong:
       out.whole = true;
       break;
-    case Id::kFile:
+    case kFile:
       out.files.push_back(value);
       break;
-    case Id::kHelp:
+    case kHelp:
       out.help = true;
       break;
   }
   return "";
 }
 
-// Splits argv into flags (applied to out) and positionals; returns an error.
-std::string scan(const OpsSyntax& syntax, const std::vector<std::string>& args, OpsArgs& out,
-                 std::vector<std::string>& positionals) {
-  bool flags_done = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (flags_done || arg.size() < 2 || arg[0] != '-') {
-      positionals.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      flags_done = true;
-      continue;
-    }
-    if (arg[1] == '-') {  // --name or --name=value
-      const size_t eq = arg.find('=');
-      const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-      const Flag* flag = find_long(name, syntax);
-      if (flag == nullptr) return "unknown option --" + name;
-      std::string value;
-      if (flag->value == nullptr) {
-        if (eq != std::string::npos) return "--" + name + " takes no value";
-      } else if (eq != std::string::npos) {
-        value = arg.substr(eq + 1);
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return "--" + name + " needs a value";
-      }
-      if (auto error = apply(*flag, value, out); !error.empty()) return error;
-      continue;
-    }
-    // -x, -xVALUE, -x VALUE, or grouped flags without values (-jl)
-    for (size_t k = 1; k < arg.size(); ++k) {
-      const Flag* flag = find_short(arg[k], syntax);
-      if (flag == nullptr) {
-        std::string error = std::string("unknown option -") + arg[k];
-        if (syntax.positionals == Positionals::kToolThenArgs)
-          error += " (tool arguments go after --)";
-        return error;
-      }
-      if (flag->value == nullptr) {
-        if (auto error = apply(*flag, "", out); !error.empty()) return error;
-        continue;
-      }
-      std::string value;
-      if (k + 1 < arg.size()) {
-        value = arg.substr(k + 1);
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return std::string("-") + arg[k] + " needs a value";
-      }
-      if (auto error = apply(*flag, value, out); !error.empty()) return error;
-      break;
-    }
+const FlagSpec* find_long(std::span<const FlagSpec> flags, const std::string& name) {
+  for (const auto& f : flags) {
+    if (name == f.long_name) return &f;
   }
-  return "";
+  return nullptr;
+}
+
+const FlagSpec* find_short(std::span<const FlagSpec> flags, char name) {
+  for (const auto& f : flags) {
+    if (f.short_name != 0 && name == f.short_name) return &f;
+  }
+  return nullptr;
 }
 
 // Gives the positionals their meaning; returns an error.
@@ -246,7 +188,14 @@ OpsParse parse_ops_args(const OpsSyntax& syntax, const std::vector<std::string>&
   OpsParse result;
   OpsArgs out;
   std::vector<std::string> positionals;
-  if (auto error = scan(syntax, args, out, positionals); !error.empty()) {
+  ScanRules rules;
+  if (syntax.positionals == Positionals::kToolThenArgs) {
+    rules.unknown_short_hint = " (tool arguments go after --)";
+  }
+  const auto set = [&out](const FlagSpec& flag, const std::string& value) {
+    return apply(flag, value, out);
+  };
+  if (auto error = scan_flags(flags_of(syntax), args, set, &positionals, rules); !error.empty()) {
     result.error = std::move(error);
     return result;
   }
@@ -292,14 +241,83 @@ OpsParse parse_ops_args(const OpsSyntax& syntax, const std::vector<std::string>&
 }
 
 std::string ops_options_help(const OpsSyntax& syntax) {
+  return flags_help(flags_of(syntax), kHelpWidth);
+}
+
+std::string scan_flags(std::span<const FlagSpec> flags, const std::vector<std::string>& args,
+                       const ApplyFlag& set, std::vector<std::string>* positionals,
+                       const ScanRules& rules) {
+  bool flags_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (flags_done || arg.size() < 2 || arg[0] != '-') {
+      positionals->push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      flags_done = true;
+      continue;
+    }
+    const bool loose = positionals->size() >= rules.loose_after;
+    if (arg[1] == '-') {  // --name or --name=value
+      const size_t eq = arg.find('=');
+      const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      const FlagSpec* flag = find_long(flags, name);
+      if (flag == nullptr && loose) {
+        positionals->push_back(arg);
+        continue;
+      }
+      if (flag == nullptr) return "unknown option --" + name;
+      std::string value;
+      if (flag->value == nullptr) {
+        if (eq != std::string::npos) return "--" + name + " takes no value";
+      } else if (eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return "--" + name + " needs a value";
+      }
+      if (auto error = set(*flag, value); !error.empty()) return error;
+      if (flag->ends_scan) return "";
+      continue;
+    }
+    if (loose && find_short(flags, arg[1]) == nullptr) {
+      positionals->push_back(arg);
+      continue;
+    }
+    // -x, -xVALUE, -x VALUE, or grouped flags without values (-jl)
+    for (size_t k = 1; k < arg.size(); ++k) {
+      const FlagSpec* flag = find_short(flags, arg[k]);
+      if (flag == nullptr)
+        return std::string("unknown option -") + arg[k] + rules.unknown_short_hint;
+      std::string value;
+      if (flag->value != nullptr) {
+        if (k + 1 < arg.size()) {
+          value = arg.substr(k + 1);
+        } else if (i + 1 < args.size()) {
+          value = args[++i];
+        } else {
+          return std::string("-") + arg[k] + " needs a value";
+        }
+      }
+      if (auto error = set(*flag, value); !error.empty()) return error;
+      if (flag->ends_scan) return "";
+      if (flag->value != nullptr) break;  // the rest of arg was its value
+    }
+  }
+  return "";
+}
+
+std::string flags_help(std::span<const FlagSpec> flags, size_t width) {
   std::string help = "options:\n";
-  for (const auto& f : kFlags) {
-    if (!applies(f, syntax)) continue;
+  for (const auto& f : flags) {
+    if (f.help == nullptr) continue;
     std::string left = "  ";
     if (f.short_name != 0) left += std::string("-") + f.short_name + ", ";
     left += std::string("--") + f.long_name;
     if (f.value != nullptr) left += std::string(" ") + f.value;
-    if (left.size() < 26) left.resize(26, ' ');
+    if (left.size() < width) left.resize(width, ' ');
     help += left + " " + f.help + "\n";
   }
   return help;

@@ -2,22 +2,62 @@
 // `on`, `exec`...): one parser, one set of flags, so no subcommand parses its
 // own arguments.
 //
-// ops_commands.cpp declares, per subcommand, what its positionals mean
+// cli/ops/commands.cpp declares, per subcommand, what its positionals mean
 // (OpsSyntax) and calls parse_ops_args() with the arguments after the
 // subcommand's name; it prints the one-line error (exit 2) or the help, or runs
 // the subcommand with the OpsArgs. ops_options_help() is the options part of
-// every subcommand's --help, generated from the same syntax.
+// every subcommand's --help, generated from the same syntax. Below them,
+// scan_flags() and flags_help() read and describe a table of flags for any
+// command of cli/ (`ochopod servo` too). Main thread.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "runtime/http/client.h"
 
 namespace ochopod::cli {
+
+// One flag of a command's table.
+struct FlagSpec {
+  int id;                  // the command's own name for it (an enum of its own)
+  char short_name;         // 0: none
+  const char* long_name;   // without "--"
+  const char* value;       // nullptr: takes no value; else how the help names it
+  const char* help;        // nullptr: left out of the help
+  bool ends_scan = false;  // nothing after it is read (a help printed at once)
+};
+
+// What a command reads differently.
+struct ScanRules {
+  // Appended to the error of an unknown -x.
+  std::string unknown_short_hint;
+  // Once this many positionals are read, an argument that names no flag is
+  // one more positional.
+  size_t loose_after = static_cast<size_t>(-1);
+};
+
+// Sets one flag found (value: "" for a flag without one); returns an error,
+// or "".
+using ApplyFlag = std::function<std::string(const FlagSpec& flag, const std::string& value)>;
+
+// Reads args against flags: --name, --name=value, --name value, -x, -xVALUE,
+// -x VALUE and grouped flags without values (-jl); "--" ends the flags; "-"
+// and what does not start with '-' are positionals. Returns the first error
+// (one line), or "".
+std::string scan_flags(std::span<const FlagSpec> flags, const std::vector<std::string>& args,
+                       const ApplyFlag& set, std::vector<std::string>* positionals,
+                       const ScanRules& rules = {});
+
+// "options:" and a line per flag with a help, its meaning after column
+// `width` (or one space after a longer left part).
+std::string flags_help(std::span<const FlagSpec> flags, size_t width);
 
 // What a subcommand's positional arguments mean.
 enum class Positionals {

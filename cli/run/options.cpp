@@ -1,4 +1,4 @@
-// Table-driven parsing of `ochopod run` options (see run_options.h and docs/run.md).
+// Table-driven parsing of `ochopod run` options (see options.h and docs/run.md).
 #include "cli/run/options.h"
 
 #include <algorithm>
@@ -8,10 +8,14 @@
 #include <type_traits>
 #include <variant>
 
+#include "bindings/binding.h"
 #include "models/checks/health_check.h"
 #include "models/templates/template_files.h"
 #include "runtime/base/numbers.h"
+#include "runtime/base/text.h"
+#include "runtime/pod/log.h"
 #include "runtime/process/signal_names.h"
+#include "runtime/zk/acl.h"
 
 namespace ochopod::cli {
 namespace {
@@ -27,15 +31,13 @@ struct Rule {
   std::string_view expects;  // for the error: "--x expects <expects>, got '...'"
 };
 
-std::string_view trim(std::string_view s);
-
 // Only IP literals (and localhost): a name would need a DNS lookup on the
 // lifecycle thread at every check.
 const Rule kHealth{
     [](std::string_view s) { return parse_health_target(std::string(s)).has_value(); },
     "http://<ip literal or localhost>:<port>/<path> or tcp:<port 1-65535>"};
 const Rule kReady{[](std::string_view s) {
-                    return (s.starts_with("cmd:") && trim(s.substr(4)).size() > 0) ||
+                    return (s.starts_with("cmd:") && trim(s.substr(4), " \t").size() > 0) ||
                            parse_health_target(std::string(s)).has_value();
                   },
                   "a --health form or cmd:<command>"};
@@ -44,14 +46,22 @@ const Rule kSignal{[](std::string_view s) { return parse_signal_name(s).has_valu
 const Rule kDrain{
     [](std::string_view s) { return s.starts_with("tcp:") && parse_port(s.substr(4)).has_value(); },
     "tcp:<port 1-65535>"};
+// The words of the owners of these vocabularies: the bindings, the ACL
+// modes (with credentials, so that every mode is one), the log formats.
+const std::string kBindingWords = one_of(kBindingNames);
 const Rule kBinding{[](std::string_view s) {
-                      return s == "marathon" || s == "kubernetes" || s == "local" || s == "solo";
+                      return std::find(kBindingNames.begin(), kBindingNames.end(), s) !=
+                             kBindingNames.end();
                     },
-                    "marathon, kubernetes, local or solo"};
-const Rule kZkAcl{[](std::string_view s) { return s == "open" || s == "read" || s == "private"; },
+                    kBindingWords};
+const Rule kZkAcl{[](std::string_view s) {
+                    std::string error;
+                    return choose_zk_acl(s, /*has_credentials=*/true, &error).has_value();
+                  },
                   "open, read or private"};
-const Rule kLogFormat{[](std::string_view s) { return s == "text" || s == "json"; },
-                      "text or json"};
+const std::string kLogFormatWords = one_of(log::kFormatNames);
+const Rule kLogFormat{[](std::string_view s) { return log::parse_format(s).has_value(); },
+                      kLogFormatWords};
 const Rule kTool{[](std::string_view s) {
                    const auto eq = s.find('=');
                    // A word as CommandTool splits the command (on any whitespace).
@@ -126,8 +136,7 @@ const Option kOptions[] = {
     {"probe-every", &RunOptions::probe_every, "duration", "probe interval", nullptr, "none", true},
     {"probe", &RunOptions::probe, "command",
      "run by /bin/sh -c on the leader; stdout -> `status`, non-zero -> `* <stderr or exit code>`"},
-    {"binding", &RunOptions::binding, "name", "marathon, kubernetes, local or solo", &kBinding,
-     "auto"},
+    {"binding", &RunOptions::binding, "name", kBindingWords, &kBinding, "auto"},
     {"zk-acl", &RunOptions::zk_acl, "name",
      "ACL of the cluster's ZooKeeper nodes: open, read (world reads, the credentials' user "
      "writes) or private (only that user); read and private need zk://user:pass@...",
@@ -194,12 +203,6 @@ std::string twin(std::string_view name) {
   return var;
 }
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == s.npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
 // Checks a text value (or list item); returns the error after the option's name, or "".
 std::string check_text(const Option& o, std::string_view value) {
   if (value.empty()) return "needs a value";
@@ -240,7 +243,7 @@ std::string assign(const Option& o, const std::string& value, RunOptions& out,
             auto comma = rest.find(',');
             while (comma != rest.npos && !o.item_starts(rest.substr(comma + 1)))
               comma = rest.find(',', comma + 1);
-            const auto item = trim(rest.substr(0, comma));
+            const auto item = trim(rest.substr(0, comma), " \t");
             rest = comma == rest.npos ? std::string_view{} : rest.substr(comma + 1);
             if (item.empty()) continue;
             if (auto error = check_text(o, item); !error.empty()) return error;
@@ -285,8 +288,7 @@ ParseResult failure(const std::string& message) {
 
 }  // namespace
 
-ParseResult parse_run_options(const std::vector<std::string>& args,
-                              const std::map<std::string, std::string>& env) {
+ParseResult parse_run_options(const std::vector<std::string>& args, const Environment& env) {
   RunOptions out;
   std::vector<std::string> warnings;
   // The command line first; each option it sets shadows its environment twin.

@@ -8,7 +8,7 @@
 // environment into a RunOptions, or into a one-line error naming the offending
 // option or variable. It only parses and validates: cli/run/command.cpp calls
 // it, prints the error (exit 2) or run_help(), and builds the pod from the
-// result. All options are declared in one table in run_options.cpp; adding an
+// result. All options are declared in one table in options.cpp; adding an
 // option is a field here and one line there.
 #pragma once
 
@@ -75,12 +75,7 @@ struct ParseResult {
 
 // `args` are the arguments after "run"; `env` is the process environment (only
 // the `ochopod_<option>` twins are read, other variables are ignored).
-ParseResult parse_run_options(const std::vector<std::string>& args,
-                              const std::map<std::string, std::string>& env);
-
-// The environment as a map, from a NULL-terminated `NAME=value` array
-// (environ): read_environment() under the name the run options' tests use.
-inline Environment environment_map(char** envp) { return read_environment(envp); }
+ParseResult parse_run_options(const std::vector<std::string>& args, const Environment& env);
 
 // The --help text: usage, conventions, then every option with its type,
 // default, meaning and environment twin.

@@ -5,7 +5,8 @@
 // scripts' output and exits 0 if they all succeeded, 1 if one failed or the
 // servo refused the upload, 2 on a usage error. The archive and signature
 // code is the runtime's (ochopod/archive.h, upload_signature.h), which the
-// servo unpacks and checks with. Main thread.
+// servo unpacks and checks with. Its flags are read as every cli command's
+// (cli/ops/args.h). Main thread.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/ops/args.h"
 #include "ochopod/archive.h"
 #include "ochopod/secret.h"
 #include "ochopod/upload_signature.h"
@@ -23,60 +25,84 @@ namespace ochopod::cli {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: ochopod servo [options] <url> <dir> <script>...\n"
-    "\n"
-    "Packs <dir> as a .tgz, signs it with the servo's token and has the servo at\n"
-    "<url> (http://host:port, its port 5000) run the scripts in order; prints\n"
-    "their output. Exit status: 0 all succeeded, 1 one failed or the upload was\n"
-    "refused, 2 usage error.\n"
-    "\n"
-    "options:\n"
-    "  --servo-token-file <path>  the servo's token (default: $OCHOPOD_SERVO_TOKEN)\n"
-    "  -j, --json                 print the servo's JSON answer instead of the output\n"
-    "  -t, --timeout <seconds>    how long the scripts may take (default 900)\n";
+enum Id : int { kTokenFile, kJson, kTimeout, kHelp };
+
+constexpr FlagSpec kFlags[] = {
+    {kTokenFile, 0, "servo-token-file", "<path>",
+     "the servo's token (default: $OCHOPOD_SERVO_TOKEN)"},
+    {kJson, 'j', "json", nullptr, "print the servo's JSON answer instead of the output"},
+    {kTimeout, 't', "timeout", "<seconds>", "how long the scripts may take (default 900)"},
+    {kHelp, 'h', "help", nullptr, nullptr, /*ends_scan=*/true},
+};
+
+// Where the usage puts the flags' meanings.
+constexpr size_t kHelpWidth = 28;
+
+std::string usage() {
+  return "usage: ochopod servo [options] <url> <dir> <script>...\n"
+         "\n"
+         "Packs <dir> as a .tgz, signs it with the servo's token and has the servo at\n"
+         "<url> (http://host:port, its port 5000) run the scripts in order; prints\n"
+         "their output. Exit status: 0 all succeeded, 1 one failed or the upload was\n"
+         "refused, 2 usage error.\n"
+         "\n" +
+         flags_help(kFlags, kHelpWidth);
+}
 
 int usage_error(const std::string& why) {
-  std::fprintf(stderr, "ochopod servo: %s\n%s", why.c_str(), kUsage);
+  std::fprintf(stderr, "ochopod servo: %s\n%s", why.c_str(), usage().c_str());
   return 2;
+}
+
+struct ServoArgs {
+  std::string token_file;
+  bool json = false;
+  double timeout = 900;
+  bool help = false;
+  std::vector<std::string> positional;  // <url> <dir> <script>...
+};
+
+std::string set(const FlagSpec& flag, const std::string& value, ServoArgs& out) {
+  switch (flag.id) {
+    case kTokenFile:
+      out.token_file = value;
+      break;
+    case kJson:
+      out.json = true;
+      break;
+    case kTimeout: {
+      const auto seconds = parse_decimal(value);
+      if (!seconds || *seconds <= 0) return "bad timeout '" + value + "'";
+      out.timeout = *seconds;
+      break;
+    }
+    case kHelp:
+      out.help = true;
+      break;
+  }
+  return "";
 }
 
 }  // namespace
 
 int servo_command(const std::vector<std::string>& args) {
-  std::string token_file;
-  bool json = false;
-  double timeout = 900;
-  std::vector<std::string> positional;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "-h" || arg == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (arg == "-j" || arg == "--json") {
-      json = true;
-    } else if (arg == "--servo-token-file" || arg == "-t" || arg == "--timeout") {
-      if (i + 1 >= args.size()) return usage_error(arg + " needs a value");
-      const std::string& value = args[++i];
-      if (arg == "--servo-token-file") {
-        token_file = value;
-      } else {
-        const auto seconds = parse_decimal(value);
-        if (!seconds || *seconds <= 0) return usage_error("bad timeout '" + value + "'");
-        timeout = *seconds;
-      }
-    } else if (arg.size() > 1 && arg.front() == '-' && positional.size() < 2) {
-      return usage_error("unknown option " + arg);
-    } else {
-      positional.push_back(arg);
-    }
+  ServoArgs a;
+  ScanRules rules;
+  rules.loose_after = 2;  // after <url> <dir>, a script's name may start with '-'
+  const std::string why = scan_flags(
+      kFlags, args,
+      [&a](const FlagSpec& flag, const std::string& value) { return set(flag, value, a); },
+      &a.positional, rules);
+  if (!why.empty()) return usage_error(why);
+  if (a.help) {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
   }
-  if (positional.size() < 3) return usage_error("a url, a directory and a script are needed");
+  if (a.positional.size() < 3) return usage_error("a url, a directory and a script are needed");
 
   std::string token, error;
-  if (!token_file.empty()) {
-    if (!read_secret_file(token_file, &token, &error)) return usage_error(error);
+  if (!a.token_file.empty()) {
+    if (!read_secret_file(a.token_file, &token, &error)) return usage_error(error);
   } else {
     const char* inline_token = std::getenv("OCHOPOD_SERVO_TOKEN");
     if (inline_token == nullptr)
@@ -86,12 +112,12 @@ int servo_command(const std::vector<std::string>& args) {
     }
   }
 
-  std::string url = positional[0];
+  std::string url = a.positional[0];
   while (!url.empty() && url.back() == '/') url.pop_back();
-  const std::filesystem::path dir = positional[1];
+  const std::filesystem::path dir = a.positional[1];
   std::string scripts;
-  for (size_t i = 2; i < positional.size(); ++i) {
-    scripts += (scripts.empty() ? "" : "+") + positional[i];
+  for (size_t i = 2; i < a.positional.size(); ++i) {
+    scripts += (scripts.empty() ? "" : "+") + a.positional[i];
   }
 
   std::string tgz;
@@ -104,9 +130,9 @@ int servo_command(const std::vector<std::string>& args) {
   HttpRequest request;
   request.path = "/run/" + scripts;
   request.headers = {{"X-Signature", sign_upload(token, tgz)},
-                     {"Accept", json ? "application/json" : "text/plain"}};
+                     {"Accept", a.json ? "application/json" : "text/plain"}};
   request.files = {{"tgz", tgz}};
-  request.timeout = std::chrono::duration<double>(timeout);
+  request.timeout = std::chrono::duration<double>(a.timeout);
   request.connect_timeout = std::chrono::duration<double>(10);
   const HttpAnswer answer = http_send(url, request);
   if (answer.status == 0) {
@@ -115,9 +141,9 @@ int servo_command(const std::vector<std::string>& args) {
   }
   // The scripts' output (or the JSON answer) is the result: stdout. A
   // refusal (403, 413, 400...) is an error: stderr, with its status.
-  const bool ran = answer.status == 200 || answer.status == 412 || json;
+  const bool ran = answer.status == 200 || answer.status == 412 || a.json;
   std::fputs(answer.body.c_str(), ran ? stdout : stderr);
-  if (json) {
+  if (a.json) {
     const auto reply = answer.json();
     return answer.status == 200 && !reply.is_discarded() && reply.value("ok", false) ? 0 : 1;
   }

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "runtime/base/numbers.h"
+#include "runtime/base/text.h"
 
 namespace ochopod {
 
@@ -26,17 +27,10 @@ using nlohmann::json;
 // that kainjow's trim keeps.
 constexpr char kMark = '\x1f';
 
-std::string trim(std::string_view s) {
-  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
 // A set-delimiter tag's contents ("=<% %>="), parsed as kainjow parses it.
 bool set_delimiters(const std::string& contents, std::string& open, std::string& close) {
   if (contents.size() < 5 || contents.back() != '=') return false;
-  const std::string inner = trim(std::string_view(contents).substr(1, contents.size() - 2));
+  const std::string inner(trim(std::string_view(contents).substr(1, contents.size() - 2)));
   const auto space = inner.find(' ');
   if (space == std::string::npos) return false;
   const auto rest = inner.find_first_not_of(' ', space + 1);
@@ -75,7 +69,7 @@ std::string mark_variables(const std::string& text) {
       break;
     }
     const size_t next = stop + end.size();
-    const std::string body = trim(std::string_view(text).substr(contents, stop - contents));
+    const std::string body(trim(std::string_view(text).substr(contents, stop - contents)));
     if (!body.empty() && body[0] == '=') {
       out.append(text, at, next - at);
       pos = next;
@@ -85,8 +79,9 @@ std::string mark_variables(const std::string& text) {
     const bool variable =
         triple || body.empty() || std::string_view("#^/>!").find(body[0]) == std::string::npos;
     if (variable) {
-      const std::string name =
-          !triple && !body.empty() && body[0] == '&' ? trim(body.substr(1)) : body;
+      const std::string name = !triple && !body.empty() && body[0] == '&'
+                                   ? std::string(trim(std::string_view(body).substr(1)))
+                                   : body;
       out += open + "&" + kMark + name + close;
     } else {
       out.append(text, at, next - at);

@@ -5,23 +5,18 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/base/text.h"
+
 namespace ochopod {
-
-namespace {
-
-constexpr char kSpace[] = " \t\r\n\f\v";
-
-}  // namespace
 
 bool trim_secret(std::string value, const std::string& what, std::string* secret,
                  std::string* error) {
-  const size_t first = value.find_first_not_of(kSpace);
-  if (first == std::string::npos) {
+  const std::string_view trimmed = trim(value);
+  if (trimmed.empty()) {
     *error = what + " is empty";
     return false;
   }
-  const size_t last = value.find_last_not_of(kSpace);
-  *secret = value.substr(first, last - first + 1);
+  *secret = std::string(trimmed);
   return true;
 }
 

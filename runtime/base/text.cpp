@@ -40,4 +40,26 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string_view trim(std::string_view s, std::string_view spaces) {
+  const size_t first = s.find_first_not_of(spaces);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(spaces) - first + 1);
+}
+
+std::string_view chomp(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::string one_of(std::span<const std::string_view> words) {
+  std::string out;
+  size_t i = 0;
+  for (const std::string_view word : words) {
+    if (i > 0) out += i + 1 == words.size() ? " or " : ", ";
+    out += word;
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace ochopod

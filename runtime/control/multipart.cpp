@@ -9,11 +9,8 @@ namespace ochopod {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+// HTTP's optional whitespace around parameters and header values.
+std::string_view trim_ows(std::string_view s) { return trim(s, " \t"); }
 
 // The value of `key` among `;`-separated parameters, token or quoted string
 // (backslash escapes resolved); false when absent or badly quoted.
@@ -24,7 +21,7 @@ bool parameter(std::string_view params, std::string_view key, std::string* value
     while (i < n && (params[i] == ' ' || params[i] == '\t' || params[i] == ';')) ++i;
     const size_t start = i;
     while (i < n && params[i] != '=' && params[i] != ';') ++i;
-    const std::string_view name = trim(params.substr(start, i - start));
+    const std::string_view name = trim_ows(params.substr(start, i - start));
     std::string v;
     if (i < n && params[i] == '=') {
       ++i;
@@ -46,7 +43,7 @@ bool parameter(std::string_view params, std::string_view key, std::string* value
       } else {
         const size_t from = i;
         while (i < n && params[i] != ';') ++i;
-        v.assign(trim(params.substr(from, i - from)));
+        v.assign(trim_ows(params.substr(from, i - from)));
       }
     }
     if (iequals(name, key)) {
@@ -71,7 +68,7 @@ bool valid_boundary(std::string_view b) {
 std::string multipart_boundary(std::string_view content_type) {
   const size_t semi = content_type.find(';');
   if (semi == std::string_view::npos) return "";
-  if (!iequals(trim(content_type.substr(0, semi)), "multipart/form-data")) return "";
+  if (!iequals(trim_ows(content_type.substr(0, semi)), "multipart/form-data")) return "";
   std::string boundary;
   if (!parameter(content_type.substr(semi + 1), "boundary", &boundary)) return "";
   return valid_boundary(boundary) ? boundary : "";
@@ -116,10 +113,10 @@ MultipartResult parse_multipart(std::string_view body, std::string_view boundary
         out.error = "a part header without ':'";
         return out;
       }
-      if (!iequals(trim(line.substr(0, colon)), "Content-Disposition")) continue;
-      const std::string_view value = trim(line.substr(colon + 1));
+      if (!iequals(trim_ows(line.substr(0, colon)), "Content-Disposition")) continue;
+      const std::string_view value = trim_ows(line.substr(colon + 1));
       const size_t semi = value.find(';');
-      form_data = iequals(trim(value.substr(0, semi)), "form-data") &&
+      form_data = iequals(trim_ows(value.substr(0, semi)), "form-data") &&
                   semi != std::string_view::npos &&
                   parameter(value.substr(semi + 1), "name", &name);
     }

@@ -5,18 +5,29 @@
 // a time through a Controller (implemented by models/, e.g. Piped).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "runtime/control/body/payload.h"
 
 namespace ochopod {
 
+// Every task of /control/<task>: the server refuses others (400), and a
+// Controller needs to know no other.
+inline constexpr std::array<std::string_view, 6> kControlTasks = {"check", "on",   "off",
+                                                                  "ok",    "kill", "signal"};
+inline bool is_control_task(std::string_view task) {
+  return std::find(kControlTasks.begin(), kControlTasks.end(), task) != kControlTasks.end();
+}
+
 struct ControlRequest {
-  std::string task;  // check, on, off, ok, kill, signal
+  std::string task;  // one of kControlTasks
   Payload body;      // null when the POST had no body (payload.h)
   // When the caller stops waiting (the URL's timeout, from its arrival): a
   // reply that waits (an `on` for readiness) gives up by then. max: never.

@@ -16,7 +16,6 @@
 #include <set>
 #include <thread>
 
-#include "runtime/base/numbers.h"
 #include "runtime/base/text.h"
 #include "runtime/control/bearer.h"
 #include "runtime/control/body/append_body.h"
@@ -24,6 +23,7 @@
 #include "runtime/control/body/fast_json.h"
 #include "runtime/control/body/payload_cache.h"
 #include "runtime/control/multipart.h"
+#include "runtime/control/routes.h"
 
 namespace ochopod {
 
@@ -38,66 +38,43 @@ namespace {
 
 using Request = http::request<AppendBody>;
 
-const std::set<std::string> kTasks = {"check", "on", "off", "ok", "kill", "signal"};
 constexpr char kJson[] = "application/json";
 constexpr char kPrometheus[] = "text/plain; version=0.0.4";
 constexpr size_t kHeaderLimit = 16 * 1024;
 // Beast reads a body through the connection's buffer, at most its free
-// capacity at a time, and that stays what the header needed: a 530 KB round
+// capacity at a time, and that stays what the header needed: a large round
 // body came in by the kilobyte, each read another wake-up and timer update.
 constexpr size_t kBodyReadChunk = 64 * 1024;
 // How often a pending /exec connection that has unread bytes (a pipelined
 // request) is looked at for a hang-up: readiness no longer tells one then.
 constexpr std::chrono::milliseconds kHangupRecheck{200};
 
-bool is_get_path(std::string_view path) {
-  return path == "/info" || path == "/log" || path == "/metrics";
-}
-bool is_known_path(std::string_view path) {
-  return is_get_path(path) || path == "/reset" || path == "/exec" || path == "/control" ||
-         path.rfind("/control/", 0) == 0;
-}
-
-// Invalid UTF-8 (a child's bytes in /log, a probe's in /info) must never
-// turn an answer into an exception.
-std::string to_text(const json& body) {
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+// A header's value; nullopt when the request has none. name: a beast
+// field or a header's name.
+template <typename Name>
+std::optional<std::string_view> header(const Request& req, Name name) {
+  const auto it = req.find(name);
+  if (it == req.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
 }
 
-}  // namespace
-
-std::optional<double> parse_timeout_seconds(const std::string& text) {
-  const auto v = parse_c_decimal(text);
-  if (!v || *v < 0 || *v > 86400) return std::nullopt;
-  return v;
+std::string_view target_path(const Request& req) {
+  const std::string_view target(req.target().data(), req.target().size());
+  return target.substr(0, target.find('?'));
 }
 
-ParsedControlPath parse_control_path(const std::string& path) {
-  ParsedControlPath out;
-  constexpr std::string_view kPrefix = "/control/";
-  if (path.rfind(kPrefix, 0) != 0) {
-    out.error = 404;
-    return out;
+Method method_of(http::verb verb) {
+  switch (verb) {
+    case http::verb::get:
+      return Method::kGet;
+    case http::verb::head:
+      return Method::kHead;
+    case http::verb::post:
+      return Method::kPost;
+    default:
+      return Method::kOther;
   }
-  std::string rest = path.substr(kPrefix.size());
-  const size_t slash = rest.find('/');
-  out.task = rest.substr(0, slash);
-  if (!kTasks.count(out.task)) {
-    out.error = 400;
-    return out;
-  }
-  if (slash != std::string::npos) {
-    const auto timeout = parse_timeout_seconds(rest.substr(slash + 1));
-    if (timeout) {
-      out.timeout_seconds = *timeout;
-    } else {
-      out.error = 400;
-    }
-  }
-  return out;
 }
-
-namespace {
 
 // What a Responder needs of a connection, whether plain or TLS.
 class SessionBase : public std::enable_shared_from_this<SessionBase> {
@@ -131,12 +108,8 @@ struct Shared {
   // Sessions waiting for a handler's answer: nothing else holds them then.
   std::set<std::shared_ptr<SessionBase>> waiting;
   PayloadCache payloads;
-  // Arms the readying of the next round's buffer, once the round is over.
-  std::function<void()> ready_spare_later;
-  // /control requests that carried a body or named one: a readying armed
-  // before the last of them is not done (a round came first, as in a
-  // forming cluster's back-to-back rounds).
-  uint64_t bodies_seen = 0;
+
+  Probes probes() const { return {bool(handlers.healthz), bool(handlers.readyz)}; }
 };
 
 }  // namespace
@@ -263,6 +236,7 @@ class Session : public SessionBase {
     close_after_ = false;
     head_ = false;
     pending_.reset();
+    endpoint_ = Endpoint::kUnknown;
     task_.clear();
     kept_id_.clear();
     tcp_layer().expires_after(shared_.options.request_deadline);
@@ -278,17 +252,15 @@ class Session : public SessionBase {
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     const std::string path(target_path(req));
-    task_ = control_task(path);
-    const bool is_probe = probe_handler(path) != nullptr;
-    if (!shared_.options.token.empty() && !is_probe) {
-      const auto given = req.find(http::field::authorization);
-      const std::string_view value =
-          given == req.end() ? std::string_view()
-                             : std::string_view(given->value().data(), given->value().size());
-      if (!bearer_matches(value, shared_.options.token)) {
+    endpoint_ = endpoint_of(path, shared_.probes());
+    if (endpoint_ == Endpoint::kControl) task_ = parse_control_path(path).label();
+    const bool probe = is_probe(endpoint_);
+    if (!shared_.options.token.empty() && !probe) {
+      const auto given = header(req, http::field::authorization);
+      if (!bearer_matches(given.value_or(""), shared_.options.token)) {
         // Never the header's value: a near miss is almost the token.
         spdlog::warn("{} {}: 401, {} bearer token", std::string(req.method_string()), path,
-                     given == req.end() ? "no" : "a wrong");
+                     given ? "a wrong" : "no");
         // The body stays unread: end the connection.
         return fail(401);
       }
@@ -299,7 +271,7 @@ class Session : public SessionBase {
       // The unread body would be parsed as the next request: end the connection.
       return fail(411);
     }
-    if (is_probe && parser_->content_length() && *parser_->content_length() > 0) {
+    if (probe && parser_->content_length() && *parser_->content_length() > 0) {
       // Probes come without the token: nothing more than a header is read
       // from an unauthenticated peer.
       spdlog::warn("{} {}: a probe takes no body", std::string(req.method_string()), path);
@@ -364,17 +336,6 @@ class Session : public SessionBase {
     tcp_layer().close();
   }
 
-  static std::string_view header(const Request& req, const char* name) {
-    const auto it = req.find(name);
-    if (it == req.end()) return {};
-    return std::string_view(it->value().data(), it->value().size());
-  }
-
-  static std::string_view target_path(const Request& req) {
-    const std::string_view target(req.target().data(), req.target().size());
-    return target.substr(0, target.find('?'));
-  }
-
   Responder responder() {
     auto state = std::make_shared<Responder::State>();
     state->outbox = shared_.outbox;
@@ -382,14 +343,6 @@ class Session : public SessionBase {
     pending_ = state;
     shared_.waiting.insert(shared_from_this());
     return Responder(std::move(state));
-  }
-
-  // The probe's handler if path is a probe this server answers, else null.
-  const std::function<bool()>* probe_handler(std::string_view path) const {
-    const auto& h = shared_.handlers;
-    if (path == "/healthz" && h.healthz) return &h.healthz;
-    if (path == "/readyz" && h.readyz) return &h.readyz;
-    return nullptr;
   }
 
   void probe(const std::function<bool()>& handler, std::string_view path) {
@@ -452,7 +405,7 @@ class Session : public SessionBase {
 
   void answer_json(int status, const std::function<json()>& make) {
     try {
-      respond(status, to_text(make()));
+      respond(status, to_json(make()));
     } catch (const std::exception& e) {
       spdlog::error("control port: answer failed: {}", e.what());
       respond(500, "{}");
@@ -461,76 +414,57 @@ class Session : public SessionBase {
 
   void route(Request req) {
     const std::string path(target_path(req));
-    const bool post = req.method() == http::verb::post;
-    const bool get = req.method() == http::verb::get;
-    if (const auto* handler = probe_handler(path)) {
-      if (!get && req.method() != http::verb::head) return respond(405, "{}");
-      head_ = req.method() == http::verb::head;
-      return probe(*handler, path);
-    }
-    // /metrics is Prometheus' (GET only); the protocol's paths take POST.
-    const bool allowed = path == "/metrics" ? get : post || (get && is_get_path(path));
-    if (!is_known_path(path)) return respond(404, "{}");
-    if (!allowed) return respond(405, "{}");
+    const Method method = method_of(req.method());
+    if (endpoint_ == Endpoint::kUnknown) return respond(404, "{}");
+    if (!accepts(endpoint_, method)) return respond(405, "{}");
     const auto& h = shared_.handlers;
-    if (path == "/info") return answer_json(200, h.info);
-    if (path == "/log") return answer_json(200, h.log);
-    if (path == "/metrics") return metrics();
-    if (path == "/reset") {
-      spdlog::info("/reset: dropping the ZooKeeper session on request");
-      if (h.reset) h.reset();
-      return respond(200, "{}");
+    switch (endpoint_) {
+      case Endpoint::kHealthz:
+      case Endpoint::kReadyz:
+        head_ = method == Method::kHead;
+        return probe(endpoint_ == Endpoint::kHealthz ? h.healthz : h.readyz, path);
+      case Endpoint::kInfo:
+        return answer_json(200, h.info);
+      case Endpoint::kLog:
+        return answer_json(200, h.log);
+      case Endpoint::kMetrics:
+        return metrics();
+      case Endpoint::kReset:
+        spdlog::info("/reset: dropping the ZooKeeper session on request");
+        if (h.reset) h.reset();
+        return respond(200, "{}");
+      case Endpoint::kExec:
+        return exec(req);
+      case Endpoint::kControl:
+        return control(path, req);
+      case Endpoint::kUnknown:
+        break;
     }
-    if (path == "/exec") return exec(req);
+  }
+
+  void control(const std::string& path, Request& req) {
     const auto parsed = parse_control_path(path);
     if (parsed.error != 0) {
       spdlog::warn("{}: unknown task or bad timeout", path);
       return respond(parsed.error, "{}");
     }
-    ControlRequest request{parsed.task, nullptr};
-    const std::string_view ref = header(req, body_ref::kRef);
-    const std::string_view given = header(req, body_ref::kId);
-    const std::string_view id = body_ref::valid_id(given) ? given : std::string_view();
-    // ok ends a round: its body is kept only as the base of the next
-    // round's diff, so only when the leader named it (payload_cache.h).
-    const bool keep = parsed.task != "ok" || !id.empty() || !ref.empty();
-    const std::string_view base = header(req, body_ref::kBase);
-    if (!req.body().empty() || !ref.empty()) ++shared_.bodies_seen;
-    if (req.body().empty() && !ref.empty()) {
-      request.body = shared_.payloads.held(ref, keep);
-      if (!request.body) {
-        spdlog::info("{}: the body it refers to is not held, asking for it whole", path);
-        return respond(body_ref::kNotHeld, "{}");
+    auto resolved = shared_.payloads.resolve(
+        parsed.task, std::move(req.body()),
+        {header(req, body_ref::kId).value_or(""), header(req, body_ref::kRef).value_or(""),
+         header(req, body_ref::kBase).value_or("")});
+    if (resolved.status != 200) {
+      if (resolved.status == body_ref::kNotHeld) {
+        spdlog::info("{}: {}", path, resolved.error);
+      } else {
+        spdlog::warn("{}: {}", path, resolved.error);
       }
-      if (keep) kept_id_ = ref;
-    } else if (!req.body().empty() && !base.empty()) {
-      int status = 0;
-      std::string why;
-      request.body = shared_.payloads.apply(base, req.body(), keep, id, &status, &why);
-      if (!request.body) {
-        if (status == body_ref::kNotHeld) {
-          spdlog::info("{}: {}, asking for the body whole", path, why);
-        } else {
-          spdlog::warn("{}: refused: {}", path, why);
-        }
-        return respond(status, "{}");
-      }
-      if (shared_.payloads.holds(id)) kept_id_ = id;
-    } else if (!req.body().empty()) {
-      request.body = shared_.payloads.parse(std::move(req.body()), keep, id);
-      if (!request.body) {
-        spdlog::warn("{}: body is not JSON", path);
-        return respond(400, "{}");
-      }
-      if (shared_.payloads.holds(id)) kept_id_ = id;
+      return respond(resolved.status, "{}");
     }
-    if (parsed.task == "ok" && keep && shared_.payloads.holds(kept_id_) &&
-        shared_.ready_spare_later) {
-      shared_.ready_spare_later();
-    }
+    kept_id_ = std::move(resolved.kept_id);
+    const auto& h = shared_.handlers;
     if (!h.control) return respond(503, "{}");
-    h.control(std::move(request), std::chrono::duration<double>(parsed.timeout_seconds),
-              responder());
+    h.control(ControlRequest{parsed.task, std::move(resolved.body)},
+              std::chrono::duration<double>(parsed.timeout_seconds), responder());
   }
 
   void metrics() {
@@ -543,36 +477,20 @@ class Session : public SessionBase {
     }
   }
 
-  // What /control requests are counted under: the task, "unknown" for
-  // anything else (a label must not take whatever a client sends), "" for
-  // other paths.
-  static std::string control_task(std::string_view path) {
-    constexpr std::string_view kPrefix = "/control";
-    if (path.rfind(kPrefix, 0) != 0) return {};
-    if (path.size() == kPrefix.size()) return "unknown";
-    if (path[kPrefix.size()] != '/') return {};
-    std::string task(path.substr(kPrefix.size() + 1));
-    task = task.substr(0, task.find('/'));
-    return kTasks.count(task) ? task : "unknown";
-  }
-
   void exec(Request& req) {
-    const auto shell = req.find("X-Shell");
-    if (shell == req.end()) return respond(400, "{}");
+    const auto shell = header(req, "X-Shell");
+    if (!shell) return respond(400, "{}");
     ExecCall call;
-    call.shell = std::string(shell->value());
-    if (const auto t = req.find("X-Timeout"); t != req.end()) {
-      const auto seconds = parse_timeout_seconds(std::string(t->value()));
+    call.shell = std::string(*shell);
+    if (const auto t = header(req, "X-Timeout")) {
+      const auto seconds = parse_timeout_seconds(*t);
       if (!seconds) {
-        spdlog::warn("/exec: bad X-Timeout '{}'", std::string(t->value()));
+        spdlog::warn("/exec: bad X-Timeout '{}'", *t);
         return respond(400, "{}");
       }
       call.timeout = std::chrono::duration<double>(*seconds);
     }
-    const auto type = req.find(http::field::content_type);
-    const std::string_view content_type =
-        type == req.end() ? std::string_view()
-                          : std::string_view(type->value().data(), type->value().size());
+    const std::string_view content_type = header(req, http::field::content_type).value_or("");
     if (content_type.substr(0, 10) == "multipart/") {
       const std::string boundary = multipart_boundary(content_type);
       MultipartResult parts = boundary.empty() ? MultipartResult{{}, "no usable boundary"}
@@ -605,7 +523,8 @@ class Session : public SessionBase {
   bool watching_ = false;  // an /exec connection's wait or recheck is armed
   // Bumped when an answer goes: a wait that completed before is stale.
   uint64_t watch_generation_ = 0;
-  std::string task_;  // the /control request's task being answered, else ""
+  Endpoint endpoint_ = Endpoint::kUnknown;  // of the request being read or answered
+  std::string task_;  // the /control request's label (routes.h) being answered, else ""
 };
 
 }  // namespace
@@ -620,7 +539,7 @@ Responder::State::~State() {
 
 void Responder::reply(int status, const json& body) const {
   if (state_->answered.exchange(true)) return;
-  std::string text = status == 200 ? to_text(body) : "{}";
+  std::string text = status == 200 ? to_json(body) : "{}";
   state_->outbox->post([session = state_->session, status, text = std::move(text)]() mutable {
     if (auto s = session.lock()) s->respond(status, std::move(text));
   });
@@ -653,10 +572,7 @@ struct ControlServer::Impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
-  // After a round: long enough for every pod's ok to be answered, so the
-  // pages the spare touches do not compete with the round's end.
-  static constexpr std::chrono::seconds kSpareDelay{1};
-  asio::steady_timer spare{io};
+  asio::steady_timer spare{io};  // the payload cache's (PayloadCache::set_timer)
   std::thread thread;
   int bound_port = 0;
   bool refusing = false;  // logged once per episode of a full house
@@ -727,12 +643,13 @@ bool ControlServer::start(std::string* error) {
     std::lock_guard<std::mutex> lock(impl_->shared.outbox->mu);
     impl_->shared.outbox->io = &impl_->io;
   }
-  impl_->shared.ready_spare_later = [impl = impl_.get()] {
-    impl->spare.expires_after(Impl::kSpareDelay);
-    impl->spare.async_wait([impl, seen = impl->shared.bodies_seen](beast::error_code ec) {
-      if (!ec && impl->shared.bodies_seen == seen) impl->shared.payloads.ready_spare();
-    });
-  };
+  impl_->shared.payloads.set_timer(
+      [spare = &impl_->spare](std::chrono::milliseconds delay, std::function<void()> fn) {
+        spare->expires_after(delay);
+        spare->async_wait([fn = std::move(fn)](beast::error_code ec) {
+          if (!ec) fn();
+        });
+      });
   impl_->accept();
   impl_->thread = std::thread([this] {
     pthread_setname_np(pthread_self(), "http");

@@ -124,16 +124,4 @@ class ControlServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// "/control/<task>[/<timeout>]" -> task and timeout, or the HTTP error code.
-struct ParsedControlPath {
-  int error = 0;  // 0, 400 or 404
-  std::string task;
-  double timeout_seconds = 60;
-};
-ParsedControlPath parse_control_path(const std::string& path);
-
-// A timeout in seconds as the control port takes it (URL or X-Timeout):
-// a finite decimal number in [0, 86400], nothing else.
-std::optional<double> parse_timeout_seconds(const std::string& text);
-
 }  // namespace ochopod

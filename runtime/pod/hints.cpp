@@ -1,22 +1,76 @@
 #include "runtime/pod/hints.h"
 
+#include <spdlog/spdlog.h>
+
 namespace ochopod {
 
 using nlohmann::json;
 
-Hints::Hints(json registration) : registration_(std::move(registration)) {}
+namespace {
+
+constexpr std::array<std::pair<PodState, std::string_view>, 5> kPodStateWords = {{
+    {PodState::kFollower, "follower"},
+    {PodState::kLeader, "leader"},
+    {PodState::kConfigurationPending, "leader (configuration pending)"},
+    {PodState::kConfiguring, "leader (configuring)"},
+    {PodState::kSuspended, "suspended"},
+}};
+constexpr std::array<std::pair<ProcessState, std::string_view>, 4> kProcessWords = {{
+    {ProcessState::kStopped, "stopped"},
+    {ProcessState::kRunning, "running"},
+    {ProcessState::kTerminating, "terminating"},
+    {ProcessState::kDead, "dead"},
+}};
+
+template <typename State, size_t N>
+std::string_view word_of(const std::array<std::pair<State, std::string_view>, N>& words,
+                         State state) {
+  for (const auto& [s, word] : words)
+    if (s == state) return word;
+  return "unknown";
+}
+
+template <typename State, size_t N>
+std::optional<State> state_of(const std::array<std::pair<State, std::string_view>, N>& words,
+                              std::string_view text) {
+  for (const auto& [state, word] : words)
+    if (word == text) return state;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(PodState state) { return word_of(kPodStateWords, state); }
+std::string_view to_string(ProcessState process) { return word_of(kProcessWords, process); }
+std::optional<PodState> parse_pod_state(std::string_view text) {
+  return state_of(kPodStateWords, text);
+}
+std::optional<ProcessState> parse_process_state(std::string_view text) {
+  return state_of(kProcessWords, text);
+}
+
+Hints::Hints(json registration, json dependencies)
+    : registration_(std::move(registration)), dependencies_(std::move(dependencies)) {}
 
 void Hints::set_registration(json registration) {
   std::lock_guard<std::mutex> lock(mu_);
   registration_ = std::move(registration);
 }
-void Hints::set_state(std::string state) {
+void Hints::set_state(PodState state) {
   std::lock_guard<std::mutex> lock(mu_);
-  state_ = std::move(state);
+  state_ = state;
 }
-void Hints::set_process(std::string process) {
+void Hints::set_process(ProcessState process) {
   std::lock_guard<std::mutex> lock(mu_);
-  process_ = std::move(process);
+  process_ = process;
+}
+void Hints::set_state(std::string_view state) {
+  if (const auto known = parse_pod_state(state)) return set_state(*known);
+  spdlog::error("hints: '{}' is no pod state; kept the last one", state);
+}
+void Hints::set_process(std::string_view process) {
+  if (const auto known = parse_process_state(process)) return set_process(*known);
+  spdlog::error("hints: '{}' is no process state; kept the last one", process);
 }
 void Hints::set_status(std::string status) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -48,14 +102,16 @@ bool Hints::ready() const {
   return registered_ && serving_ && !leaving_;
 }
 
-std::string Hints::state() const {
+PodState Hints::pod_state() const {
   std::lock_guard<std::mutex> lock(mu_);
   return state_;
 }
-std::string Hints::process() const {
+ProcessState Hints::process_state() const {
   std::lock_guard<std::mutex> lock(mu_);
   return process_;
 }
+std::string Hints::state() const { return std::string(to_string(pod_state())); }
+std::string Hints::process() const { return std::string(to_string(process_state())); }
 json Hints::metrics() const {
   std::lock_guard<std::mutex> lock(mu_);
   return metrics_;
@@ -78,9 +134,9 @@ json Hints::info() const {
               {"node", field("node")},
               {"port", field("port")},
               {"ports", registration_.value("ports", json::object())},
-              {"process", process_},
+              {"process", to_string(process_)},
               {"public", field("public")},
-              {"state", state_},
+              {"state", to_string(state_)},
               {"status", status_},
               {"task", field("task")}};
 }
@@ -88,8 +144,8 @@ json Hints::info() const {
 json Hints::hints() const {
   std::lock_guard<std::mutex> lock(mu_);
   json out = registration_;
-  out["state"] = state_;
-  out["process"] = process_;
+  out["state"] = to_string(state_);
+  out["process"] = to_string(process_);
   out["status"] = status_;
   out["metrics"] = metrics_;
   out["dependencies"] = dependencies_;

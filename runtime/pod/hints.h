@@ -6,19 +6,43 @@
 // dependencies); readers on any thread get a consistent copy.
 #pragma once
 
+#include <array>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace ochopod {
 
+// The pod's `state` (docs/protocol.md 6): what it is to its cluster.
+enum class PodState { kFollower, kLeader, kConfigurationPending, kConfiguring, kSuspended };
+// The pod's `process`: where its child is.
+enum class ProcessState { kStopped, kRunning, kTerminating, kDead };
+
+inline constexpr std::array<ProcessState, 4> kProcessStates = {
+    ProcessState::kStopped, ProcessState::kRunning, ProcessState::kTerminating,
+    ProcessState::kDead};
+
+// The words /info and $ochopod show: "leader (configuring)", "running"...
+std::string_view to_string(PodState state);
+std::string_view to_string(ProcessState process);
+// The state a word names; nullopt for any other word.
+std::optional<PodState> parse_pod_state(std::string_view text);
+std::optional<ProcessState> parse_process_state(std::string_view text);
+
 class Hints {
  public:
-  explicit Hints(nlohmann::json registration = nlohmann::json::object());
+  explicit Hints(nlohmann::json registration = nlohmann::json::object(),
+                 nlohmann::json dependencies = nlohmann::json::array());
 
   void set_registration(nlohmann::json registration);
-  void set_state(std::string state);      // follower, leader, leader (configuring)...
-  void set_process(std::string process);  // stopped, running, terminating, dead
+  void set_state(PodState state);
+  void set_process(ProcessState process);
+  // The words to_string() gives, for the callers that still pass them; a
+  // word that names no state is logged and ignored.
+  void set_state(std::string_view state);
+  void set_process(std::string_view process);
   void set_status(std::string status);
   void set_metrics(nlohmann::json metrics);
   void set_dependencies(nlohmann::json dependencies);
@@ -31,8 +55,10 @@ class Hints {
   void set_leaving(bool leaving);
   bool ready() const;
 
-  std::string state() const;
-  std::string process() const;
+  PodState pod_state() const;
+  ProcessState process_state() const;
+  std::string state() const;    // as to_string() words it
+  std::string process() const;  // likewise
   nlohmann::json registration() const;
   nlohmann::json metrics() const;
 
@@ -44,8 +70,8 @@ class Hints {
  private:
   mutable std::mutex mu_;
   nlohmann::json registration_;
-  std::string state_ = "follower";
-  std::string process_ = "stopped";
+  PodState state_ = PodState::kFollower;
+  ProcessState process_ = ProcessState::kStopped;
   std::string status_;
   nlohmann::json metrics_ = nlohmann::json::object();
   nlohmann::json dependencies_ = nlohmann::json::array();

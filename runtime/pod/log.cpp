@@ -161,8 +161,9 @@ std::shared_ptr<spdlog::logger> g_child;  // under g_child_mu
 }  // namespace
 
 std::optional<Format> parse_format(std::string_view name) {
-  if (name == "text") return Format::kText;
-  if (name == "json") return Format::kJson;
+  for (size_t i = 0; i < kFormatNames.size(); ++i) {
+    if (name == kFormatNames[i]) return static_cast<Format>(i);
+  }
   return std::nullopt;
 }
 

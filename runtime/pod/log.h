@@ -16,6 +16,7 @@
 
 #include <spdlog/sinks/sink.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,7 +29,10 @@ namespace ochopod::log {
 
 enum class Format { kText, kJson };
 
-// "text" or "json", nothing else.
+// The names of the formats, in the order of Format.
+inline constexpr std::array<std::string_view, 2> kFormatNames = {"text", "json"};
+
+// One of kFormatNames, nothing else.
 std::optional<Format> parse_format(std::string_view name);
 
 struct Options {

@@ -1,10 +1,12 @@
 #include "runtime/pod/metrics.h"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
+
+#include "runtime/base/wait_status.h"
 
 #ifndef OCHOPOD_VERSION
 #define OCHOPOD_VERSION "unknown"
@@ -19,23 +21,72 @@ namespace {
 constexpr std::array<std::string_view, 3> kRoundNames = {"ok", "failed", "cancelled"};
 constexpr std::array<std::string_view, 4> kZkNames = {"connecting", "connected", "suspended",
                                                       "lost"};
-constexpr std::array<std::string_view, 4> kProcessNames = {"stopped", "running", "terminating",
-                                                           "dead"};
 
 int64_t steady_ns(Metrics::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-// Both lines every family starts with.
-void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+// One line of a family: its name + suffix, labels (`{k="v"}` or none), value.
+struct Sample {
+  std::string_view suffix;
+  std::string labels;
+  std::string value;
+};
+
+// What the exposition says of one metric (Prometheus' text format 0.0.4).
+struct Family {
+  std::string_view name, type, help;
+  std::vector<Sample> samples;
+  bool optional = false;  // left out, its header lines too, while it has no sample
+};
+
+// `{key="value"}`, the value escaped.
+std::string label(std::string_view key, std::string_view value) {
+  return fmt::format("{{{}=\"{}\"}}", key, prometheus_label(value));
 }
+
+// A family's two header lines, then its samples.
+void write(std::string& out, const Family& f) {
+  if (f.optional && f.samples.empty()) return;
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, f.help, f.name, f.type);
+  for (const Sample& s : f.samples)
+    out += fmt::format("{}{}{} {}\n", f.name, s.suffix, s.labels, s.value);
+}
+
+// The one sample of a counter or gauge.
+template <typename T>
+std::vector<Sample> one(const std::atomic<T>& value) {
+  return {{"", "", fmt::format("{}", value.load())}};
+}
+std::vector<Sample> one(int64_t value) { return {{"", "", fmt::format("{}", value)}}; }
 
 // A sample value: integers as such, others in their shortest exact form.
 std::string number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   return fmt::format("{}", v);
+}
+
+// The round-duration histogram's buckets (cumulative), sum and count.
+std::vector<Sample> round_histogram(
+    const std::array<std::atomic<uint64_t>, Metrics::kRoundBuckets.size()>& buckets,
+    const std::array<std::atomic<uint64_t>, 3>& rounds, uint64_t micros) {
+  std::vector<Sample> samples;
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < Metrics::kRoundBuckets.size(); ++i) {
+    cumulative += buckets[i].load();
+    samples.push_back(
+        {"_bucket", label("le", number(Metrics::kRoundBuckets[i])), fmt::format("{}", cumulative)});
+  }
+  uint64_t count = 0;
+  for (const auto& r : rounds) count += r.load();
+  // A round over the last bound is in +Inf only; read apart from the buckets,
+  // count may run ahead of them, never behind.
+  count = std::max(count, cumulative);
+  samples.push_back({"_bucket", label("le", "+Inf"), fmt::format("{}", count)});
+  samples.push_back({"_sum", "", number(static_cast<double>(micros) / 1e6)});
+  samples.push_back({"_count", "", fmt::format("{}", count)});
+  return samples;
 }
 
 }  // namespace
@@ -64,12 +115,7 @@ void Metrics::child_started(bool restart) {
 }
 
 void Metrics::child_exited(int status) {
-  // As shells say it: the code, or 128 + the signal that ended it.
-  if (WIFEXITED(status)) {
-    child_exit_code_ = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    child_exit_code_ = 128 + WTERMSIG(status);
-  }
+  if (const auto code = shell_exit_code(status)) child_exit_code_ = *code;
 }
 
 void Metrics::child_stopped() { child_started_at_ = 0; }
@@ -103,103 +149,91 @@ void Metrics::control_answered(std::string_view task, int code) {
 }
 
 std::string Metrics::render(const Hints& hints) const {
-  std::string out;
-  out.reserve(4096);
-  family(out, "ochopod_build_info", "gauge", "The pod's ochopod version (always 1).");
-  out += fmt::format("ochopod_build_info{{version=\"{}\"}} 1\n", OCHOPOD_VERSION);
-
-  const std::string process = hints.process();
-  family(out, "ochopod_child_state", "gauge",
-         "1 for the child's current state (stopped, running, terminating, dead), 0 otherwise.");
-  for (auto name : kProcessNames) {
-    out += fmt::format("ochopod_child_state{{state=\"{}\"}} {}\n", name, process == name ? 1 : 0);
+  const ProcessState process = hints.process_state();
+  std::vector<Sample> states;
+  for (const ProcessState state : kProcessStates) {
+    states.push_back({"", label("state", to_string(state)), state == process ? "1" : "0"});
   }
-  family(out, "ochopod_child_starts_total", "counter", "Child processes started.");
-  out += fmt::format("ochopod_child_starts_total {}\n", child_starts_.load());
-  family(out, "ochopod_child_restarts_total", "counter",
-         "Child processes started again by the pod after the previous one failed.");
-  out += fmt::format("ochopod_child_restarts_total {}\n", child_restarts_.load());
-  if (const int64_t code = child_exit_code_.load(); code >= 0) {
-    family(out, "ochopod_child_last_exit_code", "gauge",
-           "Exit code of the last child that ended (128 + the signal if a signal ended it).");
-    out += fmt::format("ochopod_child_last_exit_code {}\n", code);
-  }
-  family(out, "ochopod_child_uptime_seconds", "gauge",
-         "Seconds the running child has run (0 when none runs).");
+  const int64_t exit_code = child_exit_code_.load();
   const int64_t started = child_started_at_.load();
   const double uptime = started == 0 ? 0.0 : (steady_ns(Clock::now()) - started) / 1e9;
-  out += fmt::format("ochopod_child_uptime_seconds {:.3f}\n", std::max(0.0, uptime));
-
-  family(out, "ochopod_sanity_checks_total", "counter",
-         "Sanity checks run (for ochopod run: --sanity and --health together).");
-  out += fmt::format("ochopod_sanity_checks_total {}\n", checks_.load());
-  family(out, "ochopod_sanity_check_failures_total", "counter",
-         "Sanity checks that failed (or found the child failed since the last one).");
-  out += fmt::format("ochopod_sanity_check_failures_total {}\n", check_failures_.load());
-
-  family(out, "ochopod_leader_rounds_total", "counter",
-         "Configuration rounds this pod ran as leader, by outcome.");
+  std::vector<Sample> rounds;
   for (size_t i = 0; i < kRoundNames.size(); ++i) {
-    out += fmt::format("ochopod_leader_rounds_total{{outcome=\"{}\"}} {}\n", kRoundNames[i],
-                       rounds_[i].load());
+    rounds.push_back({"", label("outcome", kRoundNames[i]), fmt::format("{}", rounds_[i].load())});
   }
-  family(out, "ochopod_leader_round_duration_seconds", "histogram",
-         "Duration of the configuration rounds this pod ran as leader.");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < kRoundBuckets.size(); ++i) {
-    cumulative += round_buckets_[i].load();
-    out += fmt::format("ochopod_leader_round_duration_seconds_bucket{{le=\"{}\"}} {}\n",
-                       number(kRoundBuckets[i]), cumulative);
-  }
-  uint64_t count = 0;
-  for (const auto& r : rounds_) count += r.load();
-  // A round over the last bound is in +Inf only; read apart from the buckets,
-  // count may run ahead of them, never behind.
-  count = std::max(count, cumulative);
-  out += fmt::format("ochopod_leader_round_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", count);
-  out += fmt::format("ochopod_leader_round_duration_seconds_sum {}\n",
-                     number(static_cast<double>(round_micros_.load()) / 1e6));
-  out += fmt::format("ochopod_leader_round_duration_seconds_count {}\n", count);
-  family(out, "ochopod_pods_seen", "gauge",
-         "Pods of the cluster this pod sees registered while it leads (0 otherwise).");
-  out += fmt::format("ochopod_pods_seen {}\n", pods_seen_.load());
-
+  // Zk::kNone is none of the family's states: all 0.
   const int zk = zk_state_.load();
-  family(out, "ochopod_zookeeper_connection_state", "gauge",
-         "1 for the ZooKeeper session's state (connecting, connected, suspended, lost), 0 "
-         "otherwise; all 0 for a pod without ZooKeeper.");
+  std::vector<Sample> zk_states;
   for (size_t i = 0; i < kZkNames.size(); ++i) {
-    out += fmt::format("ochopod_zookeeper_connection_state{{state=\"{}\"}} {}\n", kZkNames[i],
-                       zk == static_cast<int>(i) + 1 ? 1 : 0);
+    zk_states.push_back(
+        {"", label("state", kZkNames[i]), zk == static_cast<int>(i) + 1 ? "1" : "0"});
   }
-  family(out, "ochopod_zookeeper_reconnects_total", "counter",
-         "Times the ZooKeeper connection came back with the session kept.");
-  out += fmt::format("ochopod_zookeeper_reconnects_total {}\n", zk_reconnects_.load());
-  family(out, "ochopod_zookeeper_session_expiries_total", "counter",
-         "ZooKeeper sessions lost: expired, or disconnected past their timeout.");
-  out += fmt::format("ochopod_zookeeper_session_expiries_total {}\n", zk_expiries_.load());
-
-  family(out, "ochopod_control_requests_total", "counter",
-         "/control requests answered, by task and HTTP status code.");
+  std::vector<Sample> control;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [key, n] : control_) {
-      out += fmt::format("ochopod_control_requests_total{{task=\"{}\",code=\"{}\"}} {}\n",
-                         prometheus_label(key.first), key.second, n);
+      control.push_back(
+          {"", fmt::format("{{task=\"{}\",code=\"{}\"}}", prometheus_label(key.first), key.second),
+           fmt::format("{}", n)});
+    }
+  }
+  // Only numbers: a string or an object has no value to plot.
+  const json metrics = hints.metrics();
+  std::vector<Sample> user;
+  if (metrics.is_object()) {
+    for (const auto& [name, value] : metrics.items()) {
+      if (value.is_number()) user.push_back({"", label("name", name), number(value.get<double>())});
     }
   }
 
-  // Only numbers: a string or an object has no value to plot.
-  const json metrics = hints.metrics();
-  family(out, "ochopod_user_metric", "gauge",
-         "Each numeric value of the last sanity check's metrics object, by key.");
-  if (metrics.is_object()) {
-    for (const auto& [name, value] : metrics.items()) {
-      if (!value.is_number()) continue;
-      out += fmt::format("ochopod_user_metric{{name=\"{}\"}} {}\n", prometheus_label(name),
-                         number(value.get<double>()));
-    }
-  }
+  const Family families[] = {
+      {"ochopod_build_info",
+       "gauge",
+       "The pod's ochopod version (always 1).",
+       {{"", "{version=\"" OCHOPOD_VERSION "\"}", "1"}}},
+      {"ochopod_child_state", "gauge",
+       "1 for the child's current state (stopped, running, terminating, dead), 0 otherwise.",
+       std::move(states)},
+      {"ochopod_child_starts_total", "counter", "Child processes started.", one(child_starts_)},
+      {"ochopod_child_restarts_total", "counter",
+       "Child processes started again by the pod after the previous one failed.",
+       one(child_restarts_)},
+      {"ochopod_child_last_exit_code", "gauge",
+       "Exit code of the last child that ended (128 + the signal if a signal ended it).",
+       exit_code >= 0 ? one(exit_code) : std::vector<Sample>{}, /*optional=*/true},
+      {"ochopod_child_uptime_seconds",
+       "gauge",
+       "Seconds the running child has run (0 when none runs).",
+       {{"", "", fmt::format("{:.3f}", std::max(0.0, uptime))}}},
+      {"ochopod_sanity_checks_total", "counter",
+       "Sanity checks run (for ochopod run: --sanity and --health together).", one(checks_)},
+      {"ochopod_sanity_check_failures_total", "counter",
+       "Sanity checks that failed (or found the child failed since the last one).",
+       one(check_failures_)},
+      {"ochopod_leader_rounds_total", "counter",
+       "Configuration rounds this pod ran as leader, by outcome.", std::move(rounds)},
+      {"ochopod_leader_round_duration_seconds", "histogram",
+       "Duration of the configuration rounds this pod ran as leader.",
+       round_histogram(round_buckets_, rounds_, round_micros_.load())},
+      {"ochopod_pods_seen", "gauge",
+       "Pods of the cluster this pod sees registered while it leads (0 otherwise).",
+       one(pods_seen_)},
+      {"ochopod_zookeeper_connection_state", "gauge",
+       "1 for the ZooKeeper session's state (connecting, connected, suspended, lost), 0 "
+       "otherwise; all 0 for a pod without ZooKeeper.",
+       std::move(zk_states)},
+      {"ochopod_zookeeper_reconnects_total", "counter",
+       "Times the ZooKeeper connection came back with the session kept.", one(zk_reconnects_)},
+      {"ochopod_zookeeper_session_expiries_total", "counter",
+       "ZooKeeper sessions lost: expired, or disconnected past their timeout.", one(zk_expiries_)},
+      {"ochopod_control_requests_total", "counter",
+       "/control requests answered, by task and HTTP status code.", std::move(control)},
+      {"ochopod_user_metric", "gauge",
+       "Each numeric value of the last sanity check's metrics object, by key.", std::move(user)},
+  };
+  std::string out;
+  out.reserve(4096);
+  for (const Family& f : families) write(out, f);
   return out;
 }
 

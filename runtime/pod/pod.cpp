@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "runtime/base/ids.h"
 #include "runtime/control/request_queue.h"
 #include "runtime/control/tool_executor.h"
 #include "runtime/process/pid1.h"
@@ -114,9 +115,10 @@ void configure_solo(const PodSettings& settings, const std::string& uuid, Hints&
   });
 }
 
-}  // namespace
-
-int run_pod(const PodSettings& settings, const PodParts& parts) {
+// The process before any thread exists: signals blocked for the signal
+// thread, secrets out of what children inherit, the logger in the pod's
+// format, and as PID 1 the split (pid1.h).
+void prepare_process(const PodSettings& settings) {
   SignalThread::block_signals();
   keep_secrets_from_children();
   // No subreaper, no waitpid(-1) here: the runtime reaps only what it started
@@ -129,116 +131,148 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   log_options.ns = settings.ns;
   log::setup(log_options);
   split_if_pid1();
-  const std::string uuid = make_uuid4();
-  spdlog::info("pod {} of {} starting", uuid, settings.full_name());
+}
 
+std::unique_ptr<Coordinator> make_coordinator(const PodSettings& settings, const std::string& uuid,
+                                              EventLoop& loop, Hints& hints, Metrics& metrics,
+                                              LeaderWork* leader_work) {
+  if (!settings.zk) return nullptr;
+  Coordinator::Options options;
+  options.zk = *settings.zk;
+  options.acl = settings.zk_acl;
+  options.cluster = settings.full_name();
+  options.uuid = uuid;
+  options.registration = settings.registration;
+  options.session_timeout = settings.session_timeout;
+  options.metrics = &metrics;
+  return std::make_unique<Coordinator>(loop, hints, std::move(options), leader_work);
+}
+
+ToolBox registered_tools(const PodParts& factories, PodServices& services) {
+  ToolBox tools;
+  if (factories.tools) factories.tools(services, tools);
+  return tools;
+}
+
+// Every part of a running pod, wired. Declared in the reverse order of
+// their shutdown: destroyed last, stopped first. Built on the main thread,
+// which keeps it until the pod exits; nothing here moves.
+struct Parts {
+  Parts(const PodSettings& settings, const PodParts& factories, std::string id)
+      : settings(settings),
+        uuid(std::move(id)),
+        hints(settings.registration, settings.dependencies),
+        services{settings, uuid,   lifecycle_loop, coordinator_loop,
+                 hints,    reaper, metrics,        presence},
+        controller(factories.controller(services)),
+        // Signals sent before this wait, blocked, for the signalfd. The
+        // lifecycle owns the child: forwarded signals are posted to it; a
+        // second SIGTERM/SIGINT finds it blocked in the stop, which hurry()
+        // cuts short.
+        signals(
+            reaper,
+            [this](int) {
+              if (!stop.trigger()) {
+                spdlog::warn("asked again to stop: skipping the rest of the grace");
+                presence.hurry();
+                controller->hurry();
+              }
+            },
+            [this](int signo) {
+              lifecycle_loop.post([this, signo] { controller->forward_signal(signo); });
+            }),
+        leader_work(factories.leader_work ? factories.leader_work(services) : nullptr),
+        tools(registered_tools(factories, services)),
+        requests(lifecycle_loop, *controller),
+        coordinator(
+            make_coordinator(settings, uuid, coordinator_loop, hints, metrics, leader_work.get())),
+        server(server_options(settings), handlers()) {
+    if (!coordinator) {
+      hints.set_state(PodState::kLeader);
+      hints.set_registered(true);  // a cluster of one, with nobody to register with
+    }
+  }
+
+  // What the control port answers with; the /exec tools are registered by
+  // the time it starts.
+  ControlHandlers handlers() {
+    ControlHandlers h;
+    h.info = [this] { return hints.info(); };
+    h.log = [] { return nlohmann::json(log::recent()); };
+    h.metrics = [this] { return metrics.render(hints); };
+    h.control_answered = [this](std::string_view task, int code) {
+      metrics.control_answered(task, code);
+    };
+    // Probes (docs/protocol.md 7): a loop stuck in one task answers nothing
+    // else. The lifecycle legitimately waits out a child's stop grace in one.
+    h.healthz = [this] {
+      return coordinator_loop.busy_for() < kStuckCoordinator &&
+             lifecycle_loop.busy_for() < kStuckLifecycle;
+    };
+    h.readyz = [this] { return hints.ready(); };
+    h.reset = [this] {
+      if (coordinator) coordinator->renew();
+    };
+    h.control = serve_control(requests);
+    h.exec = serve_exec(tools, tool_executor);
+    return h;
+  }
+
+  const PodSettings& settings;
+  const std::string uuid;
   Reaper reaper;
   Metrics metrics;
-  Hints hints(settings.registration);
-  hints.set_dependencies(settings.dependencies);
+  Hints hints;
   StopLatch stop;
   PresenceRelay presence;
-
-  // Declared in the reverse order of their shutdown: destroyed last, stopped first.
-  EventLoop coordinator_loop("coordinator");
-  EventLoop lifecycle_loop("lifecycle");
-  PodServices services{settings, uuid,   lifecycle_loop, coordinator_loop,
-                       hints,    reaper, metrics,        presence};
-  std::unique_ptr<Controller> controller = parts.controller(services);
-  // Signals sent before this line wait, blocked, for the signalfd. The
-  // lifecycle owns the child: forwarded signals are posted to it; a second
-  // SIGTERM/SIGINT finds it blocked in the stop, which hurry() cuts short.
-  SignalThread signals(
-      reaper,
-      [&stop, &controller, &presence](int) {
-        if (!stop.trigger()) {
-          spdlog::warn("asked again to stop: skipping the rest of the grace");
-          presence.hurry();
-          controller->hurry();
-        }
-      },
-      [&lifecycle_loop, &controller](int signo) {
-        lifecycle_loop.post([&controller, signo] { controller->forward_signal(signo); });
-      });
+  EventLoop coordinator_loop{"coordinator"};
+  EventLoop lifecycle_loop{"lifecycle"};
+  PodServices services;
+  std::unique_ptr<Controller> controller;
+  SignalThread signals;
   std::unique_ptr<LeaderWork> leader_work;
-  if (parts.leader_work) leader_work = parts.leader_work(services);
   ToolBox tools;
-  if (parts.tools) parts.tools(services, tools);
-  RequestQueue requests(lifecycle_loop, *controller);
-
+  RequestQueue requests;
   std::unique_ptr<Coordinator> coordinator;
-  if (settings.zk) {
-    Coordinator::Options options;
-    options.zk = *settings.zk;
-    options.acl = settings.zk_acl;
-    options.cluster = settings.full_name();
-    options.uuid = uuid;
-    options.registration = settings.registration;
-    options.session_timeout = settings.session_timeout;
-    options.metrics = &metrics;
-    coordinator = std::make_unique<Coordinator>(coordinator_loop, hints, std::move(options),
-                                                leader_work.get());
-  } else {
-    hints.set_state("leader");
-    hints.set_registered(true);  // a cluster of one, with nobody to register with
-  }
-
-  ControlHandlers handlers;
-  handlers.info = [&hints] { return hints.info(); };
-  handlers.log = [] { return nlohmann::json(log::recent()); };
-  handlers.metrics = [&metrics, &hints] { return metrics.render(hints); };
-  handlers.control_answered = [&metrics](std::string_view task, int code) {
-    metrics.control_answered(task, code);
-  };
-  // Probes (docs/protocol.md 7): a loop stuck in one task answers nothing
-  // else. The lifecycle legitimately waits out a child's stop grace in one.
-  handlers.healthz = [&coordinator_loop, &lifecycle_loop] {
-    return coordinator_loop.busy_for() < kStuckCoordinator &&
-           lifecycle_loop.busy_for() < kStuckLifecycle;
-  };
-  handlers.readyz = [&hints] { return hints.ready(); };
-  handlers.reset = [&coordinator] {
-    if (coordinator) coordinator->renew();
-  };
-  handlers.control = serve_control(requests);
   ToolExecutor tool_executor;
-  handlers.exec = serve_exec(tools, tool_executor);
-  ControlServer::Options server_options;
-  server_options.bind = settings.bind;
-  server_options.port = settings.listen_port;
-  server_options.max_body = settings.max_body;
-  server_options.token = settings.security.token;
-  server_options.tls_cert = settings.security.tls_cert;
-  server_options.tls_key = settings.security.tls_key;
-  ControlServer server(server_options, std::move(handlers));
-  std::string error;
-  if (!server.start(&error)) {
-    spdlog::critical("{}", error);
-    lifecycle_loop.stop();
-    return 1;
-  }
-  if (coordinator) {
-    presence.attach(coordinator.get());
-    coordinator->start();
-  } else {
-    configure_solo(settings, uuid, hints, lifecycle_loop, *controller);
-  }
+  ControlServer server;
+};
 
-  stop.wait();
-  // The order of docs/lifecycle.md ("The pod process itself"): out of the
-  // dependents' view first, the child stopped last, all within the budget.
+// Serving: the control port, then the cluster (or the solo round). False
+// when the port cannot be had.
+bool start(Parts& parts) {
+  std::string error;
+  if (!parts.server.start(&error)) {
+    spdlog::critical("{}", error);
+    parts.lifecycle_loop.stop();
+    return false;
+  }
+  if (parts.coordinator) {
+    parts.presence.attach(parts.coordinator.get());
+    parts.coordinator->start();
+  } else {
+    configure_solo(parts.settings, parts.uuid, parts.hints, parts.lifecycle_loop,
+                   *parts.controller);
+  }
+  return true;
+}
+
+// The order of docs/lifecycle.md ("The pod process itself"): out of the
+// dependents' view first, the child stopped last, all within the budget.
+void shut_down(Parts& parts) {
+  const PodSettings& settings = parts.settings;
   const auto started = Clock::now();
   const auto deadline = settings.stop_timeout.count() > 0 ? started + settings.stop_timeout
                                                           : Clock::time_point::max();
   // Without a budget, waiting on ZooKeeper for longer than the session
   // timeout gains nothing over closing the session.
   const auto zk_deadline = std::min(deadline, started + settings.session_timeout);
-  hints.set_leaving(true);
-  controller->stop_by(deadline);
-  tool_executor.stop_all();  // nothing a tool does may hold the stop
-  if (coordinator) {
+  parts.hints.set_leaving(true);
+  parts.controller->stop_by(deadline);
+  parts.tool_executor.stop_all();  // nothing a tool does may hold the stop
+  if (parts.coordinator) {
     spdlog::info("shutting down: leaving the cluster's view first");
-    if (coordinator->leave(zk_deadline)) {
+    if (parts.coordinator->leave(zk_deadline)) {
       spdlog::info(
           "out of the cluster's snapshot after {} ms",
           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
@@ -247,19 +281,42 @@ int run_pod(const PodSettings& settings, const PodParts& parts) {
   if (settings.leave_delay.count() > 0) {
     spdlog::info("serving {} ms more while dependents apply it (leave delay)",
                  settings.leave_delay.count());
-    stop.linger(std::min(deadline, Clock::now() + settings.leave_delay));
+    parts.stop.linger(std::min(deadline, Clock::now() + settings.leave_delay));
   }
   spdlog::info("shutting down: stopping the child");
-  lifecycle_loop.run_sync([&controller, deadline] { controller->shutdown(deadline); });
-  lifecycle_loop.stop();
-  if (coordinator) {
-    coordinator->hand_off(std::min(deadline, Clock::now() + settings.session_timeout));
-    presence.attach(nullptr);
-    coordinator->stop();
+  parts.lifecycle_loop.run_sync([&parts, deadline] { parts.controller->shutdown(deadline); });
+  parts.lifecycle_loop.stop();
+  if (parts.coordinator) {
+    parts.coordinator->hand_off(std::min(deadline, Clock::now() + settings.session_timeout));
+    parts.presence.attach(nullptr);
+    parts.coordinator->stop();
   }
-  coordinator_loop.run_sync([&leader_work] { leader_work.reset(); });
-  coordinator_loop.stop();
-  server.stop();
+  parts.coordinator_loop.run_sync([&parts] { parts.leader_work.reset(); });
+  parts.coordinator_loop.stop();
+  parts.server.stop();
+}
+
+}  // namespace
+
+ControlServer::Options server_options(const PodSettings& settings) {
+  ControlServer::Options options;
+  options.bind = settings.bind;
+  options.port = settings.listen_port;
+  options.max_body = settings.max_body;
+  options.token = settings.security.token;
+  options.tls_cert = settings.security.tls_cert;
+  options.tls_key = settings.security.tls_key;
+  return options;
+}
+
+int run_pod(const PodSettings& settings, const PodParts& factories) {
+  prepare_process(settings);
+  const std::string uuid = make_uuid4();
+  spdlog::info("pod {} of {} starting", uuid, settings.full_name());
+  Parts parts(settings, factories, uuid);
+  if (!start(parts)) return 1;
+  parts.stop.wait();
+  shut_down(parts);
   spdlog::info("pod {} stopped", uuid);
   return 0;
 }

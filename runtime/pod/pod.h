@@ -11,63 +11,22 @@
 // factories, since they are built on the pieces below.
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 
 #include "runtime/base/event_loop.h"
 #include "runtime/control/request.h"
 #include "runtime/control/server.h"
 #include "runtime/control/tool_box.h"
-#include "runtime/http/client.h"
 #include "runtime/pod/hints.h"
-#include "runtime/pod/log.h"
 #include "runtime/pod/metrics.h"
+#include "runtime/pod/settings.h"
 #include "runtime/process/reaper.h"
-#include "runtime/zk/acl.h"
-#include "runtime/zk/address.h"
 #include "runtime/zk/coordinator.h"
 #include "runtime/zk/presence.h"
 
 namespace ochopod {
-
-// How the control plane is protected (docs/protocol.md, "Security"); all
-// empty: as Python pods, plain HTTP and no token.
-struct ControlSecurity {
-  std::string token;              // required of every caller, sent in every round
-  std::string tls_cert, tls_key;  // PEM files: the control port speaks HTTPS
-  std::string tls_ca;             // the CA the pods this one calls must chain to
-
-  // What the leader's rounds and checks present to other pods.
-  HttpTrust trust() const { return {token, tls_ca}; }
-};
-
-struct PodSettings {
-  std::string cluster = "default";
-  std::string ns = "marathon";
-  std::optional<ZkAddress> zk;          // none: solo, the pod leads itself
-  ZkAclMode zk_acl = ZkAclMode::kOpen;  // of the cluster's nodes (ochopod_zk_acl)
-  std::string bind = "0.0.0.0";
-  int listen_port = 8080;  // where the control port listens
-  std::chrono::milliseconds session_timeout{5000};
-  nlohmann::json registration = nlohmann::json::object();  // without seq
-  nlohmann::json dependencies = nlohmann::json::array();   // the model's depends_on
-  bool start = true;                                       // ochopod_start
-  log::Options log;
-  size_t max_body = 1 << 20;
-  ControlSecurity security;
-  // The pod's own stop (docs/lifecycle.md, "The pod process itself"): once
-  // out of its dependents' view, how long it keeps serving before it drains
-  // and stops its child; and the whole stop's budget (zero: none, each step
-  // bounded by its own setting).
-  std::chrono::milliseconds leave_delay{0};
-  std::chrono::milliseconds stop_timeout{0};
-
-  std::string full_name() const { return ns + "." + cluster; }
-};
 
 // What the factories get to build the models on.
 struct PodServices {
@@ -97,5 +56,8 @@ struct PodParts {
 // SignalThread::block_signals() first thing in main(), and start no thread
 // before this: as PID 1 it forks the reaper off first (pid1.h).
 int run_pod(const PodSettings& settings, const PodParts& parts);
+
+// The control port's options the settings give (run_pod's server).
+ControlServer::Options server_options(const PodSettings& settings);
 
 }  // namespace ochopod

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "runtime/base/wait_status.h"
+
 namespace ochopod {
 
 namespace {
@@ -51,16 +53,13 @@ sigset_t reaper_signals() {
       const pid_t pid = ::waitpid(-1, &status, WNOHANG);
       if (pid <= 0) break;
       if (pid != runtime) {
-        spdlog::info("ochopod pid 1: reaped orphan pid {} ({} {})", pid,
-                     WIFEXITED(status) ? "exit code" : "signal",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        spdlog::info("ochopod pid 1: reaped orphan pid {} ({})", pid, describe_wait_status(status));
         continue;
       }
       // Our exit ends the namespace: the kernel kills what is left in it.
       spdlog::default_logger()->flush();
       std::fflush(stderr);
-      if (WIFEXITED(status)) std::_Exit(WEXITSTATUS(status));
-      std::_Exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+      std::_Exit(shell_exit_code(status).value_or(128));
     }
   }
 }

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,16 +36,6 @@ void Reaper::reap() {
     }
   }
   for (size_t i = 0; i < exited.size(); ++i) owners[i](exited[i].first, exited[i].second);
-}
-
-std::string describe_wait_status(int wait_status) {
-  if (wait_status == -1) return "unknown status";
-  if (WIFEXITED(wait_status)) return "exit code " + std::to_string(WEXITSTATUS(wait_status));
-  if (WIFSIGNALED(wait_status)) {
-    const int sig = WTERMSIG(wait_status);
-    return "signal " + std::to_string(sig) + " (" + strsignal(sig) + ")";
-  }
-  return "wait status " + std::to_string(wait_status);
 }
 
 }  // namespace ochopod

@@ -16,7 +16,10 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <string>
+
+// For the owners that describe the statuses they get (models/piped,
+// cli/run) and still reach describe_wait_status() through this header.
+#include "runtime/base/wait_status.h"
 
 namespace ochopod {
 
@@ -37,8 +40,5 @@ class Reaper {
   std::mutex mu_;
   std::map<pid_t, OnExit> watched_;
 };
-
-// Text for a wait status: "exit code 3", "signal 9 (Killed)".
-std::string describe_wait_status(int wait_status);
 
 }  // namespace ochopod

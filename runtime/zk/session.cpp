@@ -11,6 +11,7 @@
 #include <string>
 
 #include "runtime/base/numbers.h"
+#include "runtime/base/text.h"
 
 namespace ochopod {
 
@@ -57,7 +58,7 @@ namespace {
 // logger, so they come out in the pod's format (json for shippers) and name
 // their thread. A message reads "<time>:<pid>(0x<thread>):ZOO_<LEVEL>@<func>@<line>:
 // <text>": our line says the time and thread itself. Its errors go out at
-// debug, as they always did here: they repeat at every retry (about 12 a
+// debug: they repeat at every retry (about 12 a
 // second while a server is down), and the pod warns of what matters itself
 // (connection lost, session expired).
 void client_log(const char* message) {
@@ -71,8 +72,7 @@ void client_log(const char* message) {
     if (name == "DEBUG") level = spdlog::level::trace;
     rest = rest.substr(std::min(rest.size(), name.size() + 1));
   }
-  while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r')) rest.remove_suffix(1);
-  spdlog::log(level, "zookeeper: {}", rest);
+  spdlog::log(level, "zookeeper: {}", chomp(rest));
 }
 
 // What the client writes to its stream (messages logged without a handle,

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "runtime/control/server.h"
+#include "runtime/control/routes.h"
 
 using ochopod::fuzz::check;
 

@@ -1,5 +1,5 @@
 // `ochopod run`'s arguments and their ochopod_* environment twins
-// (cli/run_options parse_run_options and environment_map), and the --tool
+// (cli/run/options.h parse_run_options, read_environment), and the --tool
 // specs they accept as CommandTool reads them.
 //
 // Input: one item per line. A line starting with '$' is an environment entry
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<char*> envp;
   for (auto& e : entries) envp.push_back(e.data());
   envp.push_back(nullptr);
-  const auto env = environment_map(envp.data());
+  const auto env = ochopod::read_environment(envp.data());
 
   const ParseResult parsed = parse_run_options(args, env);
   if (!parsed.options) {
@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& h : o.health) {
     check(h.rfind("http://", 0) == 0 || h.rfind("tcp:", 0) == 0, "health specs are validated");
   }
-  // run_command.cpp builds a CommandTool per spec without a try: the options
+  // cli/run/command.cpp builds a CommandTool per spec without a try: the options
   // parser's word is all it has.
   static ochopod::Reaper reaper;
   for (const auto& t : o.tools) {

@@ -44,11 +44,18 @@ int64_t seq_of(std::string_view registration) {
   return 0;
 }
 
-}  // namespace
+// A diff, checked and ready to splice; its views point into the diff's text.
+struct Diff {
+  std::string receiver;           // "key"
+  std::string key_json;           // "key" as JSON text
+  std::vector<std::string> gone;  // sorted
+  std::string_view dependencies;  // the object's text, as the leader wrote it
+  std::vector<MemberSpan> added;  // the "added" members, offsets into the diff's text
+};
 
-std::optional<Applied> apply(std::string_view base_text,
-                             const std::vector<MemberSpan>& base_members,
-                             std::string_view diff_text, std::string* error, std::string into) {
+// Checks that diff_text is a diff (body_diff.h) and finds its parts;
+// nullopt with *error set when it is not one.
+std::optional<Diff> read_diff(std::string_view diff_text, std::string* error) {
   const auto refuse = [&](const char* why) {
     *error = why;
     return std::nullopt;
@@ -62,12 +69,12 @@ std::optional<Applied> apply(std::string_view base_text,
   if (gone_list == diff.end() || !gone_list->is_array()) {
     return refuse("the body diff has no \"gone\" array");
   }
-  std::vector<std::string> gone;
+  Diff out;
   for (const auto& g : *gone_list) {
     if (!g.is_string()) return refuse("the body diff's \"gone\" holds a non-string");
-    gone.push_back(g.get<std::string>());
+    out.gone.push_back(g.get<std::string>());
   }
-  std::sort(gone.begin(), gone.end());
+  std::sort(out.gone.begin(), out.gone.end());
   // The texts as the leader wrote them: spliced, never re-serialized, so
   // the body is the one it would have sent whole.
   const auto added_text = fast_json::member_text(diff_text, "added");
@@ -79,19 +86,28 @@ std::optional<Applied> apply(std::string_view base_text,
     return refuse("the body diff has no \"dependencies\" object");
   }
   const size_t added_at = static_cast<size_t>(added_text->data() - diff_text.data());
-  const auto added = fast_json::sorted_members(diff_text, added_at, added_text->size());
+  auto added = fast_json::sorted_members(diff_text, added_at, added_text->size());
   if (!added) return refuse("the body diff's \"added\" names are escaped or out of order");
+  out.receiver = key->get<std::string>();
+  out.key_json = to_json(*key);
+  out.dependencies = *deps_text;
+  out.added = std::move(*added);
+  return out;
+}
 
+// The body: the kept registrations merged with those that came (both lists
+// sorted by name), less the gone ones, written into `into`.
+Applied splice(std::string_view base_text, const std::vector<MemberSpan>& base_members,
+               std::string_view diff_text, const Diff& diff, std::string into) {
   Applied out;
-  const std::string receiver = key->get<std::string>();
   std::string& t = out.text;
   t = std::move(into);
   t.clear();
   t.reserve(base_text.size() + diff_text.size());
   t += "{\"dependencies\":";
-  t += *deps_text;
+  t += diff.dependencies;
   t += ",\"key\":";
-  t += to_json(*key);
+  t += diff.key_json;
   t += ",\"pods\":";
   const size_t pods_at = t.size();
   t += '{';
@@ -105,7 +121,7 @@ std::optional<Applied> apply(std::string_view base_text,
     placed.length = m.length;
     t += from.substr(m.at, m.length);
     const std::string_view name = name_of(from, m);
-    if (name == receiver) {
+    if (name == diff.receiver) {
       out.facts.index = static_cast<int>(out.members.size());
       const size_t value = from.find(':', m.name_at + m.name_length) + 1;
       own = from.substr(value, m.at + m.length - value);
@@ -113,13 +129,14 @@ std::optional<Applied> apply(std::string_view base_text,
     out.members.push_back(placed);
   };
   // A merge of two sorted lists; a registration that came replaces the kept one.
+  const auto& added = diff.added;
   size_t b = 0, a = 0;
-  while (b < base_members.size() || a < added->size()) {
+  while (b < base_members.size() || a < added.size()) {
     const bool take_added =
-        b == base_members.size() || (a < added->size() && name_of(diff_text, (*added)[a]) <=
-                                                              name_of(base_text, base_members[b]));
+        b == base_members.size() ||
+        (a < added.size() && name_of(diff_text, added[a]) <= name_of(base_text, base_members[b]));
     if (take_added) {
-      const MemberSpan& m = (*added)[a++];
+      const MemberSpan& m = added[a++];
       if (b < base_members.size() && name_of(base_text, base_members[b]) == name_of(diff_text, m)) {
         ++b;
       }
@@ -128,21 +145,31 @@ std::optional<Applied> apply(std::string_view base_text,
     }
     const MemberSpan& m = base_members[b++];
     const std::string_view name = name_of(base_text, m);
-    if (std::binary_search(gone.begin(), gone.end(), name)) continue;
+    if (std::binary_search(diff.gone.begin(), diff.gone.end(), name)) continue;
     emit(base_text, m);
   }
   t += '}';
   out.facts.pods_at = {pods_at, t.size() - pods_at};
   t += '}';
-  out.facts.key = receiver;
+  out.facts.key = diff.receiver;
   out.facts.size = static_cast<int>(out.members.size());
   if (own) {
     out.facts.seq = seq_of(*own);
   } else {
     out.facts.index = 0;
   }
-  out.facts.dependencies_text = std::string(*deps_text);
+  out.facts.dependencies_text = std::string(diff.dependencies);
   return out;
+}
+
+}  // namespace
+
+std::optional<Applied> apply(std::string_view base_text,
+                             const std::vector<MemberSpan>& base_members,
+                             std::string_view diff_text, std::string* error, std::string into) {
+  const auto diff = read_diff(diff_text, error);
+  if (!diff) return std::nullopt;
+  return splice(base_text, base_members, diff_text, *diff, std::move(into));
 }
 
 }  // namespace ochopod::body_diff

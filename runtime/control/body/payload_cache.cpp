@@ -24,6 +24,49 @@ std::string_view padded(std::string& text) {
 
 }  // namespace
 
+PayloadCache::Resolved PayloadCache::resolve(std::string_view task, std::string body,
+                                             const BodyHeaders& headers) {
+  Resolved out;
+  const std::string_view ref = headers.ref;
+  const std::string_view id = body_ref::valid_id(headers.id) ? headers.id : std::string_view();
+  // ok ends a round: its body is kept only as the base of the next round's
+  // diff, so only when the leader named it.
+  const bool keep = task != "ok" || !id.empty() || !ref.empty();
+  if (!body.empty() || !ref.empty()) ++bodies_seen_;
+  if (body.empty() && !ref.empty()) {
+    out.body = held(ref, keep);
+    if (!out.body) {
+      out.status = body_ref::kNotHeld;
+      out.error = "the body it refers to is not held, asking for it whole";
+      return out;
+    }
+    if (keep) out.kept_id = ref;
+  } else if (!body.empty() && !headers.base.empty()) {
+    std::string why;
+    out.body = apply(headers.base, body, keep, id, &out.status, &why);
+    if (!out.body) {
+      out.error = out.status == body_ref::kNotHeld ? why + ", asking for the body whole"
+                                                   : "refused: " + why;
+      return out;
+    }
+    if (holds(id)) out.kept_id = id;
+  } else if (!body.empty()) {
+    out.body = parse(std::move(body), keep, id);
+    if (!out.body) {
+      out.status = 400;
+      out.error = "body is not JSON";
+      return out;
+    }
+    if (holds(id)) out.kept_id = id;
+  }
+  if (task == "ok" && keep && holds(out.kept_id) && timer_) {
+    timer_(kSpareDelay, [this, seen = bodies_seen_] {
+      if (bodies_seen_ == seen) ready_spare();
+    });
+  }
+  return out;
+}
+
 Payload PayloadCache::parse(std::string body, bool keep, std::string_view id) {
   Payload payload;
   fast_json::Outline outline;

@@ -167,6 +167,74 @@ TEST(Binding, BadSettingsAreOneLineErrors) {
   EXPECT_NE(resolve_binding({}, "mesos").error.find("mesos"), std::string::npos);
 }
 
+TEST(Binding, AnUnknownBindingListsTheKnownOnes) {
+  EXPECT_EQ(resolve_binding({}, "mesos").error,
+            "unknown binding 'mesos' (marathon, kubernetes, local or solo)");
+  for (const auto name : kBindingNames) {
+    const auto result = resolve_binding({{"MARATHON_APP_ID", "a"},
+                                         {"MESOS_TASK_ID", "t"},
+                                         {"HOST", "127.0.0.1"},
+                                         {"POD_NAME", "p"},
+                                         {"POD_NAMESPACE", "n"},
+                                         {"POD_IP", "10.0.0.1"},
+                                         {"OCHOPOD_MESOS_FILES", "/nonexistent/ochopod"}},
+                                        std::string(name));
+    EXPECT_TRUE(result.settings) << name << ": " << result.error;
+  }
+}
+
+// finish() reads flags, ports, ZooKeeper, then security: the first setting
+// at fault is the one named.
+TEST(Binding, TheFirstBadSettingInReadingOrderIsNamed) {
+  Environment env = {{"ochopod_log_format", "xml"},
+                     {"ochopod_port", "http"},
+                     {"PORT_8080", "x"},
+                     {"ochopod_zk", "zk://"},
+                     {"ochopod_zk_acl", "world"},
+                     {"ochopod_tls_cert", "/cert.pem"}};
+  EXPECT_EQ(resolve_binding(env, "local").error,
+            "ochopod_log_format must be text or json, got 'xml'");
+  env.erase("ochopod_log_format");
+  EXPECT_EQ(resolve_binding(env, "local").error, "ochopod_port must be a port number, got 'http'");
+  env.erase("ochopod_port");
+  EXPECT_EQ(resolve_binding(env, "local").error, "PORT_8080 must map a port to a port, got 'x'");
+  env.erase("PORT_8080");
+  EXPECT_EQ(resolve_binding(env, "local").error.rfind("ochopod_zk: ", 0), 0u)
+      << resolve_binding(env, "local").error;
+  env["ochopod_zk"] = "10.0.0.5:2181";
+  EXPECT_EQ(resolve_binding(env, "local").error,
+            "ochopod_zk_acl must be open, read or private, got 'world'");
+  env.erase("ochopod_zk_acl");
+  EXPECT_EQ(resolve_binding(env, "local").error,
+            "ochopod_tls_cert and ochopod_tls_key go together: give both or neither");
+  env.erase("ochopod_tls_cert");
+  const auto result = resolve_binding(env, "local");
+  EXPECT_TRUE(result.settings) << result.error;
+  EXPECT_EQ(result.error, "") << "a pod that boots carries no error";
+}
+
+TEST(Binding, AnAclMattersOnlyWithZooKeeper) {
+  const auto solo = resolve_binding({{"ochopod_zk_acl", "world"}}, "solo");
+  ASSERT_TRUE(solo.settings) << solo.error;
+  EXPECT_FALSE(solo.settings->zk);
+}
+
+TEST(Binding, MesosFilesMayHaveSpacesAndCrlfAroundTheAddress) {
+  test::TempDir dir;
+  std::ofstream(dir.file("slave")) << "  MESOS_MASTER= zk://10.0.0.7:2181/mesos \r\n";
+  const Environment env = {{"MARATHON_APP_ID", "a"},
+                           {"MESOS_TASK_ID", "t"},
+                           {"HOST", "127.0.0.1"},
+                           {"OCHOPOD_MESOS_FILES", dir.file("slave")}};
+  EXPECT_EQ(registration(env)["zk"], "10.0.0.7:2181");
+  std::ofstream(dir.file("tabbed")) << "\tMESOS_MASTER=zk://10.0.0.8:2181/mesos\n";
+  const Environment tabbed = {{"MARATHON_APP_ID", "a"},
+                              {"MESOS_TASK_ID", "t"},
+                              {"HOST", "127.0.0.1"},
+                              {"OCHOPOD_MESOS_FILES", dir.file("tabbed")}};
+  EXPECT_EQ(registration(tabbed)["fwk"], "solo") << "a tab is not taken for a space";
+}
+
 TEST(Binding, LogFormatComesFromTheEnvironmentForEveryPod) {
   const auto plain = resolve_binding({}, "local");
   ASSERT_TRUE(plain.settings) << plain.error;

@@ -528,18 +528,6 @@ TEST(RunOptions, HelpMentionsEveryOptionAndItsTwin) {
   EXPECT_NE(help.find("usage: ochopod run [options] -- <command...>"), std::string::npos);
 }
 
-TEST(RunOptions, EnvironmentMap) {
-  char a[] = "ochopod_grace=5";
-  char b[] = "EMPTY=";
-  char c[] = "EQ=a=b";
-  char d[] = "NOEQUALS";
-  char e[] = "ochopod_grace=6";
-  char* envp[] = {a, b, c, d, e, nullptr};
-  const auto env = environment_map(envp);
-  EXPECT_EQ(env, (Env{{"ochopod_grace", "5"}, {"EMPTY", ""}, {"EQ", "a=b"}}));
-  EXPECT_TRUE(environment_map(nullptr).empty());
-}
-
 TEST(RunOptions, LogFormatIsTextOrJsonFromEitherSide) {
   EXPECT_FALSE(ok({"--", "x"}).log_format);
   EXPECT_EQ(ok({"--log-format", "json", "--", "x"}).log_format, "json");

@@ -2,10 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdint>
-
-#include "runtime/base/environment.h"
 
 namespace ochopod {
 namespace {
@@ -48,16 +45,6 @@ TEST(Numbers, CDecimalTakesStrtodSyntaxButOnlyWholeFiniteText) {
        {"", " ", "+", "--1", "+-1", "0x", "0x-1", "2 ", "2s", "inf", "nan", "1e999", "x"}) {
     EXPECT_FALSE(parse_c_decimal(bad)) << "'" << bad << "'";
   }
-}
-
-TEST(Environment, FirstDefinitionWinsAndEntriesWithoutEqualsAreSkipped) {
-  std::array<char*, 5> envp{const_cast<char*>("A=1"), const_cast<char*>("B=x=y"),
-                            const_cast<char*>("A=2"), const_cast<char*>("junk"), nullptr};
-  const Environment env = read_environment(envp.data());
-  EXPECT_EQ(env.size(), 2u);
-  EXPECT_EQ(env.at("A"), "1");
-  EXPECT_EQ(env.at("B"), "x=y");
-  EXPECT_TRUE(read_environment(nullptr).empty());
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ochopod {
@@ -43,6 +45,40 @@ TEST(Text, Utf8CutOnInvalidBytesCutsAtMax) {
   EXPECT_EQ(utf8_cut("\xff\xff\xff\xff", 2), 2u);
   EXPECT_EQ(utf8_cut(kEmoji + "x", 2), 2u) << "a character longer than max still progresses";
   EXPECT_EQ(utf8_cut("abc", 10), 3u);
+}
+
+TEST(Text, TrimTakesTheCLocalesSpacesByDefault) {
+  EXPECT_EQ(trim(" \t\n\v\f\r a b \r\n\t "), "a b");
+  EXPECT_EQ(trim(" \t\r\n"), "");
+  EXPECT_EQ(trim(""), "");
+  EXPECT_EQ(trim("x"), "x");
+  EXPECT_EQ(trim("\xC2\xA0x\xC2\xA0"), "\xC2\xA0x\xC2\xA0") << "no byte outside ASCII";
+}
+
+TEST(Text, TrimTakesOnlyTheBytesItIsGiven) {
+  EXPECT_EQ(trim(" \tname\t ", " \t"), "name");
+  EXPECT_EQ(trim("\r\n name \n", " \t"), "\r\n name \n") << "HTTP's whitespace has no line end";
+  EXPECT_EQ(trim(" zk://h:1/m \r", " \r\n"), "zk://h:1/m");
+  EXPECT_EQ(trim("\tzk\t", " \r\n"), "\tzk\t");
+  const std::string text = "  kept  ";
+  EXPECT_EQ(trim(text).data(), text.data() + 2) << "a view into the text, not a copy";
+}
+
+TEST(Text, ChompTakesOnlyTrailingLineEnds) {
+  EXPECT_EQ(chomp("line\r\n\n"), "line");
+  EXPECT_EQ(chomp("\n line \n"), "\n line ");
+  EXPECT_EQ(chomp("\r\n"), "");
+  EXPECT_EQ(chomp("tab\t"), "tab\t");
+}
+
+TEST(Text, OneOfListsTheWordsAsASentenceSaysThem) {
+  const std::array<std::string_view, 4> four = {"marathon", "kubernetes", "local", "solo"};
+  EXPECT_EQ(one_of(four), "marathon, kubernetes, local or solo");
+  const std::array<std::string_view, 2> two = {"text", "json"};
+  EXPECT_EQ(one_of(two), "text or json");
+  const std::array<std::string_view, 1> one = {"only"};
+  EXPECT_EQ(one_of(one), "only");
+  EXPECT_EQ(one_of({}), "");
 }
 
 }  // namespace

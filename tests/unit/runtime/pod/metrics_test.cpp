@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace ochopod {
 namespace {
@@ -22,7 +24,7 @@ bool has_line(const std::string& text, const std::string& line) {
 TEST(Metrics, ChildStartsRestartsAndLastExitCode) {
   Metrics m;
   Hints hints;
-  hints.set_process("running");
+  hints.set_process(ProcessState::kRunning);
   m.child_started(false);
   m.child_exited(W_EXITCODE(3, 0));
   m.child_started(true);
@@ -147,6 +149,66 @@ TEST(Metrics, EveryFamilyHasHelpAndTypeOnce) {
     EXPECT_EQ(text.find(help, first + 1), std::string::npos) << name;
     EXPECT_NE(text.find(type), std::string::npos) << name;
   }
+}
+
+TEST(Metrics, TheChildStateIsTheHintsTypedProcessState) {
+  Metrics m;
+  Hints hints;
+  for (const ProcessState process : kProcessStates) {
+    hints.set_process(process);
+    const std::string text = m.render(hints);
+    for (const ProcessState other : kProcessStates) {
+      const std::string line = "ochopod_child_state{state=\"" + std::string(to_string(other)) +
+                               "\"} " + (other == process ? "1" : "0");
+      EXPECT_TRUE(has_line(text, line)) << line << "\n" << text;
+    }
+  }
+}
+
+// Families in a fixed order, each its HELP and TYPE lines then only its own
+// samples; the last exit code only once a child ended.
+TEST(Metrics, EachFamilyIsItsHeaderThenItsSamplesInAFixedOrder) {
+  const auto families_of = [](const std::string& text) {
+    std::vector<std::string> names;
+    std::istringstream lines(text);
+    std::string family;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("# HELP ", 0) == 0) {
+        family = line.substr(7, line.find(' ', 7) - 7);
+        names.push_back(family);
+        continue;
+      }
+      if (line.rfind("# TYPE ", 0) == 0) {
+        EXPECT_EQ(line.substr(7, line.find(' ', 7) - 7), family) << line;
+        continue;
+      }
+      EXPECT_EQ(line.rfind(family, 0), 0u) << line << " is not of " << family;
+      const char after = line[family.size()];
+      EXPECT_TRUE(after == ' ' || after == '{' || after == '_') << line;
+    }
+    return names;
+  };
+  std::vector<std::string> expected = {"ochopod_build_info",
+                                       "ochopod_child_state",
+                                       "ochopod_child_starts_total",
+                                       "ochopod_child_restarts_total",
+                                       "ochopod_child_uptime_seconds",
+                                       "ochopod_sanity_checks_total",
+                                       "ochopod_sanity_check_failures_total",
+                                       "ochopod_leader_rounds_total",
+                                       "ochopod_leader_round_duration_seconds",
+                                       "ochopod_pods_seen",
+                                       "ochopod_zookeeper_connection_state",
+                                       "ochopod_zookeeper_reconnects_total",
+                                       "ochopod_zookeeper_session_expiries_total",
+                                       "ochopod_control_requests_total",
+                                       "ochopod_user_metric"};
+  Metrics m;
+  EXPECT_EQ(families_of(m.render(Hints())), expected);
+  m.child_exited(W_EXITCODE(1, 0));
+  m.control_answered("ok", 200);
+  expected.insert(expected.begin() + 4, "ochopod_child_last_exit_code");
+  EXPECT_EQ(families_of(m.render(Hints())), expected);
 }
 
 TEST(Metrics, LabelEscaping) {

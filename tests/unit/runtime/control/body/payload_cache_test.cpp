@@ -4,10 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "ochopod/cluster.h"
+#include "runtime/control/body/body_diff.h"
+#include "runtime/control/body/body_ref.h"
 
 namespace ochopod {
 namespace {
@@ -163,6 +168,122 @@ TEST(PayloadCache, AKeptBodyIsHeldUnderItsIdUntilReplacedOrOk) {
   EXPECT_FALSE(cache.parse(body.substr(1), true, "r5"));
   EXPECT_FALSE(cache.holds("r5"));
   EXPECT_TRUE(cache.holds("r4")) << "a bad body lost the kept one";
+}
+
+// resolve(): a /control request's body as its headers say to read it
+// (body_ref.h), the whole protocol of a round as the control server sees it.
+struct Round {
+  PayloadCache cache;
+  std::vector<std::chrono::milliseconds> armed;  // the spare's timer, each time it is armed
+  std::function<void()> ready;                   // what the last one would run
+
+  Round() {
+    cache.set_timer([this](std::chrono::milliseconds delay, std::function<void()> fn) {
+      armed.push_back(delay);
+      ready = std::move(fn);
+    });
+  }
+  PayloadCache::Resolved send(std::string_view task, std::string body,
+                              PayloadCache::BodyHeaders headers = {}) {
+    return cache.resolve(task, std::move(body), headers);
+  }
+};
+
+TEST(PayloadCacheResolve, AWholeBodyIsKeptUnderItsIdAndNamedInTheNextPhases) {
+  Round r;
+  const std::string body = round_body("pod-1");
+  const auto check = r.send("check", body, {.id = "r1"});
+  ASSERT_EQ(check.status, 200) << check.error;
+  EXPECT_EQ((*check.body)["key"], "pod-1");
+  EXPECT_EQ(check.kept_id, "r1");
+  const auto on = r.send("on", "", {.ref = "r1"});
+  ASSERT_EQ(on.status, 200) << on.error;
+  EXPECT_TRUE(on.body == check.body) << "the reference did not give the kept body";
+  EXPECT_EQ(on.kept_id, "r1");
+  EXPECT_TRUE(r.armed.empty()) << "only a round's ok readies the spare";
+  const auto ok = r.send("ok", "", {.ref = "r1"});
+  ASSERT_EQ(ok.status, 200) << ok.error;
+  EXPECT_EQ(ok.kept_id, "r1") << "a named ok keeps its body: the next check's base";
+  EXPECT_TRUE(r.cache.holds("r1"));
+  EXPECT_EQ(r.armed, (std::vector<std::chrono::milliseconds>{PayloadCache::kSpareDelay}));
+}
+
+TEST(PayloadCacheResolve, AnUnnamedOkLetsGoAndArmsNothing) {
+  Round r;
+  const std::string body = round_body("pod-1");
+  ASSERT_EQ(r.send("check", body, {.id = "r1"}).status, 200);
+  const auto ok = r.send("ok", body);
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_TRUE(ok.body);
+  EXPECT_EQ(ok.kept_id, "");
+  EXPECT_FALSE(r.cache.holds("r1")) << "a Python leader's ok leaves nothing kept";
+  EXPECT_TRUE(r.armed.empty());
+}
+
+TEST(PayloadCacheResolve, AnIdThatIsNoIdIsIgnored) {
+  Round r;
+  const auto check = r.send("check", round_body("pod-1"), {.id = "not an id!"});
+  ASSERT_EQ(check.status, 200);
+  EXPECT_EQ(check.kept_id, "");
+  EXPECT_FALSE(r.cache.holds("not an id!"));
+}
+
+TEST(PayloadCacheResolve, ABodyNotHeldIsAskedForWhole) {
+  Round r;
+  const auto on = r.send("on", "", {.ref = "r9"});
+  EXPECT_EQ(on.status, body_ref::kNotHeld);
+  EXPECT_FALSE(on.body);
+  EXPECT_EQ(on.error, "the body it refers to is not held, asking for it whole");
+  const auto diff = r.send("check", "{}", {.id = "r2", .base = "r9"});
+  EXPECT_EQ(diff.status, body_ref::kNotHeld);
+  EXPECT_EQ(diff.error, "the body it is a diff against is not held, asking for the body whole");
+  EXPECT_TRUE(r.armed.empty());
+}
+
+TEST(PayloadCacheResolve, BadBodiesAre400WithTheirReason) {
+  Round r;
+  const auto bad = r.send("check", "{\"pods\":");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.error, "body is not JSON");
+  ASSERT_EQ(r.send("ok", round_body("pod-1"), {.id = "r1"}).status, 200);
+  const auto diff = r.send("check", "[1]", {.id = "r2", .base = "r1"});
+  EXPECT_EQ(diff.status, 400);
+  EXPECT_EQ(diff.error, "refused: the body diff is not an object");
+  EXPECT_TRUE(r.cache.holds("r1")) << "a refused diff leaves the base kept";
+}
+
+TEST(PayloadCacheResolve, TheNextChecksDiffGivesTheBodyAndIsKeptUnderItsOwnId) {
+  Round r;
+  const std::string body = round_body("pod-1");
+  ASSERT_EQ(r.send("ok", body, {.id = "r1"}).status, 200);
+  const auto base = nlohmann::json::parse(body);
+  nlohmann::json pods = base["pods"];
+  pods.erase("pod-7");
+  pods["pod-new"] = {{"ip", "10.9.9.9"}};
+  const std::string diff =
+      body_diff::write(base["pods"], pods, base["dependencies"]).head + "\"pod-1\"}";
+  const auto check = r.send("check", diff, {.id = "r2", .base = "r1"});
+  ASSERT_EQ(check.status, 200) << check.error;
+  EXPECT_EQ(check.kept_id, "r2");
+  EXPECT_EQ((*check.body)["pods"], pods);
+  EXPECT_TRUE(r.cache.holds("r2"));
+}
+
+TEST(PayloadCacheResolve, AReadyingArmedBeforeTheNextBodyIsNotDone) {
+  Round r;
+  const std::string body = round_body("pod-1");
+  ASSERT_EQ(r.send("ok", body, {.id = "r1"}).status, 200);
+  ASSERT_EQ(r.armed.size(), 1u);
+  const auto stale = r.ready;
+  ASSERT_EQ(r.send("check", round_body("pod-2"), {.id = "r2"}).status, 200);
+  stale();  // a round came first: nothing to do, nothing dropped
+  EXPECT_TRUE(r.cache.holds("r2"));
+  ASSERT_EQ(r.send("ok", "", {.ref = "r2"}).status, 200);
+  ASSERT_EQ(r.armed.size(), 2u);
+  r.ready();
+  EXPECT_TRUE(r.cache.holds("r2")) << "readying the spare keeps the base";
+  const auto on = r.send("on", "", {.ref = "r2"});
+  EXPECT_EQ(on.status, 200);
 }
 
 }  // namespace
