@@ -3,8 +3,7 @@
 #include <cstdio>
 
 #include "bindings/binding.h"
-#include "models/piped/controller.h"
-#include "models/reactive/leader.h"
+#include "bindings/piped_pod.h"
 #include "models/tools/command_tools.h"
 #include "runtime/base/numbers.h"
 #include "runtime/pod/pod.h"
@@ -41,18 +40,9 @@ int boot(Piped& lifecycle, Reactive& model, const BootOptions& options) {
     }
     *into = std::chrono::milliseconds(static_cast<int64_t>(*seconds * 1000));
   }
-  PodParts parts;
-  parts.controller = [&](PodServices& services) -> std::unique_ptr<Controller> {
-    return std::make_unique<PipedController>(lifecycle, piped_context(services));
-  };
-  parts.leader_work = [&](PodServices& services) -> std::unique_ptr<LeaderWork> {
-    return std::make_unique<ReactiveLeader>(model, services);
-  };
-  parts.tools = [&](PodServices& services, ToolBox& box) {
-    for (const auto& tool : options.tools) box.add(tool);
-    if (options.shell_tool) box.add(std::make_shared<ShellTool>(services.reaper));
-  };
-  return run_pod(settings, parts);
+  std::vector<std::shared_ptr<Tool>> tools = options.tools;
+  if (options.shell_tool) tools.push_back(std::make_shared<ShellTool>());
+  return run_pod(settings, piped_pod(lifecycle, model, std::move(tools)));
 }
 
 }  // namespace ochopod

@@ -1,23 +1,14 @@
-// Checks for pods whose sanity logic is not C++: a shell command
-// (run_shell_command, in shell_command.h), an HTTP endpoint, a TCP port.
-// `ochopod run --sanity/--health` (cli/) calls them from its sanity_check();
-// any pod may.
+// Checks for pods whose sanity logic is not C++: an HTTP endpoint, a TCP
+// port (a shell command is run_shell_command, ochopod/shell_command.h).
+// `ochopod run`'s lifecycle (models/piped/run_lifecycle.h) calls them from
+// its sanity_check() and ready(); any pod may.
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
 
-#include "ochopod/shell_command.h"
-#include "runtime/process/reaper.h"
-
 namespace ochopod {
-
-// Kept for callers written when commands needed the Reaper; it is unused.
-inline CommandResult run_shell_command(Reaper&, const std::string& cmd,
-                                       std::chrono::duration<double> timeout) {
-  return run_shell_command(cmd, timeout);
-}
 
 // A --health target, parsed. Only addresses that need no name lookup, so a
 // check never blocks the lifecycle thread on DNS: an IPv4 literal, a

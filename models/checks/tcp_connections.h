@@ -2,9 +2,9 @@
 // /proc/net/tcp6: what `ochopod run --drain tcp:<port>` waits on before the
 // stop signal (as gantryd's termination checks did).
 //
-// cli/run/command.cpp's lifecycle calls established_connections() on the
-// lifecycle thread at each drain poll (one read of two small files); the
-// parser is apart so it can be tested on sample text.
+// RunLifeCycle (models/piped/run_lifecycle.h) calls established_connections()
+// on the lifecycle thread at each drain poll (one read of two small files);
+// the parser is apart so it can be tested on sample text.
 #pragma once
 
 #include <optional>

@@ -1,10 +1,11 @@
 // ChildOutput: copies a child's merged stdout/stderr into the pod's log, one
 // "[child] <line>" at info level per line (Piped's pipe_subprocess).
 //
-// PipedController owns one per child. A named thread ("child-output") reads
-// until EOF; since a grandchild can keep the pipe open after the child itself
-// is gone, stop() (and the destructor) does not wait for EOF: it takes what is
-// already in the pipe, logs it and joins the thread, promptly.
+// ChildProcess (models/piped/child_process.h) owns one per child. A named
+// thread ("child-output") reads until EOF; since a grandchild can keep the
+// pipe open after the child itself is gone, stop() (and the destructor) does
+// not wait for EOF: it takes what is already in the pipe, logs it and joins
+// the thread, promptly.
 #pragma once
 
 #include <functional>

@@ -1,18 +1,18 @@
 // spawn_process: starts one child the way every child of a pod must start
 // (docs/internals.md, "Traps in our dependencies").
 //
-// Called by PipedController (the pod's child) and run_shell_command (sanity
-// commands, probes, tools). The child gets its own process group (pgid ==
-// pid), an empty signal mask, default signal dispositions, no inherited
-// descriptor above stderr except the pipes asked for, and PR_SET_PDEATHSIG
-// (SIGKILL): it dies with the pod, even a SIGKILLed one. The kernel sends
-// that signal when the thread that forked exits, so call these only from a
-// thread that outlives the child: the lifecycle thread (it lives until the
-// pod exits) or a thread that waits for the child, as run_shell_command
-// does. The exit status goes to on_exit through the Reaper, or to the
-// caller's own waitpid (spawn_unwatched), never through Boost.Process (the
-// bp::child is detached). Boost.Process stays out of every header: it is
-// heavy to compile.
+// Called by ReaperChildHost (models/piped/child_host.h: the pod's child) and
+// run_shell_command (sanity commands, probes, tools). The child gets its own
+// process group (pgid == pid), an empty signal mask, default signal
+// dispositions, no inherited descriptor above stderr except the pipes asked
+// for, and PR_SET_PDEATHSIG (SIGKILL): it dies with the pod, even a SIGKILLed
+// one. The kernel sends that signal when the thread that forked exits, so
+// call these only from a thread that outlives the child: the lifecycle thread
+// (it lives until the pod exits) or a thread that waits for the child, as
+// run_shell_command does. The exit status goes to on_exit through the Reaper,
+// or to the caller's own waitpid (spawn_unwatched), never through
+// Boost.Process (the bp::child is detached). Boost.Process stays out of every
+// header: it is heavy to compile.
 #pragma once
 
 #include <sys/types.h>

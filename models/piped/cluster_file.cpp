@@ -18,7 +18,7 @@ namespace ochopod::detail {
 
 ClusterFile::ClusterFile(std::string path) : path_(std::move(path)) {
   if (!path_.empty()) return;
-  // The file is rewritten at every `on` (530 KB at a thousand pods) and
+  // The file is rewritten at every `on` (the whole cluster) and
   // means nothing after the pod: memory (/dev/shm) suits it better than a
   // disk that would write each round back. TMPDIR, when set, still decides.
   const auto env = read_environment();

@@ -1,14 +1,16 @@
 // PipedController: runs a Piped pod's control requests and supervises its
-// child process (docs/lifecycle.md, rule by rule; codes from docs/protocol.md 5).
+// child process by the rules of docs/lifecycle.md (codes from
+// docs/protocol.md 5): dispatch, on, off, ok, check, signal, the sanity
+// checks and when to restart. The mechanics are its parts': ChildProcess
+// (starting and stopping the process, through a ChildHost), CrashLoop (the
+// restart backoff), PendingReply (a reply that waits for ready() or a drain).
 //
 // The runtime's request queue calls handle() and shutdown() on the lifecycle
 // loop (ctx.loop), one at a time; everything else this class does (child
-// exits, restarts, sanity checks) is posted to that same loop, so its state
-// needs no lock. Exits come from the Reaper on the signal thread and are only
-// recorded and posted there. A stop waits on the loop thread for the child's
-// whole process group (bounded by Piped::grace), which is why the Reaper's
-// callback also wakes a condition variable rather than relying on a loop task;
-// hurry() (the signal thread, at a second SIGTERM) wakes the same wait.
+// exits, restarts, sanity checks, polls) is posted to that same loop, so its
+// state needs no lock, and it reads time only from that loop. A stop blocks
+// the loop thread until the child's group is gone (child_process.h);
+// hurry() and stop_by() come from other threads and only wake that wait.
 //
 // What the user's callbacks throwing means, per request:
 //   check -> 406 (can_configure refused); ok -> 500; signal -> 500;
@@ -17,10 +19,10 @@
 // answers 410.
 //
 // Replies that wait (handle_async, the RequestQueue's form): an `on` that
-// leaves a child supervised answers once Piped::ready() passes (polled by a
-// loop timer every 0.2 s; 408 at the request's deadline, the child kept);
-// an `off` or `kill` with a child not Piped::drained() stops it once drained
-// or after grace (polled the same way). The loop stays free meanwhile (child
+// leaves a child supervised answers once Piped::ready() passes (408 at the
+// request's deadline, the child kept); an `off` or `kill` with a child steps
+// out of the dependents' view, waits the leave delay, then stops it once
+// Piped::drained() or after grace. The loop stays free meanwhile (child
 // exits, signals, timers); the queue holds the next request until the reply.
 #pragma once
 
@@ -33,9 +35,13 @@
 #include <optional>
 #include <string>
 
+#include "models/piped/crash_loop.h"
+#include "models/piped/pending_reply.h"
+#include "models/piped/scoped_scheduler.h"
 #include "ochopod/lifecycle.h"
 #include "ochopod/piped.h"
-#include "runtime/base/event_loop.h"
+#include "runtime/base/retry_backoff.h"
+#include "runtime/base/scheduler.h"
 #include "runtime/control/request.h"
 #include "runtime/pod/hints.h"
 #include "runtime/pod/metrics.h"
@@ -46,8 +52,10 @@
 namespace ochopod {
 
 namespace detail {
+class ChildHost;
+class ChildProcess;
 class ClusterFile;
-}
+}  // namespace detail
 
 class PipedController : public Controller {
  public:
@@ -66,6 +74,9 @@ class PipedController : public Controller {
     Presence* presence = nullptr;
     std::chrono::milliseconds withdraw_limit{5000};
     std::chrono::milliseconds leave_delay{0};
+    // How the child is started and signalled (child_host.h); null: the real
+    // processes, their exits through `reaper`. Must outlive the controller.
+    detail::ChildHost* host = nullptr;
   };
 
   // lifecycle, the loop, the hints and the reaper must outlive this object.
@@ -83,14 +94,14 @@ class PipedController : public Controller {
   void stop_by(std::chrono::steady_clock::time_point deadline) override;
 
   // Safe from any thread; for /info-like views and tests.
-  int children_started() const { return spawned_.load(); }
+  int children_started() const;
   int child_failures() const { return failures_.load(); }  // exits other than code 0
-  pid_t child_pid() const { return pid_.load(); }          // 0 while no child runs
+  pid_t child_pid() const;                                 // 0 while no child runs
   const std::string& cluster_file() const;                 // the OCHOPOD_CLUSTER path
 
  private:
-  struct Board;  // what the Reaper's callback and posted tasks share with us
-  struct Child;  // the running child: pid, output reader
+  using Clock = Scheduler::Clock;
+  using Stage = detail::PendingReply::Stage;
 
   ControlReply check(const ControlRequest& request);
   ControlReply on(const ControlRequest& request);
@@ -100,47 +111,44 @@ class PipedController : public Controller {
   void start_supervising();
   void spawn_child(bool restart = false);
   void stop_child(bool use_tear_down);
-  // hurry_ends: a hurry() ends the wait early (false returned).
-  bool wait_group_gone(pid_t pgid, std::chrono::steady_clock::time_point deadline,
-                       bool hurry_ends = true);
   void finish_work(bool use_tear_down);
-  void on_child_exit(pid_t pid);
-  void schedule_restart();
+  void on_child_exit(pid_t pid, int wait_status);
+  void schedule_restart(Clock::duration delay);
   void restart_child();
   void arm_check();
   void run_check();
   void cancel_timers();
   void publish_stopped();
-  // The reply that waits (at most one: the queue runs one request at a time).
+  // The reply that waits: an `on` for readiness; an `off` or `kill` with a
+  // child out of view, the leave delay, the drain.
   void poll_ready();
-  void poll_drain();
-  // An `off` or `kill` with a child: out of view, the leave delay, the drain.
   void on_withdrawn();
   void start_drain();
   void withdraw();
   // Readiness after a start nobody asked through `on` (a crash's restart).
   void poll_serving();
-  void answer_waiting(int code);  // cancels the poll, answers, forgets it
   bool child_ready();
   bool child_drained();
   void drain_before_shutdown();  // blocking: nothing else runs after shutdown()
-  EventLoop::TimerId post_after(std::chrono::steady_clock::duration delay,
-                                void (PipedController::*member)());
+  Scheduler::TimerId post_after(Clock::duration delay, void (PipedController::*member)());
   // The Cluster of a configuration payload; throws std::invalid_argument
   // (a readable message) for none or one of the wrong shape. A round's
   // check, on and ok share one Payload (the control port parses their equal
-  // bodies once), so it is built once a round: at a thousand pods each build
-  // copies the whole pods map.
+  // bodies once), so it is built once a round: each build copies the whole
+  // pods map.
   const Cluster& cluster_of(const Payload& payload);
   // After a round: gives the heap the round's parses freed back to the
-  // system (glibc keeps it otherwise: at a thousand pods, megabytes a pod).
+  // system (glibc keeps it otherwise: megabytes a pod in a large cluster).
   void release_memory();
 
   Piped& lifecycle_;
   Context ctx_;
-  std::shared_ptr<Board> board_;
+  detail::ScopedScheduler loop_;  // first in, last out: the parts below post through it
+  std::unique_ptr<detail::ChildHost> own_host_;  // the real one, when ctx.host is null
   std::unique_ptr<detail::ClusterFile> cluster_file_;
-  std::unique_ptr<Child> child_;
+  std::unique_ptr<detail::ChildProcess> child_;
+  detail::CrashLoop crash_loop_;
+  detail::PendingReply pending_{loop_};
 
   std::optional<Configuration> config_;  // the last configure() result
   std::optional<nlohmann::json> last_dependencies_;
@@ -152,27 +160,14 @@ class PipedController : public Controller {
   bool supervising_ = false;     // a child should run: restarts and checks are on
   bool failed_since_check_ = false;
   int allowance_ = 0;  // checks left to fail in a row
-  EventLoop::TimerId check_timer_ = 0;
-  EventLoop::TimerId restart_timer_ = 0;
-  std::chrono::steady_clock::time_point last_start_{};
-  int quick_failures_ = 0;  // failures in a row, each within 10 s of its start
+  Scheduler::TimerId check_timer_ = 0;
+  Scheduler::TimerId restart_timer_ = 0;
+  Scheduler::TimerId trim_timer_ = 0;
+  Scheduler::TimerId serving_timer_ = 0;
+  RetryBackoff serving_poll_{std::chrono::milliseconds(200), std::chrono::seconds(5)};
+  Clock::time_point last_start_{};
 
-  struct Waiting {
-    std::string task;  // on (readiness), off or kill (leave, delay, drain)
-    std::chrono::steady_clock::time_point started, deadline;
-    Done done;
-    enum class Stage { kReady, kLeaving, kLingering, kDraining } stage = Stage::kReady;
-  };
-  std::optional<Waiting> waiting_;
-  EventLoop::TimerId wait_timer_ = 0;
-  EventLoop::TimerId trim_timer_ = 0;
-  EventLoop::TimerId serving_timer_ = 0;
-  std::chrono::steady_clock::duration serving_poll_{};
-  std::chrono::steady_clock::time_point stop_deadline() const;  // the Board's, under its lock
-
-  std::atomic<int> spawned_{0};
   std::atomic<int> failures_{0};
-  std::atomic<pid_t> pid_{0};
 };
 
 // The Context of a pod's controller, from its services: boot() and

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "models/checks/health_check.h"
+#include "ochopod/shell_command.h"
 
 namespace ochopod {
 
@@ -46,9 +46,8 @@ std::string in_dir(const std::filesystem::path& cwd, const std::string& command)
 
 }  // namespace
 
-CommandTool::CommandTool(const std::string& spec, Reaper& reaper,
-                         std::chrono::duration<double> timeout)
-    : reaper_(reaper), timeout_(timeout) {
+CommandTool::CommandTool(const std::string& spec, std::chrono::duration<double> timeout)
+    : timeout_(timeout) {
   const size_t eq = spec.find('=');
   if (eq == std::string::npos || eq == 0) {
     throw std::invalid_argument("tool '" + spec + "' is not <tag>=<command>");
@@ -75,11 +74,10 @@ ToolResult CommandTool::body_within(const std::vector<std::string>& args,
   std::string line = "exec";
   for (const auto& word : command_) line += " " + shell_quote(word);
   for (const auto& word : args) line += " " + shell_quote(word);
-  return to_tool_result(run_shell_command(reaper_, in_dir(cwd, line), std::min(timeout, timeout_)));
+  return to_tool_result(run_shell_command(in_dir(cwd, line), std::min(timeout, timeout_)));
 }
 
-ShellTool::ShellTool(Reaper& reaper, std::chrono::duration<double> timeout)
-    : reaper_(reaper), timeout_(timeout) {}
+ShellTool::ShellTool(std::chrono::duration<double> timeout) : timeout_(timeout) {}
 
 ToolResult ShellTool::body(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
   return body_within(args, cwd, timeout_);
@@ -90,8 +88,7 @@ ToolResult ShellTool::body_within(const std::vector<std::string>& args,
                                   std::chrono::duration<double> timeout) {
   const std::string command = args.empty() ? "true" : args.front();
   // run_shell_command kills the shell's whole group at the timeout.
-  return to_tool_result(
-      run_shell_command(reaper_, in_dir(cwd, command), std::min(timeout, timeout_)));
+  return to_tool_result(run_shell_command(in_dir(cwd, command), std::min(timeout, timeout_)));
 }
 
 }  // namespace ochopod

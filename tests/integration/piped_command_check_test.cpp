@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "models/checks/health_check.h"
+#include "ochopod/shell_command.h"
 #include "piped_fixture.h"
 
 namespace ochopod::test {
@@ -85,20 +86,19 @@ class TinyHttpServer {
 };
 
 TEST_F(PipedCommandCheck, CapturesExitCodeStdoutAndStderr) {
-  const auto result = run_shell_command(reaper, "echo hi; echo oops >&2; exit 3", 5s);
+  const auto result = run_shell_command("echo hi; echo oops >&2; exit 3", 5s);
   EXPECT_FALSE(result.timed_out);
   ASSERT_TRUE(WIFEXITED(result.wait_status));
   EXPECT_EQ(WEXITSTATUS(result.wait_status), 3);
   EXPECT_EQ(result.out, "hi\n");
   EXPECT_EQ(result.err, "oops\n");
   EXPECT_FALSE(result.succeeded());
-  EXPECT_TRUE(run_shell_command(reaper, "true", 5s).succeeded());
+  EXPECT_TRUE(run_shell_command("true", 5s).succeeded());
 }
 
 TEST_F(PipedCommandCheck, LargeOutputOnBothStreamsDoesNotDeadlock) {
   const auto result = run_shell_command(
-      reaper, "head -c 300000 /dev/zero | tr '\\0' e >&2; head -c 300000 /dev/zero | tr '\\0' o",
-      10s);
+      "head -c 300000 /dev/zero | tr '\\0' e >&2; head -c 300000 /dev/zero | tr '\\0' o", 10s);
   EXPECT_TRUE(result.succeeded());
   EXPECT_EQ(result.out.size(), 300000u);
   EXPECT_EQ(result.err.size(), 300000u);
@@ -107,7 +107,7 @@ TEST_F(PipedCommandCheck, LargeOutputOnBothStreamsDoesNotDeadlock) {
 TEST_F(PipedCommandCheck, TimeoutKillsTheWholeGroup) {
   const auto timeout = std::chrono::duration<double>(0.3);
   const auto start = Clock::now();
-  const auto result = run_shell_command(reaper, "echo $$; sleep 1000 & sleep 1000; wait", timeout);
+  const auto result = run_shell_command("echo $$; sleep 1000 & sleep 1000; wait", timeout);
   const auto elapsed = Clock::now() - start;
   EXPECT_TRUE(result.timed_out);
   EXPECT_FALSE(result.succeeded());
@@ -119,7 +119,7 @@ TEST_F(PipedCommandCheck, TimeoutKillsTheWholeGroup) {
 
 TEST_F(PipedCommandCheck, BackgroundLeftoversDoNotHoldTheCheck) {
   const auto start = Clock::now();
-  const auto result = run_shell_command(reaper, "sleep 1000 & echo $$", 10s);
+  const auto result = run_shell_command("sleep 1000 & echo $$", 10s);
   EXPECT_LT(Clock::now() - start, 2000ms);
   EXPECT_TRUE(result.succeeded());
   const pid_t pgid = std::stoi(result.out);

@@ -1,0 +1,87 @@
+// RunLifeCycle and RunModel: the pod `ochopod run` makes of any program not
+// written against our API (docs/run.md).
+//
+// RunLifeCycle is a Piped whose configure() renders the --template files
+// and returns the argv, whose reconfigure() re-renders them for a running
+// child (and reloads it), whose ready() and drained() run --ready and
+// --drain, whose tear_down() sends --stop-signal and whose sanity_check()
+// runs --sanity and --health. RunModel is its Reactive, with --probe as its
+// probe(). cli/run/command.cpp builds both from the parsed options (a
+// RunSpec); their callbacks run on the lifecycle thread and the leader's,
+// as every lifecycle's and model's do.
+#pragma once
+
+#include <signal.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/templates/template_files.h"
+#include "ochopod/piped.h"
+#include "ochopod/reactive.h"
+#include "runtime/base/environment.h"
+
+namespace ochopod {
+
+// What the options ask of the pod, parsed and validated by
+// cli/run/options.cpp. Durations in seconds.
+struct RunSpec {
+  std::vector<std::string> argv;  // the child, exactly as given after `--`
+  // Piped's knobs (ochopod/piped.h).
+  double check_every = 60;
+  int checks = 1;
+  double grace = 60;
+  double restart_backoff = 10;
+  bool shell = false, strict = false, soft = false, pipe = false;
+  std::optional<std::string> cwd;
+  // What the lifecycle's callbacks run.
+  std::optional<std::string> sanity;  // a shell command
+  std::vector<std::string> health;    // health_check() forms
+  std::optional<std::string> ready;   // a health_check() form, or cmd:<command>
+  int stop_signal = SIGTERM;
+  int drain_port = 0;                    // established connections to wait out; 0: none
+  std::optional<std::string> on_change;  // a shell command, run after templates change
+  std::optional<int> reload_signal;      // sent after templates change, instead
+  // Reactive's knobs (ochopod/reactive.h) and its probe, a shell command.
+  double damper = 0;
+  std::vector<std::string> depends_on;
+  bool full_shutdown = false, sequential = false;
+  double control_timeout = 60;
+  double probe_every = 60;
+  std::optional<std::string> probe;
+};
+
+class RunLifeCycle final : public Piped {
+ public:
+  // spec, templates and env must outlive this object. templates may be null
+  // (no --template); env is what the templates see as `env`.
+  RunLifeCycle(const RunSpec& spec, detail::TemplateFiles* templates, const Environment& env);
+
+  void tear_down(const Process& process) override;
+  bool ready(const Process& process) override;
+  bool drained(const Process& process) override;
+  Configuration configure(const Cluster& cluster) override;
+  bool reconfigure(const Cluster& cluster, const Process* process,
+                   bool dependencies_changed) override;
+  std::optional<nlohmann::json> sanity_check(const Process& process) override;
+
+ private:
+  bool reload(const Process& process, const std::vector<std::string>& written);
+
+  const RunSpec& spec_;
+  detail::TemplateFiles* templates_;
+  const Environment& env_;
+};
+
+class RunModel final : public Reactive {
+ public:
+  explicit RunModel(const RunSpec& spec);  // spec must outlive this object
+
+  std::optional<std::string> probe(const Cluster& cluster) override;
+
+ private:
+  const RunSpec& spec_;
+};
+
+}  // namespace ochopod
