@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/ops/table.h"
+#include "runtime/pod/hints.h"
 
 namespace ochopod::cli {
 
@@ -90,7 +91,11 @@ std::string render_clusters(const std::vector<std::string>& clusters,
       continue;
     }
     const json& info = r.data["info"];
-    if (info.value("process", json()) == "running") ++s.running;
+    const json process = info.value("process", json());
+    if (process.is_string() &&
+        parse_process_state(process.get<std::string>()) == ProcessState::kRunning) {
+      ++s.running;
+    }
     const json state = info.value("state", json());
     if (state.is_string() && state.get<std::string>().rfind("leader", 0) == 0) {
       const json status = info.value("status", json());

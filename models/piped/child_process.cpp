@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "models/child/child_output.h"
+#include "runtime/base/wait_status.h"
 
 namespace ochopod::detail {
 

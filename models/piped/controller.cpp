@@ -17,6 +17,7 @@
 #include "models/piped/cluster_file.h"
 #include "models/piped/command_line.h"
 #include "runtime/base/text.h"
+#include "runtime/base/wait_status.h"
 
 namespace ochopod {
 
@@ -94,8 +95,7 @@ Scheduler::TimerId PipedController::post_after(Clock::duration delay,
 }
 
 ControlReply PipedController::handle(const ControlRequest& request) {
-  static const std::set<std::string> tasks = {"check", "on", "off", "ok", "kill", "signal"};
-  if (!tasks.count(request.task)) {
+  if (!is_control_task(request.task)) {
     spdlog::warn("piped: unknown task '{}'", request.task);
     return reply(400);
   }
@@ -138,7 +138,7 @@ void PipedController::handle_async(const ControlRequest& request, Done done) {
   // delay, the drain, the stop (docs/lifecycle.md, "Stopping it").
   supervising_ = false;
   cancel_timers();
-  ctx_.hints.set_process("terminating");
+  ctx_.hints.set_process(ProcessState::kTerminating);
   pending_.hold(task, Stage::kLeaving, Clock::time_point::max(), std::move(done));
   if (request.from_leader()) return start_drain();  // full_shutdown: see handle()
   if (ctx_.presence == nullptr) return on_withdrawn();
@@ -249,7 +249,7 @@ void PipedController::drain_before_shutdown() {
   if (!child_->running() || child_drained()) return;
   spdlog::info("piped: waiting for the child to drain (up to {} s) before stopping it",
                lifecycle_.grace.count());
-  ctx_.hints.set_process("terminating");
+  ctx_.hints.set_process(ProcessState::kTerminating);
   if (child_->wait_drained([this] { return child_drained(); }, lifecycle_.grace)) {
     spdlog::info("piped: drained");
     return;
@@ -443,7 +443,7 @@ void PipedController::spawn_child(bool restart) {
   child_->start(request);
   last_start_ = loop_.now();
   if (ctx_.metrics) ctx_.metrics->child_started(restart);
-  ctx_.hints.set_process("running");
+  ctx_.hints.set_process(ProcessState::kRunning);
   ctx_.hints.set_serving(false);
   if (serving_timer_ != 0) loop_.cancel(serving_timer_);
   serving_poll_.reset();
@@ -468,7 +468,7 @@ void PipedController::stop_child(bool use_tear_down) {
   if (child_->running()) {
     const auto status = child_->stop(
         [&](pid_t pid) {
-          ctx_.hints.set_process("terminating");
+          ctx_.hints.set_process(ProcessState::kTerminating);
           if (!use_tear_down) {
             child_->signal(SIGTERM);  // what is left of a group whose leader is gone
             return;
@@ -496,7 +496,7 @@ void PipedController::finish_work(bool use_tear_down) {
     spdlog::error("piped: finalize() failed: {}", what(std::current_exception()));
   }
   dead_ = true;
-  ctx_.hints.set_process("dead");
+  ctx_.hints.set_process(ProcessState::kDead);
   spdlog::info("piped: the pod is dead; /control answers 410 from now on");
 }
 
@@ -597,7 +597,7 @@ void PipedController::cancel_timers() {
 void PipedController::publish_stopped() {
   ctx_.hints.set_serving(false);
   if (ctx_.metrics) ctx_.metrics->child_stopped();
-  ctx_.hints.set_process("stopped");
+  ctx_.hints.set_process(ProcessState::kStopped);
   ctx_.hints.set_metrics(json::object());
 }
 

@@ -11,6 +11,8 @@
 #include "models/checks/tcp_connections.h"
 #include "ochopod/shell_command.h"
 #include "ochopod/template.h"
+#include "runtime/base/text.h"
+#include "runtime/base/wait_status.h"
 #include "runtime/process/reaper.h"
 #include "runtime/process/signal_names.h"
 
@@ -22,12 +24,6 @@ using Seconds = std::chrono::duration<double>;
 
 // Each --ready poll may take this long (it runs on the lifecycle thread).
 constexpr Seconds kReadyCheckTimeout{1.0};
-
-// Output without its trailing line ends.
-std::string chomp(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -151,9 +147,9 @@ bool RunLifeCycle::reload(const Process& process, const std::vector<std::string>
   if (result.succeeded()) return true;
   const std::string why = result.timed_out ? "timed out"
                                            : describe_wait_status(result.wait_status) +
-                                                 (chomp(result.err).empty()
+                                                 (std::string(chomp(result.err)).empty()
                                                       ? ""
-                                                      : ": " + chomp(result.err));
+                                                      : ": " + std::string(chomp(result.err)));
   spdlog::error("template: --on-change failed ({}); restarting the child instead", why);
   return false;
 }
@@ -172,10 +168,10 @@ std::optional<std::string> RunModel::probe(const Cluster&) {
   const auto result = run_shell_command(*spec_.probe, probe_every);
   if (result.timed_out) throw std::runtime_error("probe timed out");
   if (!result.succeeded()) {
-    const std::string why = chomp(result.err);
+    const std::string why = std::string(chomp(result.err));
     throw std::runtime_error(why.empty() ? describe_wait_status(result.wait_status) : why);
   }
-  return chomp(result.out);
+  return std::string(chomp(result.out));
 }
 
 }  // namespace ochopod

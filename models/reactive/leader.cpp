@@ -65,7 +65,7 @@ ReactiveLeader::~ReactiveLeader() {
   cancel_timers();
 }
 
-void ReactiveLeader::set_state(const std::string& state, const std::string& status) {
+void ReactiveLeader::set_state(PodState state, const std::string& status) {
   services_.hints.set_state(state);
   services_.hints.set_status(status);
 }
@@ -108,13 +108,13 @@ void ReactiveLeader::on_pause() {
   } else {
     spdlog::warn("leader: suspended while ZooKeeper is away");
   }
-  set_state("suspended", "");
+  set_state(PodState::kSuspended, "");
 }
 
 void ReactiveLeader::on_resume(ZkSession& session) {
   session_ = &session;
   paused_ = false;
-  set_state("leader", "");
+  set_state(PodState::kLeader, "");
   std::string stored;
   const int rc = read_stored_hash(*session_, paths_, &stored);
   if (zk::ok(rc)) stored_hash_ = stored;
@@ -172,7 +172,7 @@ void ReactiveLeader::evaluate() {
       loop_.cancel(countdown_timer_);
       round_due_.reset();
     }
-    set_state("leader", "");
+    set_state(PodState::kLeader, "");
     if (!configured_known_) {
       // No snapshot was there when we took the lead, and the view came back
       // as the stored hash says: the pods registered are what it configured.
@@ -196,7 +196,7 @@ void ReactiveLeader::tick_countdown() {
   loop_.cancel(countdown_timer_);
   if (!round_due_) return;
   const Seconds left = *round_due_ - loop_.now();
-  set_state("leader (configuration pending)",
+  set_state(PodState::kConfigurationPending,
             fmt::format("configuring in {:.0f} s", std::ceil(std::max(0.0, left.count()))));
   if (left > Seconds(1)) {
     countdown_timer_ = loop_.post_after(std::chrono::seconds(1), [this] { tick_countdown(); });
@@ -209,7 +209,7 @@ void ReactiveLeader::start_round() {
   if (!leading_ || paused_ || round_running_ || pending_write_) return;
   const std::string hash = view_->snapshot_hash();
   if (hash == stored_hash_) {
-    set_state("leader", "");
+    set_state(PodState::kLeader, "");
     return;
   }
   RoundPlan plan;
@@ -223,7 +223,7 @@ void ReactiveLeader::start_round() {
   plan.base = round_base_;
   plan.trust = services_.settings.security.trust();
   round_running_ = true;
-  set_state("leader (configuring)", "");
+  set_state(PodState::kConfiguring, "");
   spdlog::info("leader: configuring {} pod(s)", plan.pods.size());
   const uint64_t epoch = epoch_;
   worker_->post([this, plan = std::move(plan), epoch, hash, alive = std::weak_ptr(alive_)] {
@@ -288,7 +288,7 @@ void ReactiveLeader::store_outcome() {
     if (pending_write_->hash) stored_hash_ = *pending_write_->hash;
     pending_write_.reset();
     write_backoff_.reset();
-    set_state("leader", "");
+    set_state(PodState::kLeader, "");
     evaluate();
     schedule_probe();
     return;

@@ -84,7 +84,7 @@ class ReactiveLeader final : public LeaderWork {
   void tick_countdown();
   void cancel_timers();
   void cancel_round();
-  void set_state(const std::string& state, const std::string& status);
+  void set_state(PodState state, const std::string& status);
 
   Reactive& model_;
   PodServices& services_;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "ochopod/shell_command.h"
+#include "runtime/base/wait_status.h"
 
 namespace ochopod {
 
@@ -32,10 +33,8 @@ ToolResult to_tool_result(const CommandResult& r) {
   if (r.timed_out) {
     out.code = 124;
     out.lines.push_back("timed out");
-  } else if (WIFEXITED(r.wait_status)) {
-    out.code = WEXITSTATUS(r.wait_status);
   } else {
-    out.code = 128 + (WIFSIGNALED(r.wait_status) ? WTERMSIG(r.wait_status) : 0);
+    out.code = shell_exit_code(r.wait_status).value_or(128);
   }
   return out;
 }

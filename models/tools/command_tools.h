@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "ochopod/tool.h"
-#include "runtime/process/reaper.h"  // for the overload below only, and goes with it
 
 namespace ochopod {
 
@@ -21,11 +20,6 @@ class CommandTool final : public Tool {
   // spec is "<tag>=<command>"; throws std::invalid_argument if malformed.
   explicit CommandTool(const std::string& spec,
                        std::chrono::duration<double> timeout = std::chrono::seconds(300));
-  // Goes once tests/integration/exec_cancel_test.cpp and
-  // tests/fuzz/fuzz_run_options.cpp pass no Reaper: it is not used.
-  CommandTool(const std::string& spec, Reaper&,
-              std::chrono::duration<double> timeout = std::chrono::seconds(300))
-      : CommandTool(spec, timeout) {}
   std::string tag() const override { return tag_; }
   std::vector<std::string> parse(const std::string& raw) const override;
   ToolResult body(const std::vector<std::string>& args, const std::filesystem::path& cwd) override;

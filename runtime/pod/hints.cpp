@@ -64,14 +64,6 @@ void Hints::set_process(ProcessState process) {
   std::lock_guard<std::mutex> lock(mu_);
   process_ = process;
 }
-void Hints::set_state(std::string_view state) {
-  if (const auto known = parse_pod_state(state)) return set_state(*known);
-  spdlog::error("hints: '{}' is no pod state; kept the last one", state);
-}
-void Hints::set_process(std::string_view process) {
-  if (const auto known = parse_process_state(process)) return set_process(*known);
-  spdlog::error("hints: '{}' is no process state; kept the last one", process);
-}
 void Hints::set_status(std::string status) {
   std::lock_guard<std::mutex> lock(mu_);
   status_ = std::move(status);

@@ -39,10 +39,6 @@ class Hints {
   void set_registration(nlohmann::json registration);
   void set_state(PodState state);
   void set_process(ProcessState process);
-  // The words to_string() gives, for the callers that still pass them; a
-  // word that names no state is logged and ignored.
-  void set_state(std::string_view state);
-  void set_process(std::string_view process);
   void set_status(std::string status);
   void set_metrics(nlohmann::json metrics);
   void set_dependencies(nlohmann::json dependencies);

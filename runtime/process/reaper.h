@@ -17,10 +17,6 @@
 #include <map>
 #include <mutex>
 
-// For the owners that describe the statuses they get (models/piped,
-// cli/run) and still reach describe_wait_status() through this header.
-#include "runtime/base/wait_status.h"
-
 namespace ochopod {
 
 class Reaper {

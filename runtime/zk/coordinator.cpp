@@ -466,7 +466,7 @@ void Coordinator::set_leading(bool leading) {
   if (leading == leading_) return;
   leading_ = leading;
   paused_ = false;
-  hints_.set_state(leading ? "leader" : "follower");
+  hints_.set_state(leading ? PodState::kLeader : PodState::kFollower);
   spdlog::info("{} the cluster {}", leading ? "leading" : "following in", options_.cluster);
   if (work_ == nullptr) return;
   if (leading) {

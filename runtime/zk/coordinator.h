@@ -37,7 +37,6 @@
 #include <string>
 #include <vector>
 
-#include "runtime/base/ids.h"
 #include "runtime/base/retry_backoff.h"
 #include "runtime/base/scheduler.h"
 #include "runtime/pod/hints.h"

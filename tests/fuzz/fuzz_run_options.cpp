@@ -12,7 +12,6 @@
 #include "cli/run/options.h"
 #include "fuzz_support.h"
 #include "models/tools/command_tools.h"
-#include "runtime/process/reaper.h"
 
 using namespace ochopod::cli;
 using ochopod::fuzz::check;
@@ -55,11 +54,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // cli/run/command.cpp builds a CommandTool per spec without a try: the options
   // parser's word is all it has.
-  static ochopod::Reaper reaper;
   for (const auto& t : o.tools) {
     check(t.find('=') != std::string::npos && t[0] != '=', "tool specs are <tag>=<command>");
     try {
-      ochopod::CommandTool tool(t, reaper);
+      ochopod::CommandTool tool(t);
     } catch (const std::invalid_argument&) {
       check(false, "a tool spec the options accept makes a CommandTool");
     }

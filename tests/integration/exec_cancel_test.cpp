@@ -100,7 +100,7 @@ class ExecCancel : public testing::Test {
     tools.add(std::make_shared<Hold>(dir.path().string()));
     tools.add(std::make_shared<Busy>(busy_started, busy_done));
     tools.add(std::make_shared<Polite>(polite_started));
-    tools.add(std::make_shared<CommandTool>("script=/bin/sh", reaper));
+    tools.add(std::make_shared<CommandTool>("script=/bin/sh"));
     executor = std::make_unique<ToolExecutor>();
     ControlHandlers handlers;
     handlers.info = [] { return json::object(); };
@@ -169,7 +169,6 @@ class ExecCancel : public testing::Test {
   }
 
   TempDir dir{"ochopod-exec-cancel-"};
-  Reaper reaper;  // unused by run_shell_command, needed by CommandTool
   std::atomic<bool> busy_done{false};
   std::atomic<bool> busy_started{false};
   std::atomic<int> polite_started{0};

@@ -23,7 +23,7 @@
 namespace ochopod {
 
 struct CommandResult {
-  int wait_status = 0;  // raw, as waitpid gives it (WIFEXITED...); see describe_wait_status()
+  int wait_status = 0;  // raw, as waitpid gives it: WIFEXITED(wait_status)...
   std::string out;      // everything written to stdout (capped at 1 MiB)
   std::string err;      // stderr, kept apart so `out` can hold clean JSON (capped at 1 MiB)
   bool timed_out = false;

@@ -62,18 +62,5 @@ TEST(Hints, StatesReachInfoAndTheChildsHintsAsWords) {
   EXPECT_EQ(hints.process(), "terminating");
 }
 
-TEST(Hints, TheWordSettersTakeTheSameWordsAndIgnoreOthers) {
-  Hints hints;
-  hints.set_state("leader (configuration pending)");
-  hints.set_process("dead");
-  EXPECT_EQ(hints.pod_state(), PodState::kConfigurationPending);
-  EXPECT_EQ(hints.process_state(), ProcessState::kDead);
-  hints.set_state("captain");
-  hints.set_process("sleeping");
-  EXPECT_EQ(hints.pod_state(), PodState::kConfigurationPending)
-      << "an unknown word changes nothing";
-  EXPECT_EQ(hints.process_state(), ProcessState::kDead);
-}
-
 }  // namespace
 }  // namespace ochopod
