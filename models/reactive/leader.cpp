@@ -215,7 +215,7 @@ void ReactiveLeader::start_round() {
   RoundPlan plan;
   plan.pods = view_->local();
   plan.dependencies = view_->dependencies();
-  plan.grace = model_.effective_control_timeout();
+  plan.grace = model_.control_timeout;
   plan.full_shutdown = model_.full_shutdown;
   plan.sequential = model_.sequential;
   round_cancel_ = std::make_shared<RoundCancel>();

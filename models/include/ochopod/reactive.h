@@ -16,12 +16,6 @@ namespace ochopod {
 
 class Reactive : public Model {
  public:
-  // Out of line, so that only the library touches the deprecated member.
-  Reactive();
-  Reactive(const Reactive&);
-  Reactive& operator=(const Reactive&);
-  ~Reactive() override;
-
   // Wait after a change before configuring; changes that undo themselves
   // within it cost nothing.
   std::chrono::duration<double> damper{0.0};
@@ -32,13 +26,8 @@ class Reactive : public Model {
   // Seconds a pod has to answer one control request (sent in the URL as a
   // whole number, ceil'ed; the leader waits that x 1.25).
   std::chrono::duration<double> control_timeout{60.0};
-  // The old name of control_timeout ("grace" also names Piped's stop delay).
-  // Kept for one release: when set (> 0) it wins over control_timeout.
-  [[deprecated("use control_timeout")]] std::chrono::duration<double> grace{0.0};
   std::chrono::duration<double> probe_every{60.0};
 
-  // control_timeout, or the deprecated grace when a subclass still sets it.
-  std::chrono::duration<double> effective_control_timeout() const;
   // Contact pods one at a time, in sorted-key order.
   bool sequential = false;
 };
