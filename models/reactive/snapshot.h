@@ -16,7 +16,7 @@ std::string snapshot_hash(const nlohmann::json& snapshot_map);
 
 // The same hash, fed the canonical text in pieces: the leader's ClusterView
 // keeps each pod's text and hashes those rather than dumping a new map at
-// every change (at a thousand pods, 530 KB of JSON built and written out).
+// every change (for a large cluster, the whole map built and written out).
 class SnapshotHasher {
  public:
   SnapshotHasher();

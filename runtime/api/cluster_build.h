@@ -1,7 +1,8 @@
 // ClusterBuild: a Cluster from the facts fast_json read of a payload's text.
 //
 // The pods map stays where it is in that text, shared rather than copied
-// (530 KB at a thousand pods, every round). Used by Cluster::from_text,
+// (it is the large part of every round's body: docs/internals.md, "How a
+// request flows"). Used by Cluster::from_text,
 // which hands over a copy of its text, and by Payload, which builds a large
 // leader's payload's Cluster during the control server's one parse of it
 // (on the I/O thread; the Cluster is immutable after).

@@ -2,10 +2,10 @@
 // appends to.
 //
 // Beast's own string_body grows the string with resize(), which zero-fills
-// it, and then copies the bytes over the zeros: a 530 KB round body
+// it, and then copies the bytes over the zeros: a large round body
 // (docs/protocol.md 4) was written twice a request. This one reserves the
 // announced length and appends. Reading only: the control server never
-// sends a request. Used by control_server.cpp on its I/O thread.
+// sends a request. Used by the control server (server.cpp) on its I/O thread.
 #pragma once
 
 #include <boost/asio/buffer.hpp>

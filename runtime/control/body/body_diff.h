@@ -1,8 +1,8 @@
 // Body diff: a round's check sent as what changed since the body a pod kept
 // from the last round (docs/protocol.md 7, "A check sent as what changed").
 //
-// At a thousand pods a check carries the whole `pods` map, 530 KB, to every
-// pod, and each pod validates all of it: every round, for one pod that
+// A check carries the whole `pods` map, the large part of a round's body, to
+// every pod, and each pod validates all of it: every round, for one pod that
 // joined or left. A pod of ours keeps the body of the round that last
 // configured it (PayloadCache), already validated; the leader then sends it
 // the next check as a small JSON object,

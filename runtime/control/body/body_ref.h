@@ -1,6 +1,6 @@
 // Body by reference: an opt-in extension of the round (docs/protocol.md 7,
-// "A body sent once") that spares a pod receiving the same 530 KB three
-// times per round at a thousand pods.
+// "A body sent once") that spares a pod receiving the same large body three
+// times per round.
 //
 // The leader sends each phase's body with an id of its own choosing. A pod
 // that kept that body says so in its answer; the leader then sends the next

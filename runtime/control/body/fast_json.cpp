@@ -10,8 +10,8 @@ namespace ochopod::fast_json {
 
 namespace {
 
-// A parser per call: its buffers grow with the text (several MB at a
-// thousand pods) and a pod should not keep them between rounds.
+// A parser per call: its buffers grow with the text (megabytes for a large
+// cluster) and a pod should not keep them between rounds.
 simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view text,
                            simdjson::dom::element* root, bool padded = false) {
   static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
@@ -180,7 +180,7 @@ std::optional<std::string_view> member_text(std::string_view t, std::string_view
     const size_t value = skip_space(t, i + 1);
     if (last_member && name == key) {
       // The object's last member of a valid text ends where the object
-      // does: no need to walk the 530 KB of a pods map to find that.
+      // does: no need to walk a whole pods map to find that.
       size_t end = t.size();
       while (end > value && is_space(t[end - 1])) --end;
       if (end <= value || t[end - 1] != '}') return std::nullopt;

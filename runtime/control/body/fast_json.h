@@ -1,8 +1,9 @@
 // fast_json: reading large JSON texts without building a tree.
 //
-// At a thousand pods every check, on and ok brings a pod the whole `pods`
-// map, about 530 KB (docs/protocol.md 4), and building an nlohmann tree of it
-// costs milliseconds that a pod pays three thousand times a round. This
+// Every check, on and ok brings a pod the whole `pods` map (docs/protocol.md
+// 4; its size and costs: docs/internals.md, "How a request flows"), and
+// building an nlohmann tree of it costs milliseconds a large cluster pays
+// three times per pod and round. This
 // module is the one place that reads such texts with simdjson, which
 // validates one in a fraction of a millisecond, and hands out plain facts
 // and spans of the text; the tree is built later, only if someone reads it.
@@ -58,8 +59,8 @@ struct Outline {
 inline constexpr size_t kPadding = 64;
 // padded: at least kPadding written bytes follow the text (a string's spare
 // capacity), so simdjson reads it where it is instead of copying it into a
-// padded buffer of its own: at a thousand pods, 530 KB of fresh pages a
-// check, each a page fault.
+// padded buffer of its own: fresh pages for every check, each a page
+// fault.
 Outline outline(std::string_view text, bool read_facts = false, bool padded = false);
 
 // The raw text of the value of member `key` (written without escapes) at

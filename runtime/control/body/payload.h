@@ -2,7 +2,7 @@
 // into a tree only when someone reads it as one.
 //
 // A round's check, on and ok carry the same bytes to a pod (the whole `pods`
-// map: about 530 KB at a thousand pods, docs/protocol.md 4). The control
+// map, docs/protocol.md 4; its size: docs/internals.md). The control
 // server's PayloadCache hands the three the same Payload; a large one keeps
 // the text it came as, already validated (fast_json.h), so a pod's Piped
 // gets its Cluster from the same parse that validated the text (its pods map

@@ -1,8 +1,8 @@
 // RecycledText: one spare buffer for the control port's large bodies, given
 // back by the last holder of the body it carried.
 //
-// A pod of a thousand builds a 530 KB body every round (body_diff.h). Written
-// into fresh memory, each is some 130 page faults, each a zeroed page, and
+// A pod of a large cluster builds a large body every round (body_diff.h).
+// Written into fresh memory, each is page faults, each a zeroed page, and
 // on a virtual machine that returns freed memory to its host, a host fault
 // too: that was most of a round's check. Two buffers taking turns (the body
 // kept, the spare being written) cost no fault after the first rounds, for

@@ -5,8 +5,8 @@
 // by the leader itself before probe(). Copy it freely: copies share one
 // immutable `pods` map.
 //
-// The `pods` map is the one large part (about 530 KB of JSON at a thousand
-// pods, arriving three times a round), so a pod reads key, index, seq and
+// The `pods` map is the one large part (it grows with the cluster and
+// arrives three times a round), so a pod reads key, index, seq and
 // size from the payload's text and builds the map's tree only when pods() is
 // first called. A pod whose callbacks never call it never pays for it.
 #pragma once
