@@ -129,6 +129,19 @@ class CliOpsLive : public ZkTest {
   CliRun ops(std::vector<std::string> args) const {
     return ochopod_ops(zk.connect_string(), std::move(args));
   }
+  // Launches n pods of ctl.<cluster> from pod_spec into *pods and waits
+  // until they all run and are registered.
+  testing::AssertionResult launch_registered(const PodSpec& pod_spec, const std::string& cluster,
+                                             Pods* pods, int n = 2) const {
+    *pods = launch_pods(pod_spec, n);
+    const std::string name = "ctl." + cluster;
+    if (auto running = wait_until([&] { return all_running(*pods); }, 20s, name + " running");
+        !running) {
+      return running;
+    }
+    return wait_until([&] { return all_registered(zk.connect_string(), *pods, name); }, 10s,
+                      name + " registered");
+  }
   std::string process_of(const PodProcess& pod) const {
     auto info = pod_info(pod.control_port(), 2s);
     return info ? info->value("process", "") : "";

@@ -309,11 +309,9 @@ TEST_F(CliOps, UsageErrorsExitTwoWithOneLineAndHelpIsEverywhere) {
 // --- subcommands that change pods, and pods that do not answer -------------
 
 TEST_F(CliOpsLive, OffStopsOnStartsAndResetCyclesThePickedPods) {
-  auto pods = launch_pods(spec("svc"), 2);
-  ASSERT_TRUE(wait_until([&] { return all_running(pods); }, 20s, "ctl.svc running"));
+  Pods pods;
+  ASSERT_TRUE(launch_registered(spec("svc"), "svc", &pods));
   const std::string zk_at = zk.connect_string();
-  ASSERT_TRUE(
-      wait_until([&] { return all_registered(zk_at, pods, "ctl.svc"); }, 10s, "registered"));
   const int seq0 = seq_of(zk_at, *pods[0], "ctl.svc");
   const std::string key0 = "ctl.svc #" + std::to_string(seq0);
 
@@ -360,11 +358,9 @@ TEST_F(CliOpsLive, OffStopsOnStartsAndResetCyclesThePickedPods) {
 }
 
 TEST_F(CliOpsLive, SignalSendsItsJsonAndKillLeavesThePodDead) {
-  auto pods = launch_pods(spec("svc"), 2);
-  ASSERT_TRUE(wait_until([&] { return all_running(pods); }, 20s, "ctl.svc running"));
+  Pods pods;
+  ASSERT_TRUE(launch_registered(spec("svc"), "svc", &pods));
   const std::string zk_at = zk.connect_string();
-  ASSERT_TRUE(
-      wait_until([&] { return all_registered(zk_at, pods, "ctl.svc"); }, 10s, "registered"));
   const int seq1 = seq_of(zk_at, *pods[1], "ctl.svc");
   const std::string key1 = "ctl.svc #" + std::to_string(seq1);
 
@@ -412,11 +408,9 @@ TEST_F(CliOpsLive, ExecRunsAToolOnEveryPodWithUploads) {
 
 TEST_F(CliOpsLive, APodThatDoesNotAnswerShowsAsSuchWithinTheTimeout) {
   // A long session, so the stopped pod stays registered.
-  auto pods = launch_pods(spec("mute").with_session_timeout("30"), 2);
-  ASSERT_TRUE(wait_until([&] { return all_running(pods); }, 20s, "ctl.mute running"));
+  Pods pods;
+  ASSERT_TRUE(launch_registered(spec("mute").with_session_timeout("30"), "mute", &pods));
   const std::string zk_at = zk.connect_string();
-  ASSERT_TRUE(
-      wait_until([&] { return all_registered(zk_at, pods, "ctl.mute"); }, 10s, "registered"));
   const std::string key0 = "ctl.mute #" + std::to_string(seq_of(zk_at, *pods[0], "ctl.mute"));
   const std::string key1 = "ctl.mute #" + std::to_string(seq_of(zk_at, *pods[1], "ctl.mute"));
 

@@ -202,6 +202,14 @@ class PipedFixture : public ::testing::Test, protected LogCapture {
 
   ~PipedFixture() override {
     controller.reset();
+    // The child the controller SIGKILLed on its way out must not be left for
+    // the next test's zombie count: reap it before the signal thread goes.
+    EXPECT_TRUE(wait_until(
+        [&] {
+          reaper.reap();
+          return our_zombies() == 0;
+        },
+        2000ms, "the last child reaped"));
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
