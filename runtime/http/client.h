@@ -1,10 +1,10 @@
 // One bounded HTTP request to a pod: the one wrapper around cpp-httplib.
 //
-// The leader's rounds (models round.cpp), the --health http check and the
-// operator commands (cli ops_http.cpp) all call a pod this way. It blocks the
-// calling thread (never the coordinator loop or an HTTP server thread) for at
-// most its timeouts, never throws, and keeps httplib.h out of every header
-// (it is heavy to compile). Any thread; a request's cancel hook may be
+// The leader's rounds (models/reactive/transport.cpp), the --health http check
+// and the operator commands (cli/ops/actions.cpp) all call a pod this way. It
+// blocks the calling thread (never the coordinator loop or an HTTP server
+// thread) for at most its timeouts, never throws, and keeps httplib.h out of
+// every header (it is heavy to compile). Any thread; a request's cancel hook may be
 // called from another one.
 #pragma once
 

@@ -154,8 +154,11 @@ def dead_paths(root, listing):
 
 
 def tracked(root):
-    return subprocess.run(["git", "-C", root, "ls-files"], capture_output=True, text=True,
-                          check=True).stdout.split()
+    # What git tracks and the working tree still has (a file deleted but not
+    # yet committed is gone).
+    listing = subprocess.run(["git", "-C", root, "ls-files"], capture_output=True, text=True,
+                             check=True).stdout.split()
+    return [f for f in listing if os.path.isfile(os.path.join(root, f))]
 
 
 def self_test():
