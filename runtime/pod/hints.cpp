@@ -38,6 +38,18 @@ std::optional<State> state_of(const std::array<std::pair<State, std::string_view
   return std::nullopt;
 }
 
+// One field under the lock: every setter and getter of the board is one.
+template <typename T>
+void store(std::mutex& mu, T& field, T value) {
+  std::lock_guard<std::mutex> lock(mu);
+  field = std::move(value);
+}
+template <typename T>
+T load(std::mutex& mu, const T& field) {
+  std::lock_guard<std::mutex> lock(mu);
+  return field;
+}
+
 }  // namespace
 
 std::string_view to_string(PodState state) { return word_of(kPodStateWords, state); }
@@ -53,65 +65,30 @@ Hints::Hints(json registration, json dependencies)
     : registration_(std::move(registration)), dependencies_(std::move(dependencies)) {}
 
 void Hints::set_registration(json registration) {
-  std::lock_guard<std::mutex> lock(mu_);
-  registration_ = std::move(registration);
+  store(mu_, registration_, std::move(registration));
 }
-void Hints::set_state(PodState state) {
-  std::lock_guard<std::mutex> lock(mu_);
-  state_ = state;
-}
-void Hints::set_process(ProcessState process) {
-  std::lock_guard<std::mutex> lock(mu_);
-  process_ = process;
-}
-void Hints::set_status(std::string status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  status_ = std::move(status);
-}
-void Hints::set_metrics(json metrics) {
-  std::lock_guard<std::mutex> lock(mu_);
-  metrics_ = std::move(metrics);
-}
+void Hints::set_state(PodState state) { store(mu_, state_, state); }
+void Hints::set_process(ProcessState process) { store(mu_, process_, process); }
+void Hints::set_status(std::string status) { store(mu_, status_, std::move(status)); }
+void Hints::set_metrics(json metrics) { store(mu_, metrics_, std::move(metrics)); }
 void Hints::set_dependencies(json dependencies) {
-  std::lock_guard<std::mutex> lock(mu_);
-  dependencies_ = std::move(dependencies);
+  store(mu_, dependencies_, std::move(dependencies));
 }
 
-void Hints::set_registered(bool registered) {
-  std::lock_guard<std::mutex> lock(mu_);
-  registered_ = registered;
-}
-void Hints::set_serving(bool serving) {
-  std::lock_guard<std::mutex> lock(mu_);
-  serving_ = serving;
-}
-void Hints::set_leaving(bool leaving) {
-  std::lock_guard<std::mutex> lock(mu_);
-  leaving_ = leaving;
-}
+void Hints::set_registered(bool registered) { store(mu_, registered_, registered); }
+void Hints::set_serving(bool serving) { store(mu_, serving_, serving); }
+void Hints::set_leaving(bool leaving) { store(mu_, leaving_, leaving); }
 bool Hints::ready() const {
   std::lock_guard<std::mutex> lock(mu_);
   return registered_ && serving_ && !leaving_;
 }
 
-PodState Hints::pod_state() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return state_;
-}
-ProcessState Hints::process_state() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return process_;
-}
+PodState Hints::pod_state() const { return load(mu_, state_); }
+ProcessState Hints::process_state() const { return load(mu_, process_); }
 std::string Hints::state() const { return std::string(to_string(pod_state())); }
 std::string Hints::process() const { return std::string(to_string(process_state())); }
-json Hints::metrics() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return metrics_;
-}
-json Hints::registration() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return registration_;
-}
+json Hints::metrics() const { return load(mu_, metrics_); }
+json Hints::registration() const { return load(mu_, registration_); }
 
 json Hints::info() const {
   std::lock_guard<std::mutex> lock(mu_);
