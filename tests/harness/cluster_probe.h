@@ -33,7 +33,7 @@ inline std::string cluster_path(const std::string& full_name = "local.test") {
 }
 
 inline std::vector<SeenPod> registrations(const std::string& zk,
-                                               const std::string& full_name = "local.test") {
+                                          const std::string& full_name = "local.test") {
   std::vector<SeenPod> out;
   const auto names = kazoo_children(zk, cluster_path(full_name) + "/pods");
   if (!names) return out;
@@ -48,7 +48,7 @@ inline std::vector<SeenPod> registrations(const std::string& zk,
 
 // The registration whose control port is remapped to port.
 inline std::optional<SeenPod> registration_of(const std::string& zk, int port,
-                                                   const std::string& full_name = "local.test") {
+                                              const std::string& full_name = "local.test") {
   for (auto& r : registrations(zk, full_name)) {
     if (r.payload.is_object() &&
         r.payload.value("ports", nlohmann::json::object()).value(r.payload.value("port", ""), 0) ==
@@ -77,6 +77,15 @@ inline std::string process_of(int port) {
 }
 
 // A pod without ZooKeeper: it leads itself and configures its own child.
+// A child that records a SIGTERM in `marker` and exits 0, once it has set
+// its trap (it creates `ready` then).
+inline std::vector<std::string> term_trapping_child(const std::string& marker,
+                                                    const std::string& ready) {
+  return {"/bin/sh", "-c",
+          "trap 'echo term > " + marker + "; exit 0' TERM; : > " + ready +
+              "; while :; do sleep 0.05; done"};
+}
+
 inline PodSpec solo() {
   PodSpec s;
   s.zk = "";

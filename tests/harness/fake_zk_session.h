@@ -26,9 +26,19 @@
 #include <string>
 #include <vector>
 
+#include "runtime/zk/address.h"
 #include "runtime/zk/session.h"
 
 namespace ochopod::test {
+
+// An address with credentials, as a zk:// address gives them.
+inline ZkAddress address_with_credentials() {
+  ZkAddress a;
+  a.hosts = "h:2181";
+  a.user = "ocho";
+  a.password = "secret";
+  return a;
+}
 
 class FakeZkSession;
 

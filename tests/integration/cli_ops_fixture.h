@@ -142,6 +142,11 @@ class CliOpsLive : public ZkTest {
     return wait_until([&] { return all_registered(zk.connect_string(), *pods, name); }, 10s,
                       name + " registered");
   }
+  // "ctl.<cluster> #<seq>", the key the commands print for pod, and its seq.
+  std::string key_of(const PodProcess& pod, const std::string& cluster, int* seq) const {
+    *seq = seq_of(zk.connect_string(), pod, "ctl." + cluster);
+    return "ctl." + cluster + " #" + std::to_string(*seq);
+  }
   std::string process_of(const PodProcess& pod) const {
     auto info = pod_info(pod.control_port(), 2s);
     return info ? info->value("process", "") : "";

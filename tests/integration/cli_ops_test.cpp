@@ -311,9 +311,8 @@ TEST_F(CliOps, UsageErrorsExitTwoWithOneLineAndHelpIsEverywhere) {
 TEST_F(CliOpsLive, OffStopsOnStartsAndResetCyclesThePickedPods) {
   Pods pods;
   ASSERT_TRUE(launch_registered(spec("svc"), "svc", &pods));
-  const std::string zk_at = zk.connect_string();
-  const int seq0 = seq_of(zk_at, *pods[0], "ctl.svc");
-  const std::string key0 = "ctl.svc #" + std::to_string(seq0);
+  int seq0 = 0;
+  const std::string key0 = key_of(*pods[0], "svc", &seq0);
 
   const CliRun off = ops({"off", "-i", std::to_string(seq0), "ctl.*"});
   ASSERT_EQ(off.code, 0) << describe(off);
@@ -360,9 +359,8 @@ TEST_F(CliOpsLive, OffStopsOnStartsAndResetCyclesThePickedPods) {
 TEST_F(CliOpsLive, SignalSendsItsJsonAndKillLeavesThePodDead) {
   Pods pods;
   ASSERT_TRUE(launch_registered(spec("svc"), "svc", &pods));
-  const std::string zk_at = zk.connect_string();
-  const int seq1 = seq_of(zk_at, *pods[1], "ctl.svc");
-  const std::string key1 = "ctl.svc #" + std::to_string(seq1);
+  int seq1 = 0;
+  const std::string key1 = key_of(*pods[1], "svc", &seq1);
 
   const CliRun signal = ops({"signal", "-j", "-i", std::to_string(seq1), R"({"reload": true})"});
   ASSERT_EQ(signal.code, 0) << describe(signal);

@@ -76,11 +76,7 @@ TEST(RunPodSubprocess, AsPid1SigtermIsForwardedAndTheExitCodePassedOn) {
   TempDir dir;
   const std::string marker = dir.file("got-term");
   const std::string ready = dir.file("trap-set");
-  PodSpec spec = solo()
-                     .with_option("--grace=5")
-                     .with_child({"/bin/sh", "-c",
-                                  "trap 'echo term > " + marker + "; exit 0' TERM; : > " + ready +
-                                      "; while :; do sleep 0.05; done"});
+  PodSpec spec = solo().with_option("--grace=5").with_child(term_trapping_child(marker, ready));
   spec.control_port = free_port();
   auto args = spec.args();
   args.insert(args.begin(), {"--pid", "--fork", "--mount-proc", OCHOPOD_BIN});

@@ -55,11 +55,7 @@ TEST(RunPod, SigtermStopsTheChildFinalizesAndExitsZeroWithinGrace) {
   TempDir dir;
   const std::string marker = dir.file("got-term");
   const std::string ready = dir.file("trap-set");
-  PodSpec spec = solo()
-                     .with_option("--grace=5")
-                     .with_child({"/bin/sh", "-c",
-                                  "trap 'echo term > " + marker + "; exit 0' TERM; : > " + ready +
-                                      "; while :; do sleep 0.1; done"});
+  PodSpec spec = solo().with_option("--grace=5").with_child(term_trapping_child(marker, ready));
   PodProcess pod(spec);
   // "running" comes as soon as sh is exec'd, before it has set its trap.
   ASSERT_TRUE(

@@ -159,16 +159,25 @@ TEST_F(RunReadyRollout, ASequentialLeaderStartsEachChildOnceThePreviousIsReady) 
   }
 }
 
+// A solo pod whose child listens on port at once, drained there on a stop.
+PodSpec draining_pod(int port, int grace_seconds) {
+  return solo()
+      .with_option("--grace=" + std::to_string(grace_seconds))
+      .with_option("--drain=tcp:" + std::to_string(port))
+      .with_child(listener_after("0", port));
+}
+
+testing::AssertionResult child_serving(int control, int port) {
+  return wait_until(
+      [&] { return process_of(control) == "running" && http_get(port, "/").status == 200; }, 10s,
+      "the child serving");
+}
+
 TEST(RunDrain, OffWaitsForTheOpenConnectionThenStopsTheChild) {
   const int port = free_port();
-  PodProcess pod(solo()
-                     .with_option("--grace=20")
-                     .with_option("--drain=tcp:" + std::to_string(port))
-                     .with_child(listener_after("0", port)));
+  PodProcess pod(draining_pod(port, 20));
   const int control = pod.control_port();
-  ASSERT_TRUE(wait_until(
-      [&] { return process_of(control) == "running" && http_get(port, "/").status == 200; }, 10s,
-      "the child serving"));
+  ASSERT_TRUE(child_serving(control, port));
   Client client(port);
   ASSERT_TRUE(client.connected());
   auto off = std::async(std::launch::async,
@@ -187,14 +196,9 @@ TEST(RunDrain, OffWaitsForTheOpenConnectionThenStopsTheChild) {
 
 TEST(RunDrain, TheDrainIsBoundedByGrace) {
   const int port = free_port();
-  PodProcess pod(solo()
-                     .with_option("--grace=1")
-                     .with_option("--drain=tcp:" + std::to_string(port))
-                     .with_child(listener_after("0", port)));
+  PodProcess pod(draining_pod(port, 1));
   const int control = pod.control_port();
-  ASSERT_TRUE(wait_until(
-      [&] { return process_of(control) == "running" && http_get(port, "/").status == 200; }, 10s,
-      "the child serving"));
+  ASSERT_TRUE(child_serving(control, port));
   Client client(port);
   ASSERT_TRUE(client.connected());
   const auto start = Clock::now();
@@ -208,14 +212,9 @@ TEST(RunDrain, TheDrainIsBoundedByGrace) {
 
 TEST(RunDrain, ThePodsOwnSigtermDrainsFirstWithinGrace) {
   const int port = free_port();
-  PodProcess pod(solo()
-                     .with_option("--grace=20")
-                     .with_option("--drain=tcp:" + std::to_string(port))
-                     .with_child(listener_after("0", port)));
+  PodProcess pod(draining_pod(port, 20));
   const int control = pod.control_port();
-  ASSERT_TRUE(wait_until(
-      [&] { return process_of(control) == "running" && http_get(port, "/").status == 200; }, 10s,
-      "the child serving"));
+  ASSERT_TRUE(child_serving(control, port));
   Client client(port);
   ASSERT_TRUE(client.connected());
   ASSERT_TRUE(pod.signal(SIGTERM));

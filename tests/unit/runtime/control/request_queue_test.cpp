@@ -70,11 +70,16 @@ struct Replies {
   }
 };
 
-TEST(RequestQueue, AnExpiredQueuedRequestIsDroppedAndARunningOneCompletes) {
-  EventLoop loop("lifecycle");
+// A queue on its own loop whose controller holds each request until open().
+class GatedQueue : public testing::Test {
+ protected:
+  EventLoop loop{"lifecycle"};
   GatedController controller;
-  RequestQueue queue(loop, controller);
+  RequestQueue queue{loop, controller};
   Replies replies;
+};
+
+TEST_F(GatedQueue, AnExpiredQueuedRequestIsDroppedAndARunningOneCompletes) {
   auto running = queue.submit(operator_request("off"), replies.to("off"));
   ASSERT_TRUE(controller.wait_started(1));
   auto queued = queue.submit(operator_request("on"), replies.to("on"));
@@ -124,11 +129,7 @@ TEST(RequestQueue, WaitingRequestsGet503WhenTheQueueGoes) {
   loop.run_sync([] {});
 }
 
-TEST(RequestQueue, WhenTheLifecycleStopsWaitingAndLaterRequestsGet503AtOnce) {
-  EventLoop loop("lifecycle");
-  GatedController controller;
-  RequestQueue queue(loop, controller);
-  Replies replies;
+TEST_F(GatedQueue, WhenTheLifecycleStopsWaitingAndLaterRequestsGet503AtOnce) {
   ASSERT_TRUE(queue.submit(operator_request("off"), replies.to("off")));
   ASSERT_TRUE(controller.wait_started(1));
   ASSERT_TRUE(queue.submit(leader_request("check"), replies.to("check")));
@@ -146,11 +147,7 @@ TEST(RequestQueue, WhenTheLifecycleStopsWaitingAndLaterRequestsGet503AtOnce) {
   EXPECT_EQ(controller.ran(), std::vector<std::string>{"off"});
 }
 
-TEST(RequestQueue, BlockingCallAnswers408AtItsTimeout) {
-  EventLoop loop("lifecycle");
-  GatedController controller;
-  RequestQueue queue(loop, controller);
-  Replies replies;
+TEST_F(GatedQueue, BlockingCallAnswers408AtItsTimeout) {
   ASSERT_TRUE(queue.submit(operator_request("off"), replies.to("off")));
   ASSERT_TRUE(controller.wait_started(1));
   EXPECT_EQ(queue.call(operator_request("on"), 50ms).code, 408);

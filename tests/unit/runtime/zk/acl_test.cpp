@@ -4,16 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/fake_zk_session.h"
+
 namespace ochopod {
 namespace {
 
-ZkAddress with_credentials() {
-  ZkAddress a;
-  a.hosts = "h:2181";
-  a.user = "ocho";
-  a.password = "secret";
-  return a;
-}
+using test::address_with_credentials;
 
 TEST(ZkAcl, DefaultsToReadWithCredentialsAndOpenWithout) {
   std::string error;
@@ -48,7 +44,7 @@ TEST(ZkAcl, TheDigestIdIsTheUserAndTheBase64OfTheSha1OfUserColonPassword) {
 }
 
 TEST(ZkAcl, EachModeGivesItsEntries) {
-  const auto address = with_credentials();
+  const auto address = address_with_credentials();
   const std::string digest = zk_digest_id("ocho", "secret");
   EXPECT_EQ(zk_acl_for(ZkAclMode::kOpen, address), zk_open_acl());
   EXPECT_EQ(
@@ -61,7 +57,8 @@ TEST(ZkAcl, EachModeGivesItsEntries) {
 }
 
 TEST(ZkAcl, ThePolicyProtectsItsRootAndBelowOnly) {
-  ZkAclPolicy policy{"/ochopod/clusters/ns.web", zk_acl_for(ZkAclMode::kRead, with_credentials())};
+  ZkAclPolicy policy{"/ochopod/clusters/ns.web",
+                     zk_acl_for(ZkAclMode::kRead, address_with_credentials())};
   for (const char* path :
        {"/ochopod/clusters/ns.web", "/ochopod/clusters/ns.web/pods",
         "/ochopod/clusters/ns.web/pods/x.0000000001", "/ochopod/clusters/ns.web/snapshot"}) {
@@ -75,7 +72,7 @@ TEST(ZkAcl, ThePolicyProtectsItsRootAndBelowOnly) {
 }
 
 TEST(ZkAcl, DescriptionsNameTheUserNeverTheHash) {
-  const auto acl = zk_acl_for(ZkAclMode::kRead, with_credentials());
+  const auto acl = zk_acl_for(ZkAclMode::kRead, address_with_credentials());
   EXPECT_EQ(describe_zk_acl(acl), "world:anyone:r, digest:ocho:cdrwa");
   EXPECT_TRUE(same_zk_acl(acl, {acl[1], acl[0]}));
   EXPECT_FALSE(same_zk_acl(acl, zk_open_acl()));

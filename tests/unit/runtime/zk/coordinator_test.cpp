@@ -34,15 +34,6 @@ class RecordingWork : public LeaderWork {
   std::vector<std::string> calls;
 };
 
-// Credentials as a zk:// address gives them.
-ZkAddress ocho_credentials() {
-  ZkAddress a;
-  a.hosts = "h:2181";
-  a.user = "ocho";
-  a.password = "secret";
-  return a;
-}
-
 struct Pod {
   Pod(ManualScheduler& clock, FakeZkServer& server, std::string id,
       ZkAclMode acl = ZkAclMode::kOpen, ZkAddress zk = {})
@@ -280,11 +271,11 @@ int log_lines_with(const std::string& text) {
 TEST_F(CoordinatorTest, WithCredentialsTheClustersNodesGetTheChosenAclAndTheAncestorsStayOpen) {
   for (const auto mode : {ZkAclMode::kRead, ZkAclMode::kPrivate}) {
     FakeZkServer fresh;
-    auto pod = std::make_unique<Pod>(clock, fresh, "aaaa", mode, ocho_credentials());
+    auto pod = std::make_unique<Pod>(clock, fresh, "aaaa", mode, test::address_with_credentials());
     pod->coordinator->start();
     clock.run_ready();
     ASSERT_EQ(pod->hints.state(), "leader") << to_string(mode);
-    const auto wanted = zk_acl_for(mode, ocho_credentials());
+    const auto wanted = zk_acl_for(mode, test::address_with_credentials());
     EXPECT_EQ(fresh.acl("/ochopod"), zk_open_acl());
     EXPECT_EQ(fresh.acl("/ochopod/clusters"), zk_open_acl());
     const std::string cluster = kCluster;
@@ -301,7 +292,7 @@ TEST_F(CoordinatorTest, WithCredentialsTheClustersNodesGetTheChosenAclAndTheAnce
 }
 
 TEST_F(CoordinatorTest, WithoutCredentialsOrWithOpenEverythingIsOpen) {
-  auto a = start("aaaa", ZkAclMode::kOpen, ocho_credentials());
+  auto a = start("aaaa", ZkAclMode::kOpen, test::address_with_credentials());
   ASSERT_EQ(a->hints.state(), "leader");
   EXPECT_EQ(server.acl(kCluster), zk_open_acl());
   EXPECT_EQ(server.acl(std::string(kCluster) + "/pods"), zk_open_acl());
@@ -314,7 +305,7 @@ TEST_F(CoordinatorTest, AClusterNodeWithAnotherAclIsUsedAsItIsWithOneWarning) {
   ASSERT_EQ(server.create(kCluster), 0);
   const std::string warning = std::string(kCluster) + " exists with the ACL [world:anyone:cdrwa]";
   const int before = log_lines_with(warning);
-  auto a = start("aaaa", ZkAclMode::kRead, ocho_credentials());
+  auto a = start("aaaa", ZkAclMode::kRead, test::address_with_credentials());
   EXPECT_EQ(a->hints.state(), "leader");
   EXPECT_EQ(server.acl(kCluster), zk_open_acl()) << "the existing node's ACL was changed";
   EXPECT_EQ(log_lines_with(warning), before + 1);
