@@ -165,8 +165,9 @@ class PipedControllerTest : public ::testing::Test {
   Events events;
   FakePresence presence{events};
   TestPod pod{host, events};
-  std::unique_ptr<PipedController> controller;
+  // Before the controller: its destructor answers a reply still waiting.
   std::optional<ControlReply> answer;
+  std::unique_ptr<PipedController> controller;
 };
 
 TEST_F(PipedControllerTest, AnswersTheCodesOfTheProtocol) {
