@@ -1,6 +1,7 @@
 #include "models/child/spawn.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -27,6 +29,21 @@ namespace bp = boost::process;
 
 namespace {
 
+// A step of the child's setup that failed, sent to the parent through
+// Boost's error pipe, which carries an int and not the message: the value is
+// step * kStepUnit + errno (errno values stay far below kStepUnit).
+enum class Step { kExec = 0, kGroups, kGid, kUid, kTerminal, kChdir };
+constexpr int kStepUnit = 1 << 16;
+
+// In the order of Step.
+constexpr const char* kStepNames[] = {
+    "exec", "setgroups", "setgid", "setuid", "tcsetpgrp (taking the terminal)", "chdir"};
+
+const char* step_name(Step step) {
+  const auto i = static_cast<size_t>(step);
+  return i < std::size(kStepNames) ? kStepNames[i] : "exec";
+}
+
 // Everything the child does between fork and exec. Only async-signal-safe
 // calls: the pod is multi-threaded, so a lock held by another thread at fork
 // time stays held forever in the child. No logging here.
@@ -37,6 +54,15 @@ struct ChildSetup : bp::extend::handler {
   const char* cwd = nullptr;
   int in_fd = -1, out_fd = -1, err_fd = -1;
   pid_t pod = 0;  // getpid() before the fork
+  const Identity* identity = nullptr;
+  bool foreground = false;
+
+  template <class Executor>
+  [[noreturn]] static void fail(Executor& exec, Step step) {
+    const int code = static_cast<int>(step) * kStepUnit + errno;
+    exec.set_error(std::error_code(code, std::system_category()), step_name(step));
+    ::_exit(127);
+  }
 
   // fd -> target, also when fd already is the target (then only the
   // close-on-exec flag must go).
@@ -60,13 +86,19 @@ struct ChildSetup : bp::extend::handler {
 
   template <class Executor>
   void on_exec_setup(Executor& exec) const {
-    // The pod's death, even by SIGKILL, takes the child with it. The kernel
-    // sends it when the forking *thread* ends: callers fork on threads that
-    // outlive their child (spawn.h). A pod that died before this line left
-    // us to init already: then nobody would ever send it.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != pod) ::_exit(127);
     ::setpgid(0, 0);
+    if (foreground && ::isatty(STDIN_FILENO)) {
+      // A background group calling tcsetpgrp() gets SIGTTOU (and stops)
+      // unless it blocks it; the mask is emptied right after.
+      sigset_t ttou;
+      ::sigemptyset(&ttou);
+      ::sigaddset(&ttou, SIGTTOU);
+      ::sigprocmask(SIG_BLOCK, &ttou, nullptr);
+      // ENOTTY, ENXIO: not our controlling terminal after all; tini goes on too.
+      if (::tcsetpgrp(STDIN_FILENO, ::getpid()) != 0 && errno != ENOTTY && errno != ENXIO) {
+        fail(exec, Step::kTerminal);
+      }
+    }
     sigset_t none;
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -78,11 +110,24 @@ struct ChildSetup : bp::extend::handler {
     for (int sig = 1; sig < NSIG; ++sig) {
       if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
     }
-    if (cwd != nullptr && ::chdir(cwd) != 0) {
-      // Reported to the parent through Boost's error pipe, like a failed exec.
-      exec.set_error(std::error_code(errno, std::system_category()), "chdir failed");
-      ::_exit(127);
+    if (identity != nullptr) {
+      // Groups first, while we may still change them; the uid last.
+      if (::setgroups(identity->groups.size(), identity->groups.data()) != 0) {
+        fail(exec, Step::kGroups);
+      }
+      if (::setgid(identity->gid) != 0) fail(exec, Step::kGid);
+      if (::setuid(identity->uid) != 0) fail(exec, Step::kUid);
     }
+    // The pod's death, even by SIGKILL, takes the child with it. The kernel
+    // sends it when the forking *thread* ends: callers fork on threads that
+    // outlive their child (spawn.h). It clears it when the credentials
+    // change, hence after the switch. A pod that died before this line left
+    // us to init already: then nobody would ever send it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != pod) ::_exit(127);
+    // After the switch: the directory must be the user's to enter.
+    // Reported to the parent through Boost's error pipe, like a failed exec.
+    if (cwd != nullptr && ::chdir(cwd) != 0) fail(exec, Step::kChdir);
     move_to(in_fd, 0);
     move_to(out_fd, 1);
     move_to(err_fd, 2);
@@ -111,8 +156,42 @@ std::map<std::string, std::string> merged_environment(const SpawnRequest& reques
   if (auto zk = env.find("ochopod_zk"); zk != env.end()) {
     zk->second = zk_address_without_credentials(zk->second);
   }
+  if (const auto& identity = request.identity) {
+    env["HOME"] = identity->home;
+    if (identity->name.empty()) {
+      // A bare uid has no name: better none than the pod's ("root").
+      env.erase("USER");
+      env.erase("LOGNAME");
+    } else {
+      env["USER"] = identity->name;
+      env["LOGNAME"] = identity->name;
+    }
+  }
   for (const auto& [name, value] : request.env) env[name] = value;
   return env;
+}
+
+// "'cmd'", or "'cmd' as nobody (uid 65534, gid 65534)" with an identity.
+std::string describe(const SpawnRequest& request) {
+  std::string what = "'" + request.argv[0] + "'";
+  if (const auto& identity = request.identity) {
+    const std::string ids =
+        "uid " + std::to_string(identity->uid) + ", gid " + std::to_string(identity->gid);
+    what += identity->name.empty() ? " as " + ids : " as " + identity->name + " (" + ids + ")";
+  }
+  return what;
+}
+
+// What Boost's error pipe said, decoded (Step).
+std::string describe_error(const std::error_code& error) {
+  const int value = error.value();
+  if (value < kStepUnit) return error.message();
+  const auto step = static_cast<Step>(value / kStepUnit);
+  std::string text = std::string(step_name(step)) + " failed: " + std::strerror(value % kStepUnit);
+  if (step != Step::kTerminal && step != Step::kChdir && ::geteuid() != 0) {
+    text += " (the pod is not root)";
+  }
+  return text;
 }
 
 bool executable(const std::string& path) {
@@ -187,6 +266,12 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
   setup.envp = envp.data();
   setup.cwd = request.cwd ? request.cwd->c_str() : nullptr;
   setup.pod = ::getpid();
+  // A pod that is not root may still name itself (the same spec for every
+  // environment): nothing to switch then, and setgroups() would refuse.
+  const bool already = request.identity && ::geteuid() != 0 &&
+                       request.identity->uid == ::geteuid() && request.identity->gid == ::getegid();
+  setup.identity = request.identity && !already ? &*request.identity : nullptr;
+  setup.foreground = request.foreground;
 
   UniqueFd null_in;
   if (request.null_stdin) {
@@ -217,11 +302,11 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
       // Boost must never wait for this pid: the Reaper or the caller owns its status.
       child.detach();
     } catch (const std::exception& e) {
-      throw std::runtime_error("cannot start '" + request.argv[0] + "': " + e.what());
+      throw std::runtime_error("cannot start " + describe(request) + ": " + e.what());
     }
     if (error || spawned.pid <= 0) {
-      throw std::runtime_error("cannot start '" + request.argv[0] +
-                               "': " + (error ? error.message() : std::string("no process")));
+      throw std::runtime_error("cannot start " + describe(request) + ": " +
+                               (error ? describe_error(error) : std::string("no process")));
     }
     if (reaper != nullptr) reaper->watch_locked(spawned.pid, std::move(on_exit));
   }

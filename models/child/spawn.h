@@ -13,6 +13,21 @@
 // or to the caller's own waitpid (spawn_unwatched), never through
 // Boost.Process (the bp::child is detached). Boost.Process stays out of every
 // header: it is heavy to compile.
+//
+// With an identity, the child drops to it before exec (setgroups, setgid,
+// setuid, in that order, so it can still change its groups) and gets HOME,
+// USER and LOGNAME of that user, as gosu and su give them (a program that
+// looks for ~/.config must not find root's); what request.env sets wins.
+// Any of these failing fails the spawn, the error naming the step ("setuid
+// failed: ..."). A pod that is not root and already is that uid and gid
+// switches nothing. PR_SET_PDEATHSIG is set after the switch: the kernel
+// clears it when the credentials change.
+//
+// With foreground and a terminal on the pod's stdin, the child makes its new
+// process group the terminal's foreground one (as tini does for its child),
+// so a Ctrl-C or a read from the terminal reaches it rather than the pod;
+// SIGTTOU is blocked around it, since a background group may not otherwise
+// do that. "No terminal after all" (ENOTTY, ENXIO) is not an error.
 #pragma once
 
 #include <sys/types.h>
@@ -22,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/child/identity.h"
 #include "models/child/unique_fd.h"
 #include "runtime/process/reaper.h"
 
@@ -42,6 +58,11 @@ struct SpawnRequest {
   std::vector<std::pair<std::string, std::string>> env;
   Output output = Output::inherit;
   bool null_stdin = false;  // stdin from /dev/null instead of the pod's
+  // What the child's lines are tagged with in the pod's log (ChildOutput,
+  // models/child/child_output.h): "child", a job's name.
+  std::string tag = "child";
+  std::optional<Identity> identity;  // none: the pod's own (resolve_identity)
+  bool foreground = false;           // take the terminal, if the pod's stdin is one
 };
 
 struct Spawned {
@@ -53,8 +74,8 @@ struct Spawned {
 // Forks and execs, holding reaper.spawn_lock() until the child is watched, so
 // on_exit (called on the signal thread) can never miss the exit. Throws
 // std::runtime_error when the command cannot be started (not found, bad cwd,
-// exec failure); nothing is left behind then (a child whose exec failed is
-// reaped here).
+// identity not applicable, terminal not given, exec failure); nothing is left
+// behind then (a child whose exec failed is reaped here).
 Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExit on_exit);
 
 // The same, for a caller that waits for the pid itself (waitpid(pid) or a

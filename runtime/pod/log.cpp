@@ -87,6 +87,15 @@ std::string thread_name() {
 constexpr char kChildLogger[] = "child";
 std::atomic<int64_t> g_seq{-1};  // -1: not registered yet
 
+// What child_line() knows of the line it logs and spdlog's message cannot
+// carry: set around the call on the logging thread, read by PodFormatter on
+// the same thread (the logger is synchronous).
+struct ChildLine {
+  std::string_view tag;
+  Stream stream;
+};
+thread_local const ChildLine* t_child_line = nullptr;
+
 // Text: the pattern, with a child's lines prefixed "[child] ". Json: one
 // object a line. One formatter per sink (spdlog formats per sink), shared by
 // both loggers, so it tells a child's line by its logger's name.
@@ -101,9 +110,12 @@ class PodFormatter final : public spdlog::formatter {
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const bool child = msg.logger_name == kChildLogger;
+    const ChildLine plain{"child", Stream::kStderr};
+    const ChildLine& about = t_child_line != nullptr ? *t_child_line : plain;
     if (format_ == Format::kText) {
       if (!child) return text_->format(msg, dest);
-      std::string line = "[child] ";
+      std::string line = "[";
+      line.append(about.tag).append("] ");
       line.append(msg.payload.data(), msg.payload.size());
       spdlog::details::log_msg copy = msg;
       copy.payload = line;
@@ -118,7 +130,10 @@ class PodFormatter final : public spdlog::formatter {
     j["cluster"] = cluster_;
     j["namespace"] = ns_;
     if (const int64_t seq = g_seq.load(); seq >= 0) j["seq"] = seq;
-    if (child) j["source"] = "child";
+    if (child) {
+      j["stream"] = about.stream == Stream::kStdout ? "stdout" : "stderr";
+      j["source"] = std::string(about.tag);
+    }
     // A child's bytes may be anything: never an exception, never two lines.
     const std::string text =
         j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -154,9 +169,10 @@ std::shared_ptr<ByteRingSink> ring() {
   return sink;
 }
 
-// The child logger, replaced by setup(); read by child-output threads.
+// The child loggers, one per stream, replaced by setup(); read by the
+// child-output thread.
 std::mutex g_child_mu;
-std::shared_ptr<spdlog::logger> g_child;  // under g_child_mu
+std::shared_ptr<spdlog::logger> g_child_out, g_child_err;  // under g_child_mu
 
 }  // namespace
 
@@ -169,17 +185,23 @@ std::optional<Format> parse_format(std::string_view name) {
 
 void set_seq(int64_t seq) { g_seq = seq; }
 
-void child_line(std::string_view line) {
+void child_line(std::string_view line, std::string_view tag, Stream stream) {
   std::shared_ptr<spdlog::logger> logger;
   {
     std::lock_guard<std::mutex> lock(g_child_mu);
-    logger = g_child;
+    logger = stream == Stream::kStdout ? g_child_out : g_child_err;
   }
-  if (logger) {
-    logger->info("{}", line);
-  } else {
-    spdlog::info("[child] {}", line);  // no setup(): a test of the pieces
+  if (!logger) {
+    spdlog::info("[{}] {}", tag, line);  // no setup(): a test of the pieces
+    return;
   }
+  // Each sink writes the line whole under its lock; the two console sinks
+  // share spdlog's console mutex, so a child's stdout and stderr lines and
+  // the pod's own never mix within a line on a shared terminal.
+  const ChildLine about{tag, stream};
+  t_child_line = &about;
+  logger->info("{}", line);
+  t_child_line = nullptr;
 }
 
 void setup(const Options& options) {
@@ -187,28 +209,38 @@ void setup(const Options& options) {
   ring_sink->set_budget(options.ring_bytes);
   // Per sink, never through the loggers (which would give every sink theirs).
   ring_sink->set_formatter(std::make_unique<PodFormatter>(Format::kText, "", ""));
-  std::vector<spdlog::sink_ptr> sinks{ring_sink};
-  if (options.console) sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  if (!options.file.empty()) {
-    sinks.push_back(
-        std::make_shared<spdlog::sinks::rotating_file_sink_mt>(options.file, 1 << 20, 3));
-  }
-  for (size_t i = 1; i < sinks.size(); ++i) {
-    sinks[i]->set_formatter(
+  auto formatted = [&](spdlog::sink_ptr sink) {
+    sink->set_formatter(
         std::make_unique<PodFormatter>(options.format, options.cluster, options.ns));
+    return sink;
+  };
+  // The ring, the file and the extra sinks, which every logger shares.
+  std::vector<spdlog::sink_ptr> shared{ring_sink};
+  if (!options.file.empty()) {
+    shared.push_back(formatted(
+        std::make_shared<spdlog::sinks::rotating_file_sink_mt>(options.file, 1 << 20, 3)));
   }
-  sinks.insert(sinks.end(), options.extra_sinks.begin(), options.extra_sinks.end());
+  shared.insert(shared.end(), options.extra_sinks.begin(), options.extra_sinks.end());
   const auto level = options.debug ? spdlog::level::debug : spdlog::level::info;
-  auto make = [&](const char* name) {
+  auto make = [&](const char* name, spdlog::sink_ptr console) {
+    std::vector<spdlog::sink_ptr> sinks = shared;
+    if (console) sinks.insert(sinks.begin() + 1, std::move(console));
     auto logger = std::make_shared<spdlog::logger>(name, sinks.begin(), sinks.end());
     logger->set_level(level);
     logger->flush_on(spdlog::level::info);
     return logger;
   };
-  auto child = make(kChildLogger);
-  spdlog::set_default_logger(make("ochopod"));
+  spdlog::sink_ptr err_console, out_console;
+  if (options.console) {
+    err_console = formatted(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    out_console = formatted(std::make_shared<spdlog::sinks::stdout_color_sink_mt>());
+  }
+  auto child_out = make(kChildLogger, out_console);
+  auto child_err = make(kChildLogger, err_console);
+  spdlog::set_default_logger(make("ochopod", err_console));
   std::lock_guard<std::mutex> lock(g_child_mu);
-  g_child = std::move(child);
+  g_child_out = std::move(child_out);
+  g_child_err = std::move(child_err);
 }
 
 std::vector<std::string> recent() { return ring()->lines(); }
