@@ -77,6 +77,10 @@ class Controller {
   // an off, a restart) may wait past deadline either. Like hurry(): only
   // set it and wake the waits.
   virtual void stop_by(std::chrono::steady_clock::time_point deadline) { (void)deadline; }
+
+  // The code the pod process exits with, asked once shutdown() returned
+  // (an exit policy: docs/lifecycle.md, "When the child ends").
+  virtual int exit_code() const { return 0; }
 };
 
 }  // namespace ochopod

@@ -45,6 +45,14 @@ class StopLatch {
     cv_.notify_all();
     return first;
   }
+  // The stop without the hurry: false when one was under way already.
+  bool begin() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return false;
+    stopped_ = true;
+    cv_.notify_all();
+    return true;
+  }
   void wait() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [this] { return stopped_; });
@@ -162,8 +170,8 @@ struct Parts {
       : settings(settings),
         uuid(std::move(id)),
         hints(settings.registration, settings.dependencies),
-        services{settings, uuid,   lifecycle_loop, coordinator_loop,
-                 hints,    reaper, metrics,        presence},
+        services{settings, uuid,    lifecycle_loop, coordinator_loop, hints,
+                 reaper,   metrics, presence,       [this] { end(); }},
         controller(factories.controller(services)),
         // Signals sent before this wait, blocked, for the signalfd. The
         // lifecycle owns the child: forwarded signals are posted to it; a
@@ -191,6 +199,12 @@ struct Parts {
       hints.set_state(PodState::kLeader);
       hints.set_registered(true);  // a cluster of one, with nobody to register with
     }
+  }
+
+  // The controller ended the pod's work: the stop SIGTERM would start,
+  // unless one is under way (a second trigger would hurry it).
+  void end() {
+    if (stop.begin()) spdlog::info("the pod's work is over: stopping");
   }
 
   // What the control port answers with; the /exec tools are registered by
@@ -317,8 +331,9 @@ int run_pod(const PodSettings& settings, const PodParts& factories) {
   if (!start(parts)) return 1;
   parts.stop.wait();
   shut_down(parts);
-  spdlog::info("pod {} stopped", uuid);
-  return 0;
+  const int code = parts.controller->exit_code();
+  spdlog::info("pod {} stopped (exit code {})", uuid, code);
+  return code;
 }
 
 }  // namespace ochopod

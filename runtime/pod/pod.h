@@ -38,6 +38,9 @@ struct PodServices {
   Reaper& reaper;
   Metrics& metrics;    // what GET /metrics shows; each part counts its own
   Presence& presence;  // stepping out of the dependents' view and back (presence.h)
+  // The pod's work is over (an exit policy): stop the pod as SIGTERM would,
+  // then exit with the controller's exit_code(). Any thread; returns at once.
+  std::function<void()> end_pod;
 };
 
 // What the models and the caller plug into the runtime, built once the
@@ -52,7 +55,8 @@ struct PodParts {
 };
 
 // Runs the pod until SIGTERM or SIGINT (a second one skips the rest of the
-// stop's grace); returns the process exit code. Call
+// stop's grace) or its controller ends it; returns the process exit code,
+// the controller's exit_code(). Call
 // SignalThread::block_signals() first thing in main(), and start no thread
 // before this: as PID 1 it forks the reaper off first (pid1.h).
 int run_pod(const PodSettings& settings, const PodParts& parts);

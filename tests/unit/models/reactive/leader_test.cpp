@@ -154,7 +154,7 @@ class LeaderTest : public ::testing::Test {
   Reaper reaper;
   Metrics metrics;
   NoPresence presence;
-  PodServices services{settings, leader_uuid, loop, loop, hints, reaper, metrics, presence};
+  PodServices services{settings, leader_uuid, loop, loop, hints, reaper, metrics, presence, {}};
   Reactive model;
   bool fail_rounds = false;
   std::vector<RoundPlan> plans;
