@@ -75,6 +75,9 @@ void Hints::set_dependencies(json dependencies) {
   store(mu_, dependencies_, std::move(dependencies));
 }
 
+void Hints::set_jobs(json jobs) { store(mu_, jobs_, std::move(jobs)); }
+void Hints::set_periodic(json periodic) { store(mu_, periodic_, std::move(periodic)); }
+
 void Hints::set_registered(bool registered) { store(mu_, registered_, registered); }
 void Hints::set_serving(bool serving) { store(mu_, serving_, serving); }
 void Hints::set_leaving(bool leaving) { store(mu_, leaving_, leaving); }
@@ -89,6 +92,8 @@ std::string Hints::state() const { return std::string(to_string(pod_state())); }
 std::string Hints::process() const { return std::string(to_string(process_state())); }
 json Hints::metrics() const { return load(mu_, metrics_); }
 json Hints::registration() const { return load(mu_, registration_); }
+json Hints::jobs() const { return load(mu_, jobs_); }
+json Hints::periodic() const { return load(mu_, periodic_); }
 
 json Hints::info() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -96,18 +101,22 @@ json Hints::info() const {
     auto it = registration_.find(key);
     return it == registration_.end() ? json("") : *it;
   };
-  return json{{"application", field("application")},
-              {"dependencies", dependencies_},
-              {"ip", field("ip")},
-              {"metrics", metrics_},
-              {"node", field("node")},
-              {"port", field("port")},
-              {"ports", registration_.value("ports", json::object())},
-              {"process", to_string(process_)},
-              {"public", field("public")},
-              {"state", to_string(state_)},
-              {"status", status_},
-              {"task", field("task")}};
+  json info{{"application", field("application")},
+            {"dependencies", dependencies_},
+            {"ip", field("ip")},
+            {"metrics", metrics_},
+            {"node", field("node")},
+            {"port", field("port")},
+            {"ports", registration_.value("ports", json::object())},
+            {"process", to_string(process_)},
+            {"public", field("public")},
+            {"state", to_string(state_)},
+            {"status", status_},
+            {"task", field("task")}};
+  // Only with jobs: a pod without keeps the Python pods' /info.
+  if (jobs_.is_object() && !jobs_.empty()) info["jobs"] = jobs_;
+  if (periodic_.is_object() && !periodic_.empty()) info["periodic"] = periodic_;
+  return info;
 }
 
 json Hints::hints() const {

@@ -3,7 +3,9 @@
 //
 // Each field has exactly one writer (the coordinator writes state, the
 // lifecycle writes process and metrics, the model writes status and
-// dependencies); readers on any thread get a consistent copy.
+// dependencies, Sidecars and PeriodicJobs (models/piped/) write jobs and
+// periodic on the lifecycle thread); readers on any thread get a consistent
+// copy.
 #pragma once
 
 #include <array>
@@ -42,6 +44,12 @@ class Hints {
   void set_status(std::string status);
   void set_metrics(nlohmann::json metrics);
   void set_dependencies(nlohmann::json dependencies);
+  // The pod's jobs (Piped::jobs) and periodic jobs (Piped::periodic), each a
+  // JSON object by job name. /info shows each under its key ("jobs",
+  // "periodic") only while it is a non-empty object: a pod without jobs
+  // keeps the /info of docs/protocol.md 5 exactly.
+  void set_jobs(nlohmann::json jobs);
+  void set_periodic(nlohmann::json periodic);
   // What GET /readyz answers (docs/protocol.md 7, "Probes"): each owner sets
   // its part. Registered: the coordinator (true at once without ZooKeeper);
   // serving: the lifecycle, while its child runs and passed its readiness;
@@ -57,8 +65,11 @@ class Hints {
   std::string process() const;  // likewise
   nlohmann::json registration() const;
   nlohmann::json metrics() const;
+  nlohmann::json jobs() const;
+  nlohmann::json periodic() const;
 
-  // /info: exactly the keys of docs/protocol.md 5.
+  // /info: exactly the keys of docs/protocol.md 5, plus "jobs" and
+  // "periodic" when there are some (set_jobs()).
   nlohmann::json info() const;
   // Registration + live state: what the child gets as $ochopod.
   nlohmann::json hints() const;
@@ -71,6 +82,8 @@ class Hints {
   std::string status_;
   nlohmann::json metrics_ = nlohmann::json::object();
   nlohmann::json dependencies_ = nlohmann::json::array();
+  nlohmann::json jobs_ = nlohmann::json::object();
+  nlohmann::json periodic_ = nlohmann::json::object();
   bool registered_ = false;
   bool serving_ = false;
   bool leaving_ = false;

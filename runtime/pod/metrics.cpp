@@ -89,6 +89,14 @@ std::vector<Sample> round_histogram(
   return samples;
 }
 
+// A job's entry, made on its first mention (the map is keyed by name).
+template <typename Series>
+Series& entry(std::map<std::string, Series, std::less<>>& map, std::string_view job) {
+  auto it = map.find(job);
+  if (it == map.end()) it = map.emplace(std::string(job), Series{}).first;
+  return it->second;
+}
+
 }  // namespace
 
 std::string prometheus_label(std::string_view value) {
@@ -123,6 +131,38 @@ void Metrics::child_stopped() { child_started_at_ = 0; }
 void Metrics::check_ran(bool failed) {
   ++checks_;
   if (failed) ++check_failures_;
+}
+
+void Metrics::liveness_failed() { ++liveness_failures_; }
+
+void Metrics::job_declared(std::string_view job) {
+  std::lock_guard<std::mutex> lock(jobs_mu_);
+  entry(jobs_, job);
+}
+
+void Metrics::job_up(std::string_view job, bool up) {
+  std::lock_guard<std::mutex> lock(jobs_mu_);
+  entry(jobs_, job).up = up;
+}
+
+void Metrics::job_restarted(std::string_view job) {
+  std::lock_guard<std::mutex> lock(jobs_mu_);
+  ++entry(jobs_, job).restarts;
+}
+
+void Metrics::periodic_declared(std::string_view job) {
+  std::lock_guard<std::mutex> lock(jobs_mu_);
+  entry(periodic_, job);
+}
+
+void Metrics::periodic_ran(std::string_view job, int exit_code, std::chrono::duration<double> took,
+                           bool timed_out) {
+  std::lock_guard<std::mutex> lock(jobs_mu_);
+  PeriodicSeries& series = entry(periodic_, job);
+  ++series.runs;
+  if (timed_out) ++series.timeouts;
+  series.last_exit_code = exit_code;
+  series.last_duration = std::max(0.0, took.count());
 }
 
 void Metrics::round_done(Round outcome, std::chrono::duration<double> took) {
@@ -177,6 +217,25 @@ std::string Metrics::render(const Hints& hints) const {
            fmt::format("{}", n)});
     }
   }
+  // Jobs, by name; a family per series, so each keeps its HELP and TYPE.
+  std::vector<Sample> job_up, job_restarts, periodic_runs, periodic_exit, periodic_duration,
+      periodic_timeouts;
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    for (const auto& [name, series] : jobs_) {
+      const std::string job = label("job", name);
+      job_up.push_back({"", job, series.up ? "1" : "0"});
+      job_restarts.push_back({"", job, fmt::format("{}", series.restarts)});
+    }
+    for (const auto& [name, series] : periodic_) {
+      const std::string job = label("job", name);
+      periodic_runs.push_back({"", job, fmt::format("{}", series.runs)});
+      periodic_timeouts.push_back({"", job, fmt::format("{}", series.timeouts)});
+      if (series.last_exit_code < 0) continue;  // no run ended yet: no last anything
+      periodic_exit.push_back({"", job, fmt::format("{}", series.last_exit_code)});
+      periodic_duration.push_back({"", job, fmt::format("{:.3f}", series.last_duration)});
+    }
+  }
   // Only numbers: a string or an object has no value to plot.
   const json metrics = hints.metrics();
   std::vector<Sample> user;
@@ -210,6 +269,23 @@ std::string Metrics::render(const Hints& hints) const {
       {"ochopod_sanity_check_failures_total", "counter",
        "Sanity checks that failed (or found the child failed since the last one).",
        one(check_failures_)},
+      {"ochopod_liveness_failures_total", "counter",
+       "Liveness checks (Piped::alive()) that failed.", one(liveness_failures_)},
+      {"ochopod_job_up", "gauge", "1 while the job (a sidecar of the child) runs, 0 otherwise.",
+       std::move(job_up), /*optional=*/true},
+      {"ochopod_job_restarts_total", "counter", "Times the job was started again after it ended.",
+       std::move(job_restarts), /*optional=*/true},
+      {"ochopod_periodic_runs_total", "counter", "Runs of the periodic job that ended.",
+       std::move(periodic_runs), /*optional=*/true},
+      {"ochopod_periodic_last_exit_code", "gauge",
+       "Exit code of the periodic job's last run (128 + the signal if a signal ended it).",
+       std::move(periodic_exit), /*optional=*/true},
+      {"ochopod_periodic_last_duration_seconds", "gauge",
+       "Seconds the periodic job's last run took.", std::move(periodic_duration),
+       /*optional=*/true},
+      {"ochopod_periodic_timeouts_total", "counter",
+       "Runs of the periodic job killed at their timeout.", std::move(periodic_timeouts),
+       /*optional=*/true},
       {"ochopod_leader_rounds_total", "counter",
        "Configuration rounds this pod ran as leader, by outcome.", std::move(rounds)},
       {"ochopod_leader_round_duration_seconds", "histogram",

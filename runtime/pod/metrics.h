@@ -11,12 +11,25 @@
 // hints (`process`, `metrics`) under their own short lock. The one map
 // (control requests by task and code) is written and read on the I/O thread
 // only, under a mutex that guards against tests and future callers.
+//
+// Jobs (ochopod/piped.h, Piped::jobs and Piped::periodic) are counted by
+// name: the lifecycle thread writes them (Sidecars, PeriodicJobs in
+// models/piped/), render() reads them, both under jobs_mu_. Their series:
+//   ochopod_job_up{job}                            gauge: 1 while the job runs
+//   ochopod_job_restarts_total{job}                counter: starts after it ended
+//   ochopod_periodic_runs_total{job}               counter: runs ended
+//   ochopod_periodic_last_exit_code{job}           gauge: 128+n for a signal n
+//   ochopod_periodic_last_duration_seconds{job}    gauge
+//   ochopod_periodic_timeouts_total{job}           counter: runs killed at their timeout
+// each family left out while no job of its kind is declared; and, always,
+//   ochopod_liveness_failures_total                counter: failed alive() calls
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -43,6 +56,18 @@ class Metrics {
   void child_exited(int wait_status);  // the raw waitpid status
   void child_stopped();                // no child runs any more
   void check_ran(bool failed);
+  void liveness_failed();  // Piped::alive() returned false or threw
+
+  // The lifecycle thread: jobs, by name. A declared job shows with zeros
+  // before it first runs.
+  void job_declared(std::string_view job);
+  void job_up(std::string_view job, bool up);
+  void job_restarted(std::string_view job);
+  void periodic_declared(std::string_view job);
+  // A run ended: its exit code (128+n for a signal n), how long it took, and
+  // whether its timeout killed it.
+  void periodic_ran(std::string_view job, int exit_code, std::chrono::duration<double> took,
+                    bool timed_out);
 
   // The leader's worker (rounds) and the coordinator (pods seen).
   void round_done(Round outcome, std::chrono::duration<double> took);
@@ -64,6 +89,7 @@ class Metrics {
   std::atomic<int64_t> child_exit_code_{-1};  // -1: no child has exited yet
   std::atomic<int64_t> child_started_at_{0};  // steady ns since epoch; 0: none runs
   std::atomic<uint64_t> checks_{0}, check_failures_{0};
+  std::atomic<uint64_t> liveness_failures_{0};
 
   std::array<std::atomic<uint64_t>, 3> rounds_{};
   std::array<std::atomic<uint64_t>, kRoundBuckets.size()> round_buckets_{};  // not cumulative
@@ -75,6 +101,19 @@ class Metrics {
 
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> control_;  // under mu_
+
+  struct JobSeries {
+    bool up = false;
+    uint64_t restarts = 0;
+  };
+  struct PeriodicSeries {
+    uint64_t runs = 0, timeouts = 0;
+    int64_t last_exit_code = -1;  // -1: no run ended yet
+    double last_duration = 0;
+  };
+  mutable std::mutex jobs_mu_;
+  std::map<std::string, JobSeries, std::less<>> jobs_;           // under jobs_mu_
+  std::map<std::string, PeriodicSeries, std::less<>> periodic_;  // under jobs_mu_
 };
 
 // A Prometheus label value with \, " and newlines escaped.

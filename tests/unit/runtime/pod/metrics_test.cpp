@@ -138,7 +138,8 @@ TEST(Metrics, EveryFamilyHasHelpAndTypeOnce) {
        {"ochopod_build_info", "ochopod_child_state", "ochopod_child_starts_total",
         "ochopod_child_restarts_total", "ochopod_child_uptime_seconds",
         "ochopod_sanity_checks_total", "ochopod_sanity_check_failures_total",
-        "ochopod_leader_rounds_total", "ochopod_leader_round_duration_seconds", "ochopod_pods_seen",
+        "ochopod_liveness_failures_total", "ochopod_leader_rounds_total",
+        "ochopod_leader_round_duration_seconds", "ochopod_pods_seen",
         "ochopod_zookeeper_connection_state", "ochopod_zookeeper_reconnects_total",
         "ochopod_zookeeper_session_expiries_total", "ochopod_control_requests_total",
         "ochopod_user_metric"}) {
@@ -195,6 +196,7 @@ TEST(Metrics, EachFamilyIsItsHeaderThenItsSamplesInAFixedOrder) {
                                        "ochopod_child_uptime_seconds",
                                        "ochopod_sanity_checks_total",
                                        "ochopod_sanity_check_failures_total",
+                                       "ochopod_liveness_failures_total",
                                        "ochopod_leader_rounds_total",
                                        "ochopod_leader_round_duration_seconds",
                                        "ochopod_pods_seen",
@@ -209,6 +211,58 @@ TEST(Metrics, EachFamilyIsItsHeaderThenItsSamplesInAFixedOrder) {
   m.control_answered("ok", 200);
   expected.insert(expected.begin() + 4, "ochopod_child_last_exit_code");
   EXPECT_EQ(families_of(m.render(Hints())), expected);
+}
+
+TEST(Metrics, LivenessFailures) {
+  Metrics m;
+  EXPECT_TRUE(has_line(m.render(Hints()), "ochopod_liveness_failures_total 0"));
+  m.liveness_failed();
+  m.liveness_failed();
+  EXPECT_TRUE(has_line(m.render(Hints()), "ochopod_liveness_failures_total 2"));
+}
+
+// Jobs by name, escaped; each family only once a job of its kind is
+// declared, the last exit code and duration only once a run ended; and they
+// come after the liveness failures, each under its own header.
+TEST(Metrics, JobsAndPeriodicJobsByName) {
+  Metrics m;
+  std::string text = m.render(Hints());
+  EXPECT_EQ(text.find("ochopod_job_"), std::string::npos) << text;
+  EXPECT_EQ(text.find("ochopod_periodic_"), std::string::npos) << text;
+
+  m.job_declared("shipper");
+  m.job_declared("a\"b");
+  m.job_up("shipper", true);
+  m.job_restarted("shipper");
+  m.job_restarted("shipper");
+  m.periodic_declared("backup");
+  text = m.render(Hints());
+  EXPECT_TRUE(has_line(text, "ochopod_job_up{job=\"shipper\"} 1")) << text;
+  EXPECT_TRUE(has_line(text, "ochopod_job_up{job=\"a\\\"b\"} 0")) << text;
+  EXPECT_TRUE(has_line(text, "ochopod_job_restarts_total{job=\"shipper\"} 2")) << text;
+  EXPECT_TRUE(has_line(text, "ochopod_periodic_runs_total{job=\"backup\"} 0")) << text;
+  EXPECT_TRUE(has_line(text, "ochopod_periodic_timeouts_total{job=\"backup\"} 0")) << text;
+  EXPECT_EQ(text.find("ochopod_periodic_last_exit_code"), std::string::npos) << text;
+  EXPECT_EQ(text.find("ochopod_periodic_last_duration_seconds"), std::string::npos) << text;
+
+  m.periodic_ran("backup", 137, 2.5s, true);
+  m.periodic_ran("backup", 0, 1.25s, false);
+  m.job_up("shipper", false);
+  text = m.render(Hints());
+  EXPECT_TRUE(has_line(text, "ochopod_job_up{job=\"shipper\"} 0")) << text;
+  EXPECT_TRUE(has_line(text, "ochopod_periodic_runs_total{job=\"backup\"} 2")) << text;
+  EXPECT_TRUE(has_line(text, "ochopod_periodic_timeouts_total{job=\"backup\"} 1")) << text;
+  EXPECT_TRUE(has_line(text, "ochopod_periodic_last_exit_code{job=\"backup\"} 0")) << text;
+  EXPECT_TRUE(has_line(text, "ochopod_periodic_last_duration_seconds{job=\"backup\"} 1.250"))
+      << text;
+  const auto after = [&](const char* first, const char* second) {
+    return text.find(std::string("# HELP ") + first) < text.find(std::string("# HELP ") + second);
+  };
+  EXPECT_TRUE(after("ochopod_liveness_failures_total", "ochopod_job_up"));
+  EXPECT_TRUE(after("ochopod_job_up", "ochopod_job_restarts_total"));
+  EXPECT_TRUE(after("ochopod_job_restarts_total", "ochopod_periodic_runs_total"));
+  EXPECT_TRUE(has_line(text, "# TYPE ochopod_job_up gauge")) << text;
+  EXPECT_TRUE(has_line(text, "# TYPE ochopod_periodic_runs_total counter")) << text;
 }
 
 TEST(Metrics, LabelEscaping) {
