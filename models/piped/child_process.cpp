@@ -34,8 +34,12 @@ struct ChildProcess::Running {
   std::unique_ptr<ChildOutput> output;  // pipe_subprocess only
 };
 
-ChildProcess::ChildProcess(Scheduler& loop, ChildHost& host, Exited exited)
-    : loop_(loop), host_(host), exited_(std::move(exited)), board_(std::make_shared<Board>()) {
+ChildProcess::ChildProcess(Scheduler& loop, ChildHost& host, Exited exited, std::string name)
+    : loop_(loop),
+      host_(host),
+      exited_(std::move(exited)),
+      name_(std::move(name)),
+      board_(std::make_shared<Board>()) {
   board_->loop = &loop_;
   board_->owner = this;
 }
@@ -71,9 +75,12 @@ pid_t ChildProcess::start(const SpawnRequest& request) {
   child_->pid = spawned.pid;
   pid_ = spawned.pid;
   const int n = ++started_;
-  spdlog::info("child #{} started (pid {})", n, spawned.pid);
+  spdlog::info("{} #{} started (pid {})", name_, n, spawned.pid);
   // After that line: the child's own lines come after it in the log.
-  if (spawned.out) child_->output = std::make_unique<ChildOutput>(std::move(spawned.out));
+  if (spawned.out || spawned.err) {
+    child_->output =
+        std::make_unique<ChildOutput>(std::move(spawned.out), std::move(spawned.err), request.tag);
+  }
   return spawned.pid;
 }
 
@@ -145,7 +152,7 @@ std::optional<int> ChildProcess::stop(const Ask& ask, std::chrono::duration<doub
     std::lock_guard<std::mutex> lock(board_->mu);
     auto it = board_->exits.find(pid);
     if (it != board_->exits.end()) {
-      spdlog::info("piped: child pid {} stopped ({})", pid, describe_wait_status(it->second));
+      spdlog::info("piped: {} pid {} stopped ({})", name_, pid, describe_wait_status(it->second));
       status = it->second;
       board_->exits.erase(it);
     }

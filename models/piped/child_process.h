@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "models/child/spawn.h"
 #include "models/piped/child_host.h"
@@ -45,7 +46,8 @@ class ChildProcess {
 
   // The loop must drop this object's tasks once it is gone (the
   // controller's ScopedScheduler); loop and host must outlive it.
-  ChildProcess(Scheduler& loop, ChildHost& host, Exited exited);
+  // name: what the log calls it ("child", "job logs").
+  ChildProcess(Scheduler& loop, ChildHost& host, Exited exited, std::string name = "child");
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -94,6 +96,7 @@ class ChildProcess {
   Scheduler& loop_;
   ChildHost& host_;
   Exited exited_;
+  const std::string name_;
   std::shared_ptr<Board> board_;
   std::unique_ptr<Running> child_;
   std::atomic<pid_t> pid_{0};

@@ -17,13 +17,39 @@
 // docs/lifecycle.md, rule by rule; each knob below says what it tunes.
 #pragma once
 
+#include <signal.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ochopod/lifecycle.h"
 
 namespace ochopod {
+
+// A long-running process supervised next to the child (a log shipper, an
+// exporter): started before it, restarted with the crash-loop backoff when
+// it dies, stopped after it (docs/lifecycle.md, "Jobs").
+struct Job {
+  std::string name;     // letters, digits, _ . -; unique; tags its lines and metrics
+  std::string command;  // run by /bin/sh -c
+  // A check (an http://, tcp: or cmd: form, as ochopod run's --ready) the
+  // job must pass before the child starts; none: started is enough.
+  std::optional<std::string> ready;
+  int stop_signal = SIGTERM;
+  std::chrono::duration<double> grace{10.0};  // then SIGKILL, within the pod's stop budget
+};
+
+// A command run every `every` while the child is supervised, never two runs
+// of one job at once: a run longer than its period delays the next one.
+struct PeriodicJob {
+  std::string name;  // as Job::name
+  std::chrono::duration<double> every{60.0};
+  std::string command;  // run by /bin/sh -c
+  // A run still going after this is killed with its group; zero: ten periods.
+  std::chrono::duration<double> timeout{0.0};
+};
 
 class Piped : public LifeCycle {
  public:
@@ -58,6 +84,37 @@ class Piped : public LifeCycle {
   // failing soon after its start; 0 restarts at once, always.
   std::chrono::duration<double> restart_backoff{10.0};
 
+  // The exit policy (docs/lifecycle.md, "When the child ends"). With
+  // exit_with_child the pod's life follows its child's, as under tini: once
+  // the child exits and no restart is left, the pod leaves its cluster and
+  // exits with the child's code (128+n for a signal n).
+  bool exit_with_child = false;
+  // Restarts allowed to a failing child; none: forever (without
+  // exit_with_child), none at all (with it). Once spent the child stays down.
+  std::optional<int> max_restarts;
+  // Exit codes that count as success besides 0 (e.g. 143, a JVM stopped by
+  // SIGTERM): the pod's work is done, as for 0.
+  std::vector<int> success_codes;
+
+  // Liveness: once start_period has passed since the child's start,
+  // `checks` failed alive() calls in a row (one each check_every) restart
+  // the child, with the crash-loop backoff, instead of turning it off.
+  std::chrono::duration<double> start_period{0.0};
+
+  // The child's environment, read again at each of its starts on top of
+  // configure()'s: files of KEY=VALUE lines, and for each NAME here Docker's
+  // *_FILE convention (NAME gets the contents of the file $NAME_FILE names).
+  std::vector<std::string> env_files;
+  std::vector<std::string> file_env;
+
+  // The child and its jobs run as this user ("name", "uid", "name:group"),
+  // with its supplementary groups; the pod keeps its own identity.
+  std::optional<std::string> user;
+
+  // Sidecars and periodic jobs (docs/lifecycle.md, "Jobs").
+  std::vector<Job> jobs;
+  std::vector<PeriodicJob> periodic;
+
   // Restart the child at every leader `on`, even when the dependencies did not
   // change (by default a running child is only restarted for a new
   // dependency set, not when the cluster merely scales).
@@ -85,6 +142,20 @@ class Piped : public LifeCycle {
     (void)process;
     return true;
   }
+
+  // Liveness, called every check_every after start_period (see above);
+  // false or throwing counts as a failure. Default: alive.
+  virtual bool alive(const Process& process) {
+    (void)process;
+    return true;
+  }
+
+  // One-shots around each start of the child: pre_start() runs before it
+  // (after configure()); throwing fails that start as a failed configure()
+  // does. post_stop() runs after each stop or exit, with the wait status
+  // when it was collected; what it throws is logged.
+  virtual void pre_start() {}
+  virtual void post_stop(std::optional<int> wait_status) { (void)wait_status; }
 
   // Draining: before the child is stopped by `off`, `kill` or the pod's own
   // stop, this is polled every 0.2 s, up to `grace`, until it returns true
