@@ -14,6 +14,9 @@
 #include "models/child/spawn.h"
 #include "models/piped/child_host.h"
 #include "models/piped/child_process.h"
+#include "models/piped/child_setup.h"
+#include "models/piped/periodic_jobs.h"
+#include "models/piped/sidecars.h"
 #include "models/piped/cluster_file.h"
 #include "models/piped/command_line.h"
 #include "runtime/base/text.h"
@@ -27,6 +30,8 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kMinCheckEvery = 10ms;
+// How often a start waiting for its jobs' readiness looks again.
+constexpr auto kJobsPoll = 200ms;
 
 double seconds(Scheduler::Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -44,6 +49,13 @@ ControlReply reply(int code, json body = json::object()) {
   return ControlReply{code, std::move(body)};
 }
 
+// What a shell says of a wait status: the code, or 128+n for a signal n.
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
 }  // namespace
 
 PipedController::PipedController(Piped& lifecycle, Context ctx)
@@ -55,7 +67,28 @@ PipedController::PipedController(Piped& lifecycle, Context ctx)
       cluster_file_(std::make_unique<detail::ClusterFile>(ctx_.cluster_file)),
       child_(std::make_unique<detail::ChildProcess>(
           loop_, ctx_.host ? *ctx_.host : *own_host_,
-          [this](pid_t pid, int status) { on_child_exit(pid, status); })) {}
+          [this](pid_t pid, int status) { on_child_exit(pid, status); })) {
+  detail::ChildHost& host = ctx_.host ? *ctx_.host : *own_host_;
+  if (!lifecycle_.jobs.empty()) {
+    detail::Sidecars::Context jobs{loop_, host, ctx_.metrics, &ctx_.hints, {}, {}};
+    jobs.request = [this](const Job& job) {
+      auto request = detail::Sidecars::default_request(job);
+      detail::add_child_setup(lifecycle_, request, job.name);
+      return request;
+    };
+    jobs.restart_backoff = lifecycle_.restart_backoff;
+    sidecars_ = std::make_unique<detail::Sidecars>(std::move(jobs), lifecycle_.jobs);
+  }
+  if (!lifecycle_.periodic.empty()) {
+    detail::PeriodicJobs::Context periodic{loop_, host, ctx_.metrics, &ctx_.hints, {}};
+    periodic.request = [this](const PeriodicJob& job) {
+      auto request = detail::PeriodicJobs::default_request(job);
+      detail::add_child_setup(lifecycle_, request, job.name);
+      return request;
+    };
+    periodic_ = std::make_unique<detail::PeriodicJobs>(std::move(periodic), lifecycle_.periodic);
+  }
+}
 
 PipedController::~PipedController() {
   bool ran = false;
@@ -68,6 +101,8 @@ PipedController::~PipedController() {
       spdlog::warn("piped: controller destroyed with child pid {} running: SIGKILL", child_->pid());
       child_->kill();
     }
+    periodic_.reset();
+    sidecars_.reset();  // SIGKILLs what still runs
   };
   ctx_.loop.run_sync(cleanup);
   if (!ran) cleanup();  // the loop had stopped: nothing of ours runs on it any more
@@ -80,6 +115,7 @@ PipedController::Context piped_context(PodServices& services) {
   context.presence = &services.presence;
   context.withdraw_limit = services.settings.session_timeout;
   context.leave_delay = services.settings.leave_delay;
+  context.end_pod = services.end_pod;
   return context;
 }
 
@@ -118,7 +154,7 @@ ControlReply PipedController::handle(const ControlRequest& request) {
     return reply(200);
   }
   spdlog::info("piped: kill");
-  finish_work(true);
+  end_work(std::nullopt, true);
   return reply(200);
 }
 
@@ -191,7 +227,7 @@ void PipedController::start_drain() {
         // The child may have ended the pod's work meanwhile (exit code 0).
         if (!dead_) {
           if (task == "kill") {
-            finish_work(true);
+            end_work(std::nullopt, true);
           } else {
             stop_child(true);
           }
@@ -227,6 +263,7 @@ void PipedController::poll_ready() {
 }
 
 bool PipedController::child_ready() {
+  if (waiting_for_jobs_) return false;
   try {
     return lifecycle_.ready(Process{child_->pid()});
   } catch (...) {
@@ -267,7 +304,7 @@ void PipedController::shutdown(Clock::time_point deadline) {
   if (dead_) return;
   spdlog::info("piped: shutting down");
   drain_before_shutdown();
-  finish_work(true);
+  end_work(std::nullopt, true);
 }
 
 void PipedController::forward_signal(int signo) {
@@ -284,9 +321,15 @@ void PipedController::forward_signal(int signo) {
   }
 }
 
-void PipedController::stop_by(Clock::time_point deadline) { child_->stop_by(deadline); }
+void PipedController::stop_by(Clock::time_point deadline) {
+  child_->stop_by(deadline);
+  if (sidecars_) sidecars_->stop_by(deadline);
+}
 
-void PipedController::hurry() { child_->hurry(); }
+void PipedController::hurry() {
+  child_->hurry();
+  if (sidecars_) sidecars_->hurry();
+}
 
 ControlReply PipedController::check(const ControlRequest& request) {
   if (!request.body) {
@@ -357,6 +400,9 @@ ControlReply PipedController::signal(const ControlRequest& request) {
   try {
     auto answer = lifecycle_.signaled(js, child_->running() ? &process : nullptr);
     return reply(200, answer ? std::move(*answer) : json::object());
+  } catch (const std::invalid_argument& e) {
+    spdlog::warn("piped: signal refused: {}", e.what());
+    return reply(400, json{{"error", e.what()}});
   } catch (...) {
     spdlog::error("piped: signaled() failed: {}", what(std::current_exception()));
     return reply(500);
@@ -417,7 +463,7 @@ ControlReply PipedController::on(const ControlRequest& request) {
     return reply(200);
   } catch (...) {
     spdlog::error("piped: on failed: {}; shutting down", what(std::current_exception()));
-    finish_work(true);
+    end_work(1, true);
     return reply(406);
   }
 }
@@ -426,20 +472,43 @@ void PipedController::start_supervising() {
   supervising_ = true;
   crash_loop_.start(lifecycle_.restart_backoff);
   allowance_ = lifecycle_.checks;
+  liveness_allowance_ = lifecycle_.checks;
+  restarts_ = 0;
   failed_since_check_ = false;
   cancel_timers();
-  spawn_child();
+  if (periodic_) periodic_->start();
+  spawn_when_jobs_ready();
   arm_check();
 }
 
+// Jobs first (docs/lifecycle.md, "Jobs"): the child starts once those with
+// a readiness check pass it. Polled on the loop, never blocking it longer
+// than one check.
+void PipedController::spawn_when_jobs_ready() {
+  jobs_timer_ = 0;
+  waiting_for_jobs_ = false;
+  if (!supervising_ || dead_ || child_->running()) return;
+  if (sidecars_) {
+    sidecars_->start();
+    if (!sidecars_->ready()) {
+      waiting_for_jobs_ = true;
+      jobs_timer_ = post_after(kJobsPoll, &PipedController::spawn_when_jobs_ready);
+      return;
+    }
+  }
+  spawn_child();
+}
+
 void PipedController::spawn_child(bool restart) {
+  // Before each start, as configure() is: what it throws fails the start.
+  lifecycle_.pre_start();
   detail::SpawnRequest request;
   request.argv = detail::command_argv(*config_, lifecycle_.shell);
   request.cwd = lifecycle_.cwd;
   request.env.emplace_back("ochopod", to_json(ctx_.hints.hints()));
   if (cluster_file_->written()) request.env.emplace_back("OCHOPOD_CLUSTER", cluster_file_->path());
   for (const auto& [name, value] : config_->env) request.env.emplace_back(name, value);
-  request.output = lifecycle_.pipe_subprocess ? detail::Output::merged : detail::Output::inherit;
+  detail::add_child_setup(lifecycle_, request);
   child_->start(request);
   last_start_ = loop_.now();
   if (ctx_.metrics) ctx_.metrics->child_started(restart);
@@ -481,6 +550,12 @@ void PipedController::stop_child(bool use_tear_down) {
         },
         lifecycle_.grace, lifecycle_.soft);
     if (status && ctx_.metrics) ctx_.metrics->child_exited(*status);
+    last_stop_status_ = status;
+    try {
+      lifecycle_.post_stop(status);
+    } catch (...) {
+      spdlog::error("piped: post_stop() failed: {}", what(std::current_exception()));
+    }
   }
   publish_stopped();
 }
@@ -489,6 +564,8 @@ void PipedController::finish_work(bool use_tear_down) {
   supervising_ = false;
   cancel_timers();
   stop_child(use_tear_down);
+  if (periodic_) periodic_->stop();
+  if (sidecars_) sidecars_->stop();  // after the child: it may still need them to stop
   try {
     lifecycle_.finalize();
     spdlog::info("piped: finalized");
@@ -501,9 +578,12 @@ void PipedController::finish_work(bool use_tear_down) {
 }
 
 void PipedController::on_child_exit(pid_t pid, int status) {
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    spdlog::info("piped: child pid {} exited with code 0: the pod's work is done", pid);
-    finish_work(false);
+  const int code = exit_code_of(status);
+  const auto& ok = lifecycle_.success_codes;
+  if (WIFEXITED(status) &&
+      (code == 0 || std::find(ok.begin(), ok.end(), code) != ok.end())) {
+    spdlog::info("piped: child pid {} exited with code {}: the pod's work is done", pid, code);
+    end_work(0, false);
     return;
   }
   const int failures = ++failures_;
@@ -513,7 +593,36 @@ void PipedController::on_child_exit(pid_t pid, int status) {
                describe_wait_status(status), seconds(ran), failures);
   const auto delay = crash_loop_.failed(ran);
   stop_child(false);  // whatever the child left in its group goes too
-  if (supervising_) schedule_restart(delay);
+  if (supervising_) after_failure(status, delay);
+}
+
+bool PipedController::restart_left() const {
+  if (lifecycle_.max_restarts) return restarts_ < *lifecycle_.max_restarts;
+  return !lifecycle_.exit_with_child;  // tini's rule: the pod ends with its child
+}
+
+void PipedController::after_failure(int status, Clock::duration delay) {
+  if (restart_left()) {
+    ++restarts_;
+    return schedule_restart(delay);
+  }
+  spdlog::error("piped: the child failed ({}) and no restart is left ({} done): it stays down",
+                describe_wait_status(status), restarts_);
+  end_work(exit_code_of(status), false);
+}
+
+void PipedController::end_work(std::optional<int> code, bool use_tear_down) {
+  last_stop_status_.reset();
+  finish_work(use_tear_down);
+  if (!lifecycle_.exit_with_child) return;  // the pod stays up, dead: ochopod's meaning
+  // A child the pod stopped itself: 0 when it went within its grace.
+  const bool killed = last_stop_status_ && WIFSIGNALED(*last_stop_status_) &&
+                      WTERMSIG(*last_stop_status_) == SIGKILL;
+  exit_code_ = code ? *code : (killed ? 128 + SIGKILL : 0);
+  if (ctx_.end_pod) {
+    spdlog::info("piped: exit with the child: the pod exits with code {}", exit_code_.load());
+    ctx_.end_pod();
+  }
 }
 
 void PipedController::schedule_restart(Clock::duration delay) {
@@ -537,7 +646,7 @@ void PipedController::restart_child() {
   } catch (...) {
     spdlog::error("piped: cannot restart the child: {}; shutting down",
                   what(std::current_exception()));
-    finish_work(false);
+    end_work(1, false);
   }
 }
 
@@ -572,6 +681,7 @@ void PipedController::run_check() {
   if (!failed) {
     allowance_ = lifecycle_.checks;
     arm_check();
+    check_liveness();
     return;
   }
   --allowance_;
@@ -587,11 +697,43 @@ void PipedController::run_check() {
   stop_child(true);
 }
 
+// After a passing sanity check: the child may still be stuck (docs/lifecycle.md,
+// "Watching it"). Counted only once start_period has passed since its start.
+void PipedController::check_liveness() {
+  if (!supervising_ || !child_->running()) return;
+  const auto since = loop_.now() - last_start_;
+  if (since < std::chrono::duration_cast<Clock::duration>(lifecycle_.start_period)) return;
+  std::string why;
+  try {
+    if (lifecycle_.alive(Process{child_->pid()})) {
+      liveness_allowance_ = lifecycle_.checks;
+      return;
+    }
+    why = "alive() said no";
+  } catch (...) {
+    why = what(std::current_exception());
+  }
+  if (ctx_.metrics) ctx_.metrics->liveness_failed();
+  if (--liveness_allowance_ > 0) {
+    spdlog::warn("piped: liveness check failed ({}); {} more allowed", why, liveness_allowance_);
+    return;
+  }
+  spdlog::error("piped: liveness check failed ({}) {} times in a row: restarting the child", why,
+                lifecycle_.checks);
+  liveness_allowance_ = lifecycle_.checks;
+  const auto ran = loop_.now() - last_start_;
+  ++failures_;
+  stop_child(true);
+  if (!supervising_) return;
+  after_failure(last_stop_status_.value_or(W_EXITCODE(0, SIGKILL)), crash_loop_.failed(ran));
+}
+
 void PipedController::cancel_timers() {
   if (check_timer_ != 0) loop_.cancel(check_timer_);
   if (restart_timer_ != 0) loop_.cancel(restart_timer_);
   if (serving_timer_ != 0) loop_.cancel(serving_timer_);
-  check_timer_ = restart_timer_ = serving_timer_ = 0;
+  if (jobs_timer_ != 0) loop_.cancel(jobs_timer_);
+  check_timer_ = restart_timer_ = serving_timer_ = jobs_timer_ = 0;
 }
 
 void PipedController::publish_stopped() {

@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -55,6 +56,8 @@ namespace detail {
 class ChildHost;
 class ChildProcess;
 class ClusterFile;
+class PeriodicJobs;
+class Sidecars;
 }  // namespace detail
 
 class PipedController : public Controller {
@@ -77,6 +80,9 @@ class PipedController : public Controller {
     // How the child is started and signalled (child_host.h); null: the real
     // processes, their exits through `reaper`. Must outlive the controller.
     detail::ChildHost* host = nullptr;
+    // Ends the pod (PodServices::end_pod) when the exit policy says its
+    // work is over; null: the pod stays up, dead.
+    std::function<void()> end_pod = {};
   };
 
   // lifecycle, the loop, the hints and the reaper must outlive this object.
@@ -92,6 +98,7 @@ class PipedController : public Controller {
   void forward_signal(int signo) override;
   void hurry() override;
   void stop_by(std::chrono::steady_clock::time_point deadline) override;
+  int exit_code() const override { return exit_code_.load(); }
 
   // Safe from any thread; for /info-like views and tests.
   int children_started() const;
@@ -113,6 +120,15 @@ class PipedController : public Controller {
   void stop_child(bool use_tear_down);
   void finish_work(bool use_tear_down);
   void on_child_exit(pid_t pid, int wait_status);
+  // The exit policy once the child failed and was collected: a restart
+  // after delay if one is left, else down for good (and the pod ended).
+  void after_failure(int wait_status, Clock::duration delay);
+  bool restart_left() const;
+  // The pod's work is over: dead, and with exit_with_child the pod exits
+  // with code (none: 0, or 137 when the stop had to SIGKILL the child).
+  void end_work(std::optional<int> code, bool use_tear_down);
+  void spawn_when_jobs_ready();
+  void check_liveness();
   void schedule_restart(Clock::duration delay);
   void restart_child();
   void arm_check();
@@ -150,6 +166,9 @@ class PipedController : public Controller {
   detail::CrashLoop crash_loop_;
   detail::PendingReply pending_{loop_};
 
+  std::unique_ptr<detail::Sidecars> sidecars_;       // null without jobs
+  std::unique_ptr<detail::PeriodicJobs> periodic_;  // null without periodic jobs
+
   std::optional<Configuration> config_;  // the last configure() result
   std::optional<nlohmann::json> last_dependencies_;
   Payload cluster_payload_;  // what cluster_ was built from; dropped after `ok`
@@ -160,14 +179,20 @@ class PipedController : public Controller {
   bool supervising_ = false;     // a child should run: restarts and checks are on
   bool failed_since_check_ = false;
   int allowance_ = 0;  // checks left to fail in a row
+  int liveness_allowance_ = 0;  // liveness checks left to fail in a row
+  int restarts_ = 0;            // restarts of failed children since the supervision started
+  bool waiting_for_jobs_ = false;  // the child starts once the jobs are ready
+  std::optional<int> last_stop_status_;  // of the last child stop_child() collected
   Scheduler::TimerId check_timer_ = 0;
   Scheduler::TimerId restart_timer_ = 0;
   Scheduler::TimerId trim_timer_ = 0;
   Scheduler::TimerId serving_timer_ = 0;
+  Scheduler::TimerId jobs_timer_ = 0;
   RetryBackoff serving_poll_{std::chrono::milliseconds(200), std::chrono::seconds(5)};
   Clock::time_point last_start_{};
 
   std::atomic<int> failures_{0};
+  std::atomic<int> exit_code_{0};
 };
 
 // The Context of a pod's controller, from its services: boot() and

@@ -9,6 +9,7 @@
 
 #include "models/checks/health_check.h"
 #include "models/checks/tcp_connections.h"
+#include "models/piped/sidecars.h"
 #include "ochopod/shell_command.h"
 #include "ochopod/template.h"
 #include "runtime/base/text.h"
@@ -45,6 +46,15 @@ RunLifeCycle::RunLifeCycle(const RunSpec& spec, detail::TemplateFiles* templates
   soft = spec.soft;
   strict = spec.strict;
   restart_backoff = Seconds(spec.restart_backoff);
+  exit_with_child = spec.exit_with_child;
+  max_restarts = spec.max_restarts;
+  success_codes = spec.success_codes;
+  start_period = Seconds(spec.start_period);
+  env_files = spec.env_files;
+  file_env = spec.file_env;
+  user = spec.user;
+  jobs = spec.jobs;
+  periodic = spec.periodic;
 }
 
 // --stop-signal to the child's process group.
@@ -59,17 +69,56 @@ void RunLifeCycle::tear_down(const Process& process) {
 // --ready: the check passes (a --health form, or cmd: exiting 0 in time).
 bool RunLifeCycle::ready(const Process&) {
   if (!spec_.ready) return true;
-  const std::string& spec = *spec_.ready;
-  std::optional<std::string> error;
-  if (spec.starts_with("cmd:")) {
-    const auto result = run_shell_command(spec.substr(4), kReadyCheckTimeout);
-    if (result.timed_out) error = "timed out";
-    if (!result.succeeded() && !error) error = describe_wait_status(result.wait_status);
-  } else {
-    error = health_check(spec, kReadyCheckTimeout);
-  }
-  if (error) spdlog::debug("--ready {}: not yet: {}", spec, *error);
+  const auto error = detail::run_ready_check(*spec_.ready, kReadyCheckTimeout);
+  if (error) spdlog::debug("--ready {}: not yet: {}", *spec_.ready, *error);
   return !error;
+}
+
+// --liveness: as --ready, bounded by one check interval.
+bool RunLifeCycle::alive(const Process&) {
+  if (!spec_.liveness) return true;
+  const auto error =
+      detail::run_ready_check(*spec_.liveness, std::min(Seconds(spec_.check_every), Seconds(30.0)));
+  if (error) throw std::runtime_error("--liveness " + *spec_.liveness + ": " + *error);
+  return true;
+}
+
+void RunLifeCycle::pre_start() {
+  if (!spec_.pre_start) return;
+  const auto result = run_shell_command(*spec_.pre_start, Seconds(spec_.hook_timeout));
+  if (result.succeeded()) return;
+  const std::string err(chomp(result.err));
+  throw std::runtime_error(
+      "--pre-start " +
+      (result.timed_out ? std::string("timed out") : describe_wait_status(result.wait_status)) +
+      (err.empty() ? "" : ": " + err));
+}
+
+void RunLifeCycle::post_stop(std::optional<int> wait_status) {
+  if (!spec_.post_stop) return;
+  (void)wait_status;
+  const auto result = run_shell_command(*spec_.post_stop, Seconds(spec_.hook_timeout));
+  if (result.succeeded()) return;
+  spdlog::error("--post-stop failed: {}", result.timed_out
+                                              ? std::string("timed out")
+                                              : describe_wait_status(result.wait_status));
+}
+
+std::optional<nlohmann::json> RunLifeCycle::signaled(const nlohmann::json& js,
+                                                     const Process* process) {
+  if (!js.is_object() || !js.contains("signal")) return std::nullopt;
+  const auto& value = js["signal"];
+  std::optional<int> signo;
+  if (value.is_string()) signo = parse_signal_name(value.get<std::string>());
+  if (value.is_number_integer()) signo = parse_signal_name(std::to_string(value.get<int64_t>()));
+  if (!signo) throw std::invalid_argument("unknown signal " + value.dump());
+  if (!process || process->pid <= 0) throw std::invalid_argument("no child runs");
+  if (::kill(-process->pid, *signo) != 0) {
+    throw std::runtime_error("cannot send " + signal_name(*signo) + " to group " +
+                             std::to_string(process->pid) + ": " + std::strerror(errno));
+  }
+  spdlog::info("signal: {} to the child's group {}", signal_name(*signo), process->pid);
+  return nlohmann::json{{"signal", signal_name(*signo)}, {"pid", process->pid}};
 }
 
 // --drain: no established connection left on the port.

@@ -3,9 +3,10 @@
 //
 // RunLifeCycle is a Piped whose configure() renders the --template files
 // and returns the argv, whose reconfigure() re-renders them for a running
-// child (and reloads it), whose ready() and drained() run --ready and
-// --drain, whose tear_down() sends --stop-signal and whose sanity_check()
-// runs --sanity and --health. RunModel is its Reactive, with --probe as its
+// child (and reloads it), whose ready(), alive() and drained() run --ready,
+// --liveness and --drain, whose tear_down() sends --stop-signal, whose
+// sanity_check() runs --sanity and --health, whose pre_start() and
+// post_stop() run those hooks and whose signaled() delivers a Unix signal. RunModel is its Reactive, with --probe as its
 // probe(). cli/run/command.cpp builds both from the parsed options (a
 // RunSpec); their callbacks run on the lifecycle thread and the leader's,
 // as every lifecycle's and model's do.
@@ -41,6 +42,19 @@ struct RunSpec {
   std::optional<std::string> ready;   // a health_check() form, or cmd:<command>
   int stop_signal = SIGTERM;
   int drain_port = 0;                    // established connections to wait out; 0: none
+  // The exit policy, liveness, environment and identity: Piped's knobs.
+  bool exit_with_child = false;
+  std::optional<int> max_restarts;
+  std::vector<int> success_codes;
+  std::optional<std::string> liveness;  // a --ready form
+  double start_period = 0;
+  std::vector<std::string> env_files, file_env;
+  std::optional<std::string> user;
+  // One-shots around each start, by /bin/sh -c, each bounded by hook_timeout.
+  std::optional<std::string> pre_start, post_stop;
+  double hook_timeout = 60;
+  std::vector<Job> jobs;
+  std::vector<PeriodicJob> periodic;
   std::optional<std::string> on_change;  // a shell command, run after templates change
   std::optional<int> reload_signal;      // sent after templates change, instead
   // Reactive's knobs (ochopod/reactive.h) and its probe, a shell command.
@@ -65,6 +79,12 @@ class RunLifeCycle final : public Piped {
   bool reconfigure(const Cluster& cluster, const Process* process,
                    bool dependencies_changed) override;
   std::optional<nlohmann::json> sanity_check(const Process& process) override;
+  bool alive(const Process& process) override;
+  void pre_start() override;
+  void post_stop(std::optional<int> wait_status) override;
+  // {"signal": "USR1"} (a name, with or without SIG, or a number): that
+  // signal to the child's group. Any other body: nothing, as the default.
+  std::optional<nlohmann::json> signaled(const nlohmann::json& js, const Process* process) override;
 
  private:
   bool reload(const Process& process, const std::vector<std::string>& written);

@@ -63,6 +63,18 @@ class TestPod final : public Piped {
   }
   void finalize() override { events_.push_back("finalize"); }
   bool ready(const Process&) override { return is_ready; }
+  bool alive(const Process&) override {
+    ++alive_calls;
+    return is_alive;
+  }
+  void pre_start() override {
+    hooks.push_back("pre_start");
+    if (fail_pre_start) throw std::runtime_error("pre-start failed");
+  }
+  void post_stop(std::optional<int> status) override {
+    hooks.push_back("post_stop");
+    stop_statuses.push_back(status);
+  }
   bool drained(const Process&) override {
     events_.push_back("drained?");
     return is_drained;
@@ -70,7 +82,10 @@ class TestPod final : public Piped {
 
   bool refuse_check = false, fail_configure = false, fail_configured = false;
   bool fail_signal = false, sick = false;
-  bool is_ready = true, is_drained = true;
+  bool is_ready = true, is_drained = true, is_alive = true, fail_pre_start = false;
+  int alive_calls = 0;
+  std::vector<std::optional<int>> stop_statuses;
+  Events hooks;  // pre_start and post_stop, apart from the callbacks' order above
   bool honours_tear_down = true;
   int sanity_checks = 0;
   std::function<Clock::time_point()> at;  // the clock, to date tear_down()
@@ -118,6 +133,7 @@ class PipedControllerTest : public ::testing::Test {
     context.withdraw_limit = 5000ms;
     context.leave_delay = leave_delay;
     context.host = &host;
+    context.end_pod = [this] { ++pod_ends; };
     controller = std::make_unique<PipedController>(pod, context);
   }
 
@@ -168,6 +184,7 @@ class PipedControllerTest : public ::testing::Test {
   // Before the controller: its destructor answers a reply still waiting.
   std::optional<ControlReply> answer;
   std::unique_ptr<PipedController> controller;
+  int pod_ends = 0;  // end_pod calls: the exit policy ending the pod
 };
 
 TEST_F(PipedControllerTest, AnswersTheCodesOfTheProtocol) {
@@ -547,6 +564,155 @@ TEST_F(PipedControllerTest, DestroyedWithAChildRunningItSigkillsIt) {
   controller.reset();
   EXPECT_EQ(host.signals_to(pid), (std::vector<int>{SIGKILL, SIGKILL}));
   loop.advance(60s);  // what it left on the loop runs as nothing
+}
+
+}  // namespace
+}  // namespace ochopod::test
+
+namespace ochopod::test {
+namespace {
+
+// The exit policy (docs/lifecycle.md, "When the child ends").
+
+TEST_F(PipedControllerTest, WithoutAnExitPolicyThePodOutlivesItsChild) {
+  make();
+  host.exit_code(started(), 3);
+  loop.run_ready();
+  EXPECT_EQ(controller->children_started(), 2) << "restarted, as ever";
+  host.exit_code(controller->child_pid(), 0);
+  loop.run_ready();
+  EXPECT_EQ(hints.process(), "dead");
+  EXPECT_EQ(pod_ends, 0) << "the pod stays up, dead";
+  EXPECT_EQ(controller->exit_code(), 0);
+}
+
+TEST_F(PipedControllerTest, ExitWithChildEndsThePodWithTheChildsCode) {
+  pod.exit_with_child = true;
+  make();
+  host.exit_code(started(), 3);
+  loop.run_ready();
+  EXPECT_EQ(controller->children_started(), 1) << "no restart without --max-restarts";
+  EXPECT_EQ(pod_ends, 1);
+  EXPECT_EQ(controller->exit_code(), 3);
+  EXPECT_EQ(hints.process(), "dead");
+}
+
+TEST_F(PipedControllerTest, ASignalledChildGivesTheShellsCode) {
+  pod.exit_with_child = true;
+  make();
+  host.killed_by(started(), SIGSEGV);
+  loop.run_ready();
+  EXPECT_EQ(controller->exit_code(), 128 + SIGSEGV);
+}
+
+TEST_F(PipedControllerTest, MaxRestartsBoundsTheRestartsThenThePodExits) {
+  pod.exit_with_child = true;
+  pod.max_restarts = 2;
+  pod.restart_backoff = Seconds(0);
+  make();
+  host.exit_code(started(), 5);
+  loop.run_ready();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_NE(controller->child_pid(), 0) << "restart " << i + 1;
+    host.exit_code(controller->child_pid(), 5);
+    loop.run_ready();
+  }
+  EXPECT_EQ(controller->children_started(), 3);
+  EXPECT_EQ(pod_ends, 1);
+  EXPECT_EQ(controller->exit_code(), 5);
+}
+
+TEST_F(PipedControllerTest, MaxRestartsAloneLeavesThePodUpAndDead) {
+  pod.max_restarts = 1;
+  pod.restart_backoff = Seconds(0);
+  make();
+  host.exit_code(started(), 5);
+  loop.run_ready();
+  host.exit_code(controller->child_pid(), 5);
+  loop.run_ready();
+  EXPECT_EQ(controller->children_started(), 2);
+  EXPECT_EQ(hints.process(), "dead");
+  EXPECT_EQ(pod_ends, 0);
+  loop.advance(60s);
+  EXPECT_EQ(controller->children_started(), 2) << "no restart once they are spent";
+}
+
+TEST_F(PipedControllerTest, ASuccessCodeEndsTheWorkAsZeroDoes) {
+  pod.exit_with_child = true;
+  pod.success_codes = {143};
+  make();
+  host.exit_code(started(), 143);
+  loop.run_ready();
+  EXPECT_EQ(controller->children_started(), 1);
+  EXPECT_EQ(controller->exit_code(), 0);
+  EXPECT_EQ(pod_ends, 1);
+}
+
+TEST_F(PipedControllerTest, AfterItsOwnStopThePodExitsZeroUnlessTheChildWasKilled) {
+  pod.exit_with_child = true;
+  make();
+  started();
+  controller->shutdown(Clock::time_point::max());
+  EXPECT_EQ(controller->exit_code(), 0) << "stopped within its grace";
+
+  pod.honours_tear_down = false;
+  pod.grace = Seconds(1);
+  make();
+  started();
+  controller->shutdown(Clock::time_point::max());
+  EXPECT_EQ(controller->exit_code(), 128 + SIGKILL) << "it had to be SIGKILLed";
+}
+
+// Liveness (docs/lifecycle.md, "Watching it").
+
+TEST_F(PipedControllerTest, FailedLivenessChecksRestartTheChild) {
+  pod.checks = 2;
+  pod.check_every = Seconds(1);
+  make();
+  const pid_t first = started();
+  loop.advance(3s);
+  EXPECT_EQ(controller->child_pid(), first) << "alive so far";
+  pod.is_alive = false;
+  loop.advance(1s);
+  EXPECT_EQ(controller->child_pid(), first) << "one failure allowed";
+  loop.advance(1s);
+  EXPECT_NE(controller->child_pid(), first) << "restarted after two failures";
+  EXPECT_EQ(count("tear_down"), 1) << "asked to stop, as a stop does";
+  EXPECT_EQ(controller->children_started(), 2);
+  EXPECT_TRUE(hints.process() == "running");
+}
+
+TEST_F(PipedControllerTest, NoLivenessFailureCountsDuringTheStartPeriod) {
+  pod.check_every = Seconds(1);
+  pod.start_period = Seconds(5);
+  pod.is_alive = false;
+  make();
+  const pid_t first = started();
+  loop.advance(4s);
+  EXPECT_EQ(pod.alive_calls, 0);
+  EXPECT_EQ(controller->child_pid(), first);
+  loop.advance(1s);
+  EXPECT_NE(controller->child_pid(), first) << "the first check after the start period";
+}
+
+// One-shots around each start.
+
+TEST_F(PipedControllerTest, PreStartRunsBeforeEachStartPostStopAfterEachStop) {
+  pod.restart_backoff = Seconds(0);
+  make();
+  host.exit_code(started(), 1);
+  loop.run_ready();
+  EXPECT_EQ(pod.hooks, (Events{"pre_start", "post_stop", "pre_start"}));
+  ASSERT_EQ(pod.stop_statuses.size(), 1u);
+  EXPECT_EQ(pod.stop_statuses[0], std::optional<int>(1 << 8));
+}
+
+TEST_F(PipedControllerTest, AFailingPreStartFailsTheStartAsConfigureDoes) {
+  pod.fail_pre_start = true;
+  make();
+  EXPECT_EQ(handle("on", payload()).code, 406);
+  EXPECT_EQ(controller->children_started(), 0);
+  EXPECT_EQ(hints.process(), "dead");
 }
 
 }  // namespace
