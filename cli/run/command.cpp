@@ -55,6 +55,39 @@ RunSpec run_spec(const RunOptions& options) {
   spec.control_timeout = options.control_timeout;
   spec.probe_every = options.probe_every;
   spec.probe = options.probe;
+  spec.exit_with_child = options.exit_with_child;
+  if (options.max_restarts) spec.max_restarts = parse_integer<int>(*options.max_restarts);
+  for (const auto& code : options.success_codes)
+    spec.success_codes.push_back(parse_integer<int>(code).value_or(0));
+  spec.liveness = options.liveness;
+  spec.start_period = options.start_period;
+  spec.env_files = options.env_files;
+  spec.file_env = options.file_env;
+  spec.user = options.user;
+  spec.pre_start = options.pre_start;
+  spec.post_stop = options.post_stop;
+  spec.hook_timeout = options.hook_timeout;
+  // Names and forms were validated by the parser.
+  for (const auto& text : options.jobs) {
+    const auto job = *parse_named(text);
+    Job& added = spec.jobs.emplace_back();
+    added.name = job.name;
+    added.command = job.value;
+    added.grace = std::chrono::duration<double>(options.job_grace);
+    for (const auto& ready : options.job_ready) {
+      const auto check = *parse_named(ready);
+      if (check.name == job.name) added.ready = check.value;
+    }
+  }
+  for (const auto& text : options.periodic) {
+    const auto named = *parse_named(text);
+    const auto value = *parse_periodic(named.value);
+    PeriodicJob& added = spec.periodic.emplace_back();
+    added.name = named.name;
+    added.every = std::chrono::duration<double>(value.every);
+    added.command = value.command;
+    added.timeout = std::chrono::duration<double>(options.periodic_timeout);
+  }
   return spec;
 }
 

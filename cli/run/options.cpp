@@ -10,6 +10,7 @@
 
 #include "bindings/binding.h"
 #include "models/checks/health_check.h"
+#include "models/child/identity.h"
 #include "models/templates/template_files.h"
 #include "runtime/base/numbers.h"
 #include "runtime/base/text.h"
@@ -71,6 +72,38 @@ const Rule kTool{[](std::string_view s) {
                  },
                  "<tag>=<command>"};
 
+const Rule kCode{[](std::string_view s) {
+                  const auto n = parse_integer<int>(s);
+                  return n && *n >= 0 && *n <= 255;
+                },
+                "an exit code 0-255"};
+const Rule kCount{[](std::string_view s) { return parse_integer<int>(s).value_or(-1) >= 0; },
+                  "a whole number >= 0"};
+const Rule kJob{[](std::string_view s) { return parse_named(s).has_value(); },
+                "<name>=<command> (name: letters, digits, _ . -)"};
+const Rule kJobReady{[](std::string_view s) {
+                       const auto named = parse_named(s);
+                       return named && kReady.ok(named->value);
+                     },
+                     "<job name>=<a --ready form>"};
+const Rule kPeriodic{[](std::string_view s) {
+                       const auto named = parse_named(s);
+                       return named && parse_periodic(named->value).has_value();
+                     },
+                     "<name>=<seconds>:<command>"};
+const Rule kVariable{[](std::string_view s) {
+                       return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
+                              std::all_of(s.begin(), s.end(), [](unsigned char c) {
+                                return std::isalnum(c) || c == '_';
+                              });
+                     },
+                     "environment variable names"};
+const Rule kUser{[](std::string_view s) {
+                   std::string error;
+                   return detail::resolve_identity(std::string(s), &error).has_value();
+                 },
+                 "an existing <user>[:<group>] (name or number)"};
+
 const Rule kTemplate{
     [](std::string_view s) { return detail::parse_template_spec(std::string(s)).has_value(); },
     "<src>:<dst>"};
@@ -127,6 +160,54 @@ const Option kOptions[] = {
      "http://127.0.0.1:<port>/<path> (2xx passes) or tcp:<port> (connect passes), checked "
      "every check",
      &kHealth},
+    {"exit-with-child", &RunOptions::exit_with_child, "flag",
+     "the pod exits with its child's code (128+n for signal n) once the child exits and no "
+     "restart is left (none without --max-restarts); after SIGTERM: 0, or 137 if the child "
+     "had to be SIGKILLed"},
+    {"max-restarts", &RunOptions::max_restarts, "int",
+     "restarts allowed to a failing child; then it stays down (the pod dead, or exiting with "
+     "--exit-with-child)",
+     &kCount, "none: forever"},
+    {"success-codes", &RunOptions::success_codes, "list",
+     "exit codes that count as success besides 0 (e.g. 143): the pod's work is done", &kCode},
+    {"liveness", &RunOptions::liveness, "check",
+     "http://..., tcp:<port> or cmd:<command>, run every --check-every after --start-period: "
+     "--checks failures in a row restart the child",
+     &kReady},
+    {"start-period", &RunOptions::start_period, "duration",
+     "after each start of the child, liveness failures do not count for this long"},
+    {"job", &RunOptions::jobs, "list",
+     "<name>=<command>: a sidecar run by /bin/sh -c, started before the child, restarted when "
+     "it dies, stopped after the child; a comma starts a new job only before <name>=",
+     &kJob, "none", false, starts_tool},
+    {"job-ready", &RunOptions::job_ready, "list",
+     "<name>=<check>: the child starts once that --job passes the check (a --ready form)",
+     &kJobReady, "none", false, starts_tool},
+    {"job-grace", &RunOptions::job_grace, "duration",
+     "a job's stop grace: SIGTERM -> SIGKILL delay"},
+    {"periodic", &RunOptions::periodic, "list",
+     "<name>=<seconds>:<command>: run by /bin/sh -c every period while the pod supervises its "
+     "child, never two runs at once (a long run delays the next)",
+     &kPeriodic, "none", false, starts_tool},
+    {"periodic-timeout", &RunOptions::periodic_timeout, "duration",
+     "a periodic run still going after this is killed with its group (0: ten periods)"},
+    {"pre-start", &RunOptions::pre_start, "command",
+     "run by /bin/sh -c before each start of the child; failing fails that start as a failed "
+     "configuration does"},
+    {"post-stop", &RunOptions::post_stop, "command",
+     "run by /bin/sh -c after each stop or exit of the child; failing is logged"},
+    {"hook-timeout", &RunOptions::hook_timeout, "duration",
+     "bound of --pre-start and --post-stop", nullptr, "none", true},
+    {"env-file", &RunOptions::env_files, "list",
+     "files of KEY=VALUE lines read at each start of the child, into its environment"},
+    {"file-env", &RunOptions::file_env, "list",
+     "NAME,...: the child gets NAME with the contents of the file $NAME_FILE names (Docker's "
+     "*_FILE convention, opt-in by name)",
+     &kVariable},
+    {"user", &RunOptions::user, "user",
+     "<user>[:<group>]: the child and its jobs run as that user with its supplementary groups "
+     "(hooks and the pod keep theirs)",
+     &kUser, "the pod's"},
     {"damper", &RunOptions::damper, "duration", "reactive damper"},
     {"depends-on", &RunOptions::depends_on, "list", "dependencies (relative, /absolute, glob)"},
     {"full-shutdown", &RunOptions::full_shutdown, "flag", "all pods off before any on"},
@@ -344,9 +425,45 @@ ParseResult parse_run_options(const std::vector<std::string>& args, const Enviro
   }
   if (out.on_change && out.reload_signal)
     return failure("--on-change and --reload-signal exclude each other");
+  // Jobs are named once, across both kinds: names tag lines and label metrics.
+  std::set<std::string> names;
+  for (const auto* list : {&out.jobs, &out.periodic}) {
+    for (const auto& job : *list) {
+      const auto name = parse_named(job)->name;
+      if (!names.insert(name).second) return failure("job name '" + name + "' used twice");
+    }
+  }
+  for (const auto& ready : out.job_ready) {
+    const auto name = parse_named(ready)->name;
+    const bool known = std::any_of(out.jobs.begin(), out.jobs.end(),
+                                   [&](const auto& job) { return parse_named(job)->name == name; });
+    if (!known) return failure("--job-ready names '" + name + "', which is no --job");
+  }
   if (!out.help && out.argv.empty())
     return failure("no command given (ochopod run [options] -- <command...>)");
   return {std::move(out), {}, std::move(warnings)};
+}
+
+std::optional<NamedValue> parse_named(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == 0 || eq == text.npos) return std::nullopt;
+  const auto name = text.substr(0, eq);
+  const bool ok = std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '.' || c == '-';
+  });
+  const auto value = trim(text.substr(eq + 1), " \t");
+  if (!ok || value.empty()) return std::nullopt;
+  return NamedValue{std::string(name), std::string(value)};
+}
+
+std::optional<PeriodicValue> parse_periodic(std::string_view value) {
+  const auto colon = value.find(':');
+  if (colon == value.npos) return std::nullopt;
+  const auto every = parse_decimal(std::string(value.substr(0, colon)));
+  const auto command = trim(value.substr(colon + 1), " \t");
+  if (!every || !(*every >= kMinInterval) || !std::isfinite(*every) || command.empty())
+    return std::nullopt;
+  return PeriodicValue{*every, std::string(command)};
 }
 
 std::vector<std::string> run_option_names() {

@@ -35,6 +35,22 @@ struct RunOptions {
   std::optional<std::string> sanity;
   std::vector<std::string> health;  // each "http://<ip>..." or "tcp:<port>", validated
   double restart_backoff = 10;      // cap of the crash-loop backoff, seconds
+  // process manager: exit policy, liveness, jobs, hooks, environment, identity
+  bool exit_with_child = false;
+  std::optional<std::string> max_restarts;  // a whole number, validated
+  std::vector<std::string> success_codes;   // each 0-255, validated
+  std::optional<std::string> liveness;      // a --ready form, validated
+  double start_period = 0;
+  std::vector<std::string> jobs;       // "<name>=<command>", validated
+  std::vector<std::string> job_ready;  // "<name>=<check>", naming a --job, validated
+  double job_grace = 10;
+  std::vector<std::string> periodic;  // "<name>=<seconds>:<command>", validated
+  double periodic_timeout = 0;        // 0: ten periods
+  std::optional<std::string> pre_start, post_stop;
+  double hook_timeout = 60;
+  std::vector<std::string> env_files;  // paths
+  std::vector<std::string> file_env;   // variable names, validated
+  std::optional<std::string> user;     // "<user>[:<group>]", resolved when parsed
   // reactive
   double damper = 0;
   std::vector<std::string> depends_on;
@@ -84,5 +100,18 @@ std::string run_help();
 // Every option's name without the leading "--", in the table's order: what
 // docs/run.md is checked against.
 std::vector<std::string> run_option_names();
+
+// The pieces of --job, --job-ready and --periodic values: "<name>=<rest>"
+// with a job name (letters, digits, _ . -) and a non-blank rest; and a
+// --periodic value's "<seconds>:<command>". nullopt when malformed.
+struct NamedValue {
+  std::string name, value;
+};
+std::optional<NamedValue> parse_named(std::string_view text);
+struct PeriodicValue {
+  double every = 0;  // seconds, at least the 0.1 s minimum
+  std::string command;
+};
+std::optional<PeriodicValue> parse_periodic(std::string_view value);
 
 }  // namespace ochopod::cli

@@ -11,6 +11,7 @@
 
 #include "cli/run/options.h"
 #include "fuzz_support.h"
+#include "runtime/base/numbers.h"
 #include "models/tools/command_tools.h"
 
 using namespace ochopod::cli;
@@ -61,6 +62,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const std::invalid_argument&) {
       check(false, "a tool spec the options accept makes a CommandTool");
     }
+  }
+  // cli/run/command.cpp reads the jobs, their readiness, the periodic
+  // jobs, the restarts and the codes without a check of its own.
+  check(duration_ok(o.start_period) && duration_ok(o.job_grace) &&
+            duration_ok(o.periodic_timeout) && duration_ok(o.hook_timeout),
+        "process-manager durations are finite and >= 0");
+  for (const auto* list : {&o.jobs, &o.job_ready}) {
+    for (const auto& job : *list) check(parse_named(job).has_value(), "jobs are <name>=<value>");
+  }
+  for (const auto& job : o.periodic) {
+    const auto named = parse_named(job);
+    check(named && parse_periodic(named->value).has_value(),
+          "periodic jobs are <name>=<seconds>:<command>");
+    if (named) {
+      const auto value = parse_periodic(named->value);
+      check(value && std::isfinite(value->every) && value->every >= 0.1, "periods are >= 0.1 s");
+    }
+  }
+  if (o.max_restarts) {
+    check(ochopod::parse_integer<int>(*o.max_restarts).value_or(-1) >= 0,
+          "--max-restarts is a whole number");
+  }
+  for (const auto& code : o.success_codes) {
+    const int n = ochopod::parse_integer<int>(code).value_or(-1);
+    check(n >= 0 && n <= 255, "success codes are 0-255");
   }
   if (o.binding) {
     check(*o.binding == "marathon" || *o.binding == "kubernetes" || *o.binding == "local" ||
