@@ -108,8 +108,25 @@ PodResult info_action(const PodRecord& pod, const Reach& reach) {
   result.data["info"] = *info;
   result.cells = {text(info->value("state", json())), text(info->value("process", json())),
                   text(info->value("status", json())),
-                  address(pod.string_field("ip"), pod.control_port())};
+                  address(pod.string_field("ip"), pod.control_port()), jobs_cell(*info)};
   return result;
+}
+
+std::string jobs_cell(const json& info) {
+  const auto jobs = info.find("jobs");
+  if (jobs == info.end() || !jobs->is_object()) return "";
+  std::string cell;
+  for (const auto& [name, job] : jobs->items()) {
+    std::string state = "?";
+    std::string restarts;
+    if (job.is_object()) {
+      if (const json s = job.value("state", json()); !s.is_null()) state = text(s);
+      if (const json r = job.value("restarts", json()); !r.is_null()) restarts = text(r);
+    }
+    cell += (cell.empty() ? "" : " ") + name + ":" + state;
+    if (!restarts.empty()) cell += "(" + restarts + ")";
+  }
+  return cell;
 }
 
 PodResult poll_action(const PodRecord& pod, const Reach& reach) {

@@ -36,8 +36,12 @@ struct Reach {
   HttpTrust trust;
 };
 
-// POST /info. data {"info": {...}}; cells: state, process, status, address.
+// POST /info. data {"info": {...}}; cells: state, process, status, address,
+// jobs (jobs_cell).
 PodResult info_action(const PodRecord& pod, const Reach& reach);
+// /info's "jobs" ({name: {state, pid, restarts}}, `ochopod run --job`) as
+// "<name>:<state>(<restarts>)" separated by spaces, by name; "" without it.
+std::string jobs_cell(const nlohmann::json& info);
 // POST /info, its metrics. data {"metrics": {...}}; cells: the metrics.
 PodResult poll_action(const PodRecord& pod, const Reach& reach);
 // POST /log, the last `last` lines (0: all). data {"log": [...]}; lines.

@@ -1,11 +1,13 @@
 #include "cli/ops/args.h"
 
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "ochopod/secret.h"
 #include "runtime/base/numbers.h"
+#include "runtime/process/signal_names.h"
 #include "runtime/zk/address.h"
 
 namespace ochopod::cli {
@@ -23,6 +25,7 @@ enum Id : int {
   kForce,
   kLong,
   kFile,
+  kSignal,
   kHelp
 };
 
@@ -42,6 +45,9 @@ constexpr FlagSpec kFlags[] = {
     {kForce, 0, "force", nullptr, "act on every selected pod (needed when -i is not given)"},
     {kLong, 'l', "long", nullptr, "the whole log instead of its last lines"},
     {kFile, 'f', "file", "<path>", "upload this file (field = its base name; repeatable)"},
+    {kSignal, 's', "signal", "<SIG>",
+     "send this Unix signal (USR1, SIGUSR1 or a number) to the child's process group of "
+     "`ochopod run` pods: the body {\"signal\": \"<SIG>\"}"},
     {kHelp, 'h', "help", nullptr, "this help"},
 };
 
@@ -56,6 +62,8 @@ bool applies(const FlagSpec& flag, const OpsSyntax& syntax) {
       return syntax.long_flag;
     case kFile:
       return syntax.file_flag;
+    case kSignal:
+      return syntax.signal_flag;
     default:
       return true;
   }
@@ -122,6 +130,21 @@ std::string apply(const FlagSpec& flag, const std::string& value, OpsArgs& out) 
     case kFile:
       out.files.push_back(value);
       break;
+    case kSignal: {
+      // Checked here, so a typo is a usage error rather than 400 from every
+      // pod; sent by name (the pod's table may number signals differently),
+      // by number only for one without a name (a real-time signal).
+      const auto signo = parse_signal_name(value);
+      if (!signo) {
+        return "-s takes a signal name (USR1, SIGUSR1) or number (1-" + std::to_string(NSIG - 1) +
+               "), not '" + value + "'";
+      }
+      const std::string name = signal_name(*signo);
+      const nlohmann::json body = {
+          {"signal", name.starts_with("SIG") ? nlohmann::json(name) : nlohmann::json(*signo)}};
+      out.body = body.dump();
+      break;
+    }
     case kHelp:
       out.help = true;
       break;
@@ -161,6 +184,7 @@ std::string assign(const OpsSyntax& syntax, std::vector<std::string> positionals
     }
     case Positionals::kJsonThenGlobs:
       if (!positionals.empty() && !positionals[0].empty() && positionals[0][0] == '{') {
+        if (out.body) return "give the signal with -s or as a JSON body, not both";
         if (!nlohmann::json::parse(positionals[0], nullptr, false).is_object()) {
           return "the signal body is not a JSON object: " + positionals[0];
         }

@@ -64,6 +64,7 @@ enum class Positionals {
   kGlobs,          // [clusters...]
   kPortThenGlobs,  // <n> [clusters...]
   kJsonThenGlobs,  // [json] [clusters...]: a first positional starting with '{' is the body
+                   // (or -s <SIG> when signal_flag)
   kToolThenArgs,   // <tool> [args...]: clusters only through -c
 };
 
@@ -72,6 +73,7 @@ struct OpsSyntax {
   bool long_flag = false;    // accepts -l/--long (log)
   bool file_flag = false;    // accepts -f/--file (exec)
   bool needs_force = false;  // without -i, requires --force
+  bool signal_flag = false;  // accepts -s/--signal (signal): the body {"signal": "<SIG>"}
 };
 
 struct OpsArgs {
@@ -85,7 +87,7 @@ struct OpsArgs {
   bool whole = false;               // -l
   bool help = false;                // -h / --help
   int port = 0;                     // kPortThenGlobs: the container port
-  std::optional<std::string> body;  // kJsonThenGlobs: the JSON object, as given
+  std::optional<std::string> body;  // kJsonThenGlobs: the JSON object, as given, or -s's
   std::string tool;                 // kToolThenArgs: the tool's tag
   std::vector<std::string> tool_args;
   std::vector<std::string> files;  // -f: files to upload

@@ -98,10 +98,12 @@ const std::vector<OpsCommand>& commands() {
        simple([](const PodRecord& p, const OpsArgs& a) { return poll_action(p, reach_of(a)); })},
       {"info",
        "info [options] [clusters...]",
-       "each pod's state, process, status and address",
+       "each pod's state, process, status and address (and its jobs, when it has some)",
+       "JOBS, shown when a pod has `ochopod run --job` sidecars, is <name>:<state>(<restarts>)\n"
+       "for each of them.\n"
        "-j: {\"<ns>.<cluster> #<seq>\": {<common>, \"info\": {<the pod's /info>}}}\n",
        kGlobs,
-       {{"STATE", "PROCESS", "STATUS", "ADDRESS"}},
+       {{"STATE", "PROCESS", "STATUS", "ADDRESS", "JOBS"}, false, true},
        simple([](const PodRecord& p, const OpsArgs& a) { return info_action(p, reach_of(a)); })},
       {"log",
        "log [options] [clusters...]",
@@ -164,11 +166,13 @@ const std::vector<OpsCommand>& commands() {
        {{"RESULT", "REPLY"}},
        control("kill")},
       {"signal",
-       "signal [options] (-i <seq> | --force) [json] [clusters...]",
+       "signal [options] (-i <seq> | --force) [-s <SIG> | json] [clusters...]",
        "call the pods' signal callback, with the JSON object as body",
-       "A first argument starting with '{' is the body (a JSON object).\n"
+       "A first argument starting with '{' is the body (a JSON object). -s <SIG> sends\n"
+       "{\"signal\": \"SIG<NAME>\"} instead: an `ochopod run` pod sends that Unix signal to\n"
+       "its child's process group and answers {\"signal\": \"SIG<NAME>\", \"pid\": <pgid>}.\n"
        "-j: {\"<ns>.<cluster> #<seq>\": {<common>, \"reply\": {<the callback's answer>}}}\n",
-       {Positionals::kJsonThenGlobs, false, false, true},
+       {Positionals::kJsonThenGlobs, false, false, true, true},
        {{"RESULT", "REPLY"}},
        control("signal")},
       {"exec",

@@ -1,5 +1,6 @@
 #include "cli/ops/report.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -58,16 +59,24 @@ std::string render_pods(const std::vector<PodRecord>& pods, const std::vector<Po
     }
     return out;
   }
+  size_t columns = style.columns.size();
+  if (style.last_column_optional) {
+    const bool filled = std::any_of(results.begin(), results.end(), [columns](const auto& r) {
+      return r.ok && r.cells.size() >= columns && !r.cells[columns - 1].empty();
+    });
+    if (!filled) --columns;
+  }
   std::vector<std::string> headers = {"POD"};
-  headers.insert(headers.end(), style.columns.begin(), style.columns.end());
+  headers.insert(headers.end(), style.columns.begin(), style.columns.begin() + columns);
   Table table(std::move(headers));
   for (size_t i = 0; i < pods.size(); ++i) {
     if (!results[i].ok) {
       table.add_spanning(keys[i], results[i].error);
       continue;
     }
+    const auto& cells = results[i].cells;
     std::vector<std::string> row = {keys[i]};
-    row.insert(row.end(), results[i].cells.begin(), results[i].cells.end());
+    row.insert(row.end(), cells.begin(), cells.begin() + std::min(columns, cells.size()));
     table.add(std::move(row));
   }
   return table.render();

@@ -13,8 +13,9 @@
 namespace ochopod::cli {
 
 struct PodReportStyle {
-  std::vector<std::string> columns;  // table headers after POD; empty: block output
-  bool title_shows_code = false;     // block output: "code <data.code>" after an ok pod's name
+  std::vector<std::string> columns;   // table headers after POD; empty: block output
+  bool title_shows_code = false;      // block output: "code <data.code>" after an ok pod's name
+  bool last_column_optional = false;  // table: the last column is left out when no pod fills it
 };
 
 // The pods' names for output: key(), with the uuid's first 8 characters added

@@ -145,5 +145,65 @@ TEST(OpsArgs, HelpNeedsNothingElseAndListsTheSyntaxsFlags) {
   EXPECT_EQ(help.find("--file"), std::string::npos) << help;
 }
 
+OpsSyntax signal_syntax() {
+  OpsSyntax syntax;
+  syntax.positionals = Positionals::kJsonThenGlobs;
+  syntax.needs_force = true;
+  syntax.signal_flag = true;
+  return syntax;
+}
+
+TEST(OpsArgs, SignalFlagSendsTheSignalsNameAsTheBody) {
+  for (const auto& given : {"USR1", "SIGUSR1", "usr1", "10"}) {
+    const auto parsed = parse_ops_args(signal_syntax(), {"-i", "0", "-s", given, "web.*"}, kZk);
+    ASSERT_TRUE(parsed.args) << given << ": " << parsed.error;
+    EXPECT_EQ(parsed.args->body, R"({"signal":"SIGUSR1"})") << given;
+    EXPECT_EQ(parsed.args->globs, (Args{"web.*"})) << "not taken for a body";
+  }
+  const auto joined = parse_ops_args(signal_syntax(), {"--force", "--signal=HUP"}, kZk);
+  ASSERT_TRUE(joined.args) << joined.error;
+  EXPECT_EQ(joined.args->body, R"({"signal":"SIGHUP"})");
+  EXPECT_EQ(joined.args->globs, (Args{"*"}));
+  const auto grouped = parse_ops_args(signal_syntax(), {"--force", "-jsTERM"}, kZk);
+  ASSERT_TRUE(grouped.args) << grouped.error;
+  EXPECT_TRUE(grouped.args->json);
+  EXPECT_EQ(grouped.args->body, R"({"signal":"SIGTERM"})");
+}
+
+TEST(OpsArgs, SignalWithoutANameGoesAsItsNumber) {
+  // Real-time signals have no abbreviation of their own.
+  const auto parsed = parse_ops_args(signal_syntax(), {"--force", "-s", "40"}, kZk);
+  ASSERT_TRUE(parsed.args) << parsed.error;
+  EXPECT_EQ(parsed.args->body, R"({"signal":40})");
+}
+
+TEST(OpsArgs, SignalFlagErrors) {
+  const auto syntax = signal_syntax();
+  for (const auto& bad : {"FOO", "SIG", "0", "-1", "65", "1.5", ""}) {
+    const auto parsed = parse_ops_args(syntax, {"--force", "-s", bad}, kZk);
+    EXPECT_FALSE(parsed.args) << bad;
+    EXPECT_EQ(parsed.error.rfind("-s takes a signal name (USR1, SIGUSR1) or number (1-", 0), 0u)
+        << parsed.error;
+    EXPECT_NE(parsed.error.find(std::string("not '") + bad + "'"), std::string::npos)
+        << parsed.error;
+  }
+  EXPECT_EQ(parse_ops_args(syntax, {"--force", "-s"}, kZk).error, "-s needs a value");
+  EXPECT_EQ(parse_ops_args(syntax, {"--force", "-s", "USR1", R"({"a": 1})"}, kZk).error,
+            "give the signal with -s or as a JSON body, not both");
+  EXPECT_EQ(parse_ops_args(syntax, {"--force", R"({"a": 1})", "-s", "USR1"}, kZk).error,
+            "give the signal with -s or as a JSON body, not both")
+      << "whatever the order";
+  EXPECT_EQ(parse_ops_args(syntax, {"-s", "USR1"}, kZk).error,
+            "this acts on every selected pod: pick pods with -i or add --force");
+  const auto json_body = parse_ops_args(syntax, {"--force", R"({"a": 1})", "web"}, kZk);
+  ASSERT_TRUE(json_body.args) << json_body.error;
+  EXPECT_EQ(json_body.args->body, R"({"a": 1})") << "the JSON body as it came";
+  EXPECT_EQ(parse_ops_args(OpsSyntax{}, {"-s", "USR1"}, kZk).error, "unknown option -s")
+      << "signal's only";
+  const std::string help = ops_options_help(syntax);
+  EXPECT_NE(help.find("\n  -s, --signal <SIG>"), std::string::npos) << help;
+  EXPECT_EQ(ops_options_help(OpsSyntax{}).find("--signal"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ochopod::cli
