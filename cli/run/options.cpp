@@ -73,10 +73,10 @@ const Rule kTool{[](std::string_view s) {
                  "<tag>=<command>"};
 
 const Rule kCode{[](std::string_view s) {
-                  const auto n = parse_integer<int>(s);
-                  return n && *n >= 0 && *n <= 255;
-                },
-                "an exit code 0-255"};
+                   const auto n = parse_integer<int>(s);
+                   return n && *n >= 0 && *n <= 255;
+                 },
+                 "an exit code 0-255"};
 const Rule kCount{[](std::string_view s) { return parse_integer<int>(s).value_or(-1) >= 0; },
                   "a whole number >= 0"};
 const Rule kJob{[](std::string_view s) { return parse_named(s).has_value(); },
@@ -196,8 +196,8 @@ const Option kOptions[] = {
      "configuration does"},
     {"post-stop", &RunOptions::post_stop, "command",
      "run by /bin/sh -c after each stop or exit of the child; failing is logged"},
-    {"hook-timeout", &RunOptions::hook_timeout, "duration",
-     "bound of --pre-start and --post-stop", nullptr, "none", true},
+    {"hook-timeout", &RunOptions::hook_timeout, "duration", "bound of --pre-start and --post-stop",
+     nullptr, "none", true},
     {"env-file", &RunOptions::env_files, "list",
      "files of KEY=VALUE lines read at each start of the child, into its environment"},
     {"file-env", &RunOptions::file_env, "list",

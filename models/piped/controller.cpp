@@ -15,10 +15,10 @@
 #include "models/piped/child_host.h"
 #include "models/piped/child_process.h"
 #include "models/piped/child_setup.h"
-#include "models/piped/periodic_jobs.h"
-#include "models/piped/sidecars.h"
 #include "models/piped/cluster_file.h"
 #include "models/piped/command_line.h"
+#include "models/piped/periodic_jobs.h"
+#include "models/piped/sidecars.h"
 #include "runtime/base/text.h"
 #include "runtime/base/wait_status.h"
 
@@ -580,8 +580,7 @@ void PipedController::finish_work(bool use_tear_down) {
 void PipedController::on_child_exit(pid_t pid, int status) {
   const int code = exit_code_of(status);
   const auto& ok = lifecycle_.success_codes;
-  if (WIFEXITED(status) &&
-      (code == 0 || std::find(ok.begin(), ok.end(), code) != ok.end())) {
+  if (WIFEXITED(status) && (code == 0 || std::find(ok.begin(), ok.end(), code) != ok.end())) {
     spdlog::info("piped: child pid {} exited with code {}: the pod's work is done", pid, code);
     end_work(0, false);
     return;

@@ -166,7 +166,7 @@ class PipedController : public Controller {
   detail::CrashLoop crash_loop_;
   detail::PendingReply pending_{loop_};
 
-  std::unique_ptr<detail::Sidecars> sidecars_;       // null without jobs
+  std::unique_ptr<detail::Sidecars> sidecars_;      // null without jobs
   std::unique_ptr<detail::PeriodicJobs> periodic_;  // null without periodic jobs
 
   std::optional<Configuration> config_;  // the last configure() result
@@ -178,9 +178,9 @@ class PipedController : public Controller {
   bool leader_started_ = false;  // a leader `on` came already (ochopod_start)
   bool supervising_ = false;     // a child should run: restarts and checks are on
   bool failed_since_check_ = false;
-  int allowance_ = 0;  // checks left to fail in a row
-  int liveness_allowance_ = 0;  // liveness checks left to fail in a row
-  int restarts_ = 0;            // restarts of failed children since the supervision started
+  int allowance_ = 0;              // checks left to fail in a row
+  int liveness_allowance_ = 0;     // liveness checks left to fail in a row
+  int restarts_ = 0;               // restarts of failed children since the supervision started
   bool waiting_for_jobs_ = false;  // the child starts once the jobs are ready
   std::optional<int> last_stop_status_;  // of the last child stop_child() collected
   Scheduler::TimerId check_timer_ = 0;

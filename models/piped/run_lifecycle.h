@@ -6,8 +6,8 @@
 // child (and reloads it), whose ready(), alive() and drained() run --ready,
 // --liveness and --drain, whose tear_down() sends --stop-signal, whose
 // sanity_check() runs --sanity and --health, whose pre_start() and
-// post_stop() run those hooks and whose signaled() delivers a Unix signal. RunModel is its Reactive, with --probe as its
-// probe(). cli/run/command.cpp builds both from the parsed options (a
+// post_stop() run those hooks and whose signaled() delivers a Unix signal. RunModel is its
+// Reactive, with --probe as its probe(). cli/run/command.cpp builds both from the parsed options (a
 // RunSpec); their callbacks run on the lifecycle thread and the leader's,
 // as every lifecycle's and model's do.
 #pragma once
@@ -41,7 +41,7 @@ struct RunSpec {
   std::vector<std::string> health;    // health_check() forms
   std::optional<std::string> ready;   // a health_check() form, or cmd:<command>
   int stop_signal = SIGTERM;
-  int drain_port = 0;                    // established connections to wait out; 0: none
+  int drain_port = 0;  // established connections to wait out; 0: none
   // The exit policy, liveness, environment and identity: Piped's knobs.
   bool exit_with_child = false;
   std::optional<int> max_restarts;

@@ -11,8 +11,8 @@
 
 #include "cli/run/options.h"
 #include "fuzz_support.h"
-#include "runtime/base/numbers.h"
 #include "models/tools/command_tools.h"
+#include "runtime/base/numbers.h"
 
 using namespace ochopod::cli;
 using ochopod::fuzz::check;
