@@ -36,7 +36,7 @@ from ochopod_testkit import zk as zookeeper  # noqa: E402
 from ochopod_testkit.control import InfoClient  # noqa: E402
 from ochopod_testkit.pods import PodProcess, pod_env  # noqa: E402
 from ochopod_testkit.ports import LOCALHOST, free_ports  # noqa: E402
-from ochopod_testkit.procs import (HarnessError, alive, become_subreaper, comm,  # noqa: E402
+from ochopod_testkit.procs import (HarnessError, alive, take_charge, comm,  # noqa: E402
                                    descendants, final_sweep, kill_quietly, now, proc_stat,
                                    read_text, reap_quietly, wait)
 
@@ -1025,13 +1025,7 @@ def main():
         args.out = os.path.join(here, "results", "quick" if args.quick else "")
     args.out = os.path.abspath(args.out)
 
-    def on_signal(sig, _frame):
-        raise KeyboardInterrupt(f"signal {sig}")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
-    signal.signal(signal.SIGINT, on_signal)  # even when started in the background
-    become_subreaper()
+    take_charge()
     logging.getLogger("kazoo").setLevel(logging.CRITICAL)  # its reconnect chatter
 
     args.ochopod = os.path.abspath(args.ochopod)

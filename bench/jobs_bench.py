@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,7 @@ sys.path[:0] = [HERE, os.path.join(ROOT, "tests", "pylib")]
 import cluster_bench as cb  # noqa: E402
 from ochopod_testkit.pods import PodProcess  # noqa: E402
 from ochopod_testkit.ports import free_ports  # noqa: E402
-from ochopod_testkit.procs import (HarnessError, become_subreaper, final_sweep,  # noqa: E402
+from ochopod_testkit.procs import (HarnessError, take_charge, final_sweep,  # noqa: E402
                                    kill_quietly, now, read_text, wait)
 
 CHILD = ["sleep", "3600"]
@@ -199,12 +198,7 @@ def main():
     if "--job" not in help_text:
         sys.exit(f"jobs bench: {args.ochopod} has no --job")
 
-    def on_signal(sig, _frame):
-        raise KeyboardInterrupt(f"signal {sig}")
-
-    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(s, on_signal)
-    become_subreaper()
+    take_charge()
     workdir = tempfile.mkdtemp(prefix="ochopod-jobs-bench-")
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     tmpdir = tempfile.mkdtemp(prefix="ochopod-jobs-bench-pods-", dir=shm)

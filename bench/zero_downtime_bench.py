@@ -53,7 +53,7 @@ sys.path[:0] = [HERE, os.path.join(ROOT, "tests", "pylib")]
 import cluster_bench as cb  # noqa: E402
 from ochopod_testkit.pods import PodProcess, pod_env  # noqa: E402
 from ochopod_testkit.ports import free_ports  # noqa: E402
-from ochopod_testkit.procs import (HarnessError, become_subreaper, final_sweep,  # noqa: E402
+from ochopod_testkit.procs import (HarnessError, take_charge, final_sweep,  # noqa: E402
                                    read_text)
 
 HAPROXY = "/usr/sbin/haproxy"
@@ -192,12 +192,7 @@ def main():
     if args.reload == "master-cli" and not os.access(RELOAD_HAPROXY, os.X_OK):
         sys.exit(f"{RELOAD_HAPROXY} is missing or not executable")
 
-    def on_signal(sig, _frame):
-        raise KeyboardInterrupt(f"signal {sig}")
-
-    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(s, on_signal)
-    become_subreaper()
+    take_charge()
     workdir = tempfile.mkdtemp(prefix="ochopod-zd-bench-")
     ochopod = os.path.abspath(args.ochopod)
     result = {"settings": vars(args).copy(), "join": [], "leave": [], "restart": [],

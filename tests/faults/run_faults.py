@@ -15,7 +15,6 @@ Run through scripts/faults or ctest (label `faults`). Needs Debian's
 import argparse
 import datetime
 import os
-import signal
 import sys
 import traceback
 
@@ -25,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(os.path.dirname(HERE), "pylib")]
 
 import scenarios  # noqa: E402
-from ochopod_testkit.procs import become_subreaper, now, reap_all  # noqa: E402
+from ochopod_testkit.procs import take_charge, now, reap_all  # noqa: E402
 from scenario import Scenario  # noqa: E402
 
 
@@ -74,12 +73,7 @@ def main():
         print(f"run_faults: {ochopod} is not an executable (build it first)", file=sys.stderr)
         return 2
 
-    def on_signal(sig, _frame):
-        raise KeyboardInterrupt(f"signal {sig}")
-
-    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(sig, on_signal)
-    become_subreaper()
+    take_charge()
     started = now()
     runs = []
     try:

@@ -153,6 +153,19 @@ def die_with_parent():
     libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
+def take_charge():
+    """What a harness's main() does first: SIGTERM, SIGHUP and SIGINT (even
+    when started in the background) raise KeyboardInterrupt, so its finally
+    blocks sweep what it started, and the orphans of what it starts come to
+    it (become_subreaper)."""
+    def on_signal(sig, _frame):
+        raise KeyboardInterrupt(f"signal {sig}")
+
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    become_subreaper()
+
+
 def become_subreaper():
     """Orphans of our descendants are reparented to us (not to PID 1), so a
     sweep can find, kill and reap them."""
