@@ -132,6 +132,8 @@ ZkStat to_stat(const Stat& s) {
   out.version = s.version;
   out.ephemeral_owner = s.ephemeralOwner;
   out.data_length = s.dataLength;
+  out.mtime_ms = s.mtime;
+  out.czxid = s.czxid;
   return out;
 }
 

@@ -36,6 +36,9 @@ struct ZkStat {
   int32_t version = 0;
   int64_t ephemeral_owner = 0;
   int32_t data_length = 0;
+  int64_t mtime_ms = 0;  // last modified, unix milliseconds (the UI's "last configured")
+  int64_t czxid = 0;     // the transaction that created it: grows forever, even when
+                         // a node is deleted and created again
 };
 
 struct ZkEvent {

@@ -3,6 +3,7 @@
 #include <zookeeper/zookeeper.h>  // result codes only (an enum): nothing to link
 
 #include <cstdio>
+#include <utility>
 
 namespace ochopod::test {
 
@@ -46,6 +47,8 @@ ZkStat FakeZkServer::stat_of(const Node& node) {
   stat.version = node.version;
   stat.ephemeral_owner = node.owner;
   stat.data_length = static_cast<int32_t>(node.data.size());
+  stat.mtime_ms = node.mtime_ms;
+  stat.czxid = node.czxid;
   return stat;
 }
 
@@ -65,7 +68,12 @@ int FakeZkServer::do_create(const std::string& path, const std::string& data, in
   }
   if (nodes_.count(name) != 0) return ZNODEEXISTS;
   parent->second.cversion++;
-  nodes_[name] = Node{data, owner, 0, 0};
+  Node node;
+  node.data = data;
+  node.owner = owner;
+  node.mtime_ms = clock_ms;
+  node.czxid = ++zxid_;
+  nodes_[name] = std::move(node);
   if (created != nullptr) *created = name;
   fire(ZOO_CREATED_EVENT, name);
   return ZOK;
@@ -88,6 +96,7 @@ int FakeZkServer::do_set(const std::string& path, const std::string& data, int v
   if (version != -1 && version != it->second.version) return ZBADVERSION;
   it->second.data = data;
   it->second.version++;
+  it->second.mtime_ms = clock_ms;
   if (stat != nullptr) *stat = stat_of(it->second);
   fire(ZOO_CHANGED_EVENT, path);
   return ZOK;

@@ -58,6 +58,9 @@ class FakeZkServer {
   // Every open() fails (the client refusing its address) while set.
   bool refuse_open = false;
   int opened() const { return opened_; }
+  // The server's wall clock, unix milliseconds: a node's mtime_ms is its
+  // value at the node's creation or last set. Tests move it by hand.
+  int64_t clock_ms = 0;
   // The newest session still open, or null.
   FakeZkSession* last_session() const;
 
@@ -88,6 +91,8 @@ class FakeZkServer {
     int64_t owner = 0;
     int32_t version = 0;
     int32_t cversion = 0;  // drives the children's sequential suffixes, as in ZooKeeper
+    int64_t mtime_ms = 0;
+    int64_t czxid = 0;
     std::vector<ZkAclEntry> acl = zk_open_acl();
   };
   int do_create(const std::string& path, const std::string& data, int64_t owner, bool sequential,
@@ -102,6 +107,7 @@ class FakeZkServer {
   std::map<std::string, Node> nodes_;
   std::map<int64_t, FakeZkSession*> sessions_;
   int64_t next_id_ = 0x1000;
+  int64_t zxid_ = 0;  // of the last create: czxid grows forever
   int opened_ = 0;
 };
 
