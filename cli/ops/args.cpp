@@ -104,14 +104,8 @@ std::string apply(const FlagSpec& flag, const std::string& value, OpsArgs& out) 
       }
       break;
     }
-    case kTimeout: {
-      const auto t = parse_c_decimal(value);
-      if (!t || *t <= 0 || *t > 86400) {
-        return "-t takes a positive number of seconds, not '" + value + "'";
-      }
-      out.timeout = *t;
-      break;
-    }
+    case kTimeout:
+      return parse_timeout_flag(value, &out.timeout);
     case kTokenFile:
       out.token_file = value;
       break;
@@ -232,29 +226,10 @@ OpsParse parse_ops_args(const OpsSyntax& syntax, const std::vector<std::string>&
     return result;
   }
   if (out.globs.empty()) out.globs.push_back("*");
-  if (out.zk.empty()) {
-    if (auto it = env.find("OCHOPOD_ZK"); it != env.end()) out.zk = it->second;
-  }
-  if (out.zk.empty()) {
-    result.error = "no ZooKeeper given: use --zk <hosts> or set $OCHOPOD_ZK";
+  if (auto error = resolve_cluster_access(&out.zk, out.token_file, &out.trust, env);
+      !error.empty()) {
+    result.error = std::move(error);
     return result;
-  }
-  std::string zk_error;
-  if (!parse_zk_address(out.zk, &zk_error)) {
-    result.error = "--zk: " + zk_error;
-    return result;
-  }
-  if (!out.token_file.empty()) {
-    std::string error;
-    if (!read_secret_file(out.token_file, &out.trust.token, &error)) {
-      result.error = "--token-file: " + error;
-      return result;
-    }
-  } else if (auto it = env.find("OCHOPOD_TOKEN"); it != env.end()) {
-    if (!trim_secret(it->second, "$OCHOPOD_TOKEN", &out.trust.token, &result.error)) return result;
-  }
-  if (out.trust.ca_file.empty()) {
-    if (auto it = env.find("OCHOPOD_TLS_CA"); it != env.end()) out.trust.ca_file = it->second;
   }
   if (syntax.needs_force && out.seqs.empty() && !out.force) {
     result.error = "this acts on every selected pod: pick pods with -i or add --force";
@@ -266,6 +241,34 @@ OpsParse parse_ops_args(const OpsSyntax& syntax, const std::vector<std::string>&
 
 std::string ops_options_help(const OpsSyntax& syntax) {
   return flags_help(flags_of(syntax), kHelpWidth);
+}
+
+std::string parse_timeout_flag(const std::string& value, double* seconds) {
+  const auto t = parse_c_decimal(value);
+  if (!t || *t <= 0 || *t > 86400) {
+    return "-t takes a positive number of seconds, not '" + value + "'";
+  }
+  *seconds = *t;
+  return "";
+}
+
+std::string resolve_cluster_access(std::string* zk, const std::string& token_file, HttpTrust* trust,
+                                   const std::map<std::string, std::string>& env) {
+  if (zk->empty()) {
+    if (auto it = env.find("OCHOPOD_ZK"); it != env.end()) *zk = it->second;
+  }
+  if (zk->empty()) return "no ZooKeeper given: use --zk <hosts> or set $OCHOPOD_ZK";
+  std::string error;
+  if (!parse_zk_address(*zk, &error)) return "--zk: " + error;
+  if (!token_file.empty()) {
+    if (!read_secret_file(token_file, &trust->token, &error)) return "--token-file: " + error;
+  } else if (auto it = env.find("OCHOPOD_TOKEN"); it != env.end()) {
+    if (!trim_secret(it->second, "$OCHOPOD_TOKEN", &trust->token, &error)) return error;
+  }
+  if (trust->ca_file.empty()) {
+    if (auto it = env.find("OCHOPOD_TLS_CA"); it != env.end()) trust->ca_file = it->second;
+  }
+  return "";
 }
 
 std::string scan_flags(std::span<const FlagSpec> flags, const std::vector<std::string>& args,

@@ -107,4 +107,13 @@ OpsParse parse_ops_args(const OpsSyntax& syntax, const std::vector<std::string>&
 // The "options:" block of a subcommand's --help.
 std::string ops_options_help(const OpsSyntax& syntax);
 
+// What every command that reads the clusters (these and `ochopod ui`) takes
+// alike. -t's value: seconds, positive, at most a day; returns an error or "".
+std::string parse_timeout_flag(const std::string& value, double* seconds);
+// *zk: --zk as given, else $OCHOPOD_ZK, required and checked; trust: the token
+// of token_file (--token-file) else $OCHOPOD_TOKEN, and --tls-ca (already in
+// trust->ca_file) else $OCHOPOD_TLS_CA. Returns the first error, or "".
+std::string resolve_cluster_access(std::string* zk, const std::string& token_file, HttpTrust* trust,
+                                   const std::map<std::string, std::string>& env);
+
 }  // namespace ochopod::cli
