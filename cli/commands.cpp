@@ -18,6 +18,7 @@ std::string usage() {
          "commands:\n"
          "  run [options] -- <command...>   run a command as a pod (see ochopod run --help)\n"
          "  servo <url> <dir> <script...>   upload scripts to a servo pod and run them\n"
+         "  ui [options]                    the live operator dashboard (ochopod ui --help)\n"
          "\n"
          "operator commands (ZooKeeper from --zk or $OCHOPOD_ZK; ochopod <command> --help):\n" +
          ops_commands_usage();
@@ -35,6 +36,7 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (command == "run") return run_command(argc - 1, argv + 1);
+  if (command == "ui") return ui_command(std::vector<std::string>(argv + 2, argv + argc));
   if (command == "servo") return servo_command(std::vector<std::string>(argv + 2, argv + argc));
   if (is_ops_command(command)) {
     return run_ops_command(command, std::vector<std::string>(argv + 2, argv + argc));

@@ -1,6 +1,6 @@
 // Subcommand dispatch for the `ochopod` binary: `run` (cli/run/command.cpp),
-// `servo` (cli/servo/command.cpp) and the operator subcommands (cli/ops/commands.h). main.cpp calls
-// dispatch().
+// `servo` (cli/servo/command.cpp), `ui` (cli/ui/command.cpp) and the operator subcommands
+// (cli/ops/commands.h). main.cpp calls dispatch().
 #pragma once
 
 #include <string>
@@ -17,5 +17,8 @@ int run_command(int argc, char** argv);
 // `ochopod servo <url> <dir> <script>...`: upload and run scripts on a servo
 // pod (cli/servo/command.cpp).
 int servo_command(const std::vector<std::string>& args);
+
+// `ochopod ui [options]`: the operator dashboard (cli/ui/command.cpp).
+int ui_command(const std::vector<std::string>& args);
 
 }  // namespace ochopod::cli

@@ -402,7 +402,12 @@ void PodCache::fill(std::vector<ClusterView>* clusters) const {
         }
       }
     }
-    cluster.dependencies.assign(dependencies.begin(), dependencies.end());
+    // /info names a dependency as the model does, within the pod's
+    // namespace ("db" for "shop.db"); the views link the full name.
+    const size_t dot = cluster.name.find('.');
+    const std::string space = dot == std::string::npos ? "" : cluster.name.substr(0, dot + 1);
+    cluster.dependencies.clear();
+    for (const auto& name : dependencies) cluster.dependencies.push_back(space + name);
   }
 }
 

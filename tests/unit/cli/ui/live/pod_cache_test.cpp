@@ -52,7 +52,7 @@ class UiPodCache : public ::testing::Test {
     if (failing) {
       r.error = "no answer (connection timed out)";
     } else {
-      r.data["info"] = {{"process", "running"}, {"dependencies", {{"db.main", {}}}}};
+      r.data["info"] = {{"process", "running"}, {"dependencies", {{"db", {}}}}};
       r.lines = {"line"};
     }
     return r;
@@ -106,7 +106,8 @@ TEST_F(UiPodCache, NewPodsAreAskedAtOnceThenByTheirTier) {
   cache.fill(&views);
   EXPECT_TRUE(views[0].pods[0].info.result.ok);
   EXPECT_EQ(views[0].pods[0].info.at, 77.0);
-  EXPECT_EQ(views[0].dependencies, (std::vector<std::string>{"db.main"}));
+  // As /info names it, within the pod's namespace; shown by its full name.
+  EXPECT_EQ(views[0].dependencies, (std::vector<std::string>{"a.db"}));
 }
 
 TEST_F(UiPodCache, MetricsAndLogOnlyForWhatAPageShows) {
