@@ -58,7 +58,7 @@ struct ClusterView {
   std::vector<PodView> pods;              // by seq, then uuid
   WallTime configured_at = 0;             // the `hash` node's mtime; 0: never configured
   int snapshot_size = -1;                 // pods in `snapshot`; -1: none published
-  std::vector<std::string> dependencies;  // from a pod's /info "dependencies" keys
+  std::vector<std::string> dependencies;  // full names, from the pods' /info "dependencies"
 
   const PodView* leader() const;  // nullptr: none
 };
