@@ -112,6 +112,7 @@ struct Snapshot {
   std::vector<ClusterView> clusters;  // by name
   std::vector<Event> events;          // newest last, at most the timeline's capacity
   std::vector<ActionRecord> actions;  // newest last, the last 200
+  uint64_t pod_calls = 0;             // calls made to pods since the start (the cache's)
 
   const ClusterView* cluster(const std::string& name) const;
   const PodView* pod(const std::string& cluster, int seq) const;

@@ -231,6 +231,7 @@ void Hub::publish() {
   }
   snap->events = timeline_.list();
   snap->actions.assign(actions_.begin(), actions_.end());
+  snap->pod_calls = cache_->calls_sent();
   SnapshotPtr published = std::move(snap);
   {
     std::lock_guard lock(snapshot_mutex_);

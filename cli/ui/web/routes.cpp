@@ -337,7 +337,9 @@ class Router {
 
   WebReply healthz() {
     const SnapshotPtr s = current();
-    json out = {{"zk", s && s->zk.connected ? "connected" : "lost"}};
+    json out = {{"zk", s && s->zk.connected ? "connected" : "lost"},
+                {"pod_calls", s ? s->pod_calls : 0},
+                {"streams", c_.streams.size()}};
     if (s && !s->zk.connected) out["stale_since"] = s->zk.stale_since;
     return json_reply(s && s->zk.connected ? 200 : 503, out);
   }
