@@ -58,6 +58,7 @@ ActionRunner::~ActionRunner() {
     std::lock_guard lock(mu_);
     cancelled_.insert(running_.begin(), running_.end());
   }
+  rolling_loop_.stop();
   loop_.stop();
 }
 
@@ -138,13 +139,14 @@ ActionStart ActionRunner::start(const ActionDraft& draft, const std::string& who
   }
   spdlog::info("[ui] action {} {} {} {} by {}", record.id, record.action, record.cluster,
                keys_of(record), who);
-  {
+  const bool rolling = record.action == "rolling-restart";
+  if (rolling) {
     std::lock_guard lock(mu_);
     running_.insert(record.id);
   }
   hub_.put_action(record);
   out.id = record.id;
-  loop_.post([this, record, targets, draft]() mutable {
+  (rolling ? rolling_loop_ : loop_).post([this, record, targets, draft]() mutable {
     run(std::move(record), std::move(targets), std::move(draft));
   });
   return out;
@@ -222,7 +224,7 @@ void ActionRunner::run_rolling(ActionRecord& record, const std::vector<PodRecord
 }
 
 // After its restart, a pod's next must wait until it runs again: polls its
-// /info for at most the action timeout, twice a second.
+// /info twice a second for at most four times -t (at least 4 s).
 bool ActionRunner::wait_running(const PodRecord& pod, uint64_t id) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration<double>(std::max(reach_.timeout, 1.0) * 4);

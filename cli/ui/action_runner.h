@@ -8,8 +8,10 @@
 // with the difference otherwise). It then queues the action on its own
 // "ui-action" thread, which calls the pods in parallel (a rolling restart one
 // at a time, cancellable) and reports each step to the hub, which shows it.
-// Every action is logged with who asked and what each pod answered. start()
-// and cancel() are called by the router on the HTTP thread: they never block.
+// Every action is logged with who asked and what each pod answered. Rolling
+// restarts, which take minutes, run on a "ui-rolling" thread of their own so
+// that they never hold up the other actions. start() and cancel() are called
+// by the router on the HTTP thread: they never block.
 #pragma once
 
 #include <atomic>
@@ -44,7 +46,8 @@ class ActionRunner {
   ActionRunner& operator=(const ActionRunner&) = delete;
 
   ActionStart start(const ActionDraft& draft, const std::string& who, const Snapshot& snapshot);
-  // Stops a rolling restart before its next pod; false if unknown or finished.
+  // Stops a rolling restart before its next pod; false if id is not a
+  // rolling restart still running (other actions are over in one -t).
   bool cancel(uint64_t id);
   // Whether start() gave out this id (its record may not be shown yet).
   bool issued(uint64_t id) const { return id > 0 && id < next_id_.load(); }
@@ -62,9 +65,11 @@ class ActionRunner {
   const Reach reach_;
   std::atomic<uint64_t> next_id_{1};
   mutable std::mutex mu_;
-  std::set<uint64_t> running_;
+  std::set<uint64_t> running_;  // rolling restarts still running
   std::set<uint64_t> cancelled_;
-  EventLoop loop_{"ui-action"};  // last: stopped before the rest goes
+  // Last: stopped before the rest goes.
+  EventLoop loop_{"ui-action"};
+  EventLoop rolling_loop_{"ui-rolling"};
 };
 
 }  // namespace ochopod::cli::ui

@@ -240,7 +240,9 @@ std::string ui_usage() {
          flags_help(kFlags, kHelpWidth) +
          "\n"
          "Listening on anything but loopback needs --ui-token-file or\n"
-         "--ui-viewer-token-file. Exit status: 2 usage error.\n";
+         "--ui-viewer-token-file. Exit status: 0 after SIGTERM or SIGINT, 1 when ZooKeeper\n"
+         "cannot be reached within 10 s at start or the port cannot be bound, 2 usage error.\n"
+         "Once started, a ZooKeeper loss is shown on the pages, never fatal.\n";
 }
 
 bool is_loopback(const std::string& host) {

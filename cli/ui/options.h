@@ -23,7 +23,7 @@ struct UiOptions {
   std::string ui_viewer_token;            // --ui-viewer-token-file: read-only sessions
   bool read_only = false;                 // --read-only
   std::vector<std::string> allow_hosts;   // --allow-host (repeatable): extra Host names
-  double refresh = 1;                     // --refresh: scales the cache's tiers (2 s and 15 s)
+  double refresh = 1;                     // --refresh: scales the cache's tiers (0.5 s and 15 s)
   bool help = false;
 };
 

@@ -222,10 +222,10 @@ void Hub::publish() {
   cache_->fill(&snap->clusters);
   // The first complete picture is where the timeline starts: what was there
   // already did not "join".
-  if (baseline_) {
-    timeline_.compare(previous_, snap->clusters, now);
-  }
-  if (snap->zk.connected) {
+  // Each change is told once: every picture is compared with the one
+  // before, connected or not (pods are still asked while ZooKeeper is lost).
+  if (baseline_) timeline_.compare(previous_, snap->clusters, now);
+  if (baseline_ || snap->zk.connected) {
     baseline_ = true;
     previous_ = snap->clusters;
   }

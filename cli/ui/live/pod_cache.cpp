@@ -302,7 +302,13 @@ void PodCache::pump() {
     // The most overdue first (the ones asked for at once are due since forever).
     std::stable_sort(calls_due.begin(), calls_due.end(),
                      [](const Due& a, const Due& b) { return a.at < b.at; });
-    if (calls_due.size() > settings_.max_in_flight) calls_due.resize(settings_.max_in_flight);
+    // The cap holds across both lanes; the slow one gets a quarter of it, so
+    // pods that answer always have room.
+    const size_t other = in_flight_[lane == kFast ? kSlow : kFast];
+    size_t room = settings_.max_in_flight > other ? settings_.max_in_flight - other : 0;
+    if (lane == kSlow) room = std::min(room, std::max<size_t>(1, settings_.max_in_flight / 4));
+    if (room == 0) continue;
+    if (calls_due.size() > room) calls_due.resize(room);
     std::vector<FetchCall> calls;
     std::vector<std::pair<std::string, CallKind>> keys;
     for (const auto& d : calls_due) {
@@ -315,8 +321,9 @@ void PodCache::pump() {
     }
     in_flight_[lane] = calls.size();
     calls_sent_ += calls.size();
-    rate_ready_ = now + duration_cast<Clock::duration>(std::chrono::duration<double>(
-                            static_cast<double>(calls.size()) / settings_.max_rate));
+    rate_ready_ =
+        std::max(rate_ready_, now) + duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                         static_cast<double>(calls.size()) / settings_.max_rate));
     send(lane, std::move(calls), std::move(keys));
   }
 }

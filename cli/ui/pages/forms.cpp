@@ -2,6 +2,7 @@
 // the cluster and pod pages, and confirm_page, whose POST form to /actions
 // is what the person actually confirms (app.js shows it in a <dialog>).
 // Read-only viewers get none of it.
+#include <algorithm>
 #include <set>
 
 #include "cli/ui/pages/parts.h"
@@ -139,8 +140,13 @@ std::string confirm_page(const ActionDraft& draft, const Snapshot& s, const View
   if (text == nullptr) return done("There is no action named " + html(draft.action) + ".");
   if (c == nullptr) return done("There is no cluster named " + html(draft.cluster) + ".");
 
-  bool all = draft.all || draft.seqs.empty() || draft.action == "rolling-restart";
   std::set<int> wanted(draft.seqs.begin(), draft.seqs.end());
+  // Every pod ticked one by one is every pod: it takes the same explicit
+  // "all N pods" as the cluster's own button (the runner refuses it otherwise).
+  const bool every = c->pods.size() > 1 &&
+                     std::all_of(c->pods.begin(), c->pods.end(),
+                                 [&](const PodView& p) { return wanted.count(p.record.seq) != 0; });
+  bool all = draft.all || draft.seqs.empty() || draft.action == "rolling-restart" || every;
   std::vector<const PodView*> pods;
   for (const auto& p : c->pods) {
     if (all || wanted.count(p.record.seq)) pods.push_back(&p);

@@ -43,7 +43,8 @@ std::string document(const Shell& shell, const Snapshot* s, const Viewer* v,
   if (v != nullptr && !v->who.empty()) {
     out += "<span class=\"who\">Signed in as " + html(v->who) + "</span>\n";
   }
-  if (v != nullptr && v->can_act) {
+  // Viewers sign out too: the one POST a read-only session may make.
+  if (v != nullptr && !v->csrf.empty()) {
     out +=
         "<form class=\"logout\" method=\"post\" action=\"/logout\"><input type=\"hidden\" "
         "name=\"csrf\" value=\"" +

@@ -237,6 +237,9 @@ class Router {
   explicit Router(UiContext& context) : c_(context) {}
 
   WebReply operator()(const WebRequest& req) {
+    // Probes (a kubelet's Host is the pod's IP) read no data and change
+    // nothing: answered whatever the Host.
+    if (req.path == "/healthz") return healthz();
     const std::string host = req.header("host");
     if (!c_.auth.host_allowed(host, c_.listen_host)) {
       spdlog::warn("[ui] {}: Host '{}' refused (421)", req.peer, clean_text(host));
@@ -244,7 +247,6 @@ class Router {
                                     "This dashboard does not answer to that host name."));
     }
     if (starts_with(req.path, "/assets/")) return asset(req);
-    if (req.path == "/healthz") return healthz();
     if (req.path == "/login") return login(req);
     const bool api = starts_with(req.path, "/api/");
     const auto caller = caller_of(req, api);
@@ -360,7 +362,9 @@ class Router {
     if (req.method != "POST") return page(405, message_page(405, "Method not allowed", ""));
     // A login form has no session yet, so no CSRF token: Origin stands in.
     const std::string origin = req.header("origin");
-    if (!origin.empty() && origin != "http://" + req.header("host")) {
+    const std::string host_header = req.header("host");
+    if (!origin.empty() && origin != "http://" + host_header &&
+        origin != "https://" + host_header) {
       return page(403, message_page(403, "Forbidden", "The form came from another site."));
     }
     const std::string token = param(parse_form(req.body), "token");
@@ -385,6 +389,9 @@ class Router {
     }
     const auto view = page_view(req);
     if (!view) return page(404, message_page(404, "Not found", "No such page."));
+    // A page without JavaScript opens no stream, so the cache does not know
+    // it is on screen: its pods are asked now, for the next reload.
+    if (!view->cluster.empty()) c_.hub.refresh(view->cluster);
     auto body = view_page(*view, *s, viewer);
     if (!body && view->kind == ViewKey::Kind::kAction && c_.actions.issued(view->action)) {
       // Started a moment ago: the hub shows it within its next publish.

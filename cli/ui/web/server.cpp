@@ -352,12 +352,16 @@ WebServer::~WebServer() { stop(); }
 
 bool WebServer::start(std::string* error) {
   beast::error_code ec;
-  const auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) {
-    *error = "--listen: '" + impl_->options.host + "' is not an IP address";
+  tcp::resolver resolver(impl_->io);
+  // A name ("localhost") is resolved once, here; its first address is used.
+  const auto found = resolver.resolve(impl_->options.host, std::to_string(impl_->options.port),
+                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || found.empty()) {
+    *error = "--listen: cannot resolve '" + impl_->options.host + "'" +
+             (ec ? ": " + ec.message() : std::string());
     return false;
   }
-  const tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
+  const tcp::endpoint endpoint = found.begin()->endpoint();
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);

@@ -60,7 +60,9 @@ void Streams::open(std::shared_ptr<EventSink> sink, const ViewKey& view, const V
   stream.view = view;
   stream.viewer = viewer;
   stream.subscription = hub_.subscribe(view);
-  stream.sink->on_close([this, id] { close(id); });
+  // Later, not now: a sink can close inside send(), while a flush walks
+  // streams_.
+  stream.sink->on_close([this, id] { server_.post([this, id] { close(id); }); });
   // Tells EventSource how long to wait before it reconnects.
   stream.sink->send("retry: 1000\n\n");
   // Before the hub's first picture there is nothing true to show: the first

@@ -41,7 +41,7 @@ class Streams {
     ViewKey view;
     Viewer viewer;
     uint64_t subscription = 0;
-    bool started = false;  // has had the whole view once
+    bool started = false;                     // has had the whole view once
     std::map<std::string, std::string> sent;  // element id -> the HTML it has
     std::vector<std::string> log;             // the log lines it has (pod and logs views)
     bool zk_connected = false;

@@ -195,6 +195,25 @@ TEST(UiViews, SecretLookingRegistrationKeysAreMasked) {
   EXPECT_NE(page->find("********"), std::string::npos);
 }
 
+TEST(UiViews, AReadOnlySessionMaySignOutAndNothingElse) {
+  const Viewer reader{false, "csrf-reader", "token@10.0.0.5"};
+  Snapshot s = hostile();
+  for (const auto& [what, html] : everything(s, reader)) {
+    SCOPED_TRACE(what);
+    if (what == "login" || !html.starts_with("<!doctype")) continue;
+    size_t forms = 0;
+    for (size_t at = html.find("method=\"post\""); at != std::string::npos;
+         at = html.find("method=\"post\"", at + 1)) {
+      ++forms;
+      EXPECT_EQ(html.compare(at, 31, "method=\"post\" action=\"/logout\">"), 0)
+          << html.substr(at, 60);
+    }
+    EXPECT_LE(forms, 1u);
+    EXPECT_EQ(html.find("/confirm"), std::string::npos);
+    EXPECT_EQ(html.find("<meta name=\"csrf\""), std::string::npos);
+  }
+}
+
 TEST(UiViews, ReadOnlyRendersNoControl) {
   Snapshot s = hostile();
   for (const auto& [what, html] : everything(s, kReader)) {
