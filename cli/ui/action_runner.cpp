@@ -215,6 +215,7 @@ void ActionRunner::run_rolling(ActionRecord& record, const std::vector<PodRecord
     hub_.refresh(record.cluster);
     if (!result.ok) return;  // stops on the first failure: the rest keep running
     if (!wait_running(pods[i], record.id)) {
+      if (cancelled(record.id)) return;  // cut short by the cancel: not the pod's failure
       record.pods[i].ok = false;
       record.pods[i].outcome = "did not come back running";
       hub_.put_action(record);

@@ -95,7 +95,8 @@ class UiTest : public CliOpsLive {
           last = ui.get_json("/api/v1/clusters/" + cluster + "/pods");
           if (!last.is_object() || last.size() != n) return false;
           for (const auto& [key, e] : last.items()) {
-            if (e.value("ok", false) != true) return false;
+            // Before its first picture the UI answers 503 {"error": ...}.
+            if (!e.is_object() || e.value("ok", false) != true) return false;
           }
           return true;
         },
@@ -209,7 +210,7 @@ TEST_F(UiTest, UiStreamShowsAPodJoiningLeavingAndTurnedOffWithinASecond) {
       },
       5s, "/healthz answering 200 (the UI's first picture, ZooKeeper connected)"))
       << describe(health);
-  EXPECT_EQ(health.json(), (json{{"zk", "connected"}})) << health.body;
+  EXPECT_EQ(health.json().value("zk", ""), "connected") << health.body;
   SseStream stream(ui->port(), "/api/v1/stream?view=cluster:ctl.svc");
   const auto pods_body = [](const SseStream::Event& e) { return fragment_of(e, "pods-body"); };
 
