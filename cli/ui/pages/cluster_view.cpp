@@ -12,7 +12,7 @@ using nlohmann::json;
 
 std::string process_cell(const PodFacts& f) {
   std::string out = process_badge(f.process);
-  if (f.process == "running" && f.uptime) out += " for " + duration_text(*f.uptime);
+  if (f.process == "running" && f.uptime) out += " for " + uptime_text(*f.uptime);
   std::string more;
   if (f.restarts) more += "restarts " + std::to_string(static_cast<long long>(*f.restarts));
   if (f.last_exit) {

@@ -98,6 +98,16 @@ std::string ago_text(WallTime t, WallTime now) {
   return std::to_string(static_cast<long>(d / 86400)) + " d ago";
 }
 
+std::string uptime_text(double seconds) {
+  // Minutes at most: a row whose text changed with every answer would be
+  // sent again with every answer (and a button in it replaced under a click).
+  const long s = static_cast<long>(std::max(0.0, seconds));
+  if (s < 60) return "under a minute";
+  if (s < 3600) return std::to_string(s / 60) + "m";
+  if (s < 86400) return std::to_string(s / 3600) + "h" + std::to_string(s % 3600 / 60) + "m";
+  return std::to_string(s / 86400) + "d" + std::to_string(s % 86400 / 3600) + "h";
+}
+
 std::string duration_text(double seconds) {
   long s = static_cast<long>(std::max(0.0, seconds));
   if (s < 60) return std::to_string(s) + "s";

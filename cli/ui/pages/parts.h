@@ -31,6 +31,8 @@ std::string logs_href(std::string_view cluster);
 // pure function cannot know the browser's zone; app.js shows local time).
 std::string ago_text(WallTime t, WallTime now);
 std::string duration_text(double seconds);
+// How long a child has run, to the minute: "under a minute", "12m", "3h12m".
+std::string uptime_text(double seconds);
 std::string iso_time(WallTime t);
 std::string clock_time(WallTime t);
 // <time datetime=... title=... data-ago=...>2 s ago</time>; app.js ticks it.

@@ -28,7 +28,7 @@ constexpr const char* kHighlights[] = {
 std::string head(const ClusterView& c, const PodView& p, const Snapshot& s, const Viewer& v) {
   PodFacts f = pod_facts(p);
   std::string process = process_badge(f.process);
-  if (f.process == "running" && f.uptime) process += " for " + duration_text(*f.uptime);
+  if (f.process == "running" && f.uptime) process += " for " + uptime_text(*f.uptime);
   std::string answer = freshness_tag(p.info.at, s.at);
   if (!f.answered) answer += " — <strong>unreachable: " + html(f.reason) + "</strong>";
   std::string flags;
