@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cli/ui/live/hub.h"
@@ -40,6 +41,57 @@ std::string log_of(const ViewKey& view, const Snapshot& snapshot, std::vector<st
     return "log-" + view.cluster;
   }
   return "";
+}
+
+// What html() (pages/text.h) made of an id, back to the id the DOM holds.
+std::string unescape(std::string_view text) {
+  static const std::pair<std::string_view, char> kEntities[] = {
+      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    bool matched = false;
+    for (const auto& [entity, c] : kEntities) {
+      if (text.substr(i, entity.size()) == entity) {
+        out += c;
+        i += entity.size();
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) out += text[i++];
+  }
+  return out;
+}
+
+using Rows = std::vector<std::pair<std::string, std::string>>;
+
+// The rows of a table body as the views render it (docs/ui.md "Element
+// ids"): "<tbody id=...>\n", then one "<tr id=\"...\">...</tr>" per line.
+// Empty for anything else, which is then only ever sent whole.
+Rows rows_of(const std::string& html) {
+  Rows rows;
+  if (html.rfind("<tbody id=\"", 0) != 0) return rows;
+  size_t at = html.find('\n');
+  while (at != std::string::npos && html.compare(at + 1, 8, "<tr id=\"") == 0) {
+    const size_t start = at + 1;
+    const size_t end = html.find('\n', start);
+    if (end == std::string::npos) return {};
+    const size_t quote = html.find('"', start + 8);
+    if (quote == std::string::npos || quote > end) return {};
+    rows.emplace_back(unescape(std::string_view(html).substr(start + 8, quote - start - 8)),
+                      html.substr(start, end - start));
+    at = end;
+  }
+  // Anything else after the rows (a row spanning lines): sent whole.
+  if (at == std::string::npos || html.compare(at + 1, std::string::npos, "</tbody>") != 0)
+    return {};
+  return rows;
+}
+
+bool same_ids(const Rows& a, const Rows& b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](const auto& x, const auto& y) { return x.first == y.first; });
 }
 
 }  // namespace
@@ -112,7 +164,17 @@ void Streams::send_view(Stream& stream, const Snapshot& snapshot) {
     if (!first && id == pane) continue;
     auto& sent = stream.sent[id];
     if (!first && sent == html) continue;
-    out += event("fragment", json{{"id", id}, {"html", html}});
+    Rows rows = rows_of(html);
+    auto& sent_rows = stream.rows[id];
+    if (!first && !rows.empty() && same_ids(rows, sent_rows)) {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (rows[i].second == sent_rows[i].second) continue;
+        out += event("fragment", json{{"id", rows[i].first}, {"html", rows[i].second}});
+      }
+    } else {
+      out += event("fragment", json{{"id", id}, {"html", html}});
+    }
+    sent_rows = std::move(rows);
     sent = std::move(html);
   }
   if (!pane.empty()) {

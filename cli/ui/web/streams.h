@@ -1,6 +1,7 @@
 // Streams: the open event streams, one per browser tab (docs/ui.md "The live
 // stream"). Each starts with every fragment of its view, then gets the
-// fragments whose HTML changed, new log lines and ZooKeeper's state, paced
+// fragments whose HTML changed (of a table whose rows are the same ones,
+// only the rows that changed), new log lines and ZooKeeper's state, paced
 // to one flush per 250 ms, and a ping every 15 s so proxies keep it open.
 //
 // I/O thread only ("ui-http"): the router opens streams, and the hub's
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/ui/model.h"
@@ -43,6 +45,9 @@ class Streams {
     uint64_t subscription = 0;
     bool started = false;                     // has had the whole view once
     std::map<std::string, std::string> sent;  // element id -> the HTML it has
+    // A table body's rows as sent (row id, HTML), so that a change to some
+    // rows sends those rows only.
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> rows;
     std::vector<std::string> log;             // the log lines it has (pod and logs views)
     bool zk_connected = false;
     double zk_stale_since = -1;
