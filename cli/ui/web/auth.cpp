@@ -156,11 +156,10 @@ std::optional<Session> Auth::redeem_code(std::string_view code, std::string_view
                             "code@" + std::string(peer), now);
 }
 
-std::optional<Session> Auth::login_with_token(std::string_view token, std::string_view peer,
-                                              AuthClock::time_point now) {
-  const std::string who(peer);
-  std::lock_guard lock(mu_);
-  prune_locked(now);
+// The token's role, counting a failure against the peer's backoff (and
+// refusing while it lasts), forgetting its failures on a success.
+std::optional<Role> Auth::check_token_locked(std::string_view token, const std::string& who,
+                                             AuthClock::time_point now) const {
   if (backing_off_locked(who, now)) return std::nullopt;
   const auto role = role_of(token);
   if (!role) {
@@ -168,6 +167,16 @@ std::optional<Session> Auth::login_with_token(std::string_view token, std::strin
     return std::nullopt;
   }
   backoff_.erase(who);
+  return role;
+}
+
+std::optional<Session> Auth::login_with_token(std::string_view token, std::string_view peer,
+                                              AuthClock::time_point now) {
+  const std::string who(peer);
+  std::lock_guard lock(mu_);
+  prune_locked(now);
+  const auto role = check_token_locked(token, who, now);
+  if (!role) return std::nullopt;
   return new_session_locked(*role, "token@" + who, now);
 }
 
@@ -188,13 +197,8 @@ std::optional<Session> Auth::bearer(std::string_view token, std::string_view pee
                                     AuthClock::time_point now) const {
   const std::string who(peer);
   std::lock_guard lock(mu_);
-  if (backing_off_locked(who, now)) return std::nullopt;
-  const auto role = role_of(token);
-  if (!role) {
-    failed_locked(who, now);
-    return std::nullopt;
-  }
-  backoff_.erase(who);
+  const auto role = check_token_locked(token, who, now);
+  if (!role) return std::nullopt;
   // No cookie, so no id or CSRF token: a bearer request is not a browser's.
   Session s;
   s.role = *role;

@@ -84,6 +84,8 @@ class Auth {
   // try, which makes it wait twice as long next time (up to 60 s).
   bool backing_off_locked(const std::string& peer, AuthClock::time_point now) const;
   void failed_locked(const std::string& peer, AuthClock::time_point now) const;
+  std::optional<Role> check_token_locked(std::string_view token, const std::string& who,
+                                         AuthClock::time_point now) const;
   std::optional<Session> new_session_locked(Role role, std::string who, AuthClock::time_point now);
   // Drops expired codes and sessions and forgotten backoffs; runs at most
   // once a minute, or when a table is full.
