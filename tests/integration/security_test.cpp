@@ -15,8 +15,8 @@
 #include "cli_ops_fixture.h"
 #include "harness/files.h"
 #include "harness/http.h"
-#include "harness/run_capture.h"
 #include "harness/temp_dir.h"
+#include "harness/tls_files.h"
 #include "harness/wait.h"
 
 namespace ochopod::test {
@@ -188,35 +188,6 @@ TEST_F(TokenCluster, TheTokenIsInNoRegistrationInfoLogOrChildEnvironment) {
     EXPECT_FALSE(contains(text, kToken)) << "the token is in the " << what;
   }
 }
-
-// A CA and a certificate it signed, for every pod (no host name in it: pods
-// are reached by IP, and names are not checked).
-struct TlsFiles {
-  TempDir dir;
-  std::string ca() const { return dir.file("ca.pem"); }
-  std::string cert() const { return dir.file("pod.pem"); }
-  std::string key() const { return dir.file("pod.key"); }
-
-  testing::AssertionResult make() {
-    const std::string ec = "ec:" + dir.file("curve.pem");
-    for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
-             {"openssl", "ecparam", "-name", "prime256v1", "-out", dir.file("curve.pem")},
-             {"openssl", "req", "-x509", "-newkey", ec, "-nodes", "-keyout", dir.file("ca.key"),
-              "-out", ca(), "-days", "2", "-subj", "/CN=ochopod test CA"},
-             {"openssl", "req", "-newkey", ec, "-nodes", "-keyout", key(), "-out",
-              dir.file("pod.csr"), "-subj", "/CN=some pod"},
-             {"openssl", "x509", "-req", "-in", dir.file("pod.csr"), "-CA", ca(), "-CAkey",
-              dir.file("ca.key"), "-CAcreateserial", "-out", cert(), "-days", "2"}}) {
-      std::vector<std::string> with_path = argv;
-      with_path[0] = "/usr/bin/openssl";
-      const RunResult r = run_capture(with_path, std::chrono::seconds(30));
-      if (!r.status || !WIFEXITED(*r.status) || WEXITSTATUS(*r.status) != 0) {
-        return testing::AssertionFailure() << argv[1] << " failed: " << r.err;
-      }
-    }
-    return testing::AssertionSuccess();
-  }
-};
 
 class TlsCluster : public ZkTest {};
 

@@ -81,37 +81,8 @@ double metric_of(int port, const std::string& series) {
   return -1;
 }
 
-class UiActions : public CliOpsLive {
+class UiActions : public UiLive {
  protected:
-  void TearDown() override {
-    for (const auto& ui : uis_) dump_log_if_failed("ochopod ui", ui->log_path());
-  }
-
-  testing::AssertionResult start_ui(std::vector<std::string> extra, UiProcess** ui) {
-    uis_.push_back(std::make_unique<UiProcess>(zk.connect_string(), std::move(extra)));
-    *ui = uis_.back().get();
-    return (*ui)->started();
-  }
-
-  // Until the UI's pods JSON of cluster lists n pods that all answered ok.
-  testing::AssertionResult ui_sees_ok(const UiProcess& ui, const std::string& cluster, size_t n,
-                                      std::chrono::milliseconds deadline = 10s) {
-    json last;
-    auto seen = wait_until(
-        [&] {
-          last = ui.get_json("/api/v1/clusters/" + cluster + "/pods");
-          if (!last.is_object() || last.size() != n) return false;
-          for (const auto& [key, e] : last.items()) {
-            // (A 503 {"error": "starting"} is an object of one entry too.)
-            if (!e.is_object() || e.value("ok", false) != true) return false;
-          }
-          return true;
-        },
-        deadline, "the UI showing " + std::to_string(n) + " pods of " + cluster + " answering");
-    if (!seen) return seen << "\nlast: " << last.dump();
-    return seen;
-  }
-
   // Launches n pods of ctl.<cluster>, waits until they run and are
   // registered, and notes their seqs and uuids (in the order of *pods).
   testing::AssertionResult launch(const PodSpec& pod_spec, const std::string& cluster, Pods* pods,
@@ -201,7 +172,6 @@ class UiActions : public CliOpsLive {
         10s, "every child noting its (one) start in its life file");
   }
 
-  std::vector<std::unique_ptr<UiProcess>> uis_;
   std::vector<int> seqs_;
   std::vector<std::string> uuids_;
   TempDir scripts_{"ochopod-ui-actions-"};

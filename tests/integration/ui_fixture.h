@@ -1,4 +1,4 @@
-// Fixtures for `ochopod ui`'s integration tests (ui_test.cpp, docs/ui.md):
+// Fixtures for `ochopod ui`'s integration tests (ui_test.cpp, ui_actions_test.cpp,
 // the dashboard as a real process against a real ZooKeeper and real pods.
 //
 // UiProcess runs `ochopod ui --zk <zk> --listen 127.0.0.1:0 --ui-token-file
@@ -8,7 +8,8 @@
 // ui_get/ui_post make single HTTP calls to it (cpp-httplib, bounded
 // timeouts); SseStream reads an event stream on a thread of its own and keeps
 // every event with the moment it arrived, so tests can measure latencies.
-// UiTlsFiles makes a CA and a pod certificate (as security_test.cpp does).
+// UiLive is the tests' fixture: the UIs a test starts, and a wait for one to
+// see a cluster's pods answer. HTTPS pods take harness/tls_files.h.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,9 +32,9 @@
 
 #include "cli_ops_fixture.h"
 #include "harness/files.h"
-#include "harness/run_capture.h"
 #include "harness/spawn.h"
 #include "harness/temp_dir.h"
+#include "harness/tls_files.h"
 #include "harness/wait.h"
 
 namespace ochopod::test {
@@ -317,30 +319,41 @@ class SseStream {
   bool done_ = false;
 };
 
-// A CA and a certificate it signed, for pods (as security_test.cpp's TlsFiles).
-struct UiTlsFiles {
-  TempDir dir{"ochopod-ui-tls-"};
-  std::string ca() const { return dir.file("ca.pem"); }
-  std::string cert() const { return dir.file("pod.pem"); }
-  std::string key() const { return dir.file("pod.key"); }
-
-  testing::AssertionResult make() {
-    const std::string ec = "ec:" + dir.file("curve.pem");
-    for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
-             {"/usr/bin/openssl", "ecparam", "-name", "prime256v1", "-out", dir.file("curve.pem")},
-             {"/usr/bin/openssl", "req", "-x509", "-newkey", ec, "-nodes", "-keyout",
-              dir.file("ca.key"), "-out", ca(), "-days", "2", "-subj", "/CN=ochopod ui test CA"},
-             {"/usr/bin/openssl", "req", "-newkey", ec, "-nodes", "-keyout", key(), "-out",
-              dir.file("pod.csr"), "-subj", "/CN=some pod"},
-             {"/usr/bin/openssl", "x509", "-req", "-in", dir.file("pod.csr"), "-CA", ca(), "-CAkey",
-              dir.file("ca.key"), "-CAcreateserial", "-out", cert(), "-days", "2"}}) {
-      const RunResult r = run_capture(argv, 30s);
-      if (!r.status || !WIFEXITED(*r.status) || WEXITSTATUS(*r.status) != 0) {
-        return testing::AssertionFailure() << argv[1] << " failed: " << r.err;
-      }
-    }
-    return testing::AssertionSuccess();
+// The UI tests' fixture: every `ochopod ui` a test starts (its log dumped if
+// the test failed), and a wait for the UI to see a cluster's pods answer.
+class UiLive : public CliOpsLive {
+ protected:
+  void TearDown() override {
+    for (const auto& ui : uis_) dump_log_if_failed("ochopod ui", ui->log_path());
   }
+
+  testing::AssertionResult start_ui(std::vector<std::string> extra, UiProcess** ui) {
+    uis_.push_back(std::make_unique<UiProcess>(zk.connect_string(), std::move(extra)));
+    *ui = uis_.back().get();
+    return (*ui)->started();
+  }
+
+  // Until the UI's pods JSON of cluster lists n pods that all answered ok.
+  testing::AssertionResult ui_sees_ok(const UiProcess& ui, const std::string& cluster, size_t n,
+                                      std::chrono::milliseconds deadline = 10s) {
+    nlohmann::json last;
+    auto seen = wait_until(
+        [&] {
+          last = ui.get_json("/api/v1/clusters/" + cluster + "/pods");
+          if (!last.is_object() || last.size() != n) return false;
+          for (const auto& [key, e] : last.items()) {
+            // Before its first picture the UI answers 503 {"error": ...}, an
+            // object of one entry too.
+            if (!e.is_object() || e.value("ok", false) != true) return false;
+          }
+          return true;
+        },
+        deadline, "the UI showing " + std::to_string(n) + " pods of " + cluster + " answering");
+    if (!seen) return seen << "\nlast: " << last.dump();
+    return seen;
+  }
+
+  std::vector<std::unique_ptr<UiProcess>> uis_;
 };
 
 }  // namespace ochopod::test

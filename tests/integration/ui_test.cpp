@@ -74,39 +74,7 @@ std::set<int> row_seqs(const std::string& html, const std::string& cluster) {
   return out;
 }
 
-class UiTest : public CliOpsLive {
- protected:
-  void TearDown() override {
-    for (const auto& ui : uis_) dump_log_if_failed("ochopod ui", ui->log_path());
-  }
-
-  testing::AssertionResult start_ui(std::vector<std::string> extra, UiProcess** ui) {
-    uis_.push_back(std::make_unique<UiProcess>(zk.connect_string(), std::move(extra)));
-    *ui = uis_.back().get();
-    return (*ui)->started();
-  }
-
-  // Until the UI's pods JSON of cluster lists n pods that all answered ok.
-  testing::AssertionResult ui_sees_ok(const UiProcess& ui, const std::string& cluster, size_t n,
-                                      std::chrono::milliseconds deadline = 10s) {
-    json last;
-    auto seen = wait_until(
-        [&] {
-          last = ui.get_json("/api/v1/clusters/" + cluster + "/pods");
-          if (!last.is_object() || last.size() != n) return false;
-          for (const auto& [key, e] : last.items()) {
-            // Before its first picture the UI answers 503 {"error": ...}.
-            if (!e.is_object() || e.value("ok", false) != true) return false;
-          }
-          return true;
-        },
-        deadline, "the UI showing " + std::to_string(n) + " pods of " + cluster + " answering");
-    if (!seen) return seen << "\nlast: " << last.dump();
-    return seen;
-  }
-
-  std::vector<std::unique_ptr<UiProcess>> uis_;
-};
+class UiTest : public UiLive {};
 
 // --- the JSON API is the CLI's JSON ------------------------------------------
 
@@ -576,7 +544,7 @@ TEST_F(UiAccess, UiTheLoginCodeWorksOnceAndACookiePostWithoutTheCsrfTokenIs403) 
 // --- pods serving HTTPS -----------------------------------------------------
 
 TEST_F(UiTest, UiTlsPodsAreOkWithTheRightCaAndACertificateErrorWithAWrongOne) {
-  UiTlsFiles tls, other;
+  TlsFiles tls, other;
   ASSERT_TRUE(tls.make());
   ASSERT_TRUE(other.make());
   const Pods pods = launch_pods(spec("secure")
