@@ -30,7 +30,6 @@ import http.server
 import json
 import os
 import queue
-import re
 import shutil
 import subprocess
 import sys
@@ -46,7 +45,8 @@ from ochopod_testkit import zk as zkit  # noqa: E402
 from ochopod_testkit.pods import PodProcess, pod_env  # noqa: E402
 from ochopod_testkit.ports import LOCALHOST, free_ports  # noqa: E402
 from ochopod_testkit.procs import (HarnessError, die_with_parent, final_sweep, kill_quietly,  # noqa: E402
-                                   now, poll, read_text, reap_all, take_charge, wait)
+                                   now, reap_all, take_charge, wait)
+from ochopod_testkit.ui import UiProcess  # noqa: E402
 
 NAMESPACE = "demo"
 WEB, DB = "web", "db"
@@ -59,7 +59,6 @@ POD_SESSION_TIMEOUT = 30
 CHILD = ("i=0; while :; do i=$((i+1)); "
          "if [ $((i % 2)) -eq 0 ]; then echo \"tick $i\"; else echo \"tock $i\"; fi; "
          f"sleep {CHILD_PERIOD}; done")
-LOGIN_RE = re.compile(r"(http://127\.0\.0\.1:(\d+))/login\?code=([0-9A-Fa-f]+)")
 UI_START_TIMEOUT = 30  # the UI connects to ZooKeeper (its -t is 10 s) and binds
 NODE_TIMEOUT = 480     # the whole Node run; ctest's TIMEOUT is above it
 
@@ -77,48 +76,6 @@ class Pod(PodProcess):
                 "--", "sh", "-c", CHILD]
         super().__init__(argv, pod_env(zk, cluster, NAMESPACE, port), directory,
                          os.path.join(directory, "pod.log"), port, die_with_parent=True)
-
-
-class Ui:
-    """`ochopod ui --listen 127.0.0.1:0`, its stderr in a file; url is the
-    one-time login URL it prints."""
-
-    def __init__(self, ochopod, directory, name, zk, extra=()):
-        os.makedirs(directory, exist_ok=True)
-        self.name = name
-        self.log_path = os.path.join(directory, f"{name}.log")
-        argv = [ochopod, "ui", "--zk", zk, "--listen", f"{LOCALHOST}:0", *extra]
-        self.argv = argv
-        with open(self.log_path, "ab") as out:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True,
-                                         preexec_fn=die_with_parent)
-        self.url = self.base = None
-
-    def wait_url(self, timeout):
-        def found():
-            m = LOGIN_RE.search(read_text(self.log_path) or "")
-            return m or self.proc.poll() is not None
-        poll(found, timeout, 0.02)
-        m = LOGIN_RE.search(read_text(self.log_path) or "")
-        if not m:
-            state = (f"it exited with status {self.proc.returncode}" if self.proc.poll() is not None
-                     else f"it printed none within {timeout} s")
-            raise HarnessError(f"`{' '.join(self.argv)}` printed no http://127.0.0.1:<port>/login?code=<hex> "
-                               f"line: {state}; its output:\n{self.tail()}")
-        self.url, self.base = m.group(0), m.group(1)
-
-    def tail(self, n=30):
-        return "\n".join((read_text(self.log_path) or "").splitlines()[-n:])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            kill_quietly(self.proc.pid, 15)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                kill_quietly(self.proc.pid)
-                self.proc.wait(timeout=5)
 
 
 def cli_json(ochopod, zk, *args, timeout=30):
@@ -242,8 +199,8 @@ def main():
             raise
         log(f"{db} pods {db_seqs}, {web} pods {web_seqs} after {now() - started:.1f} s")
 
-        ui = Ui(ochopod, work, "ui", zk)
-        ro = Ui(ochopod, work, "ui-read-only", zk, extra=("--read-only",))
+        ui = UiProcess(ochopod, work, "ui", zk)
+        ro = UiProcess(ochopod, work, "ui-read-only", zk, extra=("--read-only",))
         uis = [ui, ro]
         for u in uis:
             u.wait_url(UI_START_TIMEOUT)

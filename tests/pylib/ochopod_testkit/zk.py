@@ -1,6 +1,7 @@
 """ZooKeeper servers for the harnesses: Debian's server (the jar in
 /usr/share/java) on loopback, standalone or a 3-server ensemble, in a
-directory of the caller's; four-letter words (srvr, cons, mntr).
+directory of the caller's; four-letter words (srvr, cons, mntr); a kazoo
+client session (kazoo_client).
 
 Used by the fault matrix (tests/faults: standalone and ensemble servers it
 SIGKILLs and restarts on the same ports and data) and by the benchmarks
@@ -218,3 +219,13 @@ def start_ensemble(directory, n, **options):
 
 def connect_string(servers):
     return ",".join(s.address for s in servers)
+
+
+def kazoo_client(hosts):
+    """A started kazoo session on hosts (10 s session timeout, 15 s to
+    connect), for the benches' own writes and reads. kazoo is imported here
+    only, so the rest of the kit runs without it."""
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=hosts, timeout=10.0)
+    zk.start(timeout=15)
+    return zk
