@@ -101,10 +101,7 @@ class ZooKeeper:
         return out
 
     def client(self):
-        from kazoo.client import KazooClient
-        zk = KazooClient(hosts=self.address, timeout=10.0)
-        zk.start(timeout=15)
-        return zk
+        return zookeeper.kazoo_client(self.address)
 
     def stop(self):
         self.server.kill()
