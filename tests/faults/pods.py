@@ -10,8 +10,7 @@ import signal
 
 from ochopod_testkit.control import InfoClient
 from ochopod_testkit.pods import PodProcess, pod_env
-from ochopod_testkit.procs import kill_quietly, read_text
-from procs import TAG_VARIABLE
+from ochopod_testkit.procs import TAG_VARIABLE, kill_quietly, read_text
 
 NAMESPACE = "faults"
 

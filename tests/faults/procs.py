@@ -1,58 +1,22 @@
 """The fault matrix's own process plumbing, beyond tests/pylib's
-ochopod_testkit (clock, waits, /proc, kills, ports): process tags and the
-sweep that kills by tag, the matrix's setup error, timed holds, and which
-process owns which loopback TCP socket.
+ochopod_testkit (clock, waits, /proc, kills, ports, process tags): the
+matrix's setup error, timed holds, and which process owns which loopback
+TCP socket.
 
-Every process the matrix starts carries OCHOPOD_FAULTS_TAG=<scenario dir> in
-its environment (children inherit it), so a scenario's teardown kills all of
-its processes, wherever they were reparented. The runner is a subreaper, so
-orphans come back to it and are reaped.
+Every process the matrix starts carries the kit's TAG_VARIABLE=<scenario
+dir> in its environment (children inherit it), so a scenario's teardown
+kills all of its processes, wherever they were reparented. The runner is a
+subreaper, so orphans come back to it and are reaped.
 """
 
 import os
-import signal
 import time
 
-from ochopod_testkit.procs import HarnessError, alive, kill_quietly, now, read_text, reap_all
-
-TAG_VARIABLE = "OCHOPOD_FAULTS_TAG"
+from ochopod_testkit.procs import HarnessError, now, read_text
 
 
 class FaultError(HarnessError):
     """A scenario could not set itself up (a server did not start, a pod died)."""
-
-
-def tagged(tag):
-    """Live pids whose environment carries TAG_VARIABLE=tag."""
-    needle = f"{TAG_VARIABLE}={tag}".encode()
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/environ", "rb") as f:
-                env = f.read()
-        except OSError:
-            continue
-        if needle in env.split(b"\0") and alive(int(name)):
-            found.append(int(name))
-    return found
-
-
-def kill_tagged(tag, deadline_s=5.0):
-    """SIGKILLs every process carrying tag until none is left (SIGCONT
-    first: a stopped process dies only once continued on some kernels)."""
-    until = now() + deadline_s
-    while now() < until:
-        rest = tagged(tag)
-        if not rest:
-            return True
-        for pid in rest:
-            kill_quietly(pid, signal.SIGKILL)
-            kill_quietly(pid, signal.SIGCONT)
-        reap_all()
-        time.sleep(0.01)
-    return not tagged(tag)
 
 
 def sleep_until(t):

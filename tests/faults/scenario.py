@@ -12,11 +12,11 @@ import traceback
 import observe
 from ochopod_testkit import zk as zookeeper
 from ochopod_testkit.ports import free_ports
-from ochopod_testkit.procs import now, poll, reap_all
+from ochopod_testkit.procs import TAG_VARIABLE, kill_tagged, now, poll, reap_all
+from ochopod_testkit.proxy import Proxy
 from peer import RecordingPeer
 from pods import Pod
-from procs import TAG_VARIABLE, FaultError, kill_tagged
-from proxy import Proxy
+from procs import FaultError
 from sampler import Sampler
 
 

@@ -125,6 +125,47 @@ def reap_all():
             return
 
 
+# ---------------------------------------------------------------- tags
+
+# Every process a harness starts for one run (a fault scenario, a nemesis run)
+# carries TAG_VARIABLE=<its tag> in its environment, and its children inherit
+# it, so a sweep by tag finds them wherever they were reparented.
+TAG_VARIABLE = "OCHOPOD_HARNESS_TAG"
+
+
+def tagged(tag):
+    """Live pids whose environment carries TAG_VARIABLE=tag."""
+    needle = f"{TAG_VARIABLE}={tag}".encode()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        if needle in env.split(b"\0") and alive(int(name)):
+            found.append(int(name))
+    return found
+
+
+def kill_tagged(tag, deadline_s=5.0):
+    """SIGKILLs every process carrying tag until none is left (SIGCONT
+    first: a stopped process dies only once continued on some kernels)."""
+    until = now() + deadline_s
+    while now() < until:
+        rest = tagged(tag)
+        if not rest:
+            return True
+        for pid in rest:
+            kill_quietly(pid, signal.SIGKILL)
+            kill_quietly(pid, signal.SIGCONT)
+        reap_all()
+        time.sleep(0.01)
+    return not tagged(tag)
+
+
 def final_sweep():
     """Kills and reaps whatever is still our child (subreaper orphans)."""
     me = os.getpid()
