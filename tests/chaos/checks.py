@@ -10,7 +10,8 @@ view lists exactly the running pods of its cluster and its dependencies.
 Once converged, settled(): nothing a dead pod started still runs (a
 grandchild in its child's group included), no zombie lingers under a pod,
 and each running pod's descriptors and threads are back to the count it
-had at its first convergence in the same role (a leak grows).
+had at its first convergence in the same role (a leak grows), and the servers hold one
+session per running pod.
 
 After the run, fences(): what pods received from leaders, read from their
 debug logs, never shows two leaders acting at once: a pod never accepts a
@@ -238,6 +239,18 @@ class Baselines:
                 out.append(f"{p} as {role}: {c[0]} fds and {c[1]} threads, "
                            f"{base[0]} and {base[1]} at first")
         return out
+
+
+def sessions(world):
+    """Session ids the servers hold beyond one per running pod and our own
+    kazoo session: a pod that opens a new session must close its old one
+    (an expired one the server drops itself within T)."""
+    held = set()
+    for server in world.servers:
+        if server.running():
+            held |= server.sessions()
+    running = len([p for p in world.live() if p.terminated_at is None])
+    return len(held) - running - 1
 
 
 # ------------------------------------------------------------------ fences

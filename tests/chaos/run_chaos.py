@@ -48,7 +48,7 @@ class Run:
         self.epochs = []  # dicts
         self.violations = []  # (epoch, text)
         self.checks = {"convergence": 0, "leftovers": 0, "zombies": 0, "fds and threads": 0,
-                       "SIGTERMed pods exited": 0, "fences": 0}
+                       "sessions": 0, "SIGTERMed pods exited": 0, "fences": 0}
         self.servers_back = []
         self.reported = set()  # leftover pids already reported
 
@@ -97,6 +97,10 @@ def epoch_checks(run, world, client, baselines, number, faults):
     run.checks["fds and threads"] += 1
     for text in baselines.problems(world):
         run.violation(number, text)
+    run.checks["sessions"] += 1
+    extra = checks.sessions(world)
+    if extra > 0:
+        run.violation(number, f"the servers hold {extra} sessions more than the running pods")
     run.checks["SIGTERMed pods exited"] += 1
     for p in world.pods:
         limit = s.stop_timeout + s.slack

@@ -36,6 +36,7 @@ class Settings:
     restart_backoff = 1.0  # the cap of a crashed child's restart delay
     stop_timeout = 15.0  # a SIGTERMed pod's whole stop
     grace = 3.0
+    check_every = 2.0
     slack = 10.0  # JVMs restarting, a loaded 2-core machine
 
     def convergence_bound(self):
@@ -68,6 +69,11 @@ class ChaosPod(PodProcess):
                    "--control-timeout", f"{s.control_timeout:g}",
                    "--restart-backoff", f"{s.restart_backoff:g}",
                    "--stop-timeout", f"{s.stop_timeout:g}", "--grace", f"{s.grace:g}",
+                   # Checks run often, so they meet the faults; a crashed child
+                   # is restarted however often it crashes (with the default
+                   # of 1, one crash turns it off at the next check, as
+                   # docs/lifecycle.md says).
+                   "--check-every", f"{s.check_every:g}", "--checks", "1000000",
                    "--template", f"{template}:{self.view}", "--on-change", "true"]
         for dep in world.dependencies.get(cluster, []):
             options += ["--depends-on", dep]
