@@ -82,8 +82,9 @@ void ReactiveLeader::cancel_round() {
   if (round_cancel_) round_cancel_->cancel();
 }
 
-void ReactiveLeader::on_lead(ZkSession& session) {
+void ReactiveLeader::on_lead(ZkSession& session, uint64_t fence) {
   session_ = &session;
+  fence_ = fence;
   leading_ = true;
   paused_ = false;
   ++epoch_;
@@ -222,6 +223,7 @@ void ReactiveLeader::start_round() {
   plan.cancel = round_cancel_;
   plan.base = round_base_;
   plan.trust = services_.settings.security.trust();
+  plan.fence = fence_;
   round_running_ = true;
   set_state(PodState::kConfiguring, "");
   spdlog::info("leader: configuring {} pod(s)", plan.pods.size());

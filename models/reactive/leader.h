@@ -10,6 +10,11 @@
 // on a manual clock with a fake round runner
 // (tests/unit/models/reactive/leader_test.cpp).
 //
+// Each round's requests carry the fence of the leadership it runs for (the
+// one on_lead gave), so pods refuse them once a newer leader reached them
+// (docs/protocol.md 7, "A fenced leader"): a 409 fails the round like any
+// refusal, retried with the same backoff.
+//
 // A leader never acts when it may not lead: once the connection is lost
 // (on_pause) it says `suspended`, cancels the round in flight (requests cut
 // short, no further one sent) and starts nothing until on_resume, which
@@ -55,7 +60,7 @@ class ReactiveLeader final : public LeaderWork {
   ReactiveLeader(Reactive& model, PodServices& services, Worker worker);
   ~ReactiveLeader() override;
 
-  void on_lead(ZkSession& session) override;
+  void on_lead(ZkSession& session, uint64_t fence) override;
   void on_pause() override;
   void on_resume(ZkSession& session) override;
   void on_lose() override;
@@ -94,6 +99,7 @@ class ReactiveLeader final : public LeaderWork {
 
   // Coordinator-loop state.
   ZkSession* session_ = nullptr;
+  uint64_t fence_ = 0;  // this leadership's, for the rounds' requests
   uint64_t epoch_ = 0;  // bumps at every lead/lose
   bool leading_ = false;
   bool paused_ = false;

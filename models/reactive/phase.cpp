@@ -8,6 +8,7 @@
 #include "runtime/base/ids.h"
 #include "runtime/base/text.h"
 #include "runtime/control/body/body_ref.h"
+#include "runtime/control/fence.h"
 
 namespace ochopod {
 
@@ -36,12 +37,13 @@ PhaseBody::PhaseBody(const json& pods, const json& dependencies)
       id_(random_hex(16)) {}
 
 PhaseSender::PhaseSender(PodTransport& transport, Seconds grace, RoundCancel* cancel,
-                         HttpTrust trust)
+                         HttpTrust trust, uint64_t fence)
     : transport_(transport),
       timeout_(control_client_timeout(grace)),
       seconds_("/" + std::to_string(control_url_seconds(grace))),
       cancel_(cancel),
-      trust_(std::move(trust)) {}
+      trust_(std::move(trust)),
+      fence_(fence != 0 ? std::to_string(fence) : "") {}
 
 HttpRequest PhaseSender::request(const std::string& task,
                                  std::vector<std::string_view> body_parts) const {
@@ -55,6 +57,7 @@ HttpRequest PhaseSender::request(const std::string& task,
   // a pod's control port, and one SYN retransmission.
   request.connect_timeout = std::min(timeout_, Seconds(2));
   request.cancel = cancel_;
+  if (!fence_.empty()) request.headers.emplace_back(kFenceHeader, fence_);
   return request;
 }
 

@@ -2,7 +2,8 @@
 // serialized once, and how it reaches one pod: whole, as the id of a body
 // the pod said it kept, or, for check, as what changed since the last
 // round's body (docs/protocol.md 7, "A body sent once"). A 412 to an id, or
-// a 412 or 400 to a diff, brings the body whole.
+// a 412 or 400 to a diff, brings the body whole. Every request carries the
+// leadership's fence (docs/protocol.md 7, "A fenced leader").
 //
 // run_round (round.cpp) makes the bodies and the sender on the leader's
 // worker thread; the sender's calls run on the round's threads, at once for
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -70,9 +72,10 @@ struct CheckDiff {
 
 class PhaseSender {
  public:
-  // cancel: handed to every request (may be null).
+  // cancel: handed to every request (may be null). fence: sent with every
+  // request as X-Ochopod-Fence (runtime/control/fence.h) unless 0.
   PhaseSender(PodTransport& transport, std::chrono::duration<double> grace, RoundCancel* cancel,
-              HttpTrust trust);
+              HttpTrust trust, uint64_t fence = 0);
 
   // The task with its body to one pod: the HTTP status, 0 when the pod was
   // not reached or the request was cut short.
@@ -90,6 +93,7 @@ class PhaseSender {
   const std::string seconds_;  // the URLs' "/<grace>"
   RoundCancel* const cancel_;
   const HttpTrust trust_;
+  const std::string fence_;  // decimal, "" for none
   std::atomic<size_t> diffs_{0};
 };
 

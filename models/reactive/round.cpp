@@ -24,7 +24,8 @@ using Millis = std::chrono::duration<double, std::milli>;
 // Why a phase failed on a pod, as the round's error says it.
 std::string phase_failure(const std::string& task, const std::string& url, int code) {
   return task + " failed on " + url + " (" +
-         (code ? "HTTP " + std::to_string(code) : "unreachable") + ")";
+         (code ? "HTTP " + std::to_string(code) : "unreachable") + ")" +
+         (code == 409 ? ": it took a newer leader's fence, we no longer lead" : "");
 }
 
 // The plan's pods in sorted-key order, each with its control URL; false,
@@ -77,7 +78,7 @@ class Round {
   Round(const RoundPlan& plan, RoundCancel& cancel, PodTransport& transport, RoundResult& result)
       : plan_(plan),
         cancel_(cancel),
-        sender_(transport, plan.grace, &cancel, plan.trust),
+        sender_(transport, plan.grace, &cancel, plan.trust, plan.fence),
         result_(result) {}
 
   // Whether the round was cancelled; says so in the result if it was.

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -43,7 +44,10 @@ struct RoundPlan {
   size_t max_parallel = 32;
   std::shared_ptr<RoundCancel> cancel;  // cancelled when the leader may not lead
   HttpTrust trust;                      // the cluster's token and CA
-  std::shared_ptr<RoundBase> base;      // null: every check goes whole
+  // The leadership's fence, sent with every request (X-Ochopod-Fence,
+  // docs/protocol.md 7, "A fenced leader"); 0: none is sent.
+  uint64_t fence = 0;
+  std::shared_ptr<RoundBase> base;  // null: every check goes whole
   // null: the network, through an HttpPodTransport made for the round.
   std::shared_ptr<PodTransport> transport;
 };

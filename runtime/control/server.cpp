@@ -13,6 +13,7 @@
 #include <cmath>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "runtime/control/body/body_ref.h"
 #include "runtime/control/body/fast_json.h"
 #include "runtime/control/body/payload_cache.h"
+#include "runtime/control/fence.h"
 #include "runtime/control/multipart.h"
 #include "runtime/control/routes.h"
 
@@ -108,6 +110,7 @@ struct Shared {
   // Sessions waiting for a handler's answer: nothing else holds them then.
   std::set<std::shared_ptr<SessionBase>> waiting;
   PayloadCache payloads;
+  FenceGate fences;  // the highest leader's fence accepted (fence.h)
 
   Probes probes() const { return {bool(handlers.healthz), bool(handlers.readyz)}; }
 };
@@ -239,6 +242,7 @@ class Session : public SessionBase {
     endpoint_ = Endpoint::kUnknown;
     task_.clear();
     kept_id_.clear();
+    fence_.reset();
     tcp_layer().expires_after(shared_.options.request_deadline);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -282,6 +286,9 @@ class Session : public SessionBase {
                    path, *parser_->content_length(), shared_.options.max_body);
       return fail(413);
     }
+    // Last of the header's checks, so only a request that may go on raises
+    // the highest fence.
+    if (endpoint_ == Endpoint::kControl && !admit_fence(req, path)) return;
     if (parser_->content_length() && *parser_->content_length() >= PayloadCache::kMinCached) {
       parser_->get().body() = shared_.payloads.buffer(
           static_cast<size_t>(*parser_->content_length()) + fast_json::kPadding);
@@ -295,6 +302,26 @@ class Session : public SessionBase {
       self->tcp_layer().expires_never();
       self->route(self->parser_->release());
     });
+  }
+
+  // A leader's fence below the highest accepted: 409, the body unread
+  // (docs/protocol.md 7, "A fenced leader").
+  bool admit_fence(const Request& req, const std::string& path) {
+    const auto given = header(req, kFenceHeader);
+    const auto verdict = shared_.fences.admit(given);
+    if (verdict.status == 400) {
+      spdlog::warn("{}: 400, {} '{}' is not a decimal fence", path, kFenceHeader, *given);
+      fail(400);
+      return false;
+    }
+    if (verdict.status == 409) {
+      spdlog::warn("{}: 409, a stale leader (fence {}, the highest accepted is {})", path,
+                   *verdict.fence, verdict.highest);
+      fail(409);
+      return false;
+    }
+    fence_ = verdict.fence;
+    return true;
   }
 
   void read_failed(beast::error_code ec) {
@@ -463,6 +490,7 @@ class Session : public SessionBase {
     kept_id_ = std::move(resolved.kept_id);
     const auto& h = shared_.handlers;
     if (!h.control) return respond(503, "{}");
+    if (fence_) spdlog::debug("control: {} from the leader of fence {}", parsed.task, *fence_);
     h.control(ControlRequest{parsed.task, std::move(resolved.body)},
               std::chrono::duration<double>(parsed.timeout_seconds), responder());
   }
@@ -525,6 +553,7 @@ class Session : public SessionBase {
   uint64_t watch_generation_ = 0;
   Endpoint endpoint_ = Endpoint::kUnknown;  // of the request being read or answered
   std::string task_;  // the /control request's label (routes.h) being answered, else ""
+  std::optional<uint64_t> fence_;  // the /control request's leader's fence, if it sent one
 };
 
 }  // namespace

@@ -14,7 +14,8 @@
 // application/json; every error body is {}. With a token, a request without
 // it is refused from its header, before any body is read; only the probes,
 // GET /healthz and GET /readyz, answer without it (200 or 503, body {},
-// and they take no body).
+// and they take no body). A /control request carrying a leader's fence
+// below the highest accepted gets 409 {} from its header too (fence.h).
 #pragma once
 
 #include <chrono>

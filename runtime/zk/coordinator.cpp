@@ -463,14 +463,32 @@ void Coordinator::reconcile() {
 }
 
 void Coordinator::set_leading(bool leading) {
-  if (leading == leading_) return;
+  const uint64_t fence = leading ? lock_.fence() : 0;
+  if (leading == leading_ && fence == fence_) return;
+  if (leading && leading_) {
+    // Our node went and its successor is first again: the requests of the
+    // leadership that ended carry a lower fence than those to come.
+    spdlog::info("leading the cluster {} again, with a new lock node (fence {})", options_.cluster,
+                 fence);
+    fence_ = fence;
+    paused_ = false;
+    if (work_ == nullptr) return;
+    work_->on_lose();
+    work_->on_lead(*session_, fence);
+    return;
+  }
   leading_ = leading;
+  fence_ = fence;
   paused_ = false;
   hints_.set_state(leading ? PodState::kLeader : PodState::kFollower);
-  spdlog::info("{} the cluster {}", leading ? "leading" : "following in", options_.cluster);
+  if (leading) {
+    spdlog::info("leading the cluster {} (fence {})", options_.cluster, fence);
+  } else {
+    spdlog::info("following in the cluster {}", options_.cluster);
+  }
   if (work_ == nullptr) return;
   if (leading) {
-    work_->on_lead(*session_);
+    work_->on_lead(*session_, fence);
   } else {
     work_->on_lose();
   }

@@ -53,11 +53,14 @@ namespace ochopod {
 
 // What the leader does with its leadership (models/Reactive implements it).
 // Called on the coordinator loop; the session pointer is valid until the call
-// that ends it (on_lose / next on_lead).
+// that ends it (on_lose / next on_lead). fence: this leadership's token, the
+// czxid of our lock node (LockContender::fence()), which the leader sends
+// with its requests (docs/protocol.md 7, "A fenced leader"); a new lock node
+// while leading is a new leadership: on_lose, then on_lead with its fence.
 class LeaderWork {
  public:
   virtual ~LeaderWork() = default;
-  virtual void on_lead(ZkSession& session) = 0;     // we hold the lock (again)
+  virtual void on_lead(ZkSession& session, uint64_t fence) = 0;  // we hold the lock (again)
   virtual void on_pause() = 0;                      // connection lost, lock maybe still ours
   virtual void on_resume(ZkSession& session) = 0;   // reconnected in time, still leading
   virtual void on_lose() = 0;                       // leadership is gone
@@ -145,6 +148,7 @@ class Coordinator final : public Presence {
   bool acl_checked_ = false;  // once per pod: a mismatch is worth one warning
   bool paths_ready_ = false;
   bool leading_ = false;
+  uint64_t fence_ = 0;  // of the leadership on_lead announced, while leading_
   bool paused_ = false;
   bool stopped_ = false;
   bool withdrawn_ = false;       // withdraw()n and not rejoin()ed

@@ -104,7 +104,13 @@ int LockContender::check(ZkSession& session) {
       continue;
     }
     if (ours == contenders.begin()) {
+      // Our node's stat gives the fence; the watch tells us if it goes.
+      ZkStat stat;
+      rc = session.get(dir_ + "/" + node_, nullptr, &stat, true);
+      if (zk::no_node(rc)) continue;  // deleted meanwhile: the next pass finds it gone
+      if (!zk::ok(rc)) return rc;
       holds_ = true;
+      fence_ = static_cast<uint64_t>(stat.czxid);
       predecessor_.clear();
       return rc;
     }

@@ -5,7 +5,10 @@
 //      session; a create lost to a connection loss is found again by it);
 //   2. list the contenders (children with __lock__ and a 10-digit suffix),
 //      sorted by suffix; first holds the lock;
-//   3. otherwise watch only the contender just before ours.
+//   3. otherwise watch only the contender just before ours;
+//   4. first, read our own node with a data watch: its czxid is the fence
+//      of this leadership (docs/protocol.md 7, "A fenced leader"), and its
+//      deletion by someone else is heard at once.
 // The predecessor is watched with a data watch (get), as Curator's
 // LockInternals does, not with exists(): ZooKeeper leaves an exists() watch
 // on a missing node (it waits for a create), so a predecessor gone just
@@ -40,6 +43,10 @@ class LockContender {
   bool concerns(const ZkEvent& event) const;
 
   bool holds() const { return holds_; }
+  // While we hold the lock: our node's czxid (the zxid of its creation),
+  // which grows with every node created, even after `coordinator` was
+  // deleted and created again (when suffixes start over). 0 otherwise.
+  uint64_t fence() const { return holds_ ? fence_ : 0; }
   const std::string& node() const { return node_; }                // "" if none
   const std::string& predecessor() const { return predecessor_; }  // "" if none
 
@@ -51,6 +58,7 @@ class LockContender {
   std::string node_;
   std::string predecessor_;
   bool holds_ = false;
+  uint64_t fence_ = 0;
   bool left_ = false;
 };
 

@@ -1,6 +1,7 @@
 #include "harness/fake_transport.h"
 
 #include "runtime/control/body/body_ref.h"
+#include "runtime/control/fence.h"
 
 namespace ochopod::test {
 
@@ -65,6 +66,7 @@ HttpAnswer FakeTransport::send(const std::string& url, const HttpRequest& reques
             header_of(request, body_ref::kId),
             header_of(request, body_ref::kRef),
             header_of(request, body_ref::kBase),
+            header_of(request, kFenceHeader),
             0};
   for (const auto part : request.body_parts) sent.body.append(part);
   {

@@ -63,13 +63,14 @@ class FakeTransport {
   // One request as the pod got it.
   struct Sent {
     std::string url;
-    std::string task;  // "check", "off", "on", "ok"
-    std::string path;  // "/control/check/60"
-    std::string body;  // the whole body, body_parts joined
-    std::string id;    // X-Ochopod-Body-Id
-    std::string ref;   // X-Ochopod-Body-Ref
-    std::string base;  // X-Ochopod-Body-Base: a diff against that body
-    int status = 0;    // what the pod answered
+    std::string task;   // "check", "off", "on", "ok"
+    std::string path;   // "/control/check/60"
+    std::string body;   // the whole body, body_parts joined
+    std::string id;     // X-Ochopod-Body-Id
+    std::string ref;    // X-Ochopod-Body-Ref
+    std::string base;   // X-Ochopod-Body-Base: a diff against that body
+    std::string fence;  // X-Ochopod-Fence: the leader's, "" when it sent none
+    int status = 0;     // what the pod answered
   };
 
   // The pod at url answers as `script` says (default: Script{}).

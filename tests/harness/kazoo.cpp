@@ -42,7 +42,8 @@ try:
         elif op == 'get':
             value, stat = client.get(path)
             r = {'ok': True, 'data': (value or b'').hex(), 'null': value is None,
-                 'ephemeral_owner': stat.ephemeralOwner, 'version': stat.version}
+                 'ephemeral_owner': stat.ephemeralOwner, 'version': stat.version,
+                 'czxid': stat.czxid}
         elif op == 'set':
             try:
                 client.set(path, data)
@@ -129,6 +130,7 @@ std::optional<ZNode> kazoo_get(const std::string& zk, const std::string& path) {
   node.null_data = reply.value("null", false);
   node.ephemeral_owner = reply["ephemeral_owner"].get<int64_t>();
   node.version = reply["version"].get<int>();
+  node.czxid = reply.value("czxid", int64_t{0});
   return node;
 }
 

@@ -29,6 +29,7 @@ struct ZNode {
   bool null_data = false;       // kazoo read None (NULL data), not b''
   int64_t ephemeral_owner = 0;  // session id owning an ephemeral node, 0 if persistent
   int version = 0;              // data version
+  int64_t czxid = 0;            // the zxid of its creation (a lock node's: its leader's fence)
 };
 
 // Child names (unsorted, as ZooKeeper lists them); nullopt if path does not exist.

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -91,6 +92,7 @@ class ControlServerInProcess : public testing::Test {
     handlers.reset = [] {};
     handlers.control = [this](ControlRequest r, std::chrono::duration<double>,
                               Responder responder) {
+      ++controlled;
       json reply{{"task", r.task}};
       if (r.body && r.body->contains("key")) reply["key"] = r.body->at("key");
       if (r.body && r.body->contains("pods")) {
@@ -100,6 +102,10 @@ class ControlServerInProcess : public testing::Test {
       responder.reply(200, reply);
     };
     handlers.exec = serve_exec(tools, executor);
+    handlers.control_answered = [this](std::string_view task, int code) {
+      std::lock_guard<std::mutex> lock(mu);
+      answered.emplace_back(std::string(task), code);
+    };
     options.bind = "127.0.0.1";
     options.port = 0;
     server = std::make_unique<ControlServer>(options, std::move(handlers));
@@ -112,8 +118,14 @@ class ControlServerInProcess : public testing::Test {
     std::lock_guard<std::mutex> lock(mu);
     return pods;
   }
+  std::vector<std::pair<std::string, int>> codes() {
+    std::lock_guard<std::mutex> lock(mu);
+    return answered;
+  }
   std::mutex mu;
   json pods;
+  std::vector<std::pair<std::string, int>> answered;  // control_answered's
+  std::atomic<int> controlled{0};                     // requests handed to the handler
   ToolBox tools;
   ToolExecutor executor;
   std::unique_ptr<ControlServer> server;
@@ -325,6 +337,47 @@ TEST_F(ControlServerInProcess, BodiesWithoutAUsableIdAreReadButNeverSaidKept) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.header("X-Ochopod-Body-Kept"), "");
   EXPECT_EQ(post(port(), "/control/on/5", "", {{"X-Ochopod-Body-Ref", "x1"}}).status, 412);
+}
+
+// docs/protocol.md 7, "A fenced leader": a fence below the highest taken is
+// refused from the header (the body is never read), counted by its code;
+// equal, higher and none are handed on; a header that is no number is 400.
+TEST_F(ControlServerInProcess, AStaleLeadersFenceIsRefusedFromItsHeaderBeforeTheBody) {
+  start();
+  const auto fenced = [&](const std::string& fence) {
+    return http_post(port(), "/control/on/5", "", 5s, {{"X-Ochopod-Fence", fence}}).status;
+  };
+  EXPECT_EQ(fenced("10"), 200);
+  EXPECT_EQ(fenced("10"), 200);
+  EXPECT_EQ(http_post(port(), "/control/on/5").status, 200);
+  EXPECT_EQ(controlled.load(), 3);
+
+  // A body announced and never sent: the answer comes from the header.
+  Raw raw(port());
+  ASSERT_TRUE(raw.connected());
+  raw.send(
+      "POST /control/check/5 HTTP/1.1\r\nHost: x\r\nX-Ochopod-Fence: 9\r\n"
+      "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"pods\"");
+  const std::string answer = raw.read_all(3s);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 409 ", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\r\n\r\n{}"), std::string::npos) << answer;
+  EXPECT_TRUE(raw.closed()) << "the unread body must end the connection";
+  EXPECT_EQ(controlled.load(), 3) << "a stale leader's request reached the lifecycle";
+
+  EXPECT_EQ(fenced("nine"), 400);
+  EXPECT_EQ(fenced("11"), 200);
+  EXPECT_EQ(fenced("10"), 409);
+  EXPECT_EQ(http_post(port(), "/control/off/5").status, 200) << "no fence: an operator's off";
+  EXPECT_EQ(controlled.load(), 5);
+  EXPECT_TRUE(wait_until([&] { return codes().size() == 8; }, 5s, "8 answers counted"));
+  EXPECT_EQ(codes(), (std::vector<std::pair<std::string, int>>{{"on", 200},
+                                                               {"on", 200},
+                                                               {"on", 200},
+                                                               {"check", 409},
+                                                               {"on", 400},
+                                                               {"on", 200},
+                                                               {"on", 409},
+                                                               {"off", 200}}));
 }
 
 }  // namespace

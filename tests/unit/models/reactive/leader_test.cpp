@@ -73,12 +73,13 @@ class LeaderTest : public ::testing::Test {
 
   // Takes the lead. hold_rounds: rounds wait in `rounds` until the test
   // runs them; else they run on the loop as soon as they are posted.
-  void lead(bool hold_rounds = false) {
+  // fence: the leadership's (LeaderWork::on_lead).
+  void lead(bool hold_rounds = false, uint64_t fence = 41) {
     ReactiveLeader::Worker worker;
     worker.loop = hold_rounds ? static_cast<Scheduler*>(&rounds) : &loop;
     worker.run_round = [this](const RoundPlan& plan) { return run(plan); };
     leader = std::make_unique<ReactiveLeader>(model, services, std::move(worker));
-    leader->on_lead(*session);
+    leader->on_lead(*session, fence);
     loop.run_ready();
   }
 
@@ -180,6 +181,24 @@ TEST_F(LeaderTest, ARoundComesOnceTheDamperHasPassedAndItsOutcomeIsStored) {
   EXPECT_EQ(status(), "");
   loop.advance(1h);
   EXPECT_EQ(plans.size(), 1u) << "a configured cluster needs no other round";
+}
+
+// Each round carries the fence of the leadership it runs for, which its
+// requests send (docs/protocol.md 7, "A fenced leader").
+TEST_F(LeaderTest, ARoundCarriesTheFenceOfItsLeadership) {
+  model.damper = 1s;
+  join(1);
+  lead(false, 41);
+  loop.advance(1s);
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_EQ(plans[0].fence, 41u);
+  // The lock again, with a new node: a new leadership, a higher fence.
+  leader->on_lose();
+  leader->on_lead(*session, 97);
+  join(2);
+  loop.advance(1s);
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans[1].fence, 97u);
 }
 
 // The damper runs from the first change; later ones fall in the same round,

@@ -85,6 +85,43 @@ TEST_F(RoundTest, ChecksThenTurnsEveryPodOnThenSaysOk) {
   }
 }
 
+// docs/protocol.md 7, "A fenced leader".
+TEST_F(RoundTest, EveryRequestCarriesTheLeadersFenceAndNoneWithoutOne) {
+  RoundPlan plan = plan_of(2);
+  plan.fence = 4294967311;
+  plan.base = std::make_shared<RoundBase>();
+  ASSERT_TRUE(run_round(plan).ok);
+  ASSERT_EQ(fake.sent().size(), 6u);
+  for (const auto& s : fake.sent()) EXPECT_EQ(s.fence, "4294967311") << s.task << " to " << s.url;
+  // The next round's check goes as a diff: with the fence too.
+  plan.pods["c"] = registration(3);
+  ASSERT_TRUE(run_round(plan).ok);
+  ASSERT_EQ(fake.sent().size(), 15u);
+  EXPECT_FALSE(fake.sent_to(url(1))[3].base.empty()) << "the check went whole";
+  for (const auto& s : fake.sent()) EXPECT_EQ(s.fence, "4294967311") << s.task << " to " << s.url;
+
+  FakeTransport unfenced;
+  RoundPlan without = plan_of(1);
+  without.transport = std::make_shared<Through>(unfenced);
+  ASSERT_TRUE(run_round(without).ok);
+  for (const auto& s : unfenced.sent()) EXPECT_EQ(s.fence, "") << s.task;
+}
+
+// A pod that took a newer leader's fence answers 409: the round fails there
+// (the caller retries it with its backoff; the lock tells it it lost).
+TEST_F(RoundTest, A409FromAPodThatTookANewerLeadersFenceFailsTheRound) {
+  fake.script(url(2), Script::answering("check", 409));
+  RoundPlan plan = plan_of(2);
+  plan.fence = 5;
+  const RoundResult result = run_round(plan);
+  EXPECT_FALSE(result.ok);
+  EXPECT_FALSE(result.cancelled);
+  EXPECT_NE(result.error.find("HTTP 409"), std::string::npos) << result.error;
+  EXPECT_NE(result.error.find("newer leader"), std::string::npos) << result.error;
+  EXPECT_EQ(oks(), 0);
+  EXPECT_EQ(fake.tasks_to(url(1)), (Tasks{"check"}));
+}
+
 TEST_F(RoundTest, AFullShutdownTurnsEveryPodOffBeforeAnyOn) {
   RoundPlan plan = plan_of(2);
   plan.full_shutdown = true;

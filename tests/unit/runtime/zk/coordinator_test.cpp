@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,16 @@ constexpr auto kTimeout = 3000ms;
 
 class RecordingWork : public LeaderWork {
  public:
-  void on_lead(ZkSession&) override { calls.push_back("lead"); }
+  void on_lead(ZkSession&, uint64_t fence) override {
+    calls.push_back("lead");
+    fences.push_back(fence);
+  }
   void on_pause() override { calls.push_back("pause"); }
   void on_resume(ZkSession&) override { calls.push_back("resume"); }
   void on_lose() override { calls.push_back("lose"); }
   void on_watch(const ZkEvent& event) override { calls.push_back("watch " + event.path); }
   std::vector<std::string> calls;
+  std::vector<uint64_t> fences;  // of each on_lead
 };
 
 struct Pod {
@@ -113,6 +118,56 @@ TEST_F(CoordinatorTest, TheNextInLineLeadsWhenTheLeaderLeaves) {
   a.reset();
   clock.run_ready();
   EXPECT_EQ(b->work.calls, std::vector<std::string>{"lead"});
+  EXPECT_EQ(b->hints.state(), "leader");
+}
+
+// The fence each on_lead gives is the czxid of the leader's lock node: it
+// grows from one leadership to the next, the lock's deposed holder hears its
+// node go, and a new node of its own while it leads is a new leadership.
+TEST_F(CoordinatorTest, EveryLeadershipHasAHigherFenceEvenWhenTheLockStartsOver) {
+  const std::string dir = std::string(kCluster) + "/coordinator";
+  const auto czxid = [&](const std::string& name) {
+    ZkStat stat;
+    EXPECT_EQ(server.last_session()->exists(dir + "/" + name, &stat, false), 0);
+    return static_cast<uint64_t>(stat.czxid);
+  };
+  // The contender first in line (names sort by their random prefix).
+  const auto first_in_line = [&] {
+    auto names = server.children(dir);
+    return *std::min_element(names.begin(), names.end(), [](const auto& x, const auto& y) {
+      return lock_sequence(x) < lock_sequence(y);
+    });
+  };
+  auto a = start("aaaa");
+  auto b = start("bbbb");
+  ASSERT_EQ(a->work.fences.size(), 1u);
+  const auto a_node = first_in_line();
+  EXPECT_EQ(a->work.fences[0], czxid(a_node));
+
+  // a's node deleted behind its back: b leads with a higher fence, and a
+  // hears it lost the lock.
+  ASSERT_EQ(server.remove(dir + "/" + a_node), 0);
+  clock.run_ready();
+  EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "lose"}));
+  EXPECT_EQ(a->hints.state(), "follower");
+  ASSERT_EQ(b->work.fences.size(), 1u);
+  EXPECT_GT(b->work.fences[0], a->work.fences[0]);
+
+  // Every lock node and `coordinator` itself deleted and made again: b's new
+  // node has suffix 0 and leads again, with a higher fence still.
+  a.reset();
+  clock.run_ready();
+  const auto b_node = first_in_line();
+  ASSERT_EQ(server.remove(dir + "/" + b_node), 0);
+  ASSERT_EQ(server.remove(dir), 0);
+  ASSERT_EQ(server.create(dir), 0);
+  clock.run_ready();
+  ASSERT_EQ(server.children(dir).size(), 1u);
+  EXPECT_LT(lock_sequence(server.children(dir).front()), lock_sequence(b_node));
+  EXPECT_EQ(b->work.calls, (std::vector<std::string>{"lead", "lose", "lead"}));
+  ASSERT_EQ(b->work.fences.size(), 2u);
+  EXPECT_GT(b->work.fences[1], b->work.fences[0]);
+  EXPECT_EQ(b->work.fences[1], czxid(server.children(dir).front()));
   EXPECT_EQ(b->hints.state(), "leader");
 }
 

@@ -1,5 +1,6 @@
 // LockContender against the in-memory ZooKeeper: kazoo's recipe, one watch
-// on the predecessor only, none left behind.
+// on the predecessor only (the holder's on its own node), none left behind;
+// the fence of each leadership.
 #include "runtime/zk/lock_contender.h"
 
 #include <gtest/gtest.h>
@@ -59,7 +60,9 @@ TEST_F(LockContenderTest, FirstContenderHoldsTheLockUnderKazoosName) {
   EXPECT_TRUE(a->lock.holds());
   EXPECT_EQ(a->lock.node(), hex_prefix('a') + "__lock__0000000000");
   EXPECT_EQ(server.owner(std::string(kDir) + "/" + a->lock.node()), a->session->id());
-  EXPECT_TRUE(a->session->watches().empty());
+  EXPECT_EQ(a->session->watches(),
+            std::vector<std::string>{"data " + std::string(kDir) + "/" + a->lock.node()})
+      << "the holder watches its own node only";
 }
 
 TEST_F(LockContenderTest, EachWaiterWatchesOnlyItsPredecessor) {
@@ -85,12 +88,13 @@ TEST_F(LockContenderTest, EachWaiterWatchesOnlyItsPredecessor) {
   EXPECT_FALSE(c->lock.holds());
   EXPECT_EQ(c->lock.predecessor(), a->lock.node());
 
-  // a leaves: c leads, and watches nothing.
+  // a leaves: c leads, and watches its own node only.
   a.reset();
   EXPECT_EQ(fired(*c).size(), 1u);
   ASSERT_EQ(c->lock.check(*c->session), 0);
   EXPECT_TRUE(c->lock.holds());
-  EXPECT_TRUE(c->session->watches().empty());
+  EXPECT_EQ(c->session->watches(),
+            std::vector<std::string>{"data " + std::string(kDir) + "/" + c->lock.node()});
 }
 
 TEST_F(LockContenderTest, APredecessorGoneJustBeforeTheWatchLeavesNoStrayWatch) {
@@ -109,7 +113,9 @@ TEST_F(LockContenderTest, APredecessorGoneJustBeforeTheWatchLeavesNoStrayWatch) 
   };
   ASSERT_EQ(b->lock.check(*b->session), 0);
   EXPECT_TRUE(b->lock.holds());
-  EXPECT_TRUE(b->session->watches().empty()) << "stray watch: " << b->session->watches().front();
+  EXPECT_EQ(b->session->watches(),
+            std::vector<std::string>{"data " + std::string(kDir) + "/" + b->lock.node()})
+      << "a stray watch on the predecessor";
 }
 
 TEST_F(LockContenderTest, ACreateLostToAConnectionLossIsFoundAgainNotDuplicated) {
@@ -137,12 +143,45 @@ TEST_F(LockContenderTest, OurNodeDeletedBySomeoneElseEndsTheLockAndWeContendAgai
   const std::string first = a->lock.node();
   ASSERT_EQ(server.remove(std::string(kDir) + "/" + first), 0);
   EXPECT_EQ(fired(*b).size(), 1u);  // b's predecessor went
+  EXPECT_EQ(fired(*a), std::vector<std::string>{std::string(kDir) + "/" + first})
+      << "the holder hears its own node go";
   ASSERT_EQ(a->lock.check(*a->session), 0);
   EXPECT_FALSE(a->lock.holds());
   EXPECT_NE(a->lock.node(), first);
   EXPECT_EQ(a->lock.predecessor(), b->lock.node());
   ASSERT_EQ(b->lock.check(*b->session), 0);
   EXPECT_TRUE(b->lock.holds());
+}
+
+TEST_F(LockContenderTest, TheFenceIsOurNodesCzxidAndGrowsWithEveryLeadership) {
+  auto a = contender('a');
+  auto b = contender('b');
+  ASSERT_TRUE(a->lock.holds());
+  const uint64_t first = a->lock.fence();
+  EXPECT_GT(first, 0u);
+  EXPECT_EQ(b->lock.fence(), 0u) << "no fence while waiting";
+  ZkStat stat;
+  ASSERT_EQ(a->session->exists(std::string(kDir) + "/" + a->lock.node(), &stat, false), 0);
+  EXPECT_EQ(first, static_cast<uint64_t>(stat.czxid));
+
+  // a goes: b leads with a higher fence.
+  a.reset();
+  ASSERT_EQ(b->lock.check(*b->session), 0);
+  ASSERT_TRUE(b->lock.holds());
+  const uint64_t second = b->lock.fence();
+  EXPECT_GT(second, first);
+  const int64_t second_seq = lock_sequence(b->lock.node());
+  EXPECT_EQ(second_seq, 1);
+
+  // Someone deletes the lock's nodes and `coordinator` itself, then makes it
+  // again: the suffixes start over, the fence does not go back.
+  ASSERT_EQ(server.remove(std::string(kDir) + "/" + b->lock.node()), 0);
+  ASSERT_EQ(server.remove(kDir), 0);
+  ASSERT_EQ(server.create(kDir), 0);
+  ASSERT_EQ(b->lock.check(*b->session), 0);
+  ASSERT_TRUE(b->lock.holds());
+  EXPECT_LT(lock_sequence(b->lock.node()), second_seq);
+  EXPECT_GT(b->lock.fence(), second);
 }
 
 TEST_F(LockContenderTest, OrderIsBySuffixAndNonContendersAreIgnored) {
