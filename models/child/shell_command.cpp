@@ -16,6 +16,7 @@
 
 #include "models/child/spawn.h"
 #include "ochopod/tool.h"
+#include "runtime/process/guardian.h"
 
 namespace ochopod {
 
@@ -165,6 +166,8 @@ CommandResult run_shell_command(const std::string& cmd, std::chrono::duration<do
   result.wait_status = child.status().value_or(-1);
   // Leftovers of the group (a background job) go with the command.
   if (::kill(-pid, 0) == 0) ::kill(-pid, SIGKILL);
+  // Reaped: the guardian forgets the group once it is empty.
+  Guardian::process().release(pid);
   out.read_available();
   err.read_available();
   result.out = std::move(out.text);

@@ -21,6 +21,7 @@
 #include <system_error>
 
 #include "runtime/base/environment.h"
+#include "runtime/process/guardian.h"
 #include "runtime/zk/address.h"
 
 namespace ochopod::detail {
@@ -308,6 +309,8 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
       throw std::runtime_error("cannot start " + describe(request) + ": " +
                                (error ? describe_error(error) : std::string("no process")));
     }
+    // Before the Reaper may see the leader exit: its release comes after.
+    Guardian::process().watch(spawned.pid);
     if (reaper != nullptr) reaper->watch_locked(spawned.pid, std::move(on_exit));
   }
   spawned.out = std::move(out.read);
@@ -316,7 +319,10 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
 }
 
 Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExit on_exit) {
-  return spawn(request, &reaper, std::move(on_exit));
+  return spawn(request, &reaper, [on_exit = std::move(on_exit)](pid_t pid, int wait_status) {
+    Guardian::process().release(pid);  // reaped: forgotten once its group is empty
+    on_exit(pid, wait_status);
+  });
 }
 
 Spawned spawn_unwatched(const SpawnRequest& request) { return spawn(request, nullptr, {}); }

@@ -14,6 +14,11 @@
 // Boost.Process (the bp::child is detached). Boost.Process stays out of every
 // header: it is heavy to compile.
 //
+// What the child starts in its group dies with the pod too: each new group is
+// watched by the pod's guardian (runtime/process/guardian.h) and released
+// once its leader is reaped (by the Reaper's on_exit here, by the caller of
+// spawn_unwatched).
+//
 // With an identity, the child drops to it before exec (setgroups, setgid,
 // setuid, in that order, so it can still change its groups) and gets HOME,
 // USER and LOGNAME of that user, as gosu and su give them (a program that
@@ -80,7 +85,8 @@ Spawned spawn_process(Reaper& reaper, const SpawnRequest& request, Reaper::OnExi
 
 // The same, for a caller that waits for the pid itself (waitpid(pid) or a
 // pidfd): no Reaper involved, so it works on any thread of any process.
-// A child whose exec failed is reaped before this throws.
+// A child whose exec failed is reaped before this throws. Once it has reaped
+// the child, the caller calls Guardian::process().release(pid).
 Spawned spawn_unwatched(const SpawnRequest& request);
 
 }  // namespace ochopod::detail

@@ -11,6 +11,7 @@
 #include "runtime/base/ids.h"
 #include "runtime/control/request_queue.h"
 #include "runtime/control/tool_executor.h"
+#include "runtime/process/guardian.h"
 #include "runtime/process/pid1.h"
 #include "runtime/process/signals.h"
 
@@ -125,7 +126,7 @@ void configure_solo(const PodSettings& settings, const std::string& uuid, Hints&
 
 // The process before any thread exists: signals blocked for the signal
 // thread, secrets out of what children inherit, the logger in the pod's
-// format, and as PID 1 the split (pid1.h).
+// format, as PID 1 the split (pid1.h), then the guardian (guardian.h).
 void prepare_process(const PodSettings& settings) {
   SignalThread::block_signals();
   keep_secrets_from_children();
@@ -139,6 +140,8 @@ void prepare_process(const PodSettings& settings) {
   log_options.ns = settings.ns;
   log::setup(log_options);
   split_if_pid1();
+  // In the runtime, before any thread: what it forks is single-threaded.
+  Guardian::process().start();
 }
 
 std::unique_ptr<Coordinator> make_coordinator(const PodSettings& settings, const std::string& uuid,
@@ -323,8 +326,9 @@ ControlServer::Options server_options(const PodSettings& settings) {
   return options;
 }
 
-int run_pod(const PodSettings& settings, const PodParts& factories) {
-  prepare_process(settings);
+namespace {
+
+int serve(const PodSettings& settings, const PodParts& factories) {
   const std::string uuid = make_uuid4();
   spdlog::info("pod {} of {} starting", uuid, settings.full_name());
   Parts parts(settings, factories, uuid);
@@ -333,6 +337,16 @@ int run_pod(const PodSettings& settings, const PodParts& factories) {
   shut_down(parts);
   const int code = parts.controller->exit_code();
   spdlog::info("pod {} stopped (exit code {})", uuid, code);
+  return code;
+}
+
+}  // namespace
+
+int run_pod(const PodSettings& settings, const PodParts& factories) {
+  prepare_process(settings);
+  const int code = serve(settings, factories);
+  // Every thread has ended with the parts: nothing sends to it any more.
+  Guardian::process().stop();
   return code;
 }
 

@@ -46,6 +46,21 @@ bool alive(pid_t pid) {
   return state && *state != 'Z' && *state != 'X';
 }
 
+std::string comm_of(pid_t pid) {
+  std::string text = read_text("/proc/" + std::to_string(pid) + "/comm");
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+bool is_guardian(pid_t pid) { return comm_of(pid) == "ochopod-guard"; }
+
+std::optional<pid_t> guardian_of(pid_t pod) {
+  for (pid_t p : descendants(pod)) {
+    if (parent_of(p) == pod && is_guardian(p)) return p;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::vector<pid_t> all_pids() {

@@ -24,6 +24,14 @@ std::optional<char> process_state(pid_t pid);
 // Exists and is not a zombie.
 bool alive(pid_t pid);
 
+// The name the kernel shows for pid (/proc/<pid>/comm), "" if gone.
+std::string comm_of(pid_t pid);
+
+// A pod's guardian (runtime/process/guardian.h): the pod's direct child whose
+// name is "ochopod-guard". Tests that look for the pod's child skip it.
+bool is_guardian(pid_t pid);
+std::optional<pid_t> guardian_of(pid_t pod);
+
 // Live processes whose environment holds exactly this "KEY=VALUE" entry
 // (environments are inherited, so this finds a process tree even after
 // reparenting). Only processes of our own user are readable.

@@ -32,10 +32,11 @@ std::string cmdline_of(pid_t pid) {
   return text;
 }
 
-// The pod's child: the descendant running `sleep 3600` (not a --sanity shell).
+// The pod's child: the descendant running `sleep 3600` (not a --sanity
+// shell, nor the guardian, whose command line is the pod's).
 pid_t child_of(const PodProcess& pod) {
   for (pid_t p : descendants(pod.pid())) {
-    if (cmdline_of(p).find("sleep 3600") != std::string::npos) return p;
+    if (cmdline_of(p).find("sleep 3600") != std::string::npos && !is_guardian(p)) return p;
   }
   return 0;
 }

@@ -101,13 +101,13 @@ TEST(RunPodSubprocess, AsPid1SigtermIsForwardedAndTheExitCodePassedOn) {
   EXPECT_NE(pod.output().find("finaliz"), std::string::npos) << "finalize not logged";
 }
 
-// The child's pid: the pod's only direct child that is not a zombie.
+// The child's pid: the pod's direct child that is not its guardian.
 pid_t child_of(const PodProcess& pod) {
   pid_t child = 0;
   wait_until(
       [&] {
         for (pid_t p : descendants(pod.pid())) {
-          if (parent_of(p) == pod.pid()) child = p;
+          if (parent_of(p) == pod.pid() && !is_guardian(p)) child = p;
         }
         return child != 0;
       },

@@ -278,10 +278,11 @@ bool snapshot_lists(const std::string& zk, const std::string& uuid) {
   return uuids && uuids->count(uuid) == 1;
 }
 
-// The pod's child: its only direct child that is alive (0 if none).
+// The pod's child: its only direct child that is alive, its guardian aside
+// (0 if none).
 pid_t child_of(const PodProcess& pod) {
   for (pid_t p : descendants(pod.pid())) {
-    if (parent_of(p) == pod.pid() && alive(p)) return p;
+    if (parent_of(p) == pod.pid() && alive(p) && !is_guardian(p)) return p;
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/four_letter.h"
 #include "harness/http.h"
@@ -365,6 +366,21 @@ TEST(HarnessPod, DescendantsFromProc) {
                          "two children of the shell"));
   for (pid_t c : descendants(p.pid())) EXPECT_EQ(parent_of(c), p.pid());
   EXPECT_EQ(process_state(p.pid()).has_value(), true);
+}
+
+// A pod's guardian (runtime/process/guardian.h) is found by its name and
+// goes with the harness's kill like any process of the pod.
+TEST(HarnessPod, KillTakesThePodsGuardian) {
+  PodProcess p(solo());
+  std::optional<pid_t> guard;
+  ASSERT_TRUE(wait_until([&] { return (guard = guardian_of(p.pid())).has_value(); }, 10s,
+                         "the pod's guardian"));
+  EXPECT_EQ(comm_of(*guard), "ochopod-guard");
+  EXPECT_TRUE(is_guardian(*guard));
+  EXPECT_FALSE(is_guardian(p.pid()));
+  p.kill();
+  EXPECT_TRUE(p.leftovers().empty());
+  EXPECT_TRUE(wait_until([&] { return !alive(*guard); }, 5s, "the guardian gone"));
 }
 
 TEST(HarnessPod, SpecBuildsRunCommandAndEnvironment) {
