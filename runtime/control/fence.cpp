@@ -24,4 +24,10 @@ FenceGate::Verdict FenceGate::admit(std::optional<std::string_view> header) {
   return verdict;
 }
 
+bool FenceGate::restart_below(uint64_t zxid) {
+  if (highest_ <= zxid) return false;
+  highest_ = 0;
+  return true;
+}
+
 }  // namespace ochopod

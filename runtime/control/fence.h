@@ -9,6 +9,12 @@
 // body is read; only that thread touches it, so it needs no lock. A request
 // without the header (a Python leader, an operator's `ochopod on`) passes
 // and leaves the highest as it is.
+//
+// Fences are zxids, which never go backwards in one ZooKeeper history; a
+// history that starts over (an ensemble rebuilt without its data) starts
+// zxids over too. The pod sees that when it registers again: its new node's
+// czxid is below the highest fence it took. The coordinator then has the
+// control server call restart_below(), and fences start over with it.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +41,9 @@ class FenceGate {
   // highest; a lower one gets 409.
   Verdict admit(std::optional<std::string_view> header);
   uint64_t highest() const { return highest_; }
+  // zxid: the czxid of the pod's new registration. A highest fence above it
+  // is from an earlier history: forgotten (true), so its new leaders pass.
+  bool restart_below(uint64_t zxid);
 
  private:
   uint64_t highest_ = 0;

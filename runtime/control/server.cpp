@@ -725,4 +725,16 @@ void ControlServer::stop() {
 
 int ControlServer::port() const { return impl_->bound_port; }
 
+void ControlServer::fences_restart_below(uint64_t zxid) {
+  impl_->shared.outbox->post([shared = &impl_->shared, zxid] {
+    const uint64_t highest = shared->fences.highest();
+    if (shared->fences.restart_below(zxid)) {
+      spdlog::warn(
+          "ZooKeeper's history started over (our registration's zxid {} is below the highest "
+          "leader fence {}): leader fences start over too",
+          zxid, highest);
+    }
+  });
+}
+
 }  // namespace ochopod

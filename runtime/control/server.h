@@ -117,6 +117,9 @@ class ControlServer {
   bool start(std::string* error);
   void stop();
   int port() const;  // the bound port (useful with port 0)
+  // Any thread: the pod registered anew with a node of that czxid; leader
+  // fences above it are from a ZooKeeper history that ended (fence.h).
+  void fences_restart_below(uint64_t zxid);
 
  private:
   bool load_tls(std::string* error);

@@ -146,7 +146,8 @@ void prepare_process(const PodSettings& settings) {
 
 std::unique_ptr<Coordinator> make_coordinator(const PodSettings& settings, const std::string& uuid,
                                               EventLoop& loop, Hints& hints, Metrics& metrics,
-                                              LeaderWork* leader_work) {
+                                              LeaderWork* leader_work,
+                                              std::function<void(uint64_t)> on_registered) {
   if (!settings.zk) return nullptr;
   Coordinator::Options options;
   options.zk = *settings.zk;
@@ -156,6 +157,7 @@ std::unique_ptr<Coordinator> make_coordinator(const PodSettings& settings, const
   options.registration = settings.registration;
   options.session_timeout = settings.session_timeout;
   options.metrics = &metrics;
+  options.on_registered = std::move(on_registered);
   return std::make_unique<Coordinator>(loop, hints, std::move(options), leader_work);
 }
 
@@ -196,7 +198,9 @@ struct Parts {
         tools(registered_tools(factories, services)),
         requests(lifecycle_loop, *controller),
         coordinator(
-            make_coordinator(settings, uuid, coordinator_loop, hints, metrics, leader_work.get())),
+            make_coordinator(settings, uuid, coordinator_loop, hints, metrics, leader_work.get(),
+                             // Called once serving: the server is built by then.
+                             [this](uint64_t czxid) { server.fences_restart_below(czxid); })),
         server(server_options(settings), handlers()) {
     if (!coordinator) {
       hints.set_state(PodState::kLeader);

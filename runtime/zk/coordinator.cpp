@@ -436,6 +436,10 @@ void Coordinator::reconcile() {
   // Once registered, ready as far as ZooKeeper goes until we leave: an
   // outage must not turn every pod of a service unready at once.
   if (zk::ok(rc) && !registration_.node().empty()) hints_.set_registered(true);
+  if (const int64_t czxid = registration_.czxid(); czxid > 0 && czxid != registered_czxid_) {
+    registered_czxid_ = czxid;
+    if (options_.on_registered) options_.on_registered(static_cast<uint64_t>(czxid));
+  }
   if (zk::ok(rc)) rc = ensure_withdrawn();
   if (zk::ok(rc)) rc = lock_.check(*session_);
   if (!lock_.holds()) {

@@ -79,6 +79,10 @@ class Coordinator final : public Presence {
     ZkAclMode acl = ZkAclMode::kOpen;  // of the nodes from the cluster's down
     ZkSessionFactory open_session;     // empty: ZkSession::open(zk, ...)
     Metrics* metrics = nullptr;        // the connection's state and changes go there
+    // Each new node of ours under pods, by its czxid (the control server's
+    // fences start over below it: runtime/control/fence.h). On the loop;
+    // must not block.
+    std::function<void(uint64_t czxid)> on_registered;
   };
 
   Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderWork* work = nullptr);
@@ -148,7 +152,8 @@ class Coordinator final : public Presence {
   bool acl_checked_ = false;  // once per pod: a mismatch is worth one warning
   bool paths_ready_ = false;
   bool leading_ = false;
-  uint64_t fence_ = 0;  // of the leadership on_lead announced, while leading_
+  int64_t registered_czxid_ = 0;  // the last one on_registered was told
+  uint64_t fence_ = 0;            // of the leadership on_lead announced, while leading_
   bool paused_ = false;
   bool stopped_ = false;
   bool withdrawn_ = false;       // withdraw()n and not rejoin()ed

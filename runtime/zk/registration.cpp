@@ -29,6 +29,7 @@ void Registration::forget() {
   node_.clear();
   written_ = false;
   watched_ = false;
+  czxid_ = 0;
 }
 
 nlohmann::json Registration::payload() const {
@@ -134,6 +135,7 @@ int Registration::ensure(ZkSession& session, bool* written) {
         continue;
       }
       watched_ = true;
+      czxid_ = stat.czxid;
       if (stored != data) {
         spdlog::warn("our registration {} was overwritten; writing it again", node_);
         written_ = false;

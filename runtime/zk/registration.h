@@ -44,6 +44,8 @@ class Registration {
   std::optional<int64_t> seq() const { return seq_; }
   nlohmann::json payload() const;  // with seq, once known
   bool settled() const { return !node_.empty() && written_ && watched_; }
+  // Our node's czxid, once ensure() has read it back (0 before).
+  int64_t czxid() const { return czxid_; }
 
  private:
   int find_or_create(ZkSession& session);
@@ -56,6 +58,7 @@ class Registration {
   bool written_ = false;
   bool watched_ = false;
   bool left_ = false;
+  int64_t czxid_ = 0;
 };
 
 // The integer after the last '.' of a pod node's name, if it is 10 digits.

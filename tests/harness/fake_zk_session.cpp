@@ -154,6 +154,11 @@ int64_t FakeZkServer::owner(const std::string& path) const {
   auto it = nodes_.find(path);
   return it == nodes_.end() ? 0 : it->second.owner;
 }
+
+int64_t FakeZkServer::czxid(const std::string& path) const {
+  auto it = nodes_.find(path);
+  return it == nodes_.end() ? 0 : it->second.czxid;
+}
 std::vector<std::string> FakeZkServer::children(const std::string& path) const {
   std::vector<std::string> out;
   const std::string prefix = path == "/" ? "/" : path + "/";

@@ -72,6 +72,7 @@ class FakeZkServer {
   bool exists(const std::string& path) const;
   std::optional<std::string> data(const std::string& path) const;
   int64_t owner(const std::string& path) const;                // 0: persistent or missing
+  int64_t czxid(const std::string& path) const;                // 0: missing
   std::vector<ZkAclEntry> acl(const std::string& path) const;  // empty if missing
   void set_acl(const std::string& path, std::vector<ZkAclEntry> acl);
   // Sessions' create/set/remove at or under this path fail with NOAUTH, as

@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "harness/cluster_probe.h"
 #include "harness/zk_fixture.h"
+#include "runtime/zk/address.h"
+#include "runtime/zk/session.h"
 
 namespace ochopod::test {
 namespace {
@@ -73,6 +76,19 @@ class Fencing : public ZkTest {
                             std::to_string(code) + "\"} ";
     const size_t at = reply.body.find(key);
     return at == std::string::npos ? 0 : std::stol(reply.body.substr(at + key.size()));
+  }
+
+  // n writes of our own: zxids the next history will not reach soon.
+  void spend_zxids(int n) const {
+    std::string error;
+    const auto address = parse_zk_address(zk.connect_string(), &error);
+    ASSERT_TRUE(address) << error;
+    auto session = ZkSession::open(
+        *address, 10000ms, [](ZkEvent) {}, &error);
+    ASSERT_TRUE(session) << error;
+    ASSERT_TRUE(wait_until([&] { return zk::ok(session->ensure_path("/spent")); }, 10s,
+                           "a session of our own creating /spent"));
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(zk::ok(session->set("/spent", std::to_string(i))));
   }
 
   static HttpReply on(int port, const std::optional<std::string>& fence) {
@@ -173,6 +189,42 @@ TEST_F(Fencing, ADeposedLeadersFenceIsRefusedOnceItsSuccessorReachedThePods) {
         << "pod on " << p->control_port();
     EXPECT_EQ(answered(p->control_port(), "on", 409), 1);
     EXPECT_EQ(on(p->control_port(), std::to_string(new_fence)).status, 200);
+  }
+}
+
+// ZooKeeper rebuilt without its data while the pods run (a server without a
+// persistent volume): zxids start over, and with them the leaders' fences.
+// Each pod sees it when it registers anew (its node's czxid is below the
+// highest fence it took) and takes the new leader's small fence: the
+// cluster forms again.
+TEST_F(Fencing, AZooKeeperRebuiltWithoutItsDataStartsTheFencesOver) {
+  spend_zxids(300);
+  auto pods = launch_pods(spec(), 2);
+  ASSERT_TRUE(wait_until(ignoring_errors([&] { return formed(pods); }), kFormation,
+                         "two pods running, led and in the snapshot"));
+  const uint64_t old_fence = fence_of(first_in_line());
+  ASSERT_GT(old_fence, 300u);
+  for (const auto& p : pods) {
+    ASSERT_TRUE(
+        wait_until([&] { return p->output().find(took("ok", old_fence)) != std::string::npos; }, 5s,
+                   "every pod took the first leader's fence"));
+  }
+
+  zk.stop();
+  for (const auto& entry : std::filesystem::directory_iterator(zk.data_dir())) {
+    std::filesystem::remove_all(entry.path());
+  }
+  zk.start();
+  ASSERT_TRUE(wait_until(ignoring_errors([&] { return formed(pods); }), kFormation + kFormation,
+                         "the two pods registered, led and configured again in the new history"));
+  const uint64_t new_fence = fence_of(first_in_line());
+  EXPECT_LT(new_fence, old_fence) << "the new history's fences must start low for this test";
+  for (const auto& p : pods) {
+    EXPECT_NE(p->output().find("ZooKeeper's history started over"), std::string::npos)
+        << "pod on " << p->control_port() << ":\n"
+        << p->output();
+    EXPECT_NE(p->output().find(took("ok", new_fence)), std::string::npos)
+        << "pod on " << p->control_port() << " took no ok of the new leader";
   }
 }
 

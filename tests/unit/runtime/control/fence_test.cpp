@@ -56,5 +56,20 @@ TEST(FenceGate, AHeaderThatIsNotAFenceIs400AndChangesNothing) {
   EXPECT_EQ(gate.highest(), 7u);
 }
 
+TEST(FenceGate, AHistoryThatStartedOverRestartsTheFencesBelowTheNewRegistration) {
+  FenceGate gate;
+  ASSERT_EQ(gate.admit(std::string_view("5000")).status, 200);
+  // A registration newer than every fence taken: the same history.
+  EXPECT_FALSE(gate.restart_below(6000));
+  EXPECT_FALSE(gate.restart_below(5000));
+  EXPECT_EQ(gate.admit(std::string_view("40")).status, 409);
+  // Our new node's czxid is below a fence we took: ZooKeeper started over,
+  // and its first leader's small fence must pass.
+  EXPECT_TRUE(gate.restart_below(30));
+  EXPECT_EQ(gate.highest(), 0u);
+  EXPECT_EQ(gate.admit(std::string_view("40")).status, 200);
+  EXPECT_EQ(gate.admit(std::string_view("39")).status, 409);
+}
+
 }  // namespace
 }  // namespace ochopod

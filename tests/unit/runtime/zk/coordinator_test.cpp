@@ -51,6 +51,7 @@ struct Pod {
     options.registration = json{{"cluster", "web"}, {"namespace", "ns"}};
     options.session_timeout = kTimeout;
     options.open_session = server.factory();
+    options.on_registered = [this](uint64_t czxid) { registered.push_back(czxid); };
     coordinator = std::make_unique<Coordinator>(clock, hints, std::move(options), &work);
   }
   ~Pod() { coordinator->stop(); }
@@ -58,6 +59,7 @@ struct Pod {
   std::string uuid;
   Hints hints;
   RecordingWork work;
+  std::vector<uint64_t> registered;  // each on_registered czxid
   std::unique_ptr<Coordinator> coordinator;
 };
 
@@ -214,6 +216,22 @@ TEST_F(CoordinatorTest, ServerExpiryHeardOnReconnectRenewsTheSession) {
   EXPECT_EQ(server.opened(), 2);
   EXPECT_EQ(a->work.calls, (std::vector<std::string>{"lead", "pause", "lose", "lead"}));
   EXPECT_EQ(registrations("aaaa").begin()->second, 0);
+}
+
+TEST_F(CoordinatorTest, EachNewRegistrationIsToldByItsCzxidOnceTheNodeIsReadBack) {
+  auto a = start("aaaa");
+  const std::string first = std::string(kCluster) + "/pods/" + registrations("aaaa").begin()->first;
+  ASSERT_EQ(a->registered.size(), 1u);
+  EXPECT_EQ(a->registered[0], static_cast<uint64_t>(server.czxid(first)));
+  clock.advance(kTimeout);  // nothing new: told nothing
+  EXPECT_EQ(a->registered.size(), 1u);
+  expire_last_session();
+  const std::string second =
+      std::string(kCluster) + "/pods/" + registrations("aaaa").begin()->first;
+  ASSERT_NE(second, first);
+  ASSERT_EQ(a->registered.size(), 2u);
+  EXPECT_EQ(a->registered[1], static_cast<uint64_t>(server.czxid(second)));
+  EXPECT_GT(a->registered[1], a->registered[0]);
 }
 
 TEST_F(CoordinatorTest, OurNodeDeletedBySomeoneElseComesBackWithTheSameUuidAndSeq) {
