@@ -213,6 +213,18 @@ void ReactiveLeader::start_round() {
     set_state(PodState::kLeader, "");
     return;
   }
+  // A leader frozen past its session timeout (SIGSTOP, a stalled VM) wakes
+  // with this timer overdue, before its ZooKeeper client has noticed that
+  // the server expired the session and another pod leads; its pods that
+  // the new leader has not reached yet would take its fence. So the server
+  // must answer first: a session it expired gets no answer, and the
+  // connection's loss pauses or ends our lead meanwhile.
+  ZkStat stat;
+  if (const int rc = session_->exists(paths_.hash, &stat, false); !zk::ok(rc) && !zk::no_node(rc)) {
+    spdlog::warn("leader: ZooKeeper does not answer ({}); the round waits", zk::error(rc));
+    schedule_round(Seconds(1));
+    return;
+  }
   RoundPlan plan;
   plan.pods = view_->local();
   plan.dependencies = view_->dependencies();

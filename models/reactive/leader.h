@@ -13,7 +13,9 @@
 // Each round's requests carry the fence of the leadership it runs for (the
 // one on_lead gave), so pods refuse them once a newer leader reached them
 // (docs/protocol.md 7, "A fenced leader"): a 409 fails the round like any
-// refusal, retried with the same backoff.
+// refusal, retried with the same backoff. A round starts only once
+// ZooKeeper answers a read: a leader that wakes from a freeze past its
+// session must not act before its client notices the session is gone.
 //
 // A leader never acts when it may not lead: once the connection is lost
 // (on_pause) it says `suspended`, cancels the round in flight (requests cut

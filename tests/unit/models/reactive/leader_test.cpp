@@ -458,5 +458,24 @@ TEST_F(NewLeaderTest, WithoutASnapshotPublishesThePodsTheStoredHashSaysWereConfi
   EXPECT_TRUE(plans.empty());
 }
 
+// A leader frozen past its session wakes with its round's timer overdue,
+// before its client has heard that the server expired the session: the
+// round waits for the server to answer, so no pod takes the old fence.
+TEST_F(LeaderTest, ARoundStartsOnlyOnceZooKeeperAnswers) {
+  model.damper = 1s;
+  join(1);
+  lead();
+  loop.advance(1s);
+  ASSERT_EQ(plans.size(), 1u);
+  join(2);
+  session->lose_connection();  // the client has not told the leader yet
+  loop.advance(1s);
+  EXPECT_EQ(plans.size(), 1u) << "a round went out on a session nobody answers";
+  session->connect();
+  loop.advance(1s);
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans.back().pods, pods_of({1, 2}));
+}
+
 }  // namespace
 }  // namespace ochopod
