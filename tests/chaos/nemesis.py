@@ -136,6 +136,7 @@ class Nemesis:
         pod.thaw()  # a frozen pod dies as well; thawing first changes nothing for SIGKILL
         sigkill(pod)
         pod.died_at = now()
+        pod.close_proxies()
         self.log(f"sigkill {pod} (its {len(before)} descendants must follow)")
         self.watch_cleanup(pod, before, t0)
         return True
@@ -248,6 +249,8 @@ class Nemesis:
     def refill(self):
         """Epoch end: each cluster back to its first size (joins)."""
         w = self.world
+        for pod in w.dead():
+            pod.close_proxies()
         for c, size in sorted(w.clusters.items()):
             running = [p for p in w.live(c) if p.terminated_at is None]
             for _ in range(size - len(running)):
