@@ -14,6 +14,7 @@ import random
 import signal
 import socket
 import threading
+import time
 
 from ochopod_testkit.ports import LOCALHOST
 from ochopod_testkit.procs import alive, descendants, kill_quietly, now
@@ -173,11 +174,13 @@ class Nemesis:
         d = self.duration(0.3, 2.5 * self.world.settings.session_timeout)
         pod.freeze()
         pod.frozen = True
+        pod.freezes.append([time.time(), None])
         self.log(f"freeze {pod} for {d:.2f} s")
 
         def thaw():
             pod.thaw()
             pod.frozen = False
+            pod.freezes[-1][1] = time.time()
         self.later(d, f"freeze {pod}", thaw)
         return True
 

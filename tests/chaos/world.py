@@ -86,6 +86,7 @@ class ChaosPod(PodProcess):
                          self.dir, os.path.join(self.dir, "pod.log"), port,
                          die_with_parent=True)
         self.frozen = False
+        self.freezes = []  # [wall-clock start, end or None]: what it received meanwhile waited
         self.partitioned = False
         self.terminated_at = None  # when it was SIGTERMed
         self.died_at = None  # when it was SIGKILLed or seen gone
