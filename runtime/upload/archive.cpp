@@ -8,15 +8,12 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
-#include <boost/iostreams/device/array.hpp>
-#include <boost/iostreams/device/back_inserter.hpp>
-#include <boost/iostreams/filter/gzip.hpp>
-#include <boost/iostreams/filtering_stream.hpp>
-#include <boost/iostreams/filtering_streambuf.hpp>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -27,7 +24,6 @@ namespace ochopod {
 namespace {
 
 namespace fs = std::filesystem;
-namespace io = boost::iostreams;
 
 constexpr size_t kBlock = 512;
 
@@ -124,32 +120,117 @@ void append_header(std::string* tar, const std::string& name, char type, unsigne
   tar->append(block.data(), block.size());
 }
 
-std::string gunzip(const std::string& tgz, size_t cap) {
-  std::string out;
-  try {
-    // The streambuf, not an istream: an istream turns the decompressor's
-    // gzip_error into a state bit, the streambuf lets it through.
-    io::filtering_streambuf<io::input> in;
-    in.push(io::gzip_decompressor());
-    in.push(io::array_source(tgz.data(), tgz.size()));
-    std::vector<char> buffer(64 * 1024);
-    for (;;) {
-      const std::streamsize n =
-          in.sgetn(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      if (n <= 0) break;
-      out.append(buffer.data(), static_cast<size_t>(n));
-      // Checked as it grows: a small bomb never gets to expand in memory.
-      if (out.size() > cap) {
-        throw ArchiveError("the archive unpacks to more than " + std::to_string(cap) + " bytes",
-                           true);
-      }
+// zlib directly, not Boost.Iostreams: that library would load libbz2,
+// liblzma and libzstd into every process linking this one (the ochopod
+// command among them) for gzip alone.
+// windowBits 15 + 16: the gzip wrapper (header, CRC-32 and length trailer).
+constexpr int kGzipWindowBits = 15 + 16;
+constexpr size_t kChunk = 64 * 1024;
+
+// A z_stream that is always ended, for inflate or deflate.
+class ZStream {
+ public:
+  enum class Mode { kInflate, kDeflate };
+  explicit ZStream(Mode mode) : mode_(mode) {
+    const int rc = mode == Mode::kInflate ? inflateInit2(&z_, kGzipWindowBits)
+                                          : deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+                                                         kGzipWindowBits, 8, Z_DEFAULT_STRATEGY);
+    if (rc != Z_OK) throw ArchiveError(std::string("cannot start zlib: ") + zError(rc));
+  }
+  ~ZStream() {
+    if (mode_ == Mode::kInflate) {
+      inflateEnd(&z_);
+    } else {
+      deflateEnd(&z_);
     }
-  } catch (const ArchiveError&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ArchiveError(std::string("not a gzip archive: ") + e.what());
+  }
+  ZStream(const ZStream&) = delete;
+  ZStream& operator=(const ZStream&) = delete;
+
+  z_stream* get() { return &z_; }
+  // zlib's message for the last error, or the generic text of rc.
+  std::string message(int rc) const { return z_.msg != nullptr ? z_.msg : zError(rc); }
+
+  // Points next_in at the rest of data from *at, at most what a uInt holds.
+  void feed(const std::string& data, size_t* at) {
+    const size_t n = std::min<size_t>(data.size() - *at, UINT_MAX);
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + *at));
+    z_.avail_in = static_cast<uInt>(n);
+    *at += n;
+  }
+
+ private:
+  Mode mode_;
+  z_stream z_{};
+};
+
+std::string gunzip(const std::string& tgz, size_t cap) {
+  ZStream z(ZStream::Mode::kInflate);
+  z_stream* s = z.get();
+  if (tgz.empty()) throw ArchiveError("empty or not a gzip archive");
+  std::string out;
+  std::vector<Bytef> buffer(kChunk);
+  size_t fed = 0;
+  z.feed(tgz, &fed);
+  for (;;) {
+    s->next_out = buffer.data();
+    s->avail_out = static_cast<uInt>(buffer.size());
+    const int rc = inflate(s, Z_NO_FLUSH);
+    out.append(reinterpret_cast<const char*>(buffer.data()), buffer.size() - s->avail_out);
+    // Checked as it grows: a small bomb never gets to expand in memory.
+    if (out.size() > cap) {
+      throw ArchiveError("the archive unpacks to more than " + std::to_string(cap) + " bytes",
+                         true);
+    }
+    if (rc == Z_STREAM_END) {
+      // The member's CRC-32 and length matched. Concatenated members are one
+      // stream (gzip -c a b); anything else after a member is not gzip.
+      if (s->avail_in == 0 && fed < tgz.size()) z.feed(tgz, &fed);
+      if (s->avail_in == 0) break;
+      if (inflateReset(s) != Z_OK) throw ArchiveError("not a gzip archive: cannot reset zlib");
+      continue;
+    }
+    if (rc == Z_OK) {
+      if (s->avail_in == 0 && fed < tgz.size()) z.feed(tgz, &fed);
+      continue;
+    }
+    if (rc == Z_BUF_ERROR) {
+      // No progress possible: each round has a fresh output buffer, so
+      // inflate wants input, and all of it was fed (Z_OK above refills).
+      throw ArchiveError("not a gzip archive: truncated gzip stream");
+    }
+    if (rc == Z_MEM_ERROR) throw ArchiveError("not a gzip archive: out of memory");
+    // Z_DATA_ERROR (bad header, corrupt data, wrong CRC or length),
+    // Z_NEED_DICT (a zlib stream, not gzip), Z_STREAM_ERROR.
+    throw ArchiveError("not a gzip archive: " + z.message(rc));
   }
   if (out.empty()) throw ArchiveError("empty or not a gzip archive");
+  return out;
+}
+
+// One gzip member: no name, mtime 0, OS byte 255 ("unknown"), the default
+// level, so the same tree always packs to the same bytes.
+std::string gzip(const std::string& data) {
+  ZStream z(ZStream::Mode::kDeflate);
+  z_stream* s = z.get();
+  gz_header header{};
+  header.os = 255;
+  if (deflateSetHeader(s, &header) != Z_OK) throw ArchiveError("cannot start zlib");
+  std::string out;
+  std::vector<Bytef> buffer(kChunk);
+  size_t fed = 0;
+  for (;;) {
+    if (s->avail_in == 0 && fed < data.size()) z.feed(data, &fed);
+    const int flush = fed == data.size() ? Z_FINISH : Z_NO_FLUSH;
+    s->next_out = buffer.data();
+    s->avail_out = static_cast<uInt>(buffer.size());
+    const int rc = deflate(s, flush);
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+      throw ArchiveError("cannot compress the archive: " + z.message(rc));
+    }
+    out.append(reinterpret_cast<const char*>(buffer.data()), buffer.size() - s->avail_out);
+    if (rc == Z_STREAM_END) break;  // the trailer is written
+  }
   return out;
 }
 
@@ -237,15 +318,7 @@ std::string pack_tgz(const fs::path& dir) {
     }
   }
   tar.append(2 * kBlock, '\0');  // the end-of-archive marker
-  std::string out;
-  {
-    io::filtering_ostream gz;
-    gz.push(io::gzip_compressor());
-    gz.push(io::back_inserter(out));
-    gz.write(tar.data(), static_cast<std::streamsize>(tar.size()));
-    gz.reset();  // closes the chain: the gzip trailer is written now
-  }
-  return out;
+  return gzip(tar);
 }
 
 void unpack_tgz(const std::string& tgz, const fs::path& dir, const ArchiveLimits& limits) {

@@ -7,6 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "harness/files.h"
 #include "harness/temp_dir.h"
@@ -72,6 +75,51 @@ TEST(Archive, WhatIsNotATgzIsRefused) {
       EXPECT_FALSE(e.too_large()) << e.what();
     }
   }
+}
+
+// Cut, corrupted or followed by junk: refused for what it is, never as too
+// large, whatever part of the gzip stream was hit.
+TEST(Archive, ACutOrCorruptGzipIsRefused) {
+  TempDir from, to;
+  write_text(from.file("data"), std::string(200000, 'd'));
+  const std::string tgz = pack_tgz(from.path());
+  std::string bad_crc = tgz;
+  bad_crc[tgz.size() - 8] ^= 1;  // the trailer's CRC-32, little-endian
+  std::string bad_body = tgz;
+  bad_body[tgz.size() / 2] ^= 0x55;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"cut in the middle", tgz.substr(0, tgz.size() / 2)},
+      {"cut in the header", tgz.substr(0, 5)},
+      {"cut in the trailer", tgz.substr(0, tgz.size() - 3)},
+      {"a wrong CRC", bad_crc},
+      {"a corrupt body", bad_body},
+      {"junk after the end", tgz + "junk"},
+  };
+  for (const auto& [what, bytes] : cases) {
+    try {
+      unpack_tgz(bytes, to.path());
+      FAIL() << "unpacked a gzip with " << what;
+    } catch (const ArchiveError& e) {
+      EXPECT_FALSE(e.too_large()) << what << ": " << e.what();
+      EXPECT_EQ(std::string(e.what()).rfind("not a gzip archive: ", 0), 0u)
+          << what << ": " << e.what();
+    }
+  }
+}
+
+// An empty gzip member (what gzip -c writes for an empty file, but for the
+// OS byte) before the archive: concatenated members (cat a.gz b.gz) are one
+// stream, as gzip reads them.
+TEST(Archive, ConcatenatedGzipMembersAreOneStream) {
+  TempDir from, to;
+  write_text(from.file("a.txt"), "a\n");
+  const std::string empty_member(
+      "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x03\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00",
+      20);
+  unpack_tgz(empty_member + pack_tgz(from.path()), to.path());
+  EXPECT_EQ(read_text(to.file("a.txt")), "a\n");
+  EXPECT_THROW(unpack_tgz(empty_member, to.path()), ArchiveError) << "nothing in it";
 }
 
 TEST(Archive, SymlinksAreNotPacked) {
