@@ -5,7 +5,9 @@
 // blocks the calling thread (never the coordinator loop or an HTTP server
 // thread) for at most its timeouts, never throws, and keeps httplib.h out of
 // every header (it is heavy to compile). Any thread; a request's cancel hook may be
-// called from another one.
+// called from another one. cpp-httplib itself is in a module loaded on the
+// first request (backend.h): a pod that never calls another one never loads
+// it.
 #pragma once
 
 #include <chrono>

@@ -1,16 +1,18 @@
-#include "runtime/http/client.h"
-
+// The HTTP client module, libochopod-http.so (runtime/http/backend.h): the
+// pod's one HTTP client, cpp-httplib's, behind HttpBackend. Loaded by
+// runtime/http/client.cpp on the first request; runs on the caller's thread.
 #include <httplib.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <exception>
 #include <optional>
 
-#include "runtime/base/text.h"
+#include "runtime/http/backend.h"
 
-namespace ochopod {
+namespace ochopod::detail {
 
 namespace {
 
@@ -154,54 +156,60 @@ HttpAnswer guarded(const HttpRequest& request, const Where&... where) {
 
 }  // namespace
 
-nlohmann::json HttpAnswer::json() const { return nlohmann::json::parse(body, nullptr, false); }
-
-std::string HttpAnswer::header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
+class HttplibConnection final : public HttpBackend::Connection {
+ public:
+  explicit HttplibConnection(std::string url) : url_(std::move(url)) {
+    // The client is made here, on the thread that creates the connection,
+    // not by whichever thread sends first: httplib parses the URL with a
+    // function-local static regex, and a round's workers would otherwise race
+    // to its first use (ThreadSanitizer cannot see the guard inside httplib).
+    try {
+      client_.emplace(url_);
+    } catch (const std::exception& e) {
+      spdlog::debug("http: no client for {} yet ({}); send() tries again", url_, e.what());
+    }
   }
-  return {};
-}
 
-HttpAnswer http_send(const std::string& host, int port, const HttpRequest& request) {
-  return guarded(request, host, port);
-}
+  HttpAnswer send(const HttpRequest& request) override {
+    try {
+      if (!client_) client_.emplace(url_);
+      return run(*client_, request, /*keep_alive=*/true);
+    } catch (const std::exception& e) {
+      client_.reset();
+      HttpAnswer answer;
+      answer.error = e.what();
+      return answer;
+    }
+  }
 
-HttpAnswer http_send(const std::string& base_url, const HttpRequest& request) {
-  return guarded(request, base_url);
-}
-
-struct HttpConnection::Impl {
-  std::string url;
-  std::optional<httplib::Client> client;
+ private:
+  std::string url_;
+  std::optional<httplib::Client> client_;
 };
 
-HttpConnection::HttpConnection(std::string base_url) : impl_(std::make_unique<Impl>()) {
-  impl_->url = std::move(base_url);
-  // The client is made here, on the thread that creates the connection,
-  // not by whichever thread sends first: httplib parses the URL with a
-  // function-local static regex, and a round's workers would otherwise race
-  // to its first use (ThreadSanitizer cannot see the guard inside httplib).
-  try {
-    impl_->client.emplace(impl_->url);
-  } catch (const std::exception& e) {
-    spdlog::debug("http: no client for {} yet ({}); send() tries again", impl_->url, e.what());
+class HttplibBackend final : public HttpBackend {
+ public:
+  HttpAnswer send(const std::string& host, int port, const HttpRequest& request) const override {
+    return guarded(request, host, port);
   }
-}
-HttpConnection::~HttpConnection() = default;
-HttpConnection::HttpConnection(HttpConnection&&) noexcept = default;
-HttpConnection& HttpConnection::operator=(HttpConnection&&) noexcept = default;
-
-HttpAnswer HttpConnection::send(const HttpRequest& request) {
-  try {
-    if (!impl_->client) impl_->client.emplace(impl_->url);
-    return run(*impl_->client, request, /*keep_alive=*/true);
-  } catch (const std::exception& e) {
-    impl_->client.reset();
-    HttpAnswer answer;
-    answer.error = e.what();
-    return answer;
+  HttpAnswer send(const std::string& base_url, const HttpRequest& request) const override {
+    return guarded(request, base_url);
   }
-}
+  std::unique_ptr<Connection> connect(const std::string& base_url) const override {
+    return std::make_unique<HttplibConnection>(base_url);
+  }
+};
 
-}  // namespace ochopod
+}  // namespace ochopod::detail
+
+extern "C" __attribute__((visibility("default"))) const ochopod::detail::HttpBackend*
+ochopod_http_backend_v1(const ochopod::detail::HttpBackendAbi* abi) {
+  static const ochopod::detail::HttplibBackend backend;
+  const auto ours = ochopod::detail::http_backend_abi();
+  if (abi == nullptr || std::strcmp(abi->version, ours.version) != 0 ||
+      abi->request_size != ours.request_size || abi->answer_size != ours.answer_size ||
+      abi->backend_size != ours.backend_size) {
+    return nullptr;
+  }
+  return &backend;
+}

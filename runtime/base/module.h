@@ -1,0 +1,34 @@
+// Our own modules: shared objects of this project that a pod loads the first
+// time it needs what they hold, not at exec.
+//
+// A pod's boot is mostly the dynamic linker's work on the libraries the
+// binary names (docs/internals.md, "What a pod costs at start"). Code that a
+// follower never runs and that drags in heavy libraries lives in a module
+// instead: the HTTP client (cpp-httplib, which brings OpenSSL's error strings
+// and the Brotli libraries) is the first (runtime/http/backend.h). Modules
+// still link Debian's shared libraries, so their security updates reach pods
+// and the packages' computed Depends stay.
+//
+// Where a module is looked for, first found wins:
+//   1. <the executable's directory>/../lib/ochopod/<file>: a build tree
+//      (build/bin/ochopod beside build/lib/ochopod/), or an install whose
+//      binaries and modules sit side by side under one prefix;
+//   2. the directory the modules were installed to (OCHOPOD_MODULE_DIR,
+//      e.g. /usr/lib/x86_64-linux-gnu/ochopod), for /usr/bin/ochopod and for
+//      every pod author's binary built against an installed ochopod.
+// A module is never unloaded: what it gives stays valid for the process's
+// life. Any thread; loading twice the same file returns the same handle.
+#pragma once
+
+#include <string>
+
+namespace ochopod {
+
+// The module's handle (as dlopen gives it), or nullptr with *error saying
+// where it was looked for and why it could not be loaded.
+void* load_module(const std::string& file_name, std::string* error);
+
+// The symbol's address in a loaded module, or nullptr with *error set.
+void* module_symbol(void* module, const char* name, std::string* error);
+
+}  // namespace ochopod

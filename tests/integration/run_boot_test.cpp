@@ -1,0 +1,69 @@
+// What a pod loads at start (issue 31, "A cheaper boot"; docs/internals.md,
+// "What a pod costs at start"): cpp-httplib, and the libraries it brings,
+// are a module loaded by the first request the pod sends, so a pod that
+// calls nobody never maps them; one whose check calls a pod loads the module
+// then, and the check works through it. Nor does the binary name Boost's
+// compression libraries any more. Solo pods: what is mapped is the pod's own.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "harness/cluster_probe.h"
+#include "harness/ports.h"
+#include "harness/spawn.h"
+
+namespace ochopod::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string maps_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+bool maps(pid_t pid, const std::string& library) {
+  return maps_of(pid).find(library) != std::string::npos;
+}
+
+TEST(RunBoot, APodThatCallsNobodyNeverLoadsTheHttpClient) {
+  PodProcess pod(solo().with_option("--check-every=0.2").with_option("--sanity=true"));
+  ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
+                         "the child running"));
+  // Led its cluster of one, configured, served /info and ran checks (a
+  // window of several): still nothing of the client.
+  EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
+                          2 * 3 * 200ms, "the child stopping"));
+  for (const char* library : {"libcpp-httplib", "libochopod-http", "libbrotli",
+                              "libboost_iostreams", "libbz2", "liblzma", "libzstd"}) {
+    EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
+  }
+}
+
+TEST(RunBoot, TheFirstRequestLoadsTheHttpClientAndItWorks) {
+  const int port = free_port();
+  PodProcess pod(solo()
+                     .with_option("--check-every=0.3")
+                     .with_option("--checks=2")
+                     .with_option("--health=http://127.0.0.1:" + std::to_string(port) + "/")
+                     .with_child({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1",
+                                  std::to_string(port)}));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return process_of(pod.control_port()) == "running" && http_get(port, "/").status == 200;
+      },
+      10s, "the child serving HTTP"));
+  EXPECT_TRUE(wait_until([&] { return maps(pod.pid(), "libochopod-http.so"); }, 5s,
+                         "the HTTP client's module loaded by the first --health http check"));
+  EXPECT_TRUE(maps(pod.pid(), "libcpp-httplib")) << maps_of(pod.pid());
+  // Checks through it pass: the child is never turned off (2 checks x 0.3 s, twice).
+  EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
+                          2 * 2 * 300ms, "the child turned off by a failing --health http check"));
+}
+
+}  // namespace
+}  // namespace ochopod::test

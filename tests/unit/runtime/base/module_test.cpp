@@ -1,0 +1,46 @@
+// load_module (runtime/base/module.h): a module that is nowhere says where it
+// was looked for; the HTTP client's, built beside this test's binary, loads,
+// and its entry refuses a binary of another build (runtime/http/backend.h).
+#include "runtime/base/module.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "runtime/http/backend.h"
+
+namespace ochopod {
+namespace {
+
+TEST(LoadModule, AModuleThatIsNowhereNamesWhereItWasLookedFor) {
+  std::string error;
+  EXPECT_EQ(load_module("libochopod-nothing.so", &error), nullptr);
+  EXPECT_NE(error.find("cannot load the module libochopod-nothing.so"), std::string::npos) << error;
+  EXPECT_NE(error.find("/lib/ochopod/libochopod-nothing.so (absent)"), std::string::npos) << error;
+  EXPECT_NE(error.find(std::string(OCHOPOD_MODULE_DIR_FOR_TESTS) + "/libochopod-nothing.so"),
+            std::string::npos)
+      << error;
+}
+
+TEST(LoadModule, TheHttpClientLoadsAndRefusesABinaryOfAnotherBuild) {
+  std::string error;
+  void* module = load_module(detail::kHttpModuleFile, &error);
+  ASSERT_NE(module, nullptr) << error;
+  EXPECT_EQ(load_module(detail::kHttpModuleFile, &error), module);  // loaded once
+  EXPECT_EQ(module_symbol(module, "no_such_entry", &error), nullptr);
+  EXPECT_NE(error.find("no_such_entry"), std::string::npos) << error;
+  void* entry = module_symbol(module, detail::kHttpModuleEntry, &error);
+  ASSERT_NE(entry, nullptr) << error;
+  const auto call = reinterpret_cast<detail::HttpBackendEntry>(entry);
+  auto abi = detail::http_backend_abi();
+  EXPECT_NE(call(&abi), nullptr);
+  abi.version = "0.0.0-another";
+  EXPECT_EQ(call(&abi), nullptr);
+  abi = detail::http_backend_abi();
+  abi.request_size += 8;
+  EXPECT_EQ(call(&abi), nullptr);
+  EXPECT_EQ(call(nullptr), nullptr);
+}
+
+}  // namespace
+}  // namespace ochopod
