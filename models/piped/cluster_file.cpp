@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -75,10 +76,36 @@ std::string cluster_text(const Cluster& c) {
   return text;
 }
 
-void ClusterFile::write(const Cluster& cluster) {
+namespace {
+
+// Two independent 64-bit hashes (libstdc++'s Murmur, two seeds) of the
+// pieces and their lengths, so the same text cut differently still differs
+// from another text.
+ClusterDigest digest_of(const ClusterTextParts& parts) {
+  ClusterDigest d{0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full};
+  for (const std::string_view piece :
+       {std::string_view(parts.head), parts.pods, std::string_view(parts.tail)}) {
+    d.a = std::_Hash_bytes(piece.data(), piece.size(), static_cast<size_t>(d.a ^ piece.size()));
+    d.b = std::_Hash_bytes(piece.data(), piece.size(), static_cast<size_t>(d.b + piece.size()));
+  }
+  return d;
+}
+
+}  // namespace
+
+ClusterDigest cluster_digest(const Cluster& cluster) {
+  return digest_of(cluster_text_parts(cluster));
+}
+
+bool ClusterFile::write(const Cluster& cluster) {
   const auto parts = cluster_text_parts(cluster);
+  const auto digest = digest_of(parts);
+  if (digest_ == digest) return false;
+  digest_.reset();  // unknown if the write fails half-way
   write_file_atomically(path_, {parts.head, parts.pods, parts.tail, "\n"}, 0644);
   written_ = true;
+  digest_ = digest;
+  return true;
 }
 
 }  // namespace ochopod::detail

@@ -7,6 +7,8 @@
 // here and removed with this object.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "ochopod/cluster.h"
@@ -18,6 +20,16 @@ namespace ochopod::detail {
 // a payload an ochopod leader wrote, that is to_json()'s dump byte for byte.
 std::string cluster_text(const Cluster& cluster);
 
+// A 128-bit digest of cluster_text(cluster), computed without building it:
+// what tells the cluster file and the templates that a configuration is the
+// one they already hold (docs/run.md, "What the child gets"). Two digests of
+// different texts are equal with a chance of 2^-128.
+struct ClusterDigest {
+  uint64_t a = 0, b = 0;
+  friend bool operator==(const ClusterDigest&, const ClusterDigest&) = default;
+};
+ClusterDigest cluster_digest(const Cluster& cluster);
+
 class ClusterFile {
  public:
   explicit ClusterFile(std::string path);  // empty: a private temp dir
@@ -25,9 +37,14 @@ class ClusterFile {
   ClusterFile(const ClusterFile&) = delete;
   ClusterFile& operator=(const ClusterFile&) = delete;
 
-  // Writes cluster.to_json()'s text without building that copy of the pods.
-  // Throws std::runtime_error when the file cannot be written.
-  void write(const Cluster& cluster);
+  // Writes cluster.to_json()'s text without building that copy of the pods,
+  // unless the file already holds it (same digest): returns whether it
+  // wrote. Each round reaches every pod, and most leave its configuration as
+  // it was (a retried round, a new leader's first one, a dependency's
+  // change); rewriting a large cluster's file for nothing cost every pod a
+  // copy of the whole cluster each time. Throws std::runtime_error when the
+  // file cannot be written (and then writes it next time).
+  bool write(const Cluster& cluster);
 
   const std::string& path() const { return path_; }
   bool written() const { return written_; }
@@ -36,6 +53,7 @@ class ClusterFile {
   std::string private_dir_;  // ours to remove; empty when the user chose the path
   std::string path_;
   bool written_ = false;
+  std::optional<ClusterDigest> digest_;  // of what the file holds, when known
 };
 
 }  // namespace ochopod::detail

@@ -131,9 +131,18 @@ bool RunLifeCycle::drained(const Process&) {
   return *n == 0;
 }
 
+std::vector<std::string> RunLifeCycle::render(const Cluster& cluster) {
+  const auto digest = detail::cluster_digest(cluster);
+  if (rendered_ == digest) return {};
+  rendered_.reset();
+  auto written = templates_->render(template_view(cluster, env_));
+  rendered_ = digest;
+  return written;
+}
+
 Configuration RunLifeCycle::configure(const Cluster& cluster) {
   // Before the child starts; a template error fails the `on` (406, the pod shuts down).
-  if (templates_) templates_->render(template_view(cluster, env_));
+  if (templates_) render(cluster);
   Configuration c;
   c.argv = spec_.argv;
   return c;
@@ -149,7 +158,7 @@ bool RunLifeCycle::reconfigure(const Cluster& cluster, const Process* process,
   // templates (configure() renders then), else re-render in place.
   if (!reloads && dependencies_changed) return false;
   if (!templates_) return true;
-  const auto written = templates_->render(template_view(cluster, env_));
+  const auto written = render(cluster);
   if (!reloads || written.empty()) return true;
   if (!process) return true;  // a child waiting for its restart reads the new files then
   return reload(*process, written);

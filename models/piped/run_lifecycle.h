@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "models/piped/cluster_file.h"
 #include "models/templates/template_files.h"
 #include "ochopod/piped.h"
 #include "ochopod/reactive.h"
@@ -88,10 +89,16 @@ class RunLifeCycle final : public Piped {
 
  private:
   bool reload(const Process& process, const std::vector<std::string>& written);
+  // Renders the templates against the cluster, unless they were last
+  // rendered against this very configuration (its digest): a round that
+  // changed nothing for this pod costs it no render. Returns the
+  // destinations written.
+  std::vector<std::string> render(const Cluster& cluster);
 
   const RunSpec& spec_;
   detail::TemplateFiles* templates_;
   const Environment& env_;
+  std::optional<detail::ClusterDigest> rendered_;
 };
 
 class RunModel final : public Reactive {

@@ -4,6 +4,7 @@
 #include "models/piped/cluster_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -49,6 +50,38 @@ TEST(ClusterFile, HoldsTheClusterTextAndANewlineAfterEachWrite) {
                               std::istreambuf_iterator<char>());
     EXPECT_EQ(written, detail::cluster_text(cluster) + "\n") << key;
   }
+}
+
+// A configuration the file already holds is not written again: same inode,
+// no write at all (a child watching the file is not woken), while any change,
+// even one byte of one registration or the pod's own key, is.
+TEST(ClusterFile, IsWrittenOnlyWhenTheConfigurationChanged) {
+  detail::ClusterFile file("");
+  const auto body = [](const std::string& key, const std::string& ip) {
+    return nlohmann::json{{"pods", {{"pod-0", {{"ip", ip}}}, {"pod-1", {{"ip", "10.0.0.2"}}}}},
+                          {"dependencies", {{"db", nlohmann::json::object()}}},
+                          {"key", key}}
+        .dump();
+  };
+  const auto inode = [&file] {
+    struct stat st {};
+    EXPECT_EQ(::stat(file.path().c_str(), &st), 0);
+    return st.st_ino;
+  };
+  EXPECT_TRUE(file.write(Cluster::from_text(body("pod-0", "10.0.0.1"))));
+  const auto first = inode();
+  // The same configuration in a new body (a new round, a new leader).
+  EXPECT_FALSE(file.write(Cluster::from_text(body("pod-0", "10.0.0.1"))));
+  EXPECT_EQ(inode(), first);
+  EXPECT_TRUE(file.write(Cluster::from_text(body("pod-0", "10.0.0.9"))));
+  EXPECT_NE(inode(), first);
+  const auto second = inode();
+  EXPECT_TRUE(file.write(Cluster::from_text(body("pod-1", "10.0.0.9"))));
+  EXPECT_NE(inode(), second);
+  EXPECT_EQ(detail::cluster_digest(Cluster::from_text(body("pod-1", "10.0.0.9"))),
+            detail::cluster_digest(Cluster::from_text(body("pod-1", "10.0.0.9"))));
+  EXPECT_FALSE(detail::cluster_digest(Cluster::from_text(body("pod-1", "10.0.0.9"))) ==
+               detail::cluster_digest(Cluster::from_text(body("pod-0", "10.0.0.9"))));
 }
 
 // Where the private directory goes: $TMPDIR when set, else memory.
