@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Cluster benchmarks for ochopod pods: formation, child restart, leader
-handoff and failover, join, /info latency and throughput, idle footprint.
+"""Cluster benchmarks for ochopod pods: boot, formation, arrivals, child
+restart, leader handoff and failover, join, /info latency and throughput,
+idle footprint.
 
 Run through scripts/bench (which builds and installs the extras); see
 bench/README.md. Talks only ZooKeeper (kazoo, four-letter words), HTTP
@@ -18,7 +19,6 @@ import datetime
 import json
 import logging
 import os
-import platform
 import resource
 import shlex
 import shutil
@@ -30,19 +30,23 @@ import tempfile
 import threading
 import time
 
+from kazoo.exceptions import NoNodeError
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "tests", "pylib"))
+from ochopod_testkit import machine as machine_kit  # noqa: E402
 from ochopod_testkit import zk as zookeeper  # noqa: E402
 from ochopod_testkit.control import InfoClient  # noqa: E402
 from ochopod_testkit.pods import PodProcess, pod_env  # noqa: E402
 from ochopod_testkit.ports import LOCALHOST, free_ports  # noqa: E402
-from ochopod_testkit.procs import (HarnessError, alive, take_charge, comm,  # noqa: E402
+from ochopod_testkit.procs import (HarnessError, alive, take_charge, children_of, comm,  # noqa: E402
                                    descendants, final_sweep, kill_quietly, now, proc_stat,
                                    read_text, reap_quietly, wait)
 
 ROOT = "/ochopod/clusters"
 CHILD = ["sleep", "3600"]
 CHILD_COMM = "sleep"
+GUARD_COMM = "ochopod-guard"
 LEADER_STATES = ("leader", "leader (configuring)", "leader (configuration pending)")
 DEFAULT_POD_CMD = "{ochopod} run --damper {damper} --session-timeout {session_timeout} -- {child}"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -65,6 +69,7 @@ class ZooKeeper:
     one kazoo session created ROOT, so nothing timed pays for its start."""
 
     live = []
+    keep_logs_in = None
 
     def __init__(self, attempts=2):
         errors = []
@@ -105,6 +110,12 @@ class ZooKeeper:
 
     def stop(self):
         self.server.kill()
+        if ZooKeeper.keep_logs_in:  # --keep-logs: its log beside the pods' logs
+            try:
+                shutil.copy(self.server.log_path, os.path.join(
+                    ZooKeeper.keep_logs_in, f"zookeeper-{self.port}.log"))
+            except OSError:
+                pass
         shutil.rmtree(self.dir, ignore_errors=True)
         if self in ZooKeeper.live:
             ZooKeeper.live.remove(self)
@@ -191,6 +202,21 @@ def sizes_list(text):
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"want sizes like 100,1000, not {text!r}")
     return sizes
+
+
+def mean_or_none(values, digits=1):
+    return round(statistics.mean(values), digits) if values else None
+
+
+def dampers_list(text):
+    """--arrivals-dampers: seconds >= 0, comma-separated."""
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 0:
+        raise argparse.ArgumentTypeError(f"want dampers like 0,2, not {text!r}")
+    return values
 
 
 def start_pods(impl, zk, ns, cluster, n, workdir, **kw):
@@ -351,6 +377,7 @@ class Bench:
                     snap = ZkWatch(client, f"{home}/snapshot")
                     harness0 = resource.getrusage(resource.RUSAGE_SELF)
                     load0 = os.getloadavg()[0]
+                    zk0 = stat_now(zk.pid)[0]
                     t0 = now()
                     pods = start_pods(self.impl, zk, "bench", cluster, n, self.workdir, damper=0)
                     spawned = now() - t0
@@ -360,27 +387,222 @@ class Bench:
                     # the pods a core at a thousand of them.
                     ev = snap.wait(lambda e: pods_in(e[2]) == n, 40 + n * 0.55,
                                    f"a snapshot of {n} pods in {home}")
+                    # What the pods spent to get there, read at once: the
+                    # untimed check below polls every pod's /info, which
+                    # costs the pods CPU (and more of it the more pods).
+                    at_snap = [stat_now(p.pid) for p in pods]
+                    zk1 = stat_now(zk.pid)[0]
                     harness1 = resource.getrusage(resource.RUSAGE_SELF)
                     # Then, untimed: every pod runs its child, exactly one leads.
                     _, leader = wait_formed(pods, 30 + n * 0.05, f"formation of {n} pods")
+                    after_check = [stat_now(p.pid)[0] for p in pods]
                     # Where the two cores went: the pods, the leader among
-                    # them, and this harness (its polling, spawning and kazoo).
-                    pod_ticks = [cpu(p.pid)[0] for p in pods]
+                    # them, and this harness (its spawning and kazoo).
+                    ticks = [x[0] for x in at_snap]
+                    li = pods.index(leader)
                     row = {"n": n, "seconds": round(ev[0] - t0, 4),
                            "spawn_seconds": round(spawned, 4),
-                           "pods_cpu_s": round(sum(pod_ticks) / CLK_TCK, 2),
-                           "leader_cpu_s": round(pod_ticks[pods.index(leader)] / CLK_TCK, 2),
+                           "pods_cpu_s": round(sum(ticks) / CLK_TCK, 2),
+                           "per_pod_ms": round(sum(ticks) / CLK_TCK / n * 1000, 2),
+                           "minflt_per_pod": round(sum(x[1] for x in at_snap) / n, 1),
+                           "majflt_total": sum(x[2] for x in at_snap),
+                           "leader_cpu_s": round(ticks[li] / CLK_TCK, 2),
+                           "leader_minflt": at_snap[li][1],
+                           "pods_cpu_s_after_check": round(sum(after_check) / CLK_TCK, 2),
+                           "zookeeper_cpu_s": round((zk1 - zk0) / CLK_TCK, 2),
                            "harness_cpu_s": round(harness1.ru_utime + harness1.ru_stime
                                                   - harness0.ru_utime - harness0.ru_stime, 2),
                            "load_at_start": round(load0, 2)}
                     log(f"formation n={n}: {row['seconds']:.3f} s to a snapshot of {n} pods "
-                        f"(spawning {row['spawn_seconds']:.3f} s; CPU: pods {row['pods_cpu_s']} s, "
-                        f"leader {row['leader_cpu_s']} s, harness {row['harness_cpu_s']} s)")
+                        f"(spawning {row['spawn_seconds']:.3f} s; CPU at the snapshot: pods "
+                        f"{row['pods_cpu_s']} s = {row['per_pod_ms']} ms a pod, "
+                        f"{row['minflt_per_pod']} faults a pod, leader {row['leader_cpu_s']} s, "
+                        f"harness {row['harness_cpu_s']} s; pods after the check "
+                        f"{row['pods_cpu_s_after_check']} s)")
                     rows.append(row)
                 finally:
                     client.stop()
                     client.close()
         return rows
+
+    def arrivals(self):
+        """N pods arriving at a fixed rate R, as a scheduler deploys them:
+        pod i is spawned at t0 + i/R (a fixed schedule, no drift), for
+        each damper of --arrivals-dampers, each on a fresh ZooKeeper."""
+        n = self.args.arrivals_pods or (10 if self.q else 1000)
+        rate = self.args.arrivals_rate or (10.0 if self.q else 20.0)
+        if n < 1 or rate <= 0:
+            raise BenchError(f"arrivals: want at least 1 pod and a positive rate, not "
+                             f"{n} pods at {rate:g}/s")
+        rows = []
+        for damper in self.args.arrivals_dampers:
+            with self.zk() as zk:
+                client = zk.client()
+                try:
+                    cluster = self.cluster_name("arrive")
+                    home = f"{ROOT}/bench.{cluster}"
+                    snap = ZkWatch(client, f"{home}/snapshot")
+                    ports = free_ports(n)
+                    harness0 = resource.getrusage(resource.RUSAGE_SELF)
+                    load0 = os.getloadavg()[0]
+                    pods, lag = [], 0.0
+                    zk0 = stat_now(zk.pid)[0]
+                    t0 = now()
+                    for i, port in enumerate(ports):
+                        due = t0 + i / rate
+                        pause = due - now()
+                        if pause > 0:
+                            time.sleep(pause)
+                        lag = max(lag, now() - due)
+                        pods.append(Pod(self.impl, zk, "bench", cluster, port, self.workdir,
+                                        damper=damper))
+                    last = now()  # the last arrival: its spawn returned
+                    ev = snap.wait(lambda e: pods_in(e[2]) == n, 40 + n * 0.55 + damper,
+                                   f"a snapshot of {n} pods in {home}")
+                    at_snap = [stat_now(p.pid) for p in pods]
+                    zk1 = stat_now(zk.pid)[0]
+                    harness1 = resource.getrusage(resource.RUSAGE_SELF)
+                    # Snapshot writes seen by the watch up to that one: every
+                    # event with a node (a new leader recreates it, version 0
+                    # again); a watch can coalesce two quick writes: a floor.
+                    with snap.cond:
+                        upto = snap.events[:snap.events.index(ev) + 1]
+                    writes = sum(1 for e in upto if e[1] >= 0)
+                    recreated = sum(1 for e in upto if e[1] == 0)
+                    # Untimed: all run, one leads; then the leaders' logs.
+                    _, leader = wait_formed(pods, 30 + n * 0.05, f"arrivals: {n} pods")
+                    li = pods.index(leader)
+                    led = ("leader: configuring ", " pod(s) configured (hash ")
+                    rounds = count_log_lines(pods, led + ("dropping the ZooKeeper session",),
+                                             files_for=led)
+                    ticks = [x[0] for x in at_snap]
+                    ms = [t / CLK_TCK * 1000 for t in ticks]
+                    followers = [v for k, v in enumerate(ms) if k != li]
+                    tenth = max(1, n // 10)
+                    row = {"pods": n, "rate_per_s": rate, "damper": damper,
+                           "spawn_span_s": round(last - t0, 3),
+                           "spawn_lag_max_ms": round(lag * 1000, 1),
+                           "after_last_arrival_s": round(ev[0] - last, 4),
+                           "first_spawn_to_snapshot_s": round(ev[0] - t0, 4),
+                           "pods_cpu_s": round(sum(ticks) / CLK_TCK, 2),
+                           "per_pod_ms": round(sum(ms) / n, 2),
+                           "minflt_per_pod": round(sum(x[1] for x in at_snap) / n, 1),
+                           "majflt_total": sum(x[2] for x in at_snap),
+                           "leader_cpu_s": round(ticks[li] / CLK_TCK, 2),
+                           "leader_index": li,
+                           "follower_cpu_ms_median": round(statistics.median(followers), 1)
+                           if followers else None,
+                           "follower_cpu_ms_max": round(max(followers), 1) if followers else None,
+                           "first_tenth_cpu_ms_mean": mean_or_none(
+                               [v for k, v in enumerate(ms[:tenth]) if k != li]),
+                           "last_tenth_cpu_ms_mean": mean_or_none(
+                               [v for k, v in enumerate(ms) if k >= n - tenth and k != li]),
+                           "snapshot_writes_seen": writes,
+                           "snapshot_created": recreated,
+                           "rounds_started_in_logs": rounds["leader: configuring "],
+                           "rounds_configured_in_logs": rounds[" pod(s) configured (hash "],
+                           "pods_that_led": rounds["files"],
+                           "session_drops_in_logs": rounds["dropping the ZooKeeper session"],
+                           "zookeeper_cpu_s": round((zk1 - zk0) / CLK_TCK, 2),
+                           "harness_cpu_s": round(harness1.ru_utime + harness1.ru_stime
+                                                  - harness0.ru_utime - harness0.ru_stime, 2),
+                           "load_at_start": round(load0, 2)}
+                    log(f"arrivals n={n} at {rate:g}/s, damper {damper:g}: snapshot of all "
+                        f"{row['after_last_arrival_s']:.3f} s after the last arrival (span "
+                        f"{row['spawn_span_s']:.2f} s, lag max {row['spawn_lag_max_ms']} ms); "
+                        f"pods {row['pods_cpu_s']} s = {row['per_pod_ms']} ms a pod, "
+                        f"{row['minflt_per_pod']} faults a pod, leader {row['leader_cpu_s']} s; "
+                        f"rounds: {writes} snapshot writes, {row['rounds_configured_in_logs']} "
+                        f"configured of {row['rounds_started_in_logs']} started in the logs")
+                    rows.append(row)
+                finally:
+                    client.stop()
+                    client.close()
+        return rows
+
+    def boot(self):
+        """From exec to registered and answering, one pod at a time, each in
+        a cluster of its own on one ZooKeeper (no pod starts a round in
+        another's); each is left running to the end. Then `ochopod --help`
+        as the reference: exec, linking, static init and exit alone."""
+        k = 5 if self.q else 30
+        samples = []
+        with self.zk(fresh=not self.q) as zk:
+            client = zk.client()
+            try:
+                for i in range(k):
+                    cluster = self.cluster_name("boot")
+                    path = f"{ROOT}/bench.{cluster}/pods"
+                    port = free_ports(1)[0]
+                    t0 = now()
+                    pod = Pod(self.impl, zk, "bench", cluster, port, self.workdir, damper=0)
+                    registered = answered = None
+                    deadline = t0 + 30
+                    while registered is None or answered is None:
+                        if now() > deadline:
+                            raise BenchError(f"boot: pod {i + 1} not registered and answering "
+                                             f"within 30 s (registered: {registered is not None}, "
+                                             f"answering: {answered is not None}):\n{pod.tail(5)}")
+                        check_alive([pod])
+                        if registered is None:
+                            try:
+                                if client.get_children(path):
+                                    registered = now()
+                            except NoNodeError:
+                                pass
+                        if answered is None and pod.info(timeout=0.5) is not None:
+                            answered = now()
+                        if registered is None or answered is None:
+                            time.sleep(0.002)
+                    ticks, minflt, majflt = stat_now(pod.pid)
+                    mem = memory(pod.pid)
+                    # The pod's guardian (a process it forks at boot, see
+                    # runtime/process/guardian.h): not in the pod's figures.
+                    guard = next((d for d in children_of(pod.pid)
+                                  if comm(d) == GUARD_COMM), None)
+                    g = stat_now(guard) if guard else (0, 0, 0)
+                    s = {"wall_ms": round((max(registered, answered) - t0) * 1000, 2),
+                         "registered_ms": round((registered - t0) * 1000, 2),
+                         "answering_ms": round((answered - t0) * 1000, 2),
+                         "cpu_ms": round(ticks / CLK_TCK * 1000, 1),
+                         "faults": minflt + majflt, "majflt": majflt,
+                         "threads": mem["threads"], "rss_kib": mem["rss"],
+                         "guardian": guard is not None,
+                         "guardian_cpu_ms": round(g[0] / CLK_TCK * 1000, 1),
+                         "guardian_faults": g[1] + g[2]}
+                    samples.append(s)
+                    log(f"boot {i + 1}/{k}: {s['wall_ms']:.1f} ms (registered "
+                        f"{s['registered_ms']:.1f}, answering {s['answering_ms']:.1f}), "
+                        f"{s['cpu_ms']:g} ms CPU (ticks), {s['faults']} faults, "
+                        f"{s['threads']} threads, RSS {s['rss_kib']} KiB")
+            finally:
+                client.stop()
+                client.close()
+        wall = [s["wall_ms"] for s in samples]
+        out = {"pods": k, "kept_running": True, "samples": samples,
+               "wall_ms_median": round(statistics.median(wall), 2),
+               "wall_ms_mean": round(statistics.mean(wall), 2),
+               "wall_ms_max": round(max(wall), 2),
+               "registered_ms_median": round(statistics.median(
+                   s["registered_ms"] for s in samples), 2),
+               "answering_ms_median": round(statistics.median(
+                   s["answering_ms"] for s in samples), 2),
+               "cpu_ms_mean": round(statistics.mean(s["cpu_ms"] for s in samples), 2),
+               "faults_mean": round(statistics.mean(s["faults"] for s in samples), 1),
+               "threads_median": statistics.median(s["threads"] for s in samples),
+               "threads_max": max(s["threads"] for s in samples),
+               "rss_kib_median": statistics.median(s["rss_kib"] for s in samples),
+               "guardians": sum(s["guardian"] for s in samples),
+               "guardian_cpu_ms_mean": round(statistics.mean(
+                   s["guardian_cpu_ms"] for s in samples), 2),
+               "guardian_faults_mean": round(statistics.mean(
+                   s["guardian_faults"] for s in samples), 1),
+               "help": help_reference(self.impl.ochopod, 50)}
+        h = out["help"]
+        log(f"boot: median {out['wall_ms_median']} ms, mean CPU {out['cpu_ms_mean']} ms, "
+            f"{out['faults_mean']} faults; `ochopod --help`: {h['wall_ms_mean']} ms wall, "
+            f"{h['cpu_ms_mean']} ms CPU, {h['minflt_mean']} faults")
+        return out
 
     def child_restart(self):
         """One kill per pod: a child killed within 10 s of its start counts
@@ -642,6 +864,56 @@ def memory(pid):
             "private": field(rollup, "Private_Clean") + field(rollup, "Private_Dirty")}
 
 
+def stat_now(pid):
+    """(utime+stime ticks, minflt, majflt) of a process now, from
+    /proc/<pid>/stat (fields 14+15, 10, 12); zeros if it is gone."""
+    st = proc_stat(pid)
+    if not st:
+        return 0, 0, 0
+    return int(st[11]) + int(st[12]), int(st[7]), int(st[9])
+
+
+def count_log_lines(pods, needles, files_for=()):
+    """How many lines of the pods' logs hold each needle, summed over the
+    pods ({needle: count}), and under "files" how many logs hold one of
+    files_for (e.g. the pods that led a round)."""
+    counts = {x: 0 for x in needles}
+    counts["files"] = 0
+    for p in pods:
+        text = read_text(p.log_path) or ""
+        hit = False
+        for line in text.splitlines():
+            for x in needles:
+                if x in line:
+                    counts[x] += 1
+                    hit = hit or x in files_for
+        counts["files"] += hit
+    return counts
+
+
+def help_reference(ochopod, runs):
+    """`ochopod --help` `runs` times, one after the other: mean wall ms, and
+    from os.wait4's rusage (exact, not ticks) mean CPU ms and page faults."""
+    wall, cpu_ms, minflt, majflt = [], [], [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([ochopod, "--help"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, ru = os.wait4(proc.pid, 0)
+        wall.append((time.perf_counter() - t0) * 1000)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise BenchError(f"`{ochopod} --help` exited with {proc.returncode}")
+        cpu_ms.append((ru.ru_utime + ru.ru_stime) * 1000)
+        minflt.append(ru.ru_minflt)
+        majflt.append(ru.ru_majflt)
+    return {"runs": runs, "wall_ms_mean": round(statistics.mean(wall), 3),
+            "wall_ms_median": round(statistics.median(wall), 3),
+            "cpu_ms_mean": round(statistics.mean(cpu_ms), 3),
+            "minflt_mean": round(statistics.mean(minflt), 1),
+            "majflt_total": sum(majflt)}
+
+
 def cpu(pid):
     """(utime+stime ticks of the process, on-CPU ns summed over its threads,
     {thread name: times it was scheduled})."""
@@ -782,15 +1054,13 @@ def micro(args, workdir):
 # ---------------------------------------------------------------- output
 
 def machine():
-    mem = read_text("/proc/meminfo") or ""
-    total = next((int(l.split()[1]) for l in mem.splitlines() if l.startswith("MemTotal")), 0)
-    cpuinfo = read_text("/proc/cpuinfo") or ""
-    model = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines()
-                  if l.startswith("model name")), platform.processor())
-    return {"nproc": os.cpu_count(), "memory_gib": round(total / 1048576, 1),
-            "cpu": model, "kernel": platform.release(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "loadavg": read_text("/proc/loadavg").split()[:3]}
+    """ochopod_testkit.machine's facts (CPU, nproc, memory, kernel, load,
+    and the probes page_fault_us and spawn_ms), plus the date and the
+    load average as text (the keys this harness always wrote)."""
+    out = machine_kit.facts()
+    out["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out["loadavg"] = (read_text("/proc/loadavg") or "").split()[:3]
+    return out
 
 
 # The report's Targets table, a row a figure: what | target | Python ochopod's figure.
@@ -847,12 +1117,15 @@ def headline(r):
     ]
 
 
+def dash(x):
+    return "-" if x is None else x
+
+
 def markdown(result):
     impls = list(result["implementations"])
     m = result["machine"]
     lines = [f"# ochopod cluster bench ({'quick' if result['quick'] else 'full'})", "",
-             f"{m['date']}; {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, "
-             f"kernel {m['kernel']}, load average at start {' '.join(m['loadavg'])}.", ""]
+             f"{m['date']}; {machine_kit.line(m)}.", ""]
     lines += ["## Targets", "",
               "| what | target | Python ochopod | " + " | ".join(impls) + " |",
               "| --- | --- | --- | " + " | ".join("---" for _ in impls) + " |"]
@@ -868,10 +1141,65 @@ def markdown(result):
             lines += ["Formation (damper 0, from the first spawn until the leader wrote a "
                       "snapshot of all pods in ZooKeeper, that is every pod took its `on` "
                       "and `ok`; then checked, untimed: all run, one leads):", "",
-                      "| pods | seconds | spawning took | pods' CPU s | harness CPU s |",
-                      "| --- | --- | --- | --- | --- |"]
+                      "| pods | seconds | spawning took | pods' CPU s | harness CPU s | "
+                      "per pod ms | page faults per pod | leader CPU s | pods' CPU s after "
+                      "the check | ZooKeeper CPU s |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             lines += [f"| {x['n']} | {x['seconds']:.3f} | {x['spawn_seconds']:.3f} | "
-                      f"{x['pods_cpu_s']} | {x['harness_cpu_s']} |" for x in r["formation"]]
+                      f"{x['pods_cpu_s']} | {x['harness_cpu_s']} | {x.get('per_pod_ms', '')} | "
+                      f"{x.get('minflt_per_pod', '')} | {x.get('leader_cpu_s', '')} | "
+                      f"{x.get('pods_cpu_s_after_check', '')} | {x.get('zookeeper_cpu_s', '')} |"
+                      for x in r["formation"]]
+            lines += ["", "CPU (utime+stime, 10 ms ticks) and minor page faults "
+                      "(/proc/<pid>/stat) read when the snapshot of all pods was seen, before "
+                      "the untimed check; the last column is after it.", ""]
+        if r.get("arrivals"):
+            lines += ["Arrivals (N pods spawned on a fixed schedule, pod i at t0 + i/R, as a "
+                      "scheduler deploys them; timed from the last spawn until the leader's "
+                      "snapshot in ZooKeeper holds all N; CPU and faults read then; rounds: "
+                      "snapshot writes seen by a watch, and `configured` lines in all pods' "
+                      "logs; follower CPU excludes the leader; first / last tenth: mean CPU "
+                      "of the earliest and latest arrivals; session drops: `dropping the "
+                      "ZooKeeper session` lines in all pods' logs):", "",
+                      "| pods | rate /s | damper s | spawn span s | last arrival -> snapshot s | "
+                      "pods' CPU s | per pod ms | page faults per pod | leader CPU s | rounds "
+                      "(snapshot writes / configured in logs) | follower CPU ms median / max | "
+                      "first / last tenth ms | ZooKeeper CPU s | session drops in logs |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+                      "| --- | --- |"]
+            lines += [f"| {x['pods']} | {x['rate_per_s']:g} | {x['damper']:g} | "
+                      f"{x['spawn_span_s']:.2f} | {x['after_last_arrival_s']:.3f} | "
+                      f"{x['pods_cpu_s']} | {x['per_pod_ms']} | {x['minflt_per_pod']} | "
+                      f"{x['leader_cpu_s']} | {x['snapshot_writes_seen']} / "
+                      f"{x['rounds_configured_in_logs']} | {dash(x['follower_cpu_ms_median'])} / "
+                      f"{dash(x['follower_cpu_ms_max'])} | {dash(x['first_tenth_cpu_ms_mean'])} / "
+                      f"{dash(x['last_tenth_cpu_ms_mean'])} | {x['zookeeper_cpu_s']} | "
+                      f"{x['session_drops_in_logs']} |" for x in r["arrivals"]]
+            lines.append("")
+        if r.get("boot"):
+            b, h = r["boot"], r["boot"]["help"]
+            lines += [f"Boot ({b['pods']} pods started one after another, each in a cluster "
+                      "of its own on one ZooKeeper, each left running: from the spawn until "
+                      "its node is under `pods` and its `/info` answers 200, both polled "
+                      "every 2 ms; CPU from 10 ms ticks, so only the mean over the pods is "
+                      "meaningful (unbiased); the `--help` line is exact, from wait4's "
+                      "rusage):", "",
+                      "| what | wall ms median / mean / max | CPU ms (mean) | page faults (mean) "
+                      "| threads | RSS KiB (median) |",
+                      "| --- | --- | --- | --- | --- | --- |",
+                      f"| exec -> registered and answering (registered {b['registered_ms_median']}"
+                      f", answering {b['answering_ms_median']} ms median) | "
+                      f"{b['wall_ms_median']} / {b['wall_ms_mean']} / {b['wall_ms_max']} | "
+                      f"{b['cpu_ms_mean']} | {b['faults_mean']} | {b['threads_median']} "
+                      f"(max {b['threads_max']}) | {b['rss_kib_median']} |",
+                      f"| `ochopod --help`, {h['runs']} runs (exec, linking, static init, exit) "
+                      f"| {h['wall_ms_median']} / {h['wall_ms_mean']} / - | {h['cpu_ms_mean']} | "
+                      f"{h['minflt_mean']} | 1 | - |"]
+            if b.get("guardians"):
+                lines.append(f"| its guardian process (`ochopod-guard`, forked at boot; "
+                             f"{b['guardians']} of {b['pods']} pods), not in the line above | "
+                             f"- | {b['guardian_cpu_ms_mean']} | {b['guardian_faults_mean']} | "
+                             f"1 | - |")
             lines.append("")
         if r.get("join"):
             lines += ["Join (one pod joins N, until the round completed and it runs, minus "
@@ -982,7 +1310,7 @@ def plots(result, out_dir, quick):
 
 # ---------------------------------------------------------------- main
 
-SCENARIOS = ["formation", "child_restart", "handoff", "failover", "join", "info", "footprint"]
+SCENARIOS = ["boot", "formation", "arrivals", "child_restart", "handoff", "failover", "join", "info", "footprint"]
 
 
 def main():
@@ -1014,6 +1342,12 @@ def main():
                     help="cluster sizes of the formation scenario, e.g. 500,1000")
     ap.add_argument("--join-sizes", type=sizes_list,
                     help="cluster sizes the join scenario joins, e.g. 1000")
+    ap.add_argument("--arrivals-pods", type=int,
+                    help="pods of the arrivals scenario (default 1000, 10 with --quick)")
+    ap.add_argument("--arrivals-rate", type=float,
+                    help="pods a second the arrivals scenario spawns (default 20, 10 with --quick)")
+    ap.add_argument("--arrivals-dampers", type=dampers_list, default=[0.0, 2.0],
+                    help="dampers of the arrivals scenario, one run each (default 0,2)")
     ap.add_argument("--out", help="results directory (latest.json, latest.md, *.png); "
                     "default bench/results, or bench/results/quick with --quick")
     ap.add_argument("--keep-logs", action="store_true", help="keep the pods' logs")
@@ -1033,6 +1367,8 @@ def main():
     workdir = tempfile.mkdtemp(prefix="ochopod-bench-")
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     Pod.tmpdir = tempfile.mkdtemp(prefix="ochopod-bench-pods-", dir=shm)
+    if args.keep_logs:
+        ZooKeeper.keep_logs_in = workdir
     started = now()
     result = {"quick": args.quick, "machine": machine(), "implementations": {}, "errors": []}
     failed = False
