@@ -193,30 +193,27 @@ def sweep(pods):
     return list(POOL.map(one, pods))
 
 
-def sizes_list(text):
-    """--formation-sizes / --join-sizes: positive whole numbers, comma-separated."""
-    try:
-        sizes = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        sizes = []
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"want sizes like 100,1000, not {text!r}")
-    return sizes
+def number_list(convert, smallest, example, what):
+    """An argparse type: numbers (convert: int or float) of at least
+    `smallest`, comma-separated; `what` and `example` word its error."""
+    def parse(text):
+        try:
+            values = [convert(x) for x in text.split(",") if x.strip()]
+        except ValueError:
+            values = []
+        if not values or min(values) < smallest:
+            raise argparse.ArgumentTypeError(f"want {what} like {example}, not {text!r}")
+        return values
+    return parse
+
+
+# --formation-sizes / --join-sizes: positive whole numbers; --arrivals-dampers: seconds.
+sizes_list = number_list(int, 1, "100,1000", "sizes")
+dampers_list = number_list(float, 0, "0,2", "dampers")
 
 
 def mean_or_none(values, digits=1):
     return round(statistics.mean(values), digits) if values else None
-
-
-def dampers_list(text):
-    """--arrivals-dampers: seconds >= 0, comma-separated."""
-    try:
-        values = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        values = []
-    if not values or min(values) < 0:
-        raise argparse.ArgumentTypeError(f"want dampers like 0,2, not {text!r}")
-    return values
 
 
 def start_pods(impl, zk, ns, cluster, n, workdir, **kw):

@@ -27,7 +27,6 @@ sweeps); Debian's /usr/bin/python3, nothing else.
 """
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -40,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [HERE, os.path.join(ROOT, "tests", "pylib")]
 import cluster_bench as cb  # noqa: E402
+from ochopod_testkit import results  # noqa: E402
 from ochopod_testkit.pods import PodProcess  # noqa: E402
 from ochopod_testkit.ports import free_ports  # noqa: E402
 from ochopod_testkit.procs import (HarnessError, take_charge, final_sweep,  # noqa: E402
@@ -222,13 +222,7 @@ def main():
                 PodProcess.kill_all()
         text = markdown(result)
         print(text)
-        if args.json:
-            with open(args.json, "w") as f:
-                json.dump(result, f, indent=2)
-                f.write("\n")
-        if args.md:
-            with open(args.md, "w") as f:
-                f.write(text)
+        results.write(result, text, args.json, args.md)
     except KeyboardInterrupt:
         interrupted = True
         cb.log("interrupted: cleaning up")

@@ -70,7 +70,6 @@ import array
 import collections
 import ctypes
 import datetime
-import json
 import mmap
 import os
 import shutil
@@ -84,7 +83,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [os.path.join(ROOT, "tests", "pylib")]
-from ochopod_testkit import machine  # noqa: E402
+from ochopod_testkit import machine, results  # noqa: E402
 from ochopod_testkit.ports import free_port  # noqa: E402
 from ochopod_testkit.procs import (HarnessError, alive, comm, descendants, die_with_parent,  # noqa: E402
                                    final_sweep, kill_quietly, now, proc_stat, read_text,
@@ -663,13 +662,7 @@ def main():
                 result["errors"].append(f"plot: {e}")
         text = markdown(result)
         print(text)
-        if args.json:
-            with open(args.json, "w") as f:
-                json.dump(result, f, indent=2)
-                f.write("\n")
-        if args.md:
-            with open(args.md, "w") as f:
-                f.write(text)
+        results.write(result, text, args.json, args.md)
         log(f"done in {result['seconds']} s")
     except KeyboardInterrupt:
         interrupted = True
