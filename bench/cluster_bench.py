@@ -216,6 +216,15 @@ def mean_or_none(values, digits=1):
     return round(statistics.mean(values), digits) if values else None
 
 
+def run_costs(zookeeper_ticks, harness0, harness1, load0):
+    """What a scenario's run cost besides the pods: ZooKeeper's CPU, the
+    harness's (getrusage before and after) and the load it started at."""
+    return {"zookeeper_cpu_s": round(zookeeper_ticks / CLK_TCK, 2),
+            "harness_cpu_s": round(harness1.ru_utime + harness1.ru_stime
+                                   - harness0.ru_utime - harness0.ru_stime, 2),
+            "load_at_start": round(load0, 2)}
+
+
 def start_pods(impl, zk, ns, cluster, n, workdir, **kw):
     return [Pod(impl, zk, ns, cluster, port, workdir, **kw) for port in free_ports(n)]
 
@@ -406,10 +415,7 @@ class Bench:
                            "leader_cpu_s": round(ticks[li] / CLK_TCK, 2),
                            "leader_minflt": at_snap[li][1],
                            "pods_cpu_s_after_check": round(sum(after_check) / CLK_TCK, 2),
-                           "zookeeper_cpu_s": round((zk1 - zk0) / CLK_TCK, 2),
-                           "harness_cpu_s": round(harness1.ru_utime + harness1.ru_stime
-                                                  - harness0.ru_utime - harness0.ru_stime, 2),
-                           "load_at_start": round(load0, 2)}
+                           **run_costs(zk1 - zk0, harness0, harness1, load0)}
                     log(f"formation n={n}: {row['seconds']:.3f} s to a snapshot of {n} pods "
                         f"(spawning {row['spawn_seconds']:.3f} s; CPU at the snapshot: pods "
                         f"{row['pods_cpu_s']} s = {row['per_pod_ms']} ms a pod, "
@@ -500,10 +506,7 @@ class Bench:
                            "rounds_configured_in_logs": rounds[" pod(s) configured (hash "],
                            "pods_that_led": rounds["files"],
                            "session_drops_in_logs": rounds["dropping the ZooKeeper session"],
-                           "zookeeper_cpu_s": round((zk1 - zk0) / CLK_TCK, 2),
-                           "harness_cpu_s": round(harness1.ru_utime + harness1.ru_stime
-                                                  - harness0.ru_utime - harness0.ru_stime, 2),
-                           "load_at_start": round(load0, 2)}
+                           **run_costs(zk1 - zk0, harness0, harness1, load0)}
                     log(f"arrivals n={n} at {rate:g}/s, damper {damper:g}: snapshot of all "
                         f"{row['after_last_arrival_s']:.3f} s after the last arrival (span "
                         f"{row['spawn_span_s']:.2f} s, lag max {row['spawn_lag_max_ms']} ms); "
