@@ -30,6 +30,7 @@ LockContender::LockContender(std::string dir) : dir_(std::move(dir)) {}
 
 void LockContender::forget(std::string prefix) {
   prefix_ = std::move(prefix);
+  create_unsure_ = false;
   node_.clear();
   predecessor_.clear();
   holds_ = false;
@@ -41,7 +42,8 @@ bool LockContender::concerns(const ZkEvent& event) const {
 
 int LockContender::find_or_create(ZkSession& session) {
   std::vector<std::string> names;
-  int rc = session.children(dir_, &names, false);
+  int rc = 0;
+  if (create_unsure_) rc = session.children(dir_, &names, false);
   if (!zk::ok(rc)) return rc;
   for (const auto& name : names) {
     if (name.rfind(prefix_, 0) == 0) {
@@ -53,6 +55,7 @@ int LockContender::find_or_create(ZkSession& session) {
   std::string created;
   rc = session.create(dir_ + "/" + prefix_ + std::string(kLockMarker), "",
                       zk::ephemeral_sequential(), &created);
+  create_unsure_ = !zk::ok(rc);
   if (!zk::ok(rc)) return rc;
   node_ = created.substr(created.rfind('/') + 1);
   spdlog::debug("contending with {}", node_);

@@ -2,7 +2,8 @@
 // the recipe of kazoo's Lock (docs/protocol.md 3), so Python pods and ours
 // contend for the same lock:
 //   1. create <32 hex>__lock__ EPHEMERAL|SEQUENTIAL (the hex is new per
-//      session; a create lost to a connection loss is found again by it);
+//      session; a create lost to a connection loss is found again by it,
+//      and only then listed for: step 2 lists them all anyway);
 //   2. list the contenders (children with __lock__ and a 10-digit suffix),
 //      sorted by suffix; first holds the lock;
 //   3. otherwise watch only the contender just before ours;
@@ -58,6 +59,7 @@ class LockContender {
   std::string node_;
   std::string predecessor_;
   bool holds_ = false;
+  bool create_unsure_ = false;  // a create of this session failed: it may have landed
   uint64_t fence_ = 0;
   bool left_ = false;
 };

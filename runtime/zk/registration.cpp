@@ -27,6 +27,7 @@ Registration::Registration(std::string pods_path, std::string uuid, nlohmann::js
 
 void Registration::forget() {
   node_.clear();
+  create_unsure_ = false;
   written_ = false;
   watched_ = false;
   czxid_ = 0;
@@ -54,7 +55,8 @@ void Registration::on_watch(const ZkEvent& event) {
 int Registration::find_or_create(ZkSession& session) {
   // A create that hit a connection loss may have succeeded: look first.
   std::vector<std::string> names;
-  int rc = session.children(pods_path_, &names, false);
+  int rc = 0;
+  if (create_unsure_) rc = session.children(pods_path_, &names, false);
   if (!zk::ok(rc)) return rc;
   for (const auto& name : names) {
     if (name.rfind(uuid_ + ".", 0) != 0) continue;
@@ -71,6 +73,7 @@ int Registration::find_or_create(ZkSession& session) {
   if (node_.empty()) {
     std::string created;
     rc = session.create(pods_path_ + "/" + uuid_ + ".", "", zk::ephemeral_sequential(), &created);
+    create_unsure_ = !zk::ok(rc);
     if (!zk::ok(rc)) return rc;
     node_ = created.substr(created.rfind('/') + 1);
   }

@@ -4,8 +4,10 @@
 // SEQUENTIAL, then given the payload, whose seq is the suffix of the pod's
 // first registration, for life. Protected the way Curator's PersistentNode
 // is: a create that hit a connection loss may have succeeded, so before
-// creating we look for a node with our uuid and adopt it only if our session
-// owns it. Watched: if the node vanishes while the session lives (an operator
+// creating again we look for a node with our uuid and adopt it only if our
+// session owns it. Only then: on a session that created nothing unseen, the
+// listing (the whole cluster's names, for every pod that boots) would find
+// nothing. Watched: if the node vanishes while the session lives (an operator
 // or a script deleted it), or someone overwrites its payload, ensure() puts
 // it back, same uuid, same seq. Used by the Coordinator on its loop; every
 // call is a synchronous ZooKeeper call on the session given.
@@ -58,6 +60,7 @@ class Registration {
   bool written_ = false;
   bool watched_ = false;
   bool left_ = false;
+  bool create_unsure_ = false;  // a create of this session failed: it may have landed
   int64_t czxid_ = 0;
 };
 

@@ -136,6 +136,17 @@ TEST_F(LockContenderTest, ACreateLostToAConnectionLossIsFoundAgainNotDuplicated)
   EXPECT_EQ(b->lock.predecessor(), a->lock.node());
 }
 
+TEST_F(LockContenderTest, AFreshSessionListsTheContendersOnceNotBeforeItsCreateToo) {
+  auto a = contender('a');
+  int listings = 0;
+  server.before_call = [&listings](const std::string& call, const std::string& path) {
+    if (call == "children" && path == kDir) ++listings;
+  };
+  auto b = contender('b');
+  EXPECT_EQ(b->lock.predecessor(), a->lock.node());
+  EXPECT_EQ(listings, 1) << "a fresh session has no lost create to look for";
+}
+
 TEST_F(LockContenderTest, OurNodeDeletedBySomeoneElseEndsTheLockAndWeContendAgain) {
   auto a = contender('a');
   auto b = contender('b');

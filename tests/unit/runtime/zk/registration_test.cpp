@@ -104,6 +104,31 @@ TEST_F(RegistrationTest, ACreateThatSucceededButReportedConnectionLossIsAdopted)
       json::parse(*server.data(std::string(kPods) + "/" + registration.node())).contains("seq"));
 }
 
+TEST_F(RegistrationTest, AFreshSessionCreatesWithoutListingTheClustersPods) {
+  // Every pod that boots would read every other pod's name for nothing: a
+  // session that never saw a create fail has no node to adopt.
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(server.create(std::string(kPods) + "/other-" + std::to_string(i) + ".000000000" +
+                            std::to_string(i % 10)),
+              0);
+  }
+  std::vector<std::string> listed;
+  server.before_call = [&listed](const std::string& call, const std::string& path) {
+    if (call == "children") listed.push_back(path);
+  };
+  ASSERT_EQ(ensure(), 0);
+  EXPECT_EQ(ours().size(), 1u);
+  EXPECT_EQ(listed, std::vector<std::string>{}) << "listed the pods on a fresh session";
+  // After a lost create it looks, once, and adopts what landed.
+  session = open();
+  registration.forget();
+  session->lose_next_create();
+  EXPECT_TRUE(zk::connection_lost(ensure()));
+  session->connect();
+  ASSERT_EQ(ensure(), 0);
+  EXPECT_EQ(listed, std::vector<std::string>{kPods});
+}
+
 TEST_F(RegistrationTest, ANodeWithOurUuidOwnedByAnotherSessionIsNotAdopted) {
   auto old = open();  // e.g. our previous session, not yet expired on the server
   std::string created;
