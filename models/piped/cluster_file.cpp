@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/templates/atomic_file.h"
+#include "runtime/api/cluster_build.h"
 #include "runtime/base/environment.h"
 #include "runtime/base/text.h"
 
@@ -78,28 +79,32 @@ std::string cluster_text(const Cluster& c) {
 
 namespace {
 
-// Two independent 64-bit hashes (libstdc++'s Murmur, two seeds) of the
-// pieces and their lengths, so the same text cut differently still differs
-// from another text.
-ClusterDigest digest_of(const ClusterTextParts& parts) {
+// The head and tail (a few dozen bytes) hashed here, the pods map's digest
+// taken from the Cluster, which computes it once for all who ask; each
+// piece's length is mixed in, so the same text cut differently still
+// differs from another text.
+ClusterDigest digest_of(const ClusterTextParts& parts, const Cluster& cluster) {
+  const TextDigest pods = ClusterBuild::pods_digest(cluster);
   ClusterDigest d{0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full};
-  for (const std::string_view piece :
-       {std::string_view(parts.head), parts.pods, std::string_view(parts.tail)}) {
-    d.a = std::_Hash_bytes(piece.data(), piece.size(), static_cast<size_t>(d.a ^ piece.size()));
-    d.b = std::_Hash_bytes(piece.data(), piece.size(), static_cast<size_t>(d.b + piece.size()));
-  }
+  const auto mix = [&d](const void* data, size_t size, size_t length) {
+    d.a = std::_Hash_bytes(data, size, static_cast<size_t>(d.a ^ length));
+    d.b = std::_Hash_bytes(data, size, static_cast<size_t>(d.b + length));
+  };
+  mix(parts.head.data(), parts.head.size(), parts.head.size());
+  mix(&pods, sizeof pods, parts.pods.size());
+  mix(parts.tail.data(), parts.tail.size(), parts.tail.size());
   return d;
 }
 
 }  // namespace
 
 ClusterDigest cluster_digest(const Cluster& cluster) {
-  return digest_of(cluster_text_parts(cluster));
+  return digest_of(cluster_text_parts(cluster), cluster);
 }
 
 bool ClusterFile::write(const Cluster& cluster) {
   const auto parts = cluster_text_parts(cluster);
-  const auto digest = digest_of(parts);
+  const auto digest = digest_of(parts, cluster);
   if (digest_ == digest) return false;
   digest_.reset();  // unknown if the write fails half-way
   write_file_atomically(path_, {parts.head, parts.pods, parts.tail, "\n"}, 0644);

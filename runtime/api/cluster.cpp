@@ -1,6 +1,7 @@
 #include "ochopod/cluster.h"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -16,9 +17,10 @@ using nlohmann::json;
 // The map in whichever form it came, the other form made on first use. As
 // text it is either its own string or a span of the payload it came in.
 struct Cluster::Pods {
-  mutable std::once_flag tree_once, text_once;
+  mutable std::once_flag tree_once, text_once, digest_once;
   mutable json tree;
   mutable std::string text;
+  mutable detail::TextDigest digest;
   std::shared_ptr<const std::string> payload;  // when view points into it
   std::string_view view;
 
@@ -66,6 +68,22 @@ std::string_view Cluster::pods_text() const {
   std::call_once(p.text_once, [&p] { p.text = ochopod::to_json(p.tree); });
   return p.as_text();
 }
+
+namespace detail {
+
+TextDigest digest_text(std::string_view text) {
+  return {std::_Hash_bytes(text.data(), text.size(), 0x9e3779b97f4a7c15ull ^ text.size()),
+          std::_Hash_bytes(text.data(), text.size(), 0xc2b2ae3d27d4eb4full + text.size())};
+}
+
+TextDigest ClusterBuild::pods_digest(const Cluster& cluster) {
+  if (!cluster.pods_) return digest_text(cluster.pods_text());
+  const Cluster::Pods& p = *cluster.pods_;
+  std::call_once(p.digest_once, [&cluster, &p] { p.digest = digest_text(cluster.pods_text()); });
+  return p.digest;
+}
+
+}  // namespace detail
 
 Cluster Cluster::from_text(std::string_view payload_text) {
   std::string error;
