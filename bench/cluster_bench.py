@@ -19,6 +19,7 @@ import datetime
 import json
 import logging
 import os
+import re
 import resource
 import shlex
 import shutil
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 from kazoo.exceptions import NoNodeError
 
@@ -397,11 +399,13 @@ class Bench:
                     # untimed check below polls every pod's /info, which
                     # costs the pods CPU (and more of it the more pods).
                     at_snap = [stat_now(p.pid) for p in pods]
+                    by_thread = thread_cpu(pods)
                     zk1 = stat_now(zk.pid)[0]
                     harness1 = resource.getrusage(resource.RUSAGE_SELF)
                     # Then, untimed: every pod runs its child, exactly one leads.
                     _, leader = wait_formed(pods, 30 + n * 0.05, f"formation of {n} pods")
                     after_check = [stat_now(p.pid)[0] for p in pods]
+                    events = events_row(pod_events(pods), n)
                     # Where the two cores went: the pods, the leader among
                     # them, and this harness (its spawning and kazoo).
                     ticks = [x[0] for x in at_snap]
@@ -415,13 +419,17 @@ class Bench:
                            "leader_cpu_s": round(ticks[li] / CLK_TCK, 2),
                            "leader_minflt": at_snap[li][1],
                            "pods_cpu_s_after_check": round(sum(after_check) / CLK_TCK, 2),
+                           **events, "drop_reasons": drop_reasons(pods),
+                           "cpu_ms_per_pod_by_thread": by_thread,
                            **run_costs(zk1 - zk0, harness0, harness1, load0)}
                     log(f"formation n={n}: {row['seconds']:.3f} s to a snapshot of {n} pods "
                         f"(spawning {row['spawn_seconds']:.3f} s; CPU at the snapshot: pods "
                         f"{row['pods_cpu_s']} s = {row['per_pod_ms']} ms a pod, "
                         f"{row['minflt_per_pod']} faults a pod, leader {row['leader_cpu_s']} s, "
                         f"harness {row['harness_cpu_s']} s; pods after the check "
-                        f"{row['pods_cpu_s_after_check']} s)")
+                        f"{row['pods_cpu_s_after_check']} s; a pod took {row['on_per_pod']} "
+                        f"`on`, lost {row['session_losses_per_pod']} sessions; drops: "
+                        f"{row['drop_reasons']}; ms a pod by thread: {by_thread})")
                     rows.append(row)
                 finally:
                     client.stop()
@@ -463,6 +471,7 @@ class Bench:
                     ev = snap.wait(lambda e: pods_in(e[2]) == n, 40 + n * 0.55 + damper,
                                    f"a snapshot of {n} pods in {home}")
                     at_snap = [stat_now(p.pid) for p in pods]
+                    by_thread = thread_cpu(pods)
                     zk1 = stat_now(zk.pid)[0]
                     harness1 = resource.getrusage(resource.RUSAGE_SELF)
                     # Snapshot writes seen by the watch up to that one: every
@@ -475,6 +484,7 @@ class Bench:
                     # Untimed: all run, one leads; then the leaders' logs.
                     _, leader = wait_formed(pods, 30 + n * 0.05, f"arrivals: {n} pods")
                     li = pods.index(leader)
+                    events = events_row(pod_events(pods), n)
                     led = ("leader: configuring ", " pod(s) configured (hash ")
                     rounds = count_log_lines(pods, led + ("dropping the ZooKeeper session",),
                                              files_for=led)
@@ -506,6 +516,8 @@ class Bench:
                            "rounds_configured_in_logs": rounds[" pod(s) configured (hash "],
                            "pods_that_led": rounds["files"],
                            "session_drops_in_logs": rounds["dropping the ZooKeeper session"],
+                           **events, "drop_reasons": drop_reasons(pods),
+                           "cpu_ms_per_pod_by_thread": by_thread,
                            **run_costs(zk1 - zk0, harness0, harness1, load0)}
                     log(f"arrivals n={n} at {rate:g}/s, damper {damper:g}: snapshot of all "
                         f"{row['after_last_arrival_s']:.3f} s after the last arrival (span "
@@ -513,7 +525,10 @@ class Bench:
                         f"pods {row['pods_cpu_s']} s = {row['per_pod_ms']} ms a pod, "
                         f"{row['minflt_per_pod']} faults a pod, leader {row['leader_cpu_s']} s; "
                         f"rounds: {writes} snapshot writes, {row['rounds_configured_in_logs']} "
-                        f"configured of {row['rounds_started_in_logs']} started in the logs")
+                        f"configured of {row['rounds_started_in_logs']} started in the logs; "
+                        f"a pod took {row['on_per_pod']} `on`, lost "
+                        f"{row['session_losses_per_pod']} sessions; drops: {row['drop_reasons']}; "
+                        f"ms a pod by thread: {by_thread}")
                     rows.append(row)
                 finally:
                     client.stop()
@@ -873,6 +888,86 @@ def stat_now(pid):
     return int(st[11]) + int(st[12]), int(st[7]), int(st[9])
 
 
+def thread_cpu(pods):
+    """CPU per pod by thread name, in ms ({name: ms}), from
+    /proc/<pid>/task/*/schedstat (nanoseconds on a CPU: a thread's few ms
+    would round to 0 in stat's 10 ms ticks): which of a pod's threads
+    (http, lifecycle, coordinator, the ZooKeeper client's...) spends what
+    grows with the cluster. Threads that ended are not there (the process
+    total is): "ended threads" is the process total less the live ones."""
+    ns, total_ticks = {}, 0
+    for p in pods:
+        total_ticks += stat_now(p.pid)[0]
+        try:
+            tids = os.listdir(f"/proc/{p.pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            name = (read_text(f"/proc/{p.pid}/task/{tid}/comm") or "?").strip()
+            run = (read_text(f"/proc/{p.pid}/task/{tid}/schedstat") or "0").split()[0]
+            ns[name] = ns.get(name, 0) + int(run)
+    n = max(1, len(pods))
+    out = {k: round(v / 1e6 / n, 2) for k, v in sorted(ns.items(), key=lambda kv: -kv[1])}
+    out["ended threads"] = round((total_ticks / CLK_TCK * 1e9 - sum(ns.values())) / 1e6 / n, 2)
+    return out
+
+
+def pod_events(pods):
+    """What each pod lived through, from its GET /metrics, summed over the
+    pods: /control requests by task ({task: count}), ZooKeeper reconnects
+    and session losses, and how many pods answered. What turns a CPU figure
+    per pod into one per round: a pod's CPU grows with the rounds it takes
+    part in and the sessions it opens, whatever their cost each."""
+    def one(p):
+        try:
+            with urllib.request.urlopen(f"http://{LOCALHOST}:{p.port}/metrics", timeout=5) as r:
+                return r.read().decode()
+        except (OSError, ValueError):
+            return None
+    totals = {"tasks": {}, "reconnects": 0, "session_losses": 0, "answered": 0}
+    for text in POOL.map(one, pods):
+        if text is None:
+            continue
+        totals["answered"] += 1
+        for line in text.splitlines():
+            name, _, value = line.rpartition(" ")
+            if name.startswith("ochopod_control_requests_total{"):
+                task = re.search(r'task="([^"]*)"', name)
+                if task:
+                    key = task.group(1)
+                    totals["tasks"][key] = totals["tasks"].get(key, 0) + int(float(value))
+            elif name == "ochopod_zookeeper_reconnects_total":
+                totals["reconnects"] += int(float(value))
+            elif name == "ochopod_zookeeper_session_expiries_total":
+                totals["session_losses"] += int(float(value))
+    return totals
+
+
+def events_row(events, n):
+    """pod_events() as a row's columns, per pod."""
+    per = lambda x: round(x / n, 2)  # noqa: E731
+    tasks = events["tasks"]
+    return {"on_per_pod": per(tasks.get("on", 0)), "check_per_pod": per(tasks.get("check", 0)),
+            "session_losses_per_pod": per(events["session_losses"]),
+            "reconnects_per_pod": per(events["reconnects"]),
+            "metrics_answered": events["answered"]}
+
+
+def drop_reasons(pods):
+    """Why pods dropped their ZooKeeper sessions: {reason: count} from the
+    `dropping the ZooKeeper session (<why>)` lines of their logs."""
+    needle = "dropping the ZooKeeper session ("
+    reasons = {}
+    for p in pods:
+        for line in (read_text(p.log_path) or "").splitlines():
+            at = line.find(needle)
+            if at >= 0:
+                why = line[at + len(needle):].rsplit(")", 1)[0]
+                why = re.sub(r"\d+", "N", why)
+                reasons[why] = reasons.get(why, 0) + 1
+    return reasons
+
+
 def count_log_lines(pods, needles, files_for=()):
     """How many lines of the pods' logs hold each needle, summed over the
     pods ({needle: count}), and under "files" how many logs hold one of
@@ -1143,16 +1238,22 @@ def markdown(result):
                       "and `ok`; then checked, untimed: all run, one leads):", "",
                       "| pods | seconds | spawning took | pods' CPU s | harness CPU s | "
                       "per pod ms | page faults per pod | leader CPU s | pods' CPU s after "
-                      "the check | ZooKeeper CPU s |",
-                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                      "the check | ZooKeeper CPU s | `on` per pod | sessions lost per pod |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             lines += [f"| {x['n']} | {x['seconds']:.3f} | {x['spawn_seconds']:.3f} | "
                       f"{x['pods_cpu_s']} | {x['harness_cpu_s']} | {x.get('per_pod_ms', '')} | "
                       f"{x.get('minflt_per_pod', '')} | {x.get('leader_cpu_s', '')} | "
-                      f"{x.get('pods_cpu_s_after_check', '')} | {x.get('zookeeper_cpu_s', '')} |"
+                      f"{x.get('pods_cpu_s_after_check', '')} | {x.get('zookeeper_cpu_s', '')} | "
+                      f"{x.get('on_per_pod', '')} | {x.get('session_losses_per_pod', '')} |"
                       for x in r["formation"]]
             lines += ["", "CPU (utime+stime, 10 ms ticks) and minor page faults "
                       "(/proc/<pid>/stat) read when the snapshot of all pods was seen, before "
-                      "the untimed check; the last column is after it.", ""]
+                      "the untimed check; `pods' CPU s after the check` is after it. `on` "
+                      "per pod and sessions lost per pod: from every pod's GET /metrics "
+                      "(`ochopod_control_requests_total`, "
+                      "`ochopod_zookeeper_session_expiries_total`), summed and divided by "
+                      "the pods: a pod's CPU grows with the rounds it takes part in and the "
+                      "sessions it opens again.", ""]
         if r.get("arrivals"):
             lines += ["Arrivals (N pods spawned on a fixed schedule, pod i at t0 + i/R, as a "
                       "scheduler deploys them; timed from the last spawn until the leader's "
@@ -1164,9 +1265,10 @@ def markdown(result):
                       "| pods | rate /s | damper s | spawn span s | last arrival -> snapshot s | "
                       "pods' CPU s | per pod ms | page faults per pod | leader CPU s | rounds "
                       "(snapshot writes / configured in logs) | follower CPU ms median / max | "
-                      "first / last tenth ms | ZooKeeper CPU s | session drops in logs |",
+                      "first / last tenth ms | ZooKeeper CPU s | session drops in logs | "
+                      "`on` per pod | sessions lost per pod |",
                       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
-                      "| --- | --- |"]
+                      "| --- | --- | --- | --- |"]
             lines += [f"| {x['pods']} | {x['rate_per_s']:g} | {x['damper']:g} | "
                       f"{x['spawn_span_s']:.2f} | {x['after_last_arrival_s']:.3f} | "
                       f"{x['pods_cpu_s']} | {x['per_pod_ms']} | {x['minflt_per_pod']} | "
@@ -1174,7 +1276,8 @@ def markdown(result):
                       f"{x['rounds_configured_in_logs']} | {dash(x['follower_cpu_ms_median'])} / "
                       f"{dash(x['follower_cpu_ms_max'])} | {dash(x['first_tenth_cpu_ms_mean'])} / "
                       f"{dash(x['last_tenth_cpu_ms_mean'])} | {x['zookeeper_cpu_s']} | "
-                      f"{x['session_drops_in_logs']} |" for x in r["arrivals"]]
+                      f"{x['session_drops_in_logs']} | {x.get('on_per_pod', '')} | "
+                      f"{x.get('session_losses_per_pod', '')} |" for x in r["arrivals"]]
             lines.append("")
         if r.get("boot"):
             b, h = r["boot"], r["boot"]["help"]
