@@ -49,6 +49,9 @@ ROOT = "/ochopod/clusters"
 CHILD = ["sleep", "3600"]
 CHILD_COMM = "sleep"
 GUARD_COMM = "ochopod-guard"
+# After a round's ok, a pod readies its spare body buffer this much later
+# (PayloadCache::kSpareDelay): part of what the round costs it.
+SPARE_DELAY_S = 1.0
 LEADER_STATES = ("leader", "leader (configuring)", "leader (configuration pending)")
 DEFAULT_POD_CMD = "{ochopod} run --damper {damper} --session-timeout {session_timeout} -- {child}"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -387,7 +390,11 @@ class Bench:
                     load0 = os.getloadavg()[0]
                     zk0 = stat_now(zk.pid)[0]
                     t0 = now()
-                    pods = start_pods(self.impl, zk, "bench", cluster, n, self.workdir, damper=0)
+                    pods, born = [], []
+                    for port in free_ports(n):
+                        pods.append(Pod(self.impl, zk, "bench", cluster, port, self.workdir,
+                                        damper=0))
+                        born.append(now())
                     spawned = now() - t0
                     # Timed by ZooKeeper alone: the leader writes a snapshot of
                     # n pods once every one of them took its `on` and `ok`.
@@ -406,6 +413,19 @@ class Bench:
                     _, leader = wait_formed(pods, 30 + n * 0.05, f"formation of {n} pods")
                     after_check = [stat_now(p.pid)[0] for p in pods]
                     events = events_row(pod_events(pods), n)
+                    # What a formed pod spends doing nothing (ZooKeeper's
+                    # pings, timers), which a pod also spent while the
+                    # others were spawned: a formation of 1 000 lasts a
+                    # minute here, one of 100 a few seconds. Read once the
+                    # round's tail (the spare readied after ok) is over.
+                    time.sleep(SPARE_DELAY_S + 1.0)
+                    idle0 = pod_costs(pods)
+                    window = 1.0 if self.q else 10.0
+                    time.sleep(window)
+                    idle1 = pod_costs(pods)
+                    idle_ms_per_s = statistics.median(
+                        (a[0] - b[0]) / 1e6 / window for b, a in zip(idle0, idle1))
+                    alive_s = statistics.mean(ev[0] - b for b in born)
                     # Where the two cores went: the pods, the leader among
                     # them, and this harness (its spawning and kazoo).
                     ticks = [x[0] for x in at_snap]
@@ -421,6 +441,10 @@ class Bench:
                            "pods_cpu_s_after_check": round(sum(after_check) / CLK_TCK, 2),
                            **events, "drop_reasons": drop_reasons(pods),
                            "cpu_ms_per_pod_by_thread": by_thread,
+                           "idle_cpu_ms_per_s_median": round(idle_ms_per_s, 4),
+                           "alive_until_snapshot_s_mean": round(alive_s, 2),
+                           "per_pod_ms_less_idle": round(
+                               sum(ticks) / CLK_TCK / n * 1000 - idle_ms_per_s * alive_s, 2),
                            **run_costs(zk1 - zk0, harness0, harness1, load0)}
                     log(f"formation n={n}: {row['seconds']:.3f} s to a snapshot of {n} pods "
                         f"(spawning {row['spawn_seconds']:.3f} s; CPU at the snapshot: pods "
@@ -429,7 +453,9 @@ class Bench:
                         f"harness {row['harness_cpu_s']} s; pods after the check "
                         f"{row['pods_cpu_s_after_check']} s; a pod took {row['on_per_pod']} "
                         f"`on`, lost {row['session_losses_per_pod']} sessions; drops: "
-                        f"{row['drop_reasons']}; ms a pod by thread: {by_thread})")
+                        f"{row['drop_reasons']}; ms a pod by thread: {by_thread}; idle "
+                        f"{row['idle_cpu_ms_per_s_median']} ms/s over {row['alive_until_snapshot_s_mean']}"
+                        f" s alive: {row['per_pod_ms_less_idle']} ms a pod less idle)")
                     rows.append(row)
                 finally:
                     client.stop()
@@ -725,11 +751,17 @@ class Bench:
                     wait_formed(pods, 60 + n, f"join: the {n}-pod cluster")
                     snap.wait(lambda e: pods_in(e[2]) == n, 30, f"a snapshot of {n} pods")
                     settle(hashes, damper, f"join: the {n}-pod cluster")
-                    samples = []
+                    samples, costs = [], []
                     for j in range(reps):
                         if j:
                             settle(hashes, damper, f"join: the {n + j}-pod cluster")
                         v0 = hashes.version()
+                        # What the join costs the pods already there (not
+                        # the leader, whose round it is): read again once
+                        # the round is over and the spare it readies is.
+                        others = [p for p in pods if "leader" not in
+                                  str((p.info() or {}).get("state", ""))]
+                        costs0 = pod_costs(others)
                         t0 = now()
                         new = start_pods(self.impl, zk, "bench", cluster, 1, self.workdir,
                                          damper=damper)[0]
@@ -745,9 +777,12 @@ class Bench:
                                             == "running" else None, 30 + damper,
                                             "the joining pod to run", pause=0.002, pods=[new])
                         samples.append(done - t0 - damper)
+                        settle(hashes, damper, f"join: the {n + j + 1}-pod cluster")
+                        time.sleep(SPARE_DELAY_S + 0.2)
+                        costs.append(cost_of_round(costs0, pod_costs(others)))
                         pods.append(new)
                         log(f"join n={n + j}: {samples[-1] * 1000:.1f} ms after the "
-                            f"{damper:g} s damper")
+                            f"{damper:g} s damper; each pod already there: {costs[-1]}")
                     med = statistics.median(samples)
                     # Then pods leave: one SIGKILLed at a time, timed from its
                     # node vanishing (its session expired) to the round's hash.
@@ -774,6 +809,8 @@ class Bench:
                            "samples_ms": [round(x * 1000, 1) for x in samples],
                            "leave_seconds_minus_damper": round(statistics.median(leaves), 4),
                            "leave_samples_ms": [round(x * 1000, 1) for x in leaves],
+                           "existing_pod_per_join": {
+                               k: statistics.median(c[k] for c in costs) for k in costs[0]},
                            "damper": damper}
                     rows.append(row)
                     for p in pods:
@@ -910,6 +947,37 @@ def thread_cpu(pods):
     out = {k: round(v / 1e6 / n, 2) for k, v in sorted(ns.items(), key=lambda kv: -kv[1])}
     out["ended threads"] = round((total_ticks / CLK_TCK * 1e9 - sum(ns.values())) / 1e6 / n, 2)
     return out
+
+
+def pod_costs(pods):
+    """Each pod's (CPU ns, minor faults, bytes written) so far: CPU from
+    its threads' schedstat (exact, where stat's ticks would round a
+    round's fraction of a millisecond away), faults from stat, bytes from
+    /proc/<pid>/io's wchar (every write: the cluster file, answers, logs)."""
+    out = []
+    for p in pods:
+        cpu = 0
+        try:
+            for tid in os.listdir(f"/proc/{p.pid}/task"):
+                cpu += int((read_text(f"/proc/{p.pid}/task/{tid}/schedstat") or "0").split()[0])
+        except OSError:
+            pass
+        wchar = 0
+        for line in (read_text(f"/proc/{p.pid}/io") or "").splitlines():
+            if line.startswith("wchar:"):
+                wchar = int(line.split()[1])
+        out.append((cpu, stat_now(p.pid)[1], wchar))
+    return out
+
+
+def cost_of_round(before, after):
+    """pod_costs() before and after a round, for the same pods: the median
+    pod's CPU (ms), faults and bytes written, and the largest CPU."""
+    cpu = [(a[0] - b[0]) / 1e6 for b, a in zip(before, after)]
+    faults = [a[1] - b[1] for b, a in zip(before, after)]
+    written = [a[2] - b[2] for b, a in zip(before, after)]
+    return {"cpu_ms": round(statistics.median(cpu), 3), "cpu_ms_max": round(max(cpu), 3),
+            "faults": statistics.median(faults), "bytes_written": statistics.median(written)}
 
 
 def pod_events(pods):
@@ -1212,6 +1280,13 @@ def headline(r):
     ]
 
 
+def join_cost(row):
+    c = row.get("existing_pod_per_join")
+    if not c:
+        return "-"
+    return f"{c['cpu_ms']:.2f} / {c['faults']:g} / {c['bytes_written']:g}"
+
+
 def dash(x):
     return "-" if x is None else x
 
@@ -1238,13 +1313,17 @@ def markdown(result):
                       "and `ok`; then checked, untimed: all run, one leads):", "",
                       "| pods | seconds | spawning took | pods' CPU s | harness CPU s | "
                       "per pod ms | page faults per pod | leader CPU s | pods' CPU s after "
-                      "the check | ZooKeeper CPU s | `on` per pod | sessions lost per pod |",
-                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                      "the check | ZooKeeper CPU s | `on` per pod | sessions lost per pod | "
+                      "idle ms/s per pod | per pod ms less idle |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+                      "| --- | --- |"]
             lines += [f"| {x['n']} | {x['seconds']:.3f} | {x['spawn_seconds']:.3f} | "
                       f"{x['pods_cpu_s']} | {x['harness_cpu_s']} | {x.get('per_pod_ms', '')} | "
                       f"{x.get('minflt_per_pod', '')} | {x.get('leader_cpu_s', '')} | "
                       f"{x.get('pods_cpu_s_after_check', '')} | {x.get('zookeeper_cpu_s', '')} | "
-                      f"{x.get('on_per_pod', '')} | {x.get('session_losses_per_pod', '')} |"
+                      f"{x.get('on_per_pod', '')} | {x.get('session_losses_per_pod', '')} | "
+                      f"{x.get('idle_cpu_ms_per_s_median', '')} | "
+                      f"{x.get('per_pod_ms_less_idle', '')} |"
                       for x in r["formation"]]
             lines += ["", "CPU (utime+stime, 10 ms ticks) and minor page faults "
                       "(/proc/<pid>/stat) read when the snapshot of all pods was seen, before "
@@ -1253,7 +1332,10 @@ def markdown(result):
                       "(`ochopod_control_requests_total`, "
                       "`ochopod_zookeeper_session_expiries_total`), summed and divided by "
                       "the pods: a pod's CPU grows with the rounds it takes part in and the "
-                      "sessions it opens again.", ""]
+                      "sessions it opens again. Idle: the median formed pod's CPU over a "
+                      "quiet window after the check (schedstat); less idle: per pod ms minus "
+                      "that rate times the mean time a pod lived until the snapshot, the "
+                      "work a formation took rather than its length.", ""]
         if r.get("arrivals"):
             lines += ["Arrivals (N pods spawned on a fixed schedule, pod i at t0 + i/R, as a "
                       "scheduler deploys them; timed from the last spawn until the leader's "
@@ -1308,15 +1390,20 @@ def markdown(result):
             lines += ["Join (one pod joins N, until the round completed and it runs, minus "
                       "the damper; median of the joins N+1, N+2, ...) and leave (a follower "
                       "SIGKILLed, from its node vanishing to the round's hash, minus the "
-                      "damper; median of three):", "",
+                      "damper; median of three). What a join costs each pod already there "
+                      "(not the leader), from before the join until the round and the spare "
+                      "it readies are done: the median pod's CPU (schedstat, exact), minor "
+                      "faults and bytes written (wchar: the cluster file, answers, logs), "
+                      "median over the joins:", "",
                       "| pods before | join: ms after the damper | samples (ms) | "
-                      "leave: ms after the damper | samples (ms) | damper s |",
-                      "| --- | --- | --- | --- | --- | --- |"]
+                      "leave: ms after the damper | samples (ms) | damper s | a join, per pod "
+                      "already there: CPU ms / faults / bytes written |",
+                      "| --- | --- | --- | --- | --- | --- | --- |"]
             lines += [f"| {x['n']} | {x['seconds_minus_damper'] * 1000:.1f} | "
                       f"{', '.join(f'{v:g}' for v in x['samples_ms'])} | "
                       f"{x.get('leave_seconds_minus_damper', float('nan')) * 1000:.1f} | "
                       f"{', '.join(f'{v:g}' for v in x.get('leave_samples_ms', []))} | "
-                      f"{x['damper']:g} |"
+                      f"{x['damper']:g} | {join_cost(x)} |"
                       for x in r["join"]]
             lines.append("")
         rows = []
