@@ -10,13 +10,11 @@ namespace ochopod::fast_json {
 
 namespace {
 
-// A parser per call: its buffers grow with the text (megabytes for a large
-// cluster) and a pod should not keep them between rounds.
-simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view text,
-                           simdjson::dom::element* root, bool padded = false) {
-  static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
-  return parser.parse(text.data(), text.size(), /*realloc_if_needed=*/!padded).get(*root);
-}
+namespace od = simdjson::ondemand;
+
+// Deeper nesting is refused here, as simdjson's DOM parser refused it: the
+// callers' nlohmann decides.
+constexpr int kMaxDepth = 1024;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -64,104 +62,312 @@ size_t skip_value(std::string_view t, size_t i) {
   return i;
 }
 
-std::string minified(simdjson::dom::element e) { return simdjson::minify(e); }
-
-// The facts of a parsed payload; text is what root was parsed from.
-std::optional<PayloadFacts> facts_of(simdjson::dom::element root, std::string_view text,
-                                     std::string* error) {
-  simdjson::dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) {
-    *error = "configuration payload is not an object";
-    return std::nullopt;
+// A member's name as the payload means it: the text between the quotes
+// when it has no escape (the usual case, nothing written), else unescaped
+// into the parser's string buffer, which lives as long as the parse.
+simdjson::error_code name_of(od::field& field, std::string_view* name, bool* escaped) {
+  const char* raw = field.key().raw();
+  size_t n = 0;
+  while (raw[n] != '"' && raw[n] != '\\') ++n;
+  *escaped = raw[n] == '\\';
+  if (!*escaped) {
+    *name = std::string_view(raw, n);
+    return simdjson::SUCCESS;
   }
-  // Members may repeat: nlohmann keeps the last, so do we.
-  std::optional<simdjson::dom::element> pods, dependencies, key;
-  int pods_members = 0;
-  bool pods_last = false;
-  for (auto field : object) {
-    pods_last = field.key == "pods";
-    if (field.key == "pods") {
-      pods = field.value;
-      ++pods_members;
-    } else if (field.key == "dependencies") {
-      dependencies = field.value;
-    } else if (field.key == "key") {
-      key = field.value;
-    }
-  }
-  if (!pods || !pods->is_object()) {
-    *error = "configuration payload has no \"pods\" object";
-    return std::nullopt;
-  }
-  if (dependencies && !dependencies->is_object()) {
-    *error = "\"dependencies\" is not an object";
-    return std::nullopt;
-  }
-  if (key && !key->is_string()) {
-    *error = "\"key\" is not a string";
-    return std::nullopt;
-  }
-  PayloadFacts facts;
-  if (key) facts.key = std::string(std::string_view(*key));
-
-  std::vector<std::string_view> uuids;
-  std::optional<simdjson::dom::element> own;
-  for (auto field : simdjson::dom::object(*pods)) {
-    uuids.push_back(field.key);
-    if (field.key == facts.key) own = field.value;
-  }
-  std::sort(uuids.begin(), uuids.end());
-  uuids.erase(std::unique(uuids.begin(), uuids.end()), uuids.end());
-  facts.size = static_cast<int>(uuids.size());
-  if (own) {
-    // nlohmann's objects iterate in sorted key order: the index is the rank.
-    facts.index =
-        static_cast<int>(std::lower_bound(uuids.begin(), uuids.end(), facts.key) - uuids.begin());
-    simdjson::dom::object registration;
-    if (own->get_object().get(registration) == simdjson::SUCCESS) {
-      std::optional<simdjson::dom::element> seq;
-      for (auto field : registration) {
-        if (field.key == "seq") seq = field.value;
-      }
-      if (seq && seq->is_int64()) {
-        facts.seq = int64_t(*seq);
-      } else if (seq && seq->is_uint64()) {
-        facts.seq = static_cast<int64_t>(uint64_t(*seq));
-      }
-    }
-  }
-  // The text as the leader wrote it when the member is written plainly and
-  // once (the usual case, no copy of the tree); re-serialized otherwise.
-  std::optional<std::string_view> raw;
-  if (pods_members == 1) raw = member_text(text, "pods", pods_last);
-  if (raw) {
-    facts.pods_at = {static_cast<size_t>(raw->data() - text.data()), raw->size()};
-  } else {
-    facts.pods_text = minified(*pods);
-  }
-  facts.dependencies_text = dependencies ? minified(*dependencies) : "{}";
-  return facts;
+  return field.unescaped_key().get(*name);
 }
+
+// One member of an object being walked: its name as meant (name_of), and
+// its value with the value's type.
+struct Member {
+  std::string_view name;
+  bool escaped = false;
+  od::value value;
+  od::json_type type{};
+};
+simdjson::error_code read_member(simdjson::simdjson_result<od::field> result, Member* m) {
+  od::field field;
+  if (auto e = std::move(result).get(field)) return e;
+  if (auto e = name_of(field, &m->name, &m->escaped)) return e;
+  m->value = std::move(field).value();
+  return m->value.type().get(m->type);
+}
+
+// Validates a JSON text with simdjson On-Demand, noting what a pod needs of
+// a leader's payload on the way. Stage 1 (UTF-8, strings closed, no raw
+// control characters) is simdjson's and covers the whole text; the walk
+// checks the grammar, every number and literal, and the escapes of every
+// string that has some, so it accepts what the DOM parser accepted. Unlike
+// the DOM parser it writes no tape and no copy of the strings: the only
+// memory it touches besides the text is simdjson's index of it.
+class Walk {
+ public:
+  explicit Walk(bool read_facts) : read_facts_(read_facts) {}
+
+  // SUCCESS when the whole text is one JSON object or array. A lone scalar
+  // gets an error too: too small to be worth this path, nlohmann reads it.
+  // padded: kPadding written bytes follow the text, else it is copied into
+  // a padded buffer. What facts() says points into that and the parser's
+  // buffers, so both live as long as the walk.
+  simdjson::error_code run(std::string_view text, bool padded) {
+    static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
+    simdjson::padded_string_view json(text.data(), text.size(), text.size() + kPadding);
+    if (!padded) {
+      copy_ = simdjson::padded_string(text);
+      json = copy_;
+    }
+    od::document doc;
+    if (auto e = parser_.iterate(json).get(doc)) return e;
+    od::json_type type;
+    if (auto e = doc.type().get(type)) return e;
+    if (type == od::json_type::object) {
+      od::object object;
+      if (auto e = doc.get_object().get(object)) return e;
+      if (auto e = top(object)) return e;
+    } else if (type == od::json_type::array) {
+      od::array array;
+      if (auto e = doc.get_array().get(array)) return e;
+      if (auto e = elements(array, 1)) return e;
+    } else {
+      return simdjson::INCORRECT_TYPE;
+    }
+    // Nothing may follow the root: at its end the document has no location.
+    const char* rest = nullptr;
+    return doc.current_location().get(rest) == simdjson::SUCCESS ? simdjson::TAPE_ERROR
+                                                                 : simdjson::SUCCESS;
+  }
+
+  bool has_pods() const { return pods_members_ > 0; }
+
+  // The facts of a payload walked with read_facts; nullopt with *error set
+  // when it is not of that shape, or with *error empty when this walk cannot
+  // say them exactly (names written with escapes, "pods" more than once) and
+  // nlohmann should read the text.
+  std::optional<PayloadFacts> facts(std::string_view text, std::string* error) {
+    if (!top_object_) {
+      *error = "configuration payload is not an object";
+      return std::nullopt;
+    }
+    if (pods_members_ == 0 || !pods_object_) {
+      *error = "configuration payload has no \"pods\" object";
+      return std::nullopt;
+    }
+    if (has_dependencies_ && !dependencies_object_) {
+      *error = "\"dependencies\" is not an object";
+      return std::nullopt;
+    }
+    if (has_key_ && !key_string_) {
+      *error = "\"key\" is not a string";
+      return std::nullopt;
+    }
+    if (!read_facts_ || escaped_names_ || pods_members_ != 1) return std::nullopt;
+    PayloadFacts facts;
+    facts.key = key_;
+    // The last of a repeated name is the one nlohmann keeps.
+    const Pod* own = nullptr;
+    std::vector<std::string_view> uuids;
+    uuids.reserve(pods_.size());
+    for (const Pod& pod : pods_) {
+      uuids.push_back(pod.uuid);
+      if (pod.uuid == facts.key) own = &pod;
+    }
+    std::sort(uuids.begin(), uuids.end());
+    uuids.erase(std::unique(uuids.begin(), uuids.end()), uuids.end());
+    facts.size = static_cast<int>(uuids.size());
+    if (own != nullptr) {
+      // nlohmann's objects iterate in sorted key order: the index is the rank.
+      facts.index =
+          static_cast<int>(std::lower_bound(uuids.begin(), uuids.end(), facts.key) - uuids.begin());
+      facts.seq = own->seq;
+    }
+    const auto pods = member_text(text, "pods", pods_last_);
+    if (!pods) return std::nullopt;
+    facts.pods_at = {static_cast<size_t>(pods->data() - text.data()), pods->size()};
+    if (has_dependencies_) {
+      const auto dependencies = member_text(text, "dependencies");
+      if (!dependencies) return std::nullopt;
+      facts.dependencies_text = std::string(*dependencies);
+    } else {
+      facts.dependencies_text = "{}";
+    }
+    return facts;
+  }
+
+ private:
+  // One member of the pods map: its name, and its registration's "seq"
+  // when that is an integer (the last "seq" decides).
+  struct Pod {
+    std::string_view uuid;
+    int64_t seq = 0;
+  };
+
+  simdjson::error_code top(od::object& object) {
+    top_object_ = true;
+    for (auto result : object) {
+      Member m;
+      if (auto e = read_member(std::move(result), &m)) return e;
+      escaped_names_ |= m.escaped;
+      pods_last_ = m.name == "pods";
+      if (m.name == "pods") {
+        ++pods_members_;
+        pods_object_ = m.type == od::json_type::object;
+        pods_.clear();
+        if (pods_object_ && read_facts_) {
+          od::object pods;
+          if (auto e = m.value.get_object().get(pods)) return e;
+          if (auto e = pod_members(pods)) return e;
+          continue;
+        }
+      } else if (m.name == "dependencies") {
+        has_dependencies_ = true;
+        dependencies_object_ = m.type == od::json_type::object;
+      } else if (m.name == "key") {
+        has_key_ = true;
+        key_string_ = m.type == od::json_type::string;
+        if (key_string_) {
+          std::string_view key;
+          if (auto e = m.value.get_string().get(key)) return e;
+          key_ = std::string(key);
+          continue;
+        }
+      }
+      if (auto e = any(m.value, m.type, 1)) return e;
+    }
+    return simdjson::SUCCESS;
+  }
+
+  simdjson::error_code pod_members(od::object& pods) {
+    for (auto result : pods) {
+      Member m;
+      if (auto e = read_member(std::move(result), &m)) return e;
+      Pod pod{m.name};
+      if (m.type == od::json_type::object) {
+        od::object registration;
+        if (auto e = m.value.get_object().get(registration)) return e;
+        if (auto e = registration_members(registration, &pod.seq)) return e;
+      } else if (auto e = any(m.value, m.type, 2)) {
+        return e;
+      }
+      pods_.push_back(pod);
+    }
+    return simdjson::SUCCESS;
+  }
+
+  simdjson::error_code registration_members(od::object& registration, int64_t* seq) {
+    for (auto result : registration) {
+      Member m;
+      if (auto e = read_member(std::move(result), &m)) return e;
+      if (m.name != "seq") {
+        if (auto e = any(m.value, m.type, 3)) return e;
+        continue;
+      }
+      *seq = 0;
+      if (m.type != od::json_type::number) {
+        if (auto e = any(m.value, m.type, 3)) return e;
+        continue;
+      }
+      od::number number;
+      if (auto e = m.value.get_number().get(number)) return e;
+      if (number.is_int64()) {
+        *seq = number.get_int64();
+      } else if (number.is_uint64()) {
+        *seq = static_cast<int64_t>(number.get_uint64());
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  simdjson::error_code members(od::object& object, int depth) {
+    for (auto result : object) {
+      Member m;
+      if (auto e = read_member(std::move(result), &m)) return e;
+      if (auto e = any(m.value, m.type, depth)) return e;
+    }
+    return simdjson::SUCCESS;
+  }
+
+  simdjson::error_code elements(od::array& array, int depth) {
+    for (auto result : array) {
+      od::value value;
+      if (auto e = std::move(result).get(value)) return e;
+      od::json_type type;
+      if (auto e = value.type().get(type)) return e;
+      if (auto e = any(value, type, depth)) return e;
+    }
+    return simdjson::SUCCESS;
+  }
+
+  // Checks one value at that depth (the root's members are at 1).
+  simdjson::error_code any(od::value& value, od::json_type type, int depth) {
+    switch (type) {
+      case od::json_type::object: {
+        if (depth >= kMaxDepth) return simdjson::DEPTH_ERROR;
+        od::object object;
+        if (auto e = value.get_object().get(object)) return e;
+        return members(object, depth + 1);
+      }
+      case od::json_type::array: {
+        if (depth >= kMaxDepth) return simdjson::DEPTH_ERROR;
+        od::array array;
+        if (auto e = value.get_array().get(array)) return e;
+        return elements(array, depth + 1);
+      }
+      case od::json_type::string: {
+        // Stage 1 checked the string's bytes; only its escapes are left,
+        // and unescaping them is what checks them. Either way the value is
+        // consumed: one left unread would be skipped without the grammar
+        // around it being checked.
+        const std::string_view raw = value.raw_json_token();
+        if (raw.find('\\') != std::string_view::npos) {
+          std::string_view unescaped;
+          return value.get_string().get(unescaped);
+        }
+        od::raw_json_string unread;
+        return value.get_raw_json_string().get(unread);
+      }
+      case od::json_type::number: {
+        od::number number;
+        return value.get_number().get(number);
+      }
+      case od::json_type::boolean: {
+        bool b = false;
+        return value.get_bool().get(b);
+      }
+      case od::json_type::null: {
+        bool null = false;
+        if (auto e = value.is_null().get(null)) return e;
+        return null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+      }
+    }
+    return simdjson::TAPE_ERROR;
+  }
+
+  const bool read_facts_;
+  simdjson::padded_string copy_;
+  od::parser parser_;
+  bool top_object_ = false;
+  bool escaped_names_ = false;  // a top-level name written with escapes
+  int pods_members_ = 0;
+  bool pods_last_ = false, pods_object_ = false;
+  bool has_dependencies_ = false, dependencies_object_ = false;
+  bool has_key_ = false, key_string_ = false;
+  std::string key_;
+  std::vector<Pod> pods_;
+};
 
 }  // namespace
 
 Outline outline(std::string_view text, bool read_facts, bool padded) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parse(parser, text, &root, padded) != simdjson::SUCCESS) return {};
+  Walk w(read_facts);
+  if (w.run(text, padded) != simdjson::SUCCESS) return {};
   Outline out;
   out.valid = true;
-  simdjson::dom::object object;
-  if (root.get_object().get(object) == simdjson::SUCCESS) {
-    for (auto field : object) {
-      if (field.key == "pods") out.has_pods = true;
-    }
-  }
+  out.has_pods = w.has_pods();
   if (read_facts && out.has_pods) {
     // A payload that is not of the right shape gets no facts here: the
     // pod reads it again where it can say why (Cluster::from_text).
     std::string error;
-    out.facts = facts_of(root, text, &error);
+    out.facts = w.facts(text, &error);
   }
   return out;
 }
@@ -232,10 +438,9 @@ std::optional<std::vector<MemberSpan>> sorted_members(std::string_view text, siz
 
 std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* error) {
   error->clear();
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parse(parser, text, &root) != simdjson::SUCCESS) return std::nullopt;
-  return facts_of(root, text, error);
+  Walk w(/*read_facts=*/true);
+  if (w.run(text, /*padded=*/false) != simdjson::SUCCESS) return std::nullopt;
+  return w.facts(text, error);
 }
 
 }  // namespace ochopod::fast_json

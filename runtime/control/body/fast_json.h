@@ -7,14 +7,18 @@
 // module is the one place that reads such texts with simdjson, which
 // validates one in a fraction of a millisecond, and hands out plain facts
 // and spans of the text; the tree is built later, only if someone reads it.
+// It walks the text with simdjson's On-Demand API, which writes no tape and
+// no copy of the strings: a pod's first body of a large cluster is the one
+// it validates whole (docs/internals.md, "What a pod costs as its cluster
+// grows").
 //
 // Used by the control server's PayloadCache (is this body JSON, is it a
 // leader's payload) and by Cluster::from_text (key, index, seq, size and the
 // `pods` member's text). Pure functions: any thread.
 //
 // Where simdjson refuses a text nlohmann accepts (integers beyond 64 bits,
-// nesting deeper than 1024), the callers fall back to nlohmann, so what the
-// pod accepts does not change.
+// nesting deeper than 1024, a lone scalar), the callers fall back to
+// nlohmann, so what the pod accepts does not change.
 #pragma once
 
 #include <cstddef>
@@ -43,7 +47,8 @@ struct PayloadFacts {
   std::string dependencies_text;  // the "dependencies" object's, "{}" if absent
 };
 // nullopt with *error set when the text is not such a payload (a readable
-// reason), or with *error empty when simdjson could not read it at all and
+// reason), or with *error empty when simdjson could not read it, or not
+// exactly (a top-level name written with escapes, "pods" given twice), and
 // the caller should try nlohmann.
 std::optional<PayloadFacts> payload_facts(std::string_view text, std::string* error);
 

@@ -123,6 +123,44 @@ TEST(FastJson, OutlineValidatesAndSpotsALeadersPayload) {
   EXPECT_FALSE(fast_json::outline("\"\xc3\x28\"").valid) << "not UTF-8";
 }
 
+// outline() accepts exactly the JSON nlohmann accepts, whatever surrounds a
+// value: a string it need not unescape is still consumed, so what follows
+// it is checked. The first text, found by fuzzing the walk, was read as
+// valid when a string left unread was then skipped as if it were a key.
+TEST(FastJson, OutlineChecksTheGrammarAroundEveryValue) {
+  const std::vector<std::string> texts = {
+      R"({"":"":}})", R"({"a":"x" : 1})", R"(["x" : 1])", R"({"a":1 "b":2})", R"([1 2])",
+      R"({"a":1,})", R"([1,])", R"({"a":tru})", R"({"a":nul})", R"({"a":"\x"})",
+      R"({"a":"\ud800"})", R"({"a":"\u12"})", R"([01])", R"({"a":-})", R"([1e])", R"({} 1)",
+      R"({}})", R"([1]])", R"({"a":[})", R"({"a" 1})", R"({"a":truex})", "[\"a\x01\"]",
+      "{\"a\":[\"\xff\"]}",
+      // and texts it must accept, escapes and all
+      R"({"a":"x","b":[1,-2.5e3,true,false,null,{}],"c":"\u00e9\"\\","d":"\ud83d\ude00"})",
+      R"([[[]],{"":{}},""])", R"( {"pods" : {"a" : {"seq" : 1, "s\u0065q" : 2}} } )",
+      std::string(1024, '[') + std::string(1024, ']')};
+  for (const auto& text : texts) {
+    const bool accepted = !json::parse(text, nullptr, false).is_discarded();
+    EXPECT_EQ(fast_json::outline(text).valid, accepted) << text;
+  }
+  // Deeper than simdjson goes: refused here, so nlohmann decides.
+  EXPECT_FALSE(fast_json::outline(std::string(1025, '[') + std::string(1025, ']')).valid);
+}
+
+// A name written with escapes at the top level, or "pods" given twice: the
+// walk validates the text but leaves the facts to nlohmann, which reads the
+// same cluster (ClusterFromText.ReadsWhatFromPayloadReads).
+TEST(FastJson, LeavesThePayloadsItCannotReadExactlyToNlohmann) {
+  for (const std::string& text : {std::string(R"({"po\u0064s":{"a":{}},"key":"a"})"),
+                                  std::string(R"({"pods":{"a":{}},"pods":{"b":{}}})")}) {
+    const auto outline = fast_json::outline(text, /*read_facts=*/true);
+    EXPECT_TRUE(outline.valid && outline.has_pods) << text;
+    EXPECT_FALSE(outline.facts) << text;
+    std::string error = "unset";
+    EXPECT_FALSE(fast_json::payload_facts(text, &error)) << text;
+    EXPECT_EQ(error, "") << "nlohmann should read it: " << text;
+  }
+}
+
 // A padded text is read where it is, and only up to its length: what
 // follows it (here, bytes that would complete it) changes nothing.
 TEST(FastJson, APaddedTextReadsAsTheSameTextUnpadded) {
