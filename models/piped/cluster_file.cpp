@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -80,20 +79,25 @@ std::string cluster_text(const Cluster& c) {
 namespace {
 
 // The head and tail (a few dozen bytes) hashed here, the pods map's digest
-// taken from the Cluster, which computes it once for all who ask; each
-// piece's length is mixed in, so the same text cut differently still
-// differs from another text.
+// taken from the Cluster, which computes it once for all who ask; the
+// three digests and the pieces' lengths are hashed once more, so the same
+// text cut differently still differs from another text.
 ClusterDigest digest_of(const ClusterTextParts& parts, const Cluster& cluster) {
+  const TextDigest head = digest_text(parts.head);
   const TextDigest pods = ClusterBuild::pods_digest(cluster);
-  ClusterDigest d{0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full};
-  const auto mix = [&d](const void* data, size_t size, size_t length) {
-    d.a = std::_Hash_bytes(data, size, static_cast<size_t>(d.a ^ length));
-    d.b = std::_Hash_bytes(data, size, static_cast<size_t>(d.b + length));
-  };
-  mix(parts.head.data(), parts.head.size(), parts.head.size());
-  mix(&pods, sizeof pods, parts.pods.size());
-  mix(parts.tail.data(), parts.tail.size(), parts.tail.size());
-  return d;
+  const TextDigest tail = digest_text(parts.tail);
+  const uint64_t pieces[] = {head.a,
+                             head.b,
+                             pods.a,
+                             pods.b,
+                             tail.a,
+                             tail.b,
+                             parts.head.size(),
+                             parts.pods.size(),
+                             parts.tail.size()};
+  const TextDigest d =
+      digest_text(std::string_view(reinterpret_cast<const char*>(pieces), sizeof pieces));
+  return {d.a, d.b};
 }
 
 }  // namespace
