@@ -927,22 +927,15 @@ def stat_now(pid):
 
 def thread_cpu(pods):
     """CPU per pod by thread name, in ms ({name: ms}), from
-    /proc/<pid>/task/*/schedstat (nanoseconds on a CPU: a thread's few ms
-    would round to 0 in stat's 10 ms ticks): which of a pod's threads
+    thread_schedstats(): which of a pod's threads
     (http, lifecycle, coordinator, the ZooKeeper client's...) spends what
     grows with the cluster. Threads that ended are not there (the process
     total is): "ended threads" is the process total less the live ones."""
     ns, total_ticks = {}, 0
     for p in pods:
         total_ticks += stat_now(p.pid)[0]
-        try:
-            tids = os.listdir(f"/proc/{p.pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            name = (read_text(f"/proc/{p.pid}/task/{tid}/comm") or "?").strip()
-            run = (read_text(f"/proc/{p.pid}/task/{tid}/schedstat") or "0").split()[0]
-            ns[name] = ns.get(name, 0) + int(run)
+        for _, name, run, _ in thread_schedstats(p.pid):
+            ns[name] = ns.get(name, 0) + run
     n = max(1, len(pods))
     out = {k: round(v / 1e6 / n, 2) for k, v in sorted(ns.items(), key=lambda kv: -kv[1])}
     out["ended threads"] = round((total_ticks / CLK_TCK * 1e9 - sum(ns.values())) / 1e6 / n, 2)
@@ -951,17 +944,11 @@ def thread_cpu(pods):
 
 def pod_costs(pods):
     """Each pod's (CPU ns, minor faults, bytes written) so far: CPU from
-    its threads' schedstat (exact, where stat's ticks would round a
-    round's fraction of a millisecond away), faults from stat, bytes from
+    thread_schedstats(), faults from stat, bytes from
     /proc/<pid>/io's wchar (every write: the cluster file, answers, logs)."""
     out = []
     for p in pods:
-        cpu = 0
-        try:
-            for tid in os.listdir(f"/proc/{p.pid}/task"):
-                cpu += int((read_text(f"/proc/{p.pid}/task/{tid}/schedstat") or "0").split()[0])
-        except OSError:
-            pass
+        cpu = sum(run for _, _, run, _ in thread_schedstats(p.pid))
         wchar = 0
         for line in (read_text(f"/proc/{p.pid}/io") or "").splitlines():
             if line.startswith("wchar:"):
@@ -1077,23 +1064,33 @@ def help_reference(ochopod, runs):
             "majflt_total": sum(majflt)}
 
 
+def thread_schedstats(pid):
+    """Each live thread of a process as (tid, name, on-CPU ns, times it was
+    scheduled), from /proc/<pid>/task/*/schedstat: exact, where stat's 10 ms
+    ticks would round a thread's few ms to 0. The one reader of schedstat:
+    by thread name, per pod, and the wake-up counts all come from here."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return
+    for tid in tids:
+        text = read_text(f"/proc/{pid}/task/{tid}/schedstat")
+        if not text:
+            continue
+        fields = text.split()
+        name = (read_text(f"/proc/{pid}/task/{tid}/comm") or "?").strip()
+        yield tid, name, int(fields[0]), int(fields[2])
+
+
 def cpu(pid):
     """(utime+stime ticks of the process, on-CPU ns summed over its threads,
     {thread name: times it was scheduled})."""
     st = proc_stat(pid)
     ticks = int(st[11]) + int(st[12]) if st else 0
     ns, slices = 0, {}
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        tids = []
-    for tid in tids:
-        text = read_text(f"/proc/{pid}/task/{tid}/schedstat")
-        if text:
-            fields = text.split()
-            ns += int(fields[0])
-            name = f"{tid}:{(read_text(f'/proc/{pid}/task/{tid}/comm') or '?').strip()}"
-            slices[name] = int(fields[2])
+    for tid, name, run, scheduled in thread_schedstats(pid):
+        ns += run
+        slices[f"{tid}:{name}"] = scheduled
     return ticks, ns, slices
 
 
