@@ -43,7 +43,7 @@ from ochopod_testkit.pods import PodProcess, pod_env  # noqa: E402
 from ochopod_testkit.ports import LOCALHOST, free_ports  # noqa: E402
 from ochopod_testkit.procs import (HarnessError, alive, take_charge, children_of, comm,  # noqa: E402
                                    descendants, final_sweep, kill_quietly, now, proc_stat,
-                                   read_text, reap_quietly, wait)
+                                   read_text, reap_quietly, thread_schedstats, wait)
 
 ROOT = "/ochopod/clusters"
 CHILD = ["sleep", "3600"]
@@ -1062,24 +1062,6 @@ def help_reference(ochopod, runs):
             "cpu_ms_mean": round(statistics.mean(cpu_ms), 3),
             "minflt_mean": round(statistics.mean(minflt), 1),
             "majflt_total": sum(majflt)}
-
-
-def thread_schedstats(pid):
-    """Each live thread of a process as (tid, name, on-CPU ns, times it was
-    scheduled), from /proc/<pid>/task/*/schedstat: exact, where stat's 10 ms
-    ticks would round a thread's few ms to 0. The one reader of schedstat:
-    by thread name, per pod, and the wake-up counts all come from here."""
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return
-    for tid in tids:
-        text = read_text(f"/proc/{pid}/task/{tid}/schedstat")
-        if not text:
-            continue
-        fields = text.split()
-        name = (read_text(f"/proc/{pid}/task/{tid}/comm") or "?").strip()
-        yield tid, name, int(fields[0]), int(fields[2])
 
 
 def cpu(pid):

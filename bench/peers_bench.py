@@ -87,7 +87,7 @@ from ochopod_testkit import machine, results  # noqa: E402
 from ochopod_testkit.ports import free_port  # noqa: E402
 from ochopod_testkit.procs import (HarnessError, alive, comm, descendants, die_with_parent,  # noqa: E402
                                    final_sweep, kill_quietly, now, proc_stat, read_text,
-                                   reap_all, take_charge, wait)
+                                   reap_all, take_charge, thread_schedstats, wait)
 
 CHILD = ["sleep", "3600"]
 CHILD_COMM = "sleep"
@@ -245,14 +245,7 @@ def cpu(pids):
         st = proc_stat(pid)
         if st:
             ticks += int(st[11]) + int(st[12])
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            text = read_text(f"/proc/{pid}/task/{tid}/schedstat")
-            if text:
-                ns += int(text.split()[0])
+        ns += sum(run for _, _, run, _ in thread_schedstats(pid))
     return ticks, ns
 
 
