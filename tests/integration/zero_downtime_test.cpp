@@ -64,6 +64,7 @@ constexpr auto kFormation = 20s;
 constexpr auto kRequestTimeout = 2s;
 constexpr auto kRequestEvery = 10ms;  // about 100 requests/s
 constexpr auto kSteady = 3s;          // the quiet windows of the steady phases
+constexpr int kFewestRequests = 10;   // in each phase, however fast it went
 
 // The front's HAProxy configuration: the example's template
 // (examples/haproxy), one `server` line per web pod at the port its
@@ -560,13 +561,18 @@ TEST_F(ZeroDowntime, ScaleStopAndRollUnderLoad) {
   for (const auto& phase : load.phases()) {
     std::printf("%s\n", summary(phase).c_str());
     EXPECT_EQ(phase.failed, 0) << summary(phase) << "\n" << reloads(front_pod);
+    // A count, not a rate: the load paces at 100 requests/s, but a loaded
+    // machine (sanitizers, CI on the same cores) halves what it reaches.
+    // What matters is that traffic crossed every phase, the shortest (a
+    // scale-up) taking about a second.
+    EXPECT_GE(phase.requests(), kFewestRequests)
+        << "the load was too light to show anything: " << summary(phase);
     total += phase.requests();
     busy += seconds(phase.end - phase.start);
   }
   const double rate = busy > 0 ? total / busy : 0;
   std::printf("in all: %d requests in %.1f s, %.1f requests/s; %s\n", total, busy, rate,
               reloads(front_pod).c_str());
-  EXPECT_GT(rate, 50) << "the load was too light to show anything";
   EXPECT_TRUE(front_pod.running()) << "the front pod died";
 }
 
