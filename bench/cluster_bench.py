@@ -1461,7 +1461,7 @@ def plots(result, out_dir, quick):
                 series.append((label, [(x["n"], x[field] * scale) for x in rows]))
         if not series:
             continue
-        script = [f"set terminal png size 800,500", f"set output '{os.path.join(out_dir, png)}'",
+        script = ["set terminal png size 800,500", f"set output '{os.path.join(out_dir, png)}'",
                   f"set title '{key} time vs pods'", "set xlabel 'pods'",
                   f"set ylabel '{ylabel}'", "set key left top", "set grid",
                   "plot " + ", ".join(f"'-' using 1:2 with linespoints title '{label}'"
