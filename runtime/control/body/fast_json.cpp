@@ -105,7 +105,8 @@ class Walk {
   explicit Walk(bool read_facts) : read_facts_(read_facts) {}
 
   // SUCCESS when the whole text is one JSON object or array. A lone scalar
-  // gets an error too: too small to be worth this path, nlohmann reads it.
+  // gets an error too: it is no payload, and nlohmann reads it whatever
+  // its size.
   // padded: kPadding written bytes follow the text, else it is copied into
   // a padded buffer. What facts() says points into that and the parser's
   // buffers, so both live as long as the walk.
@@ -116,25 +117,25 @@ class Walk {
       copy_ = simdjson::padded_string(text);
       json = copy_;
     }
-    od::document doc;
-    if (auto e = parser_.iterate(json).get(doc)) return e;
+    base_ = json.data();
+    if (auto e = parser_.iterate(json).get(doc_)) return e;
     od::json_type type;
-    if (auto e = doc.type().get(type)) return e;
+    if (auto e = doc_.type().get(type)) return e;
     if (type == od::json_type::object) {
       od::object object;
-      if (auto e = doc.get_object().get(object)) return e;
+      if (auto e = doc_.get_object().get(object)) return e;
       if (auto e = top(object)) return e;
     } else if (type == od::json_type::array) {
       od::array array;
-      if (auto e = doc.get_array().get(array)) return e;
+      if (auto e = doc_.get_array().get(array)) return e;
       if (auto e = elements(array, 1)) return e;
     } else {
       return simdjson::INCORRECT_TYPE;
     }
     // Nothing may follow the root: at its end the document has no location.
     const char* rest = nullptr;
-    return doc.current_location().get(rest) == simdjson::SUCCESS ? simdjson::TAPE_ERROR
-                                                                 : simdjson::SUCCESS;
+    return doc_.current_location().get(rest) == simdjson::SUCCESS ? simdjson::TAPE_ERROR
+                                                                  : simdjson::SUCCESS;
   }
 
   bool has_pods() const { return pods_members_ > 0; }
@@ -184,9 +185,7 @@ class Walk {
     if (!pods) return std::nullopt;
     facts.pods_at = {static_cast<size_t>(pods->data() - text.data()), pods->size()};
     if (has_dependencies_) {
-      const auto dependencies = member_text(text, "dependencies");
-      if (!dependencies) return std::nullopt;
-      facts.dependencies_text = std::string(*dependencies);
+      facts.dependencies_text = std::string(text.substr(dependencies_at_, dependencies_length_));
     } else {
       facts.dependencies_text = "{}";
     }
@@ -221,6 +220,10 @@ class Walk {
       } else if (m.name == "dependencies") {
         has_dependencies_ = true;
         dependencies_object_ = m.type == od::json_type::object;
+        if (dependencies_object_ && read_facts_) {
+          if (auto e = note_dependencies(m.value)) return e;
+          continue;
+        }
       } else if (m.name == "key") {
         has_key_ = true;
         key_string_ = m.type == od::json_type::string;
@@ -233,6 +236,21 @@ class Walk {
       }
       if (auto e = any(m.value, m.type, 1)) return e;
     }
+    return simdjson::SUCCESS;
+  }
+
+  // Walks the "dependencies" object and notes where its text is, from its
+  // opening brace to the last byte before the token that follows it (the
+  // root always has one more: its closing brace). A repeated name
+  // overwrites the span: the last one is nlohmann's.
+  simdjson::error_code note_dependencies(od::value& value) {
+    const char* begin = value.raw_json_token().data();
+    if (auto e = any(value, od::json_type::object, 1)) return e;
+    const char* next = nullptr;
+    if (auto e = doc_.current_location().get(next)) return e;
+    while (next > begin && is_space(next[-1])) --next;
+    dependencies_at_ = static_cast<size_t>(begin - base_);
+    dependencies_length_ = static_cast<size_t>(next - begin);
     return simdjson::SUCCESS;
   }
 
@@ -345,11 +363,14 @@ class Walk {
   const bool read_facts_;
   simdjson::padded_string copy_;
   od::parser parser_;
+  od::document doc_;
+  const char* base_ = nullptr;  // the text walked: the caller's, or copy_
   bool top_object_ = false;
   bool escaped_names_ = false;  // a top-level name written with escapes
   int pods_members_ = 0;
   bool pods_last_ = false, pods_object_ = false;
   bool has_dependencies_ = false, dependencies_object_ = false;
+  size_t dependencies_at_ = 0, dependencies_length_ = 0;  // in the text walked
   bool has_key_ = false, key_string_ = false;
   std::string key_;
   std::vector<Pod> pods_;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ochopod/cluster.h"
@@ -159,6 +160,35 @@ TEST(FastJson, LeavesThePayloadsItCannotReadExactlyToNlohmann) {
     EXPECT_FALSE(fast_json::payload_facts(text, &error)) << text;
     EXPECT_EQ(error, "") << "nlohmann should read it: " << text;
   }
+}
+
+// The walk notes the "dependencies" text as it passes (the pod's
+// dependencies are parsed from it): as written, from brace to brace, the
+// last one when repeated, on the padded and the copied path alike.
+TEST(FastJson, TheDependenciesTextIsTheLastOneAsWritten) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"dependencies" : { "db" : {"a":"}"} }  , "pods":{}})", R"({ "db" : {"a":"}"} })"},
+      {"{\"dependencies\":{\"a\":1},\"pods\":{},\"dependencies\":{\"b\":[2,{}]}\n\t}",
+       R"({"b":[2,{}]})"},
+      {R"({"pods":{"k":{}},"key":"k","dependencies":{}})", "{}"},
+      {R"({"dependencies":{"x":"\"}\\"},"pods":{}})", R"({"x":"\"}\\"})"},
+  };
+  for (const auto& [text, dependencies] : cases) {
+    std::string error;
+    const auto facts = fast_json::payload_facts(text, &error);
+    ASSERT_TRUE(facts) << text << ": " << error;
+    EXPECT_EQ(facts->dependencies_text, dependencies) << text;
+    std::string buffer = text + std::string(fast_json::kPadding, ' ');
+    const auto padded =
+        fast_json::outline(std::string_view(buffer.data(), text.size()), true, true);
+    ASSERT_TRUE(padded.facts) << text;
+    EXPECT_EQ(padded.facts->dependencies_text, dependencies) << text;
+    expect_same_cluster(text);
+  }
+  std::string error;
+  EXPECT_FALSE(
+      fast_json::payload_facts(R"({"dependencies":{},"pods":{},"dependencies":[]})", &error));
+  EXPECT_EQ(error, "\"dependencies\" is not an object") << "the last one decides";
 }
 
 // A padded text is read where it is, and only up to its length: what
