@@ -406,7 +406,7 @@ class Bench:
                     # untimed check below polls every pod's /info, which
                     # costs the pods CPU (and more of it the more pods).
                     at_snap = [stat_now(p.pid) for p in pods]
-                    by_thread = thread_cpu(pods)
+                    by_thread, faults_by_thread = thread_costs(pods)
                     zk1 = stat_now(zk.pid)[0]
                     harness1 = resource.getrusage(resource.RUSAGE_SELF)
                     # Then, untimed: every pod runs its child, exactly one leads.
@@ -441,6 +441,7 @@ class Bench:
                            "pods_cpu_s_after_check": round(sum(after_check) / CLK_TCK, 2),
                            **events, "drop_reasons": drop_reasons(pods),
                            "cpu_ms_per_pod_by_thread": by_thread,
+                           "minflt_per_pod_by_thread": faults_by_thread,
                            "idle_cpu_ms_per_s_median": round(idle_ms_per_s, 4),
                            "alive_until_snapshot_s_mean": round(alive_s, 2),
                            "per_pod_ms_less_idle": round(
@@ -453,7 +454,8 @@ class Bench:
                         f"harness {row['harness_cpu_s']} s; pods after the check "
                         f"{row['pods_cpu_s_after_check']} s; a pod took {row['on_per_pod']} "
                         f"`on`, lost {row['session_losses_per_pod']} sessions; drops: "
-                        f"{row['drop_reasons']}; ms a pod by thread: {by_thread}; idle "
+                        f"{row['drop_reasons']}; ms a pod by thread: {by_thread}; faults a pod by "
+                        f"thread: {faults_by_thread}; idle "
                         f"{row['idle_cpu_ms_per_s_median']} ms/s over {row['alive_until_snapshot_s_mean']}"
                         f" s alive: {row['per_pod_ms_less_idle']} ms a pod less idle)")
                     rows.append(row)
@@ -497,7 +499,7 @@ class Bench:
                     ev = snap.wait(lambda e: pods_in(e[2]) == n, 40 + n * 0.55 + damper,
                                    f"a snapshot of {n} pods in {home}")
                     at_snap = [stat_now(p.pid) for p in pods]
-                    by_thread = thread_cpu(pods)
+                    by_thread, faults_by_thread = thread_costs(pods)
                     zk1 = stat_now(zk.pid)[0]
                     harness1 = resource.getrusage(resource.RUSAGE_SELF)
                     # Snapshot writes seen by the watch up to that one: every
@@ -544,6 +546,7 @@ class Bench:
                            "session_drops_in_logs": rounds["dropping the ZooKeeper session"],
                            **events, "drop_reasons": drop_reasons(pods),
                            "cpu_ms_per_pod_by_thread": by_thread,
+                           "minflt_per_pod_by_thread": faults_by_thread,
                            **run_costs(zk1 - zk0, harness0, harness1, load0)}
                     log(f"arrivals n={n} at {rate:g}/s, damper {damper:g}: snapshot of all "
                         f"{row['after_last_arrival_s']:.3f} s after the last arrival (span "
@@ -554,7 +557,8 @@ class Bench:
                         f"configured of {row['rounds_started_in_logs']} started in the logs; "
                         f"a pod took {row['on_per_pod']} `on`, lost "
                         f"{row['session_losses_per_pod']} sessions; drops: {row['drop_reasons']}; "
-                        f"ms a pod by thread: {by_thread}")
+                        f"ms a pod by thread: {by_thread}; faults a pod by thread: "
+                        f"{faults_by_thread}")
                     rows.append(row)
                 finally:
                     client.stop()
@@ -925,21 +929,27 @@ def stat_now(pid):
     return int(st[11]) + int(st[12]), int(st[7]), int(st[9])
 
 
-def thread_cpu(pods):
-    """CPU per pod by thread name, in ms ({name: ms}), from
-    thread_schedstats(): which of a pod's threads
-    (http, lifecycle, coordinator, the ZooKeeper client's...) spends what
-    grows with the cluster. Threads that ended are not there (the process
-    total is): "ended threads" is the process total less the live ones."""
-    ns, total_ticks = {}, 0
+def thread_costs(pods):
+    """CPU (ms) and minor page faults per pod by thread name, as two dicts
+    ({name: ms}, {name: faults}), from thread_schedstats(): which of a pod's
+    threads (http, lifecycle, coordinator, the ZooKeeper client's...)
+    spends what grows with the cluster. Threads that ended are not there
+    (the process totals are): "ended threads" is the process total less the
+    live ones."""
+    ns, faults, total_ticks, total_faults = {}, {}, 0, 0
     for p in pods:
-        total_ticks += stat_now(p.pid)[0]
-        for _, name, run, _ in thread_schedstats(p.pid):
-            ns[name] = ns.get(name, 0) + run
+        ticks, minflt, _ = stat_now(p.pid)
+        total_ticks += ticks
+        total_faults += minflt
+        for t in thread_schedstats(p.pid):
+            ns[t.name] = ns.get(t.name, 0) + t.run_ns
+            faults[t.name] = faults.get(t.name, 0) + t.minflt
     n = max(1, len(pods))
-    out = {k: round(v / 1e6 / n, 2) for k, v in sorted(ns.items(), key=lambda kv: -kv[1])}
-    out["ended threads"] = round((total_ticks / CLK_TCK * 1e9 - sum(ns.values())) / 1e6 / n, 2)
-    return out
+    cpu = {k: round(v / 1e6 / n, 2) for k, v in sorted(ns.items(), key=lambda kv: -kv[1])}
+    cpu["ended threads"] = round((total_ticks / CLK_TCK * 1e9 - sum(ns.values())) / 1e6 / n, 2)
+    flt = {k: round(v / n, 1) for k, v in sorted(faults.items(), key=lambda kv: -kv[1])}
+    flt["ended threads"] = round((total_faults - sum(faults.values())) / n, 1)
+    return cpu, flt
 
 
 def pod_costs(pods):
@@ -948,7 +958,7 @@ def pod_costs(pods):
     /proc/<pid>/io's wchar (every write: the cluster file, answers, logs)."""
     out = []
     for p in pods:
-        cpu = sum(run for _, _, run, _ in thread_schedstats(p.pid))
+        cpu = sum(t.run_ns for t in thread_schedstats(p.pid))
         wchar = 0
         for line in (read_text(f"/proc/{p.pid}/io") or "").splitlines():
             if line.startswith("wchar:"):
@@ -1070,9 +1080,9 @@ def cpu(pid):
     st = proc_stat(pid)
     ticks = int(st[11]) + int(st[12]) if st else 0
     ns, slices = 0, {}
-    for tid, name, run, scheduled in thread_schedstats(pid):
-        ns += run
-        slices[f"{tid}:{name}"] = scheduled
+    for t in thread_schedstats(pid):
+        ns += t.run_ns
+        slices[f"{t.tid}:{t.name}"] = t.scheduled
     return ticks, ns, slices
 
 

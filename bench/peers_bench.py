@@ -245,7 +245,7 @@ def cpu(pids):
         st = proc_stat(pid)
         if st:
             ticks += int(st[11]) + int(st[12])
-        ns += sum(run for _, _, run, _ in thread_schedstats(pid))
+        ns += sum(t.run_ns for t in thread_schedstats(pid))
     return ticks, ns
 
 

@@ -8,6 +8,7 @@ processes it kills (a SIGKILLed pod's child, a setsid'd JVM) come back to
 it: reap_all() collects them, final_sweep() kills what is left.
 """
 
+import collections
 import ctypes
 import os
 import signal
@@ -63,11 +64,16 @@ def proc_stat(pid):
     return text[text.rfind(")") + 2:].split()
 
 
+ThreadStats = collections.namedtuple("ThreadStats", "tid name run_ns scheduled minflt")
+
+
 def thread_schedstats(pid):
-    """Each live thread of a process as (tid, name, on-CPU ns, times it was
-    scheduled), from /proc/<pid>/task/*/schedstat: exact, where stat's 10 ms
-    ticks would round a thread's few ms to 0. The benches' one reader of
-    schedstat: CPU by thread name, per pod, per peer, and wake-ups."""
+    """Each live thread of a process as ThreadStats: its on-CPU ns and the
+    times it was scheduled from /proc/<pid>/task/*/schedstat (exact, where
+    stat's 10 ms ticks would round a thread's few ms to 0), its minor page
+    faults from the thread's stat. The benches' one reader of a process's
+    threads: CPU and faults by thread name, per pod, per peer, and
+    wake-ups."""
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -78,7 +84,8 @@ def thread_schedstats(pid):
             continue
         fields = text.split()
         name = (read_text(f"/proc/{pid}/task/{tid}/comm") or "?").strip()
-        yield tid, name, int(fields[0]), int(fields[2])
+        st = proc_stat(f"{pid}/task/{tid}")
+        yield ThreadStats(tid, name, int(fields[0]), int(fields[2]), int(st[7]) if st else 0)
 
 
 def alive(pid):
