@@ -1,8 +1,42 @@
 #include "runtime/control/body/recycled_text.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace ochopod {
+
+namespace {
+
+// Faults in the whole pages of [data, data + size) for writing, in one
+// call. On a virtual machine a page faulted by its first write is a trap
+// that costs 13 to 18 µs; populating it costs a twentieth of that
+// (bench/README.md, "Fresh pages in one call"). Linux 5.14 and later: on
+// an older kernel it says so once and the writes fault the pages as
+// before.
+bool populate(const char* data, size_t size) {
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) / page * page;
+  if (end <= begin) return true;
+  if (::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE) == 0) {
+    return true;
+  }
+  static std::atomic<bool> said{false};
+  if (!said.exchange(true)) {
+    spdlog::info("cannot prefault a body's buffer ({}): its pages fault as they are written",
+                 std::strerror(errno));
+  }
+  return false;
+}
+
+}  // namespace
 
 std::string RecycledText::take(size_t size) {
   std::string text;
@@ -12,7 +46,10 @@ std::string RecycledText::take(size_t size) {
     spare_->text = std::string();
   }
   text.clear();
-  if (text.capacity() < size) text.reserve(size + size / 16);
+  if (text.capacity() < size) {
+    text.reserve(size + size / 16);
+    populate(text.data(), size);
+  }
   return text;
 }
 
@@ -22,8 +59,11 @@ void RecycledText::ready(size_t size) {
     if (spare_->text.capacity() >= size) return;
   }
   std::string text;
-  text.resize(size + size / 16);  // written: every page faulted in now
-  text.clear();
+  text.reserve(size + size / 16);
+  if (!populate(text.data(), size + size / 16)) {
+    text.resize(size + size / 16);  // written: every page faulted in now
+    text.clear();
+  }
   std::lock_guard<std::mutex> lock(spare_->mu);
   if (text.capacity() > spare_->text.capacity()) spare_->text = std::move(text);
 }

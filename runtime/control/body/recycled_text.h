@@ -8,6 +8,10 @@
 // kept, the spare being written) cost no fault after the first rounds, for
 // one body's worth of idle memory. The spare a round will need is readied
 // while the pod idles after the round before (PayloadCache::ready_spare).
+// A buffer that must be new (the first body, a spare readied, a cluster
+// that grew) has its pages populated in one call rather than faulted one
+// by one as the body is written: on a virtual machine a fault is a trap
+// that costs twenty times what populating a page does.
 //
 // Owned by the PayloadCache (control server's I/O thread), which takes the
 // spare and shares the texts; the last Payload or Cluster holding a text may
