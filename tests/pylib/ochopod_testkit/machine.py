@@ -29,29 +29,35 @@ def _memory_gib():
     return None
 
 
+def _best_us_per_page(pages, repeats, seconds_on):
+    """The best of `repeats` of seconds_on(m) (a fresh anonymous mapping of
+    `pages` pages), in microseconds a page."""
+    best = None
+    for _ in range(repeats):
+        m = mmap.mmap(-1, pages * mmap.PAGESIZE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        try:
+            us = seconds_on(m) / pages * 1e6
+        finally:
+            m.close()
+        best = us if best is None else min(best, us)
+    return round(best, 3)
+
+
 def page_fault_us(pages=16384, repeats=3):
     """Microseconds per first touch of a fresh anonymous page (the fault,
     the zeroing, the page table), the best of `repeats`: the same loop over
     pages already touched is subtracted, so the interpreter's own cost per
     iteration is not counted."""
-    page = mmap.PAGESIZE
-    best = None
-    for _ in range(repeats):
-        m = mmap.mmap(-1, pages * page, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        try:
-            t0 = time.perf_counter()
-            for i in range(0, pages * page, page):
-                m[i] = 1
-            fresh = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            for i in range(0, pages * page, page):
-                m[i] = 2
-            warm = time.perf_counter() - t0
-        finally:
-            m.close()
-        us = max(fresh - warm, 0.0) / pages * 1e6
-        best = us if best is None else min(best, us)
-    return round(best, 3)
+    def touch(m):
+        t0 = time.perf_counter()
+        for i in range(0, len(m), mmap.PAGESIZE):
+            m[i] = 1
+        fresh = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for i in range(0, len(m), mmap.PAGESIZE):
+            m[i] = 2
+        return max(fresh - (time.perf_counter() - t0), 0.0)
+    return _best_us_per_page(pages, repeats, touch)
 
 
 # Linux 5.14's madvise(MADV_POPULATE_WRITE); Python's mmap names it from 3.13.
@@ -63,20 +69,14 @@ def page_populate_us(pages=16384, repeats=3):
     madvise(MADV_POPULATE_WRITE) call (no trap per page: what a pod's body
     buffers cost, runtime/control/body/recycled_text.h), the best of
     `repeats`; None when the kernel cannot."""
-    page = mmap.PAGESIZE
-    best = None
-    for _ in range(repeats):
-        m = mmap.mmap(-1, pages * page, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        try:
-            t0 = time.perf_counter()
-            m.madvise(MADV_POPULATE_WRITE, 0, pages * page)
-            us = (time.perf_counter() - t0) / pages * 1e6
-        except OSError:
-            return None
-        finally:
-            m.close()
-        best = us if best is None else min(best, us)
-    return round(best, 3)
+    def populate(m):
+        t0 = time.perf_counter()
+        m.madvise(MADV_POPULATE_WRITE, 0, len(m))
+        return time.perf_counter() - t0
+    try:
+        return _best_us_per_page(pages, repeats, populate)
+    except OSError:
+        return None
 
 
 def spawn_ms(count=200):
