@@ -1,46 +1,28 @@
 #include "models/reactive/snapshot.h"
 
 #include <fnmatch.h>
-#include <openssl/evp.h>
 
-#include <cstdio>
-#include <stdexcept>
 
 #include "runtime/base/numbers.h"
 #include "runtime/base/text.h"
+#include "runtime/crypto/digest.h"
+#include "runtime/crypto/md5.h"
 
 namespace ochopod {
 
 using nlohmann::json;
 
 struct SnapshotHasher::State {
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+  Md5 md5;
 };
 
-SnapshotHasher::SnapshotHasher() : state_(std::make_unique<State>()) {
-  if (!state_->ctx || EVP_DigestInit_ex(state_->ctx.get(), EVP_md5(), nullptr) != 1)
-    throw std::runtime_error("OpenSSL cannot hash with MD5");
-}
+SnapshotHasher::SnapshotHasher() : state_(std::make_unique<State>()) {}
 
 SnapshotHasher::~SnapshotHasher() = default;
 
-void SnapshotHasher::add(std::string_view text) {
-  EVP_DigestUpdate(state_->ctx.get(), text.data(), text.size());
-}
+void SnapshotHasher::add(std::string_view text) { state_->md5.add(text); }
 
-std::string SnapshotHasher::finish() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(state_->ctx.get(), digest, &length);
-  std::string out;
-  out.reserve(length * 3);
-  char pair[4];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(pair, sizeof pair, i ? ":%02x" : "%02x", digest[i]);
-    out += pair;
-  }
-  return out;
-}
+std::string SnapshotHasher::finish() { return to_hex(state_->md5.finish(), ":"); }
 
 std::string snapshot_hash(const json& snapshot_map) {
   // nlohmann::json objects keep keys sorted, so dump() is canonical.

@@ -1,20 +1,11 @@
 #include "runtime/control/bearer.h"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
 #include <strings.h>
 
+#include "runtime/crypto/digest.h"
+
 namespace ochopod {
-
-namespace {
-
-// Digests have one length whatever the inputs, so comparing them leaks
-// neither the token's length nor where a guess goes wrong.
-void digest(std::string_view text, unsigned char out[SHA256_DIGEST_LENGTH]) {
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out);
-}
-
-}  // namespace
 
 bool bearer_matches(std::string_view authorization, std::string_view token) {
   if (token.empty()) return false;
@@ -22,10 +13,16 @@ bool bearer_matches(std::string_view authorization, std::string_view token) {
   const bool scheme = authorization.size() >= kScheme.size() &&
                       ::strncasecmp(authorization.data(), kScheme.data(), kScheme.size()) == 0;
   const std::string_view given = scheme ? authorization.substr(kScheme.size()) : std::string_view();
-  unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
-  digest(given, a);
-  digest(token, b);
-  return scheme && CRYPTO_memcmp(a, b, sizeof a) == 0;
+  // Digests have one length whatever the inputs, so comparing them leaks
+  // neither the token's length nor where a guess goes wrong.
+  std::string error;
+  const auto a = digest_of(DigestKind::kSha256, given, &error);
+  const auto b = a ? digest_of(DigestKind::kSha256, token, &error) : std::nullopt;
+  if (!a || !b) {
+    spdlog::error("control port: cannot check a bearer token, refused ({})", error);
+    return false;
+  }
+  return scheme && equal_in_constant_time(*a, *b);
 }
 
 }  // namespace ochopod

@@ -1,26 +1,18 @@
 #include "ochopod/upload_signature.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
+
+#include "runtime/crypto/digest.h"
 
 namespace ochopod {
 
 std::string sign_upload(const std::string& key, const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  static const char* const kHex = "0123456789abcdef";
-  std::string out = "sha1=";
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
+  std::string error;
+  const auto mac = hmac_sha1(key, data, &error);
+  if (!mac) throw std::runtime_error("cannot sign the upload: " + error);
+  return "sha1=" + to_hex(*mac);
 }
 
 bool upload_signature_matches(const std::string& header, const std::string& key,
@@ -31,8 +23,7 @@ bool upload_signature_matches(const std::string& header, const std::string& key,
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   // The length is no secret (always 45): only the digits are compared in
   // constant time.
-  return given.size() == expected.size() &&
-         CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+  return equal_in_constant_time(given, expected);
 }
 
 }  // namespace ochopod

@@ -1,9 +1,11 @@
 #include "runtime/zk/acl.h"
 
-#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <tuple>
+
+#include "runtime/crypto/digest.h"
 
 namespace ochopod {
 
@@ -43,16 +45,14 @@ std::optional<ZkAclMode> choose_zk_acl(std::string_view text, bool has_credentia
 
 std::string zk_digest_id(const std::string& user, const std::string& password) {
   const std::string credentials = user + ":" + password;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(credentials.data(), credentials.size(), digest, &length, EVP_sha1(), nullptr) !=
-      1) {
-    return user + ":";  // only if OpenSSL has no SHA-1: an id nobody can match
+  std::string error;
+  const auto digest = digest_of(DigestKind::kSha1, credentials, &error);
+  if (!digest) {
+    // An id nobody can match: the nodes stay closed rather than open.
+    spdlog::error("zookeeper: cannot compute the digest ACL's id ({})", error);
+    return user + ":";
   }
-  // Base64 of 20 bytes: 28 characters and the terminating NUL.
-  unsigned char encoded[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-  const int n = EVP_EncodeBlock(encoded, digest, static_cast<int>(length));
-  return user + ":" + std::string(reinterpret_cast<const char*>(encoded), static_cast<size_t>(n));
+  return user + ":" + to_base64(*digest);
 }
 
 std::vector<ZkAclEntry> zk_open_acl() { return {{kZkPermAll, "world", "anyone"}}; }

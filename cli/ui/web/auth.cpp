@@ -1,20 +1,21 @@
 // Who may use the UI (auth.h). Secrets are compared through their SHA-256
-// with CRYPTO_memcmp, so neither their bytes nor their lengths show in the
+// in constant time, so neither their bytes nor their lengths show in the
 // timing; every table is bounded, so a flood of logins costs no unbounded
 // memory.
 #include "cli/ui/web/auth.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 
 #include "cli/ui/options.h"
+#include "runtime/crypto/digest.h"
 
 namespace ochopod::cli::ui {
 
@@ -29,28 +30,42 @@ constexpr auto kMaxBackoff = std::chrono::seconds(60);
 // A peer quiet this long after its backoff ends starts again from 1 s.
 constexpr auto kBackoffMemory = std::chrono::minutes(10);
 
-using Digest = std::array<unsigned char, 32>;
-
-Digest sha256(std::string_view data) {
-  Digest digest{};
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  return digest;
+// The SHA-256 of a secret (32 bytes), nullopt if OpenSSL cannot be loaded
+// (logged by the crypto module, once).
+std::optional<std::string> sha256(std::string_view data) {
+  std::string error;
+  return digest_of(DigestKind::kSha256, data, &error);
 }
 
+// The key a secret is kept under. Without a digest, a key that nothing
+// will ever look up again: the secret does not work, rather than all of
+// them matching one key.
 std::string digest_key(std::string_view secret) {
-  const Digest d = sha256(secret);
-  return std::string(d.begin(), d.end());
+  static std::atomic<uint64_t> unmatchable{0};
+  if (auto digest = sha256(secret)) return std::move(*digest);
+  return "no digest " + std::to_string(++unmatchable);
 }
 
 // Equal and not empty, in time that depends on neither.
 bool same_secret(std::string_view given, std::string_view expected) {
-  const Digest a = sha256(given);
-  const Digest b = sha256(expected);
-  const bool equal = CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-  return equal && !given.empty() && !expected.empty();
+  const auto a = sha256(given);
+  const auto b = sha256(expected);
+  return a && b && equal_in_constant_time(*a, *b) && !given.empty() && !expected.empty();
 }
 
+// The kernel's CSPRNG, as OpenSSL's own is seeded from.
+bool kernel_random(char* out, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::getrandom(out + done, size - done, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Where getrandom(2) is refused (an old seccomp profile).
 bool read_urandom(unsigned char* out, size_t size) {
   const int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -64,22 +79,15 @@ bool read_urandom(unsigned char* out, size_t size) {
   return done == size;
 }
 
-// `bytes` random bytes as hex; "" if neither OpenSSL nor the kernel has any
-// to give (then no code or session is made at all rather than a guessable one).
+// `bytes` random bytes as hex; "" if the kernel has none to give (then no code or session is made
+// at all rather than a guessable one).
 std::string random_hex(size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1 &&
-      !read_urandom(raw.data(), raw.size())) {
+  std::string raw(bytes, '\0');
+  if (!kernel_random(raw.data(), raw.size()) &&
+      !read_urandom(reinterpret_cast<unsigned char*>(raw.data()), raw.size())) {
     return "";
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (const unsigned char b : raw) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xF];
-  }
-  return out;
+  return to_hex(raw);
 }
 
 std::string lower(std::string_view text) {

@@ -3,7 +3,9 @@
 // computes it).
 //
 // `ochopod servo` (cli/servo/command.cpp) signs its uploads with it; the
-// servo example checks them with it. Any thread.
+// servo example checks them with it. Any thread. Both throw
+// std::runtime_error if OpenSSL cannot be loaded (its module,
+// libochopod-crypto.so, is missing from the install).
 #pragma once
 
 #include <string>
