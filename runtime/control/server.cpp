@@ -8,7 +8,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cerrno>
 #include <cmath>
 #include <functional>
@@ -26,6 +25,8 @@
 #include "runtime/control/fence.h"
 #include "runtime/control/multipart.h"
 #include "runtime/control/routes.h"
+#include "runtime/control/tls_stream.h"
+#include "runtime/crypto/module.h"
 
 namespace ochopod {
 
@@ -33,7 +34,6 @@ using nlohmann::json;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -143,7 +143,7 @@ struct Responder::State {
 namespace {
 
 // One connection: read a request, answer it, repeat while keep-alive holds.
-// Stream is beast::tcp_stream, or an ssl_stream over one for --tls-cert.
+// Stream is beast::tcp_stream, or a TlsStream over one for --tls-cert.
 // Every member is touched on the I/O thread only.
 template <typename Stream>
 class Session : public SessionBase {
@@ -151,8 +151,8 @@ class Session : public SessionBase {
 
  public:
   template <typename... Tls>
-  Session(tcp::socket socket, Shared& shared, Tls&... tls)
-      : stream_(std::move(socket), tls...),
+  Session(tcp::socket socket, Shared& shared, Tls&&... tls)
+      : stream_(std::move(socket), std::forward<Tls>(tls)...),
         timer_(stream_.get_executor()),
         watch_timer_(stream_.get_executor()),
         shared_(shared) {
@@ -166,9 +166,10 @@ class Session : public SessionBase {
     tcp_layer().socket().set_option(tcp::no_delay(true), ec);
     if constexpr (kTls) {
       tcp_layer().expires_after(shared_.options.request_deadline);
-      stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
+      stream_.async_handshake([self = self()](beast::error_code ec) {
         if (ec) {
-          spdlog::debug("control port: TLS handshake failed ({})", ec.message());
+          spdlog::debug("control port: TLS handshake failed ({})",
+                        ec == tls_failed() ? self->stream_.error() : ec.message());
           return self->close();
         }
         self->read_next();
@@ -327,7 +328,10 @@ class Session : public SessionBase {
   void read_failed(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == ssl::error::stream_truncated) {
+        ec == tls_failed()) {
+      if constexpr (kTls) {
+        if (ec == tls_failed()) spdlog::debug("control port: TLS error ({})", stream_.error());
+      }
       return close();
     }
     if (ec == beast::error::timeout) {
@@ -597,7 +601,8 @@ void Responder::after(std::chrono::duration<double> delay, std::function<void()>
 struct ControlServer::Impl {
   // Sessions still queued in the loop at its destruction refer to shared.
   Shared shared;
-  std::optional<ssl::context> tls;  // set by start() with --tls-cert
+  // Set by start() with --tls-cert; the crypto module's (tls_stream.h).
+  std::unique_ptr<detail::TlsServerContext> tls;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
@@ -629,9 +634,14 @@ struct ControlServer::Impl {
       } else {
         refusing = false;
         if (tls) {
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), shared,
-                                                                          *tls)
-              ->start();
+          if (auto session = tls->session()) {
+            std::make_shared<Session<TlsStream>>(std::move(socket), shared, std::move(session))
+                ->start();
+          } else {
+            spdlog::warn("control port: no memory for a TLS session, connection closed");
+            beast::error_code ignored;
+            socket.close(ignored);
+          }
         } else {
           std::make_shared<Session<beast::tcp_stream>>(std::move(socket), shared)->start();
         }
@@ -691,22 +701,10 @@ bool ControlServer::start(std::string* error) {
 
 bool ControlServer::load_tls(std::string* error) {
   const auto& o = impl_->shared.options;
-  ssl::context context(ssl::context::tls_server);
-  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  beast::error_code ec;
-  context.use_certificate_chain_file(o.tls_cert, ec);
-  if (ec) {
-    *error = "cannot load the TLS certificate " + o.tls_cert + ": " + ec.message();
-    return false;
-  }
-  context.use_private_key_file(o.tls_key, ssl::context::pem, ec);
-  if (ec) {
-    *error = "cannot load the TLS key " + o.tls_key + ": " + ec.message();
-    return false;
-  }
-  impl_->tls.emplace(std::move(context));
-  return true;
+  const auto* crypto = crypto_backend(error);
+  if (crypto == nullptr) return false;
+  impl_->tls = crypto->tls_server(o.tls_cert, o.tls_key, error);
+  return impl_->tls != nullptr;
 }
 
 void ControlServer::stop() {

@@ -1,6 +1,7 @@
 // ControlServer in process, over real sockets: what a pod's tests cannot
 // reach easily (a C++ tool that overruns its timeout, pipelined requests,
-// the connection cap, the whole-request deadline, bodies by reference).
+// the connection cap, the whole-request deadline, bodies by reference, TLS
+// records split and joined, and what is not TLS on a TLS port).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "harness/http.h"
+#include "harness/tls_files.h"
 #include "harness/wait.h"
 #include "runtime/control/server.h"
 #include "runtime/control/tool_executor.h"
@@ -378,6 +380,79 @@ TEST_F(ControlServerInProcess, AStaleLeadersFenceIsRefusedFromItsHeaderBeforeThe
                                                                {"on", 200},
                                                                {"on", 409},
                                                                {"off", 200}}));
+}
+
+// --tls-cert: the port's TLS is the crypto module's, moved by TlsStream
+// (runtime/control/tls_stream.h).
+class ControlServerOverTls : public ControlServerInProcess {
+ protected:
+  void SetUp() override { ASSERT_TRUE(tls.make()); }
+  void start_tls(ControlServer::Options options = {}) {
+    options.tls_cert = tls.cert();
+    options.tls_key = tls.key();
+    start(options);
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port()); }
+  HttpRequest request(const std::string& path, std::string body) const {
+    HttpRequest r;
+    r.path = path;
+    r.body = std::move(body);
+    r.trust.ca_file = tls.ca();
+    r.timeout = 10s;
+    return r;
+  }
+  TlsFiles tls;
+};
+
+TEST_F(ControlServerOverTls, ALargeBodyInAndALargeAnswerOutArriveWholeOnOneConnection) {
+  start_tls();
+  // The key comes back in the answer: 300 KB out, many records and several
+  // writes; the pods, with it, 400 KB in.
+  json body;
+  body["key"] = std::string(300000, 'k');
+  json pods = json::object();
+  for (int i = 0; i < 2000; ++i) {
+    pods["pod-" + std::to_string(i)] = {{"ip", "10.0.0.1"}, {"port", i}};
+  }
+  body["pods"] = pods;
+  HttpConnection connection(url());
+  for (int round = 0; round < 2; ++round) {
+    const auto answer = connection.send(request("/control/on/5", body.dump()));
+    ASSERT_EQ(answer.status, 200) << "round " << round << ": " << answer.error;
+    EXPECT_EQ(answer.json()["key"], body["key"]) << "round " << round;
+    EXPECT_EQ(last_pods(), pods) << "round " << round;
+    body["pods"].erase("pod-0");
+    pods.erase("pod-0");
+  }
+  EXPECT_EQ(controlled.load(), 2);
+}
+
+TEST_F(ControlServerOverTls, PlainHttpOnTheTlsPortIsClosedAndTlsStillServed) {
+  start_tls();
+  Raw c(port());
+  ASSERT_TRUE(c.connected());
+  c.send("POST /info HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const std::string got = c.read_all(5s);
+  EXPECT_TRUE(c.closed()) << "the connection must be closed after a bad handshake";
+  EXPECT_EQ(got.find("HTTP/1.1"), std::string::npos) << "answered in plain text: " << got;
+  EXPECT_EQ(controlled.load(), 0);
+  const auto answer = http_send(url(), request("/info", "{}"));
+  EXPECT_EQ(answer.status, 200) << answer.error;
+}
+
+TEST_F(ControlServerOverTls, AHandshakeNeverFinishedIsClosedAtTheDeadline) {
+  ControlServer::Options options;
+  options.request_deadline = 500ms;
+  start_tls(options);
+  for (const std::string& sent : {std::string(), std::string("\x16\x03\x01\x02\x00", 5)}) {
+    Raw c(port());
+    ASSERT_TRUE(c.connected());
+    if (!sent.empty()) c.send(sent);  // a record header announcing a ClientHello, then nothing
+    c.read_all(5s);
+    EXPECT_TRUE(c.closed()) << (sent.empty() ? "silent" : "half a ClientHello")
+                            << ": still open after 5 s with a deadline of 500 ms";
+  }
+  EXPECT_EQ(http_send(url(), request("/info", "{}")).status, 200);
 }
 
 }  // namespace
