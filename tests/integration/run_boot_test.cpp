@@ -3,7 +3,10 @@
 // are a module loaded by the first request the pod sends, so a pod that
 // calls nobody never maps them; one whose check calls a pod loads the module
 // then, and the check works through it. Nor does the binary name Boost's
-// compression libraries any more. Solo pods: what is mapped is the pod's own.
+// compression libraries any more, nor OpenSSL: every call into it is the
+// crypto module's (runtime/crypto/backend.h), which only TLS, tokens,
+// credentials and signatures load. Solo pods: what is mapped is the pod's
+// own.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -40,6 +43,18 @@ TEST(RunBoot, APodThatCallsNobodyNeverLoadsTheHttpClient) {
                           2 * 3 * 200ms, "the child stopping"));
   for (const char* library : {"libcpp-httplib", "libochopod-http", "libbrotli",
                               "libboost_iostreams", "libbz2", "liblzma", "libzstd"}) {
+    EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
+  }
+}
+
+// A leader too: its rounds hash the snapshot with MD5, which is ours.
+TEST(RunBoot, APodWithoutTlsTokensOrCredentialsNeverLoadsOpenSsl) {
+  PodProcess pod(solo().with_option("--check-every=0.2").with_option("--sanity=true"));
+  ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
+                         "the child running"));
+  EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
+                          2 * 3 * 200ms, "the child stopping"));
+  for (const char* library : {"libcrypto", "libssl", "libochopod-crypto"}) {
     EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
   }
 }
