@@ -600,6 +600,9 @@ class Bench:
                         if registered is None or answered is None:
                             time.sleep(0.002)
                     ticks, minflt, majflt = stat_now(pod.pid)
+                    # Exact where ticks are 10 ms: the on-CPU time of the
+                    # pod's threads (all live at this point).
+                    run_ns = sum(t.run_ns for t in thread_schedstats(pod.pid))
                     mem = memory(pod.pid)
                     # The pod's guardian (a process it forks at boot, see
                     # runtime/process/guardian.h): not in the pod's figures.
@@ -610,6 +613,7 @@ class Bench:
                          "registered_ms": round((registered - t0) * 1000, 2),
                          "answering_ms": round((answered - t0) * 1000, 2),
                          "cpu_ms": round(ticks / CLK_TCK * 1000, 1),
+                         "cpu_ms_schedstat": round(run_ns / 1e6, 2),
                          "faults": minflt + majflt, "majflt": majflt,
                          "threads": mem["threads"], "rss_kib": mem["rss"],
                          "guardian": guard is not None,
@@ -618,7 +622,8 @@ class Bench:
                     samples.append(s)
                     log(f"boot {i + 1}/{k}: {s['wall_ms']:.1f} ms (registered "
                         f"{s['registered_ms']:.1f}, answering {s['answering_ms']:.1f}), "
-                        f"{s['cpu_ms']:g} ms CPU (ticks), {s['faults']} faults, "
+                        f"{s['cpu_ms']:g} ms CPU (ticks), {s['cpu_ms_schedstat']:g} ms "
+                        f"(schedstat), {s['faults']} faults, "
                         f"{s['threads']} threads, RSS {s['rss_kib']} KiB")
             finally:
                 client.stop()
@@ -633,6 +638,10 @@ class Bench:
                "answering_ms_median": round(statistics.median(
                    s["answering_ms"] for s in samples), 2),
                "cpu_ms_mean": round(statistics.mean(s["cpu_ms"] for s in samples), 2),
+               "cpu_ms_schedstat_mean": round(statistics.mean(
+                   s["cpu_ms_schedstat"] for s in samples), 2),
+               "cpu_ms_schedstat_median": round(statistics.median(
+                   s["cpu_ms_schedstat"] for s in samples), 2),
                "faults_mean": round(statistics.mean(s["faults"] for s in samples), 1),
                "threads_median": statistics.median(s["threads"] for s in samples),
                "threads_max": max(s["threads"] for s in samples),
@@ -1356,24 +1365,27 @@ def markdown(result):
                       "of its own on one ZooKeeper, each left running: from the spawn until "
                       "its node is under `pods` and its `/info` answers 200, both polled "
                       "every 2 ms; CPU from 10 ms ticks, so only the mean over the pods is "
-                      "meaningful (unbiased); the `--help` line is exact, from wait4's "
-                      "rusage):", "",
-                      "| what | wall ms median / mean / max | CPU ms (mean) | page faults (mean) "
+                      "meaningful (unbiased), and exact from schedstat (its threads' on-CPU "
+                      "time); the `--help` line is exact, from wait4's rusage):", "",
+                      "| what | wall ms median / mean / max | CPU ms (mean, ticks) "
+                      "| CPU ms (schedstat: mean / median) | page faults (mean) "
                       "| threads | RSS KiB (median) |",
-                      "| --- | --- | --- | --- | --- | --- |",
+                      "| --- | --- | --- | --- | --- | --- | --- |",
                       f"| exec -> registered and answering (registered {b['registered_ms_median']}"
                       f", answering {b['answering_ms_median']} ms median) | "
                       f"{b['wall_ms_median']} / {b['wall_ms_mean']} / {b['wall_ms_max']} | "
-                      f"{b['cpu_ms_mean']} | {b['faults_mean']} | {b['threads_median']} "
+                      f"{b['cpu_ms_mean']} | {b.get('cpu_ms_schedstat_mean', '-')} / "
+                      f"{b.get('cpu_ms_schedstat_median', '-')} | "
+                      f"{b['faults_mean']} | {b['threads_median']} "
                       f"(max {b['threads_max']}) | {b['rss_kib_median']} |",
                       f"| `ochopod --help`, {h['runs']} runs (exec, linking, static init, exit) "
-                      f"| {h['wall_ms_median']} / {h['wall_ms_mean']} / - | {h['cpu_ms_mean']} | "
-                      f"{h['minflt_mean']} | 1 | - |"]
+                      f"| {h['wall_ms_median']} / {h['wall_ms_mean']} / - | - | "
+                      f"{h['cpu_ms_mean']} (wait4) | {h['minflt_mean']} | 1 | - |"]
             if b.get("guardians"):
                 lines.append(f"| its guardian process (`ochopod-guard`, forked at boot; "
                              f"{b['guardians']} of {b['pods']} pods), not in the line above | "
-                             f"- | {b['guardian_cpu_ms_mean']} | {b['guardian_faults_mean']} | "
-                             f"1 | - |")
+                             f"- | {b['guardian_cpu_ms_mean']} | - | "
+                             f"{b['guardian_faults_mean']} | 1 | - |")
             lines.append("")
         if r.get("join"):
             lines += ["Join (one pod joins N, until the round completed and it runs, minus "
