@@ -50,7 +50,15 @@ The peers as run (each with its defaults, see bench/README.md):
   supervisord, which may or may not run); startsecs=1, startretries=3 as
   default;
 - tini: `tini -s -- sleep 3600` (it does not restart: it exits with its
-  child), so its restart cells are "-".
+  child), so its restart cells are "-";
+- two references, not supervisors: "floor", a C++ program compiled here
+  (g++ -O2) that starts one thread, forks and execs its child and waits for
+  it, so what any supervisor written in C++ against Debian's libstdc++
+  maps at least; and "floor+libs", the same program also naming the shared
+  libraries ochopod's binary names for its work (spdlog, fmt, ZooKeeper's
+  client, simdjson, zlib), loaded and relocated at exec though unused. The
+  gap between "floor+libs" and ochopod is ochopod's own: its binary, heap,
+  stacks and guardian. No restarts: their restart cells are "-".
 
 No figure is asserted; a wait that runs out is an error naming what did not
 happen, reported in the results. Every process started runs in its own
@@ -93,7 +101,51 @@ CHILD = ["sleep", "3600"]
 CHILD_COMM = "sleep"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = mmap.PAGESIZE
-PEERS = ("ochopod", "s6", "supervisord", "tini")
+PEERS = ("ochopod", "s6", "supervisord", "tini", "floor", "floor+libs")
+# Peers that never restart their child: no restart rounds.
+NO_RESTART = ("tini", "floor", "floor+libs")
+# The references' program (module docstring): the least a C++ supervisor does.
+FLOOR_SOURCE = r"""
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  std::thread waiter([] { ::pause(); });
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::execvp(argv[1], argv + 1);
+    ::_exit(127);
+  }
+  std::cout << "child " << child << std::endl;
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+  }
+  std::_Exit(0);
+}
+"""
+# What ochopod's binary names for its work, beside libc, libstdc++ and libm.
+FLOOR_LIBS = ["-lspdlog", "-lfmt", "-lzookeeper_mt", "-lsimdjson", "-lz"]
+
+
+def build_floor(name, d):
+    """The reference program of name ("floor" or "floor+libs") in d."""
+    src = os.path.join(d, "floor.cpp")
+    with open(src, "w") as f:
+        f.write(FLOOR_SOURCE)
+    exe = os.path.join(d, name.replace("+", "-"))
+    libs = (["-Wl,--no-as-needed", *FLOOR_LIBS, "-Wl,--as-needed"]
+            if name == "floor+libs" else [])
+    cmd = ["g++", "-O2", "-pthread", src, "-o", exe, *libs]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if res.returncode != 0:
+        raise HarnessError(f"cannot build the {name} reference ({' '.join(cmd)}): "
+                           f"{res.stderr.strip()[-500:]}")
+    return exe
 # ochopod's default --checks 1 turns a child that failed since the previous
 # check (every 60 s) off at that check: the second round's kills would find
 # no child to restart. Enough failed checks in a row for any run here.
@@ -308,6 +360,11 @@ autorestart=true
     if name == "tini":
         return (["tini", "-s", "--", *CHILD], env, "-s (subreaper); tini never restarts: "
                 "it exits with its child")
+    if name in ("floor", "floor+libs"):
+        return ([build_floor(name, d), *CHILD], env,
+                "a reference, not a supervisor: g++ -O2, one thread, fork+exec of the child, "
+                "waitpid" + (", and the libraries named (not called): " + " ".join(FLOOR_LIBS)
+                             if name == "floor+libs" else ""))
     raise ValueError(name)
 
 
@@ -317,6 +374,9 @@ def version(name, args):
             out = subprocess.run([args.ochopod, "--version"], capture_output=True, text=True,
                                  timeout=10).stdout.strip()
             return out.splitlines()[0] if out else "?"
+        if name in ("floor", "floor+libs"):
+            return "g++ " + subprocess.run(["g++", "-dumpfullversion"], capture_output=True,
+                                           text=True, timeout=10).stdout.strip()
         pkg = {"s6": "s6", "supervisord": "supervisor", "tini": "tini"}[name]
         return pkg + " " + subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg],
                                           capture_output=True, text=True,
@@ -400,7 +460,11 @@ def restart(peer, old, what, timeout):
 
 def measure(name, args, workdir):
     r = {"version": version(name, args)}
-    peer = Peer(name, args, workdir)
+    try:
+        peer = Peer(name, args, workdir)
+    except HarnessError as e:  # a reference that could not be built
+        r["error"] = str(e)
+        return r
     r["command"] = " ".join(peer.argv)
     r["settings"] = peer.settings
     try:
@@ -447,7 +511,7 @@ def measure(name, args, workdir):
         log(f"{name}: idle {r['idle']['schedstat_pct']} % of a CPU over {window:.1f} s "
             f"({r['idle']['ticks']} ticks)")
 
-        if name == "tini":
+        if name in NO_RESTART:
             return r
         long_ms, short_ms, ages = [], [], []
         for i in range(args.rounds):
@@ -492,7 +556,7 @@ def cell(r, key):
 
 def markdown(result):
     s = result["settings"]
-    lines = ["# Peers: ochopod run beside s6, supervisord and tini", "",
+    lines = ["# Peers: ochopod run beside s6, supervisord and tini, and the floor of C++", "",
              f"{result['date']}, {'quick' if s['quick'] else 'full'} run. Machine: "
              f"{machine.line(result['machine'])}.", "",
              f"Each supervises `sleep 3600`, one at a time. Restart: {s['rounds']} round(s) of "
@@ -567,7 +631,7 @@ def plot(result, png):
               "set style fill solid 0.8 border -1", "set grid ytics", "set key top left",
               "set multiplot layout 1,2 title 'one supervisor, one child (sleep): "
               f"{result['date']}'",
-              "set title 'restart after SIGKILL of the child (median; tini: none)'",
+              "set title 'restart after SIGKILL of the child (median; tini, floors: none)'",
               "set logscale y", "set ylabel 'ms (log scale)'", "set yrange [0.1:*]",
               f"plot $D using 2:xtic(1) title 'child ran {s['long_run']:g} s', "
               f"'' using 3 title 'child ran {s['short_run']:g} s'",
@@ -608,9 +672,9 @@ def main():
     args.ochopod = os.path.abspath(args.ochopod)
     if os.geteuid() != 0:
         sys.exit("peers bench: run as root (page frame numbers in /proc/<pid>/pagemap)")
-    for exe in [args.ochopod, "s6-supervise", "supervisord", "tini"]:
+    for exe in [args.ochopod, "s6-supervise", "supervisord", "tini", "g++"]:
         if not shutil.which(exe):
-            sys.exit(f"peers bench: {exe} not found (apt-get install s6 supervisor tini)")
+            sys.exit(f"peers bench: {exe} not found (apt-get install s6 supervisor tini g++)")
 
     take_charge()
     workdir = tempfile.mkdtemp(prefix="ochopod-peers-bench-")
