@@ -65,9 +65,12 @@ class Strategy : public ochopod::Piped {
            "log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n"
            "log4j.appender.CONSOLE.layout.ConversionPattern=%d %-5p %m%n\n";
     client_port_ = rendered.client_port;
+    // zookeeper.jar's manifest names slf4j's API but no binding: without
+    // log4j's, the server would exit on a bad port or data dir saying nothing.
     return {"java -Dlog4j.configuration=file:" + (dir / "log4j.properties").string() + " -cp " +
             dir.string() +
-            ":/usr/share/java/zookeeper.jar "
+            ":/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:"
+            "/usr/share/java/log4j-1.2.jar "
             "org.apache.zookeeper.server.quorum.QuorumPeerMain " +
             (dir / "zoo.cfg").string()};
   }
