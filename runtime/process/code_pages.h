@@ -1,0 +1,36 @@
+// release_code_pages: unmap what a boot ran and an idle pod never runs again.
+//
+// A boot touches code all over the binary and its libraries (settings,
+// registration, the guardian's fork, the first round), and the kernel maps
+// up to 16 pages around each such fault, so a pod that has settled still
+// maps most of its 2.7 MB binary and of libstdc++ though it runs a few
+// hundred KiB of it. This unmaps every non-writable segment of every loaded
+// object from the process's page tables (MADV_DONTNEED), leaving the pages
+// in the page cache: what runs afterwards is mapped again by a minor fault,
+// without I/O, and stays. Writable segments (data, RELRO, bss) hold this
+// process's own state and are never touched; neither is the vDSO.
+//
+// What it changes and what it does not (docs/internals.md, "What a pod costs
+// idle"): the process's RSS and PSS drop; a memory cgroup still holds the
+// page cache it was charged for, now unmapped and so reclaimed first.
+//
+// Called once per process, by the piped controller after its first round
+// (models/piped/controller.cpp, release_memory), on the controller's thread.
+// Other threads may run meanwhile: what they execute is mapped back as they
+// need it. dl_iterate_phdr holds the loader's lock, so no object is loaded
+// or unloaded while its segments are advised.
+#pragma once
+
+#include <cstddef>
+
+namespace ochopod {
+
+struct ReleasedCode {
+  std::size_t bytes = 0;  // of address space advised, mapped or not
+  int objects = 0;        // loaded objects whose segments were advised
+  int refused = 0;        // segments madvise() refused (mlock'ed memory)
+};
+
+ReleasedCode release_code_pages();
+
+}  // namespace ochopod
