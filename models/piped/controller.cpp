@@ -21,6 +21,7 @@
 #include "models/piped/sidecars.h"
 #include "runtime/base/text.h"
 #include "runtime/base/wait_status.h"
+#include "runtime/process/code_pages.h"
 
 namespace ochopod {
 
@@ -373,6 +374,11 @@ ControlReply PipedController::ok(const ControlRequest& request) {
 void PipedController::release_memory() {
   trim_timer_ = 0;
   ::malloc_trim(0);
+  if (code_released_) return;
+  code_released_ = true;
+  const ReleasedCode released = release_code_pages();
+  spdlog::debug("memory: the boot's code unmapped ({} KiB of {} objects' read-only segments)",
+                released.bytes / 1024, released.objects);
 }
 
 const Cluster& PipedController::cluster_of(const Payload& payload) {

@@ -155,6 +155,7 @@ class PipedController : public Controller {
   const Cluster& cluster_of(const Payload& payload);
   // After a round: gives the heap the round's parses freed back to the
   // system (glibc keeps it otherwise: megabytes a pod in a large cluster).
+  // After the first, the boot's code too (runtime/process/code_pages.h).
   void release_memory();
 
   Piped& lifecycle_;
@@ -175,6 +176,7 @@ class PipedController : public Controller {
   std::optional<Cluster> cluster_;
   bool dead_ = false;
   bool initialized_ = false;
+  bool code_released_ = false;   // release_code_pages() ran, after the first round
   bool leader_started_ = false;  // a leader `on` came already (ochopod_start)
   bool supervising_ = false;     // a child should run: restarts and checks are on
   bool failed_since_check_ = false;
