@@ -9,13 +9,13 @@
 // own.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "harness/cluster_probe.h"
 #include "harness/ports.h"
+#include "harness/smaps.h"
 #include "harness/spawn.h"
 
 namespace ochopod::test {
@@ -60,31 +60,6 @@ TEST(RunBoot, APodWithoutTlsTokensOrCredentialsNeverLoadsOpenSsl) {
   }
 }
 
-// KiB of the pod's binary's code: {mapped, resident} (smaps' Size and Rss of
-// its r-xp mappings).
-std::pair<long, long> code_of(pid_t pid) {
-  const std::string exe =
-      std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe").string();
-  std::ifstream smaps("/proc/" + std::to_string(pid) + "/smaps");
-  std::pair<long, long> kib{0, 0};
-  bool counting = false;
-  for (std::string line; std::getline(smaps, line);) {
-    std::istringstream in(line);
-    std::string first, second;
-    in >> first >> second;
-    if (first.back() != ':') {
-      std::string offset, device, inode, name;
-      in >> offset >> device >> inode >> name;
-      counting = second == "r-xp" && name == exe;
-    } else if (counting && first == "Size:") {
-      kib.first += std::stol(second);
-    } else if (counting && first == "Rss:") {
-      kib.second += std::stol(second);
-    }
-  }
-  return kib;
-}
-
 // After its first round a pod unmaps the code its boot ran
 // (runtime/process/code_pages.h): most of its binary was mapped by the boot,
 // little of it is after, and the pod runs on (checks, the child) on what it
@@ -93,15 +68,16 @@ TEST(RunBoot, AfterItsFirstRoundAPodUnmapsTheCodeItsBootRan) {
   PodProcess pod(solo().with_option("--check-every=0.2").with_option("--sanity=true"));
   ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
                          "the child running"));
-  std::pair<long, long> code;
+  const std::string exe = executable_of(pod.pid());
+  MappedKib code;
   // The release comes 500 ms after the round.
   EXPECT_TRUE(wait_until(
       [&] {
-        code = code_of(pod.pid());
-        return code.first > 0 && code.second * 2 < code.first;
+        code = mapped_kib(pod.pid(), exe, "r-xp");
+        return code.size > 0 && code.resident * 2 < code.size;
       },
       5s, "less than half of the binary's code resident"))
-      << code.second << " KiB resident of " << code.first << " KiB mapped";
+      << code.resident << " KiB resident of " << code.size << " KiB mapped";
   EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
                           2 * 3 * 200ms, "the child stopping"));
   EXPECT_EQ(process_of(pod.control_port()), "running");

@@ -7,36 +7,17 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "harness/smaps.h"
+
 namespace ochopod {
 namespace {
-
-// KiB resident in this process's mappings of `path` with protections `perms`.
-long resident_kib(const std::string& path, const std::string& perms) {
-  std::ifstream smaps("/proc/self/smaps");
-  long kib = 0;
-  bool counting = false;
-  for (std::string line; std::getline(smaps, line);) {
-    std::istringstream in(line);
-    std::string first, second;
-    in >> first >> second;
-    if (first.find('-') != std::string::npos && first.back() != ':') {
-      std::string offset, device, inode, name;
-      in >> offset >> device >> inode >> name;
-      counting = second == perms && name == path;
-    } else if (counting && first == "Rss:") {
-      kib += std::stol(second);
-    }
-  }
-  return kib;
-}
 
 // Relocated data: a table of pointers to functions and to text, filled in by
 // the loader (RELRO or data), which must survive the release.
@@ -55,14 +36,14 @@ struct Square : Shape {
 };
 
 TEST(ReleaseCodePages, UnmapsTheBinarysCodeAndKeepsItsState) {
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string self = test::executable_of(::getpid());
   static int counter = 41;  // data written before the release
   ++counter;
-  const long before = resident_kib(self, "r-xp");
+  const long before = test::mapped_kib(::getpid(), self, "r-xp").resident;
   ASSERT_GT(before, 0) << "no resident code found for " << self;
 
   const ReleasedCode released = release_code_pages();
-  const long after = resident_kib(self, "r-xp");
+  const long after = test::mapped_kib(::getpid(), self, "r-xp").resident;
 
   EXPECT_GT(released.bytes, 0u);
   EXPECT_GE(released.objects, 2) << "the binary and at least libc";
