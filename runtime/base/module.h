@@ -31,4 +31,23 @@ void* load_module(const std::string& file_name, std::string* error);
 // The symbol's address in a loaded module, or nullptr with *error set.
 void* module_symbol(void* module, const char* name, std::string* error);
 
+// A module's backend: loads `file` and calls its `entry`, a
+// `const Backend* (*)(const Abi*)`, with the binary's own abi. The module
+// answers nullptr to an abi that is not its own (another build's version,
+// other sizes of the types that cross), and so does this, with *error set.
+// Each module's caller loads it once (std::call_once) and logs why not.
+template <typename Backend, typename Abi>
+const Backend* load_backend(const char* file, const char* entry, const Abi& abi,
+                            std::string* error) {
+  void* module = load_module(file, error);
+  void* symbol = module ? module_symbol(module, entry, error) : nullptr;
+  if (symbol == nullptr) return nullptr;
+  const Backend* backend = reinterpret_cast<const Backend* (*)(const Abi*)>(symbol)(&abi);
+  if (backend == nullptr) {
+    *error = std::string(file) + " is from another build of ochopod than this binary (" +
+             abi.version + ")";
+  }
+  return backend;
+}
+
 }  // namespace ochopod

@@ -25,16 +25,8 @@ const LoadedBackend& loaded() {
   static std::once_flag once;
   static LoadedBackend out;
   std::call_once(once, [] {
-    void* module = load_module(detail::kHttpModuleFile, &out.error);
-    void* entry = module ? module_symbol(module, detail::kHttpModuleEntry, &out.error) : nullptr;
-    if (entry != nullptr) {
-      const auto abi = detail::http_backend_abi();
-      out.backend = reinterpret_cast<detail::HttpBackendEntry>(entry)(&abi);
-      if (out.backend == nullptr) {
-        out.error = std::string(detail::kHttpModuleFile) + " is from another build of ochopod " +
-                    "than this binary (" + OCHOPOD_VERSION + ")";
-      }
-    }
+    out.backend = load_backend<detail::HttpBackend>(
+        detail::kHttpModuleFile, detail::kHttpModuleEntry, detail::http_backend_abi(), &out.error);
     if (out.backend == nullptr) spdlog::error("http: no client: {}", out.error);
   });
   return out;

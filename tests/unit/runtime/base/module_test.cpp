@@ -1,6 +1,7 @@
 // load_module (runtime/base/module.h): a module that is nowhere says where it
 // was looked for; the HTTP client's, built beside this test's binary, loads,
-// and its entry refuses a binary of another build (runtime/http/backend.h).
+// and its entry refuses a binary of another build (runtime/http/backend.h);
+// load_backend does both and says which went wrong.
 #include "runtime/base/module.h"
 
 #include <gtest/gtest.h>
@@ -40,6 +41,27 @@ TEST(LoadModule, TheHttpClientLoadsAndRefusesABinaryOfAnotherBuild) {
   abi.request_size += 8;
   EXPECT_EQ(call(&abi), nullptr);
   EXPECT_EQ(call(nullptr), nullptr);
+}
+
+TEST(LoadBackend, GivesTheBackendOfItsOwnBuildAndSaysWhyNotOfAnother) {
+  std::string error;
+  EXPECT_NE(load_backend<detail::HttpBackend>(detail::kHttpModuleFile, detail::kHttpModuleEntry,
+                                              detail::http_backend_abi(), &error),
+            nullptr)
+      << error;
+  auto abi = detail::http_backend_abi();
+  abi.version = "0.0.0-another";
+  EXPECT_EQ(load_backend<detail::HttpBackend>(detail::kHttpModuleFile, detail::kHttpModuleEntry,
+                                              abi, &error),
+            nullptr);
+  EXPECT_NE(error.find("libochopod-http.so is from another build of ochopod than this binary "
+                       "(0.0.0-another)"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(load_backend<detail::HttpBackend>("libochopod-nothing.so", "entry",
+                                              detail::http_backend_abi(), &error),
+            nullptr);
+  EXPECT_NE(error.find("cannot load the module libochopod-nothing.so"), std::string::npos) << error;
 }
 
 }  // namespace
