@@ -18,12 +18,16 @@ void EventLoop::stop() {
   std::deque<Task> dropped;
   std::multimap<Clock::time_point, std::pair<TimerId, Task>> dropped_timers;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-    dropped.swap(queue_);
-    dropped_timers.swap(timers_);
-    cv_.notify_all();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!stopping_) {
+      stopping_ = true;
+      dropped.swap(queue_);
+      dropped_timers.swap(timers_);
+      cv_.notify_all();
+    }
+    // A timer that fired just before (the controller's memory release, at
+    // a pod's shutdown) may still run: its owner is destroyed next.
+    if (!in_loop()) cv_.wait(lock, [this] { return !running_; });
   }
   if (!dropped.empty() || !dropped_timers.empty()) {
     spdlog::debug("{}: stopping with {} task(s) and {} timer(s) dropped", name_, dropped.size(),
@@ -96,6 +100,7 @@ void EventLoop::run() {
     if (!queue_.empty()) {
       Task task = std::move(queue_.front());
       queue_.pop_front();
+      running_ = true;
       lock.unlock();
       task_started_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
       try {
@@ -104,7 +109,12 @@ void EventLoop::run() {
         spdlog::error("{}: task failed: {}", name_, e.what());
       }
       task_started_.store(0, std::memory_order_relaxed);
+      // Destroyed before the loop is called idle: its captures may be
+      // what stop()'s caller destroys next.
+      task = nullptr;
       lock.lock();
+      running_ = false;
+      if (stopping_) cv_.notify_all();
       continue;
     }
     if (timers_.empty()) {

@@ -46,7 +46,9 @@ class EventLoop : public Scheduler {
   Clock::duration busy_for() const;
   const std::string& name() const { return name_; }
 
-  // Stops after the current task; further posts are dropped. Idempotent.
+  // Stops after the current task; further posts are dropped. Called from
+  // another thread, returns once that task has ended, so that the caller
+  // may destroy what tasks use (from a task, at once). Idempotent.
   void stop();
 
  private:
@@ -59,6 +61,7 @@ class EventLoop : public Scheduler {
   std::multimap<Clock::time_point, std::pair<TimerId, Task>> timers_;
   TimerId next_timer_ = 1;
   bool stopping_ = false;
+  bool running_ = false;  // a task runs now, outside the lock
   // Since when the running task runs, in Clock ticks; 0 when idle.
   std::atomic<Clock::rep> task_started_{0};
   std::thread thread_;  // last: starts once the members above exist
