@@ -18,16 +18,12 @@ void EventLoop::stop() {
   std::deque<Task> dropped;
   std::multimap<Clock::time_point, std::pair<TimerId, Task>> dropped_timers;
   {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!stopping_) {
-      stopping_ = true;
-      dropped.swap(queue_);
-      dropped_timers.swap(timers_);
-      cv_.notify_all();
-    }
-    // A timer that fired just before (the controller's memory release, at
-    // a pod's shutdown) may still run: its owner is destroyed next.
-    if (!in_loop()) cv_.wait(lock, [this] { return !running_; });
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    dropped.swap(queue_);
+    dropped_timers.swap(timers_);
+    cv_.notify_all();
   }
   if (!dropped.empty() || !dropped_timers.empty()) {
     spdlog::debug("{}: stopping with {} task(s) and {} timer(s) dropped", name_, dropped.size(),
@@ -35,6 +31,12 @@ void EventLoop::stop() {
   }
   // Destroyed here, now, and outside the lock: whoever waits on what a
   // dropped task captured (a promise) hears at once that it will never run.
+}
+
+void EventLoop::wait_stopped() {
+  if (in_loop()) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return stopping_ && !running_; });
 }
 
 void EventLoop::post(Task task) {
@@ -110,7 +112,7 @@ void EventLoop::run() {
       }
       task_started_.store(0, std::memory_order_relaxed);
       // Destroyed before the loop is called idle: its captures may be
-      // what stop()'s caller destroys next.
+      // what wait_stopped()'s caller destroys next.
       task = nullptr;
       lock.lock();
       running_ = false;

@@ -46,10 +46,13 @@ class EventLoop : public Scheduler {
   Clock::duration busy_for() const;
   const std::string& name() const { return name_; }
 
-  // Stops after the current task; further posts are dropped. Called from
-  // another thread, returns once that task has ended, so that the caller
-  // may destroy what tasks use (from a task, at once). Idempotent.
+  // Stops after the current task; further posts are dropped. Idempotent.
+  // Returns at once: the task running then may still run.
   void stop();
+  // After stop(): waits until the task that was running has ended (and what
+  // it captured is destroyed), so that the caller may destroy what tasks
+  // use. From the loop's own thread, returns at once.
+  void wait_stopped();
 
  private:
   void run();

@@ -266,6 +266,7 @@ bool start(Parts& parts) {
   if (!parts.server.start(&error)) {
     spdlog::critical("{}", error);
     parts.lifecycle_loop.stop();
+    parts.lifecycle_loop.wait_stopped();
     return false;
   }
   if (parts.coordinator) {
@@ -307,6 +308,8 @@ void shut_down(Parts& parts) {
   spdlog::info("shutting down: stopping the child");
   parts.lifecycle_loop.run_sync([&parts, deadline] { parts.controller->shutdown(deadline); });
   parts.lifecycle_loop.stop();
+  // A timer may have fired meanwhile: the controller is destroyed next.
+  parts.lifecycle_loop.wait_stopped();
   if (parts.coordinator) {
     parts.coordinator->hand_off(std::min(deadline, Clock::now() + settings.session_timeout));
     parts.presence.attach(nullptr);
@@ -314,6 +317,7 @@ void shut_down(Parts& parts) {
   }
   parts.coordinator_loop.run_sync([&parts] { parts.leader_work.reset(); });
   parts.coordinator_loop.stop();
+  parts.coordinator_loop.wait_stopped();
   parts.server.stop();
 }
 

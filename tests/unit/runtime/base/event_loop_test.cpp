@@ -104,18 +104,8 @@ TEST(EventLoop, RunSyncReturnsWhenStopDropsItsTaskAfterThePost) {
   // stop() used to strand it.
   const auto asleep = test::wait_until([&] { return caller != 0 && thread_state(caller) == 'S'; },
                                        5s, "the run_sync caller going to sleep");
-  // stop() waits for the running task, which waits for us: from a thread
-  // of its own, and the task released once stop() has dropped the queue
-  // (it sleeps then, waiting for the task).
-  std::atomic<pid_t> stopper_tid{0};
-  std::thread stopper([&] {
-    stopper_tid = static_cast<pid_t>(::syscall(SYS_gettid));
-    loop.stop();
-  });
-  EXPECT_TRUE(test::wait_until([&] { return stopper_tid != 0 && thread_state(stopper_tid) == 'S'; },
-                               5s, "stop() waiting for the running task"));
+  loop.stop();
   release.set_value();
-  stopper.join();
   const bool ok = returned_future.wait_for(5s) == std::future_status::ready;
   EXPECT_TRUE(asleep);
   if (!ok) {
@@ -130,7 +120,7 @@ TEST(EventLoop, RunSyncReturnsWhenStopDropsItsTaskAfterThePost) {
 // A pod's shutdown stops the lifecycle loop and then destroys the
 // controller: a timer that fired just before (its memory release) must have
 // ended by then. TSan saw the controller destroyed under it.
-TEST(EventLoop, StopFromAnotherThreadReturnsOnceTheRunningTaskEnded) {
+TEST(EventLoop, WaitStoppedReturnsOnceTheTaskRunningAtStopEnded) {
   EventLoop loop("test");
   std::atomic<bool> entered{false};
   std::atomic<bool> finished{false};
@@ -141,33 +131,34 @@ TEST(EventLoop, StopFromAnotherThreadReturnsOnceTheRunningTaskEnded) {
     finished = true;
   });
   ASSERT_TRUE(test::wait_until([&] { return entered.load(); }, 5s, "the task starting"));
-  std::atomic<pid_t> stopper_tid{0};
+  loop.stop();  // returns at once: the task still runs
+  EXPECT_FALSE(finished.load());
+  std::atomic<pid_t> waiter_tid{0};
   std::atomic<bool> returned{false};
   bool finished_at_return = false;
-  std::thread stopper([&] {
-    stopper_tid = static_cast<pid_t>(::syscall(SYS_gettid));
-    loop.stop();
+  std::thread waiter([&] {
+    waiter_tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    loop.wait_stopped();
     finished_at_return = finished.load();
     returned = true;
   });
-  // Either stop() waits (asleep) or it returned at once (the defect).
   EXPECT_TRUE(test::wait_until(
-      [&] { return returned.load() || (stopper_tid != 0 && thread_state(stopper_tid) == 'S'); }, 5s,
-      "stop() returning or waiting"));
+      [&] { return returned.load() || (waiter_tid != 0 && thread_state(waiter_tid) == 'S'); }, 5s,
+      "wait_stopped() returning or waiting"));
   release.set_value();
-  stopper.join();
-  EXPECT_TRUE(finished_at_return) << "stop() returned while the loop's task still ran";
+  waiter.join();
+  EXPECT_TRUE(finished_at_return) << "wait_stopped() returned while the loop's task still ran";
 }
 
-TEST(EventLoop, StopFromATaskReturnsAtOnce) {
+TEST(EventLoop, StopAndWaitStoppedFromATaskReturnAtOnce) {
   EventLoop loop("test");
-  std::atomic<bool> after_stop{false};
+  std::atomic<bool> after{false};
   loop.post([&] {
     loop.stop();
-    after_stop = true;
+    loop.wait_stopped();
+    after = true;
   });
-  EXPECT_TRUE(
-      test::wait_until([&] { return after_stop.load(); }, 5s, "the task going on after stop()"));
+  EXPECT_TRUE(test::wait_until([&] { return after.load(); }, 5s, "the task going on after both"));
 }
 
 TEST(EventLoop, RunSyncAfterStopReturnsAtOnce) {
