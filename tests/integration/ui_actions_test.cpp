@@ -484,7 +484,9 @@ TEST_F(UiActions, UiTheTimelineListsJoinedLeftProcessAndActionEventsAndSinceFilt
   ASSERT_TRUE(ui_sees_ok(*ui, "ctl.tl", 2, deadline));
   const CliRun off = ops({"off", "-i", std::to_string(first_seq), "ctl.tl"});
   ASSERT_EQ(off.code, 0) << describe(off);
-  const json process = await_event(*ui, mark, "process", first_seq, "running -> stopped", deadline);
+  // "running -> stopped", or through "terminating" when a picture was taken
+  // while the child was dying.
+  const json process = await_event(*ui, mark, "process", first_seq, "-> stopped", deadline);
   EXPECT_EQ(process.value("cluster", ""), "ctl.tl") << process.dump();
 
   // An action: its start and its end, by the bearer.
