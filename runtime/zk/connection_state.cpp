@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace ochopod {
 
 ConnectionState::ConnectionState(Scheduler& scheduler, Listener listener)
@@ -35,8 +37,9 @@ void ConnectionState::on_event(ZkEvent::Kind kind, std::chrono::milliseconds neg
     case ZkEvent::Kind::kSuspended:
       if (state_ != State::kConnected) return;  // still trying to connect: nothing held yet
       state_ = State::kSuspended;
-      arm(negotiated_timeout, "disconnected for longer than the session timeout (" +
-                                  std::to_string(negotiated_timeout.count()) + " ms)");
+      suspended_at_ = scheduler_.now();
+      suspended_timeout_ = negotiated_timeout;
+      arm_suspended();
       listener_(Change::kSuspended, "");
       return;
     case ZkEvent::Kind::kExpired:
@@ -48,6 +51,25 @@ void ConnectionState::on_event(ZkEvent::Kind kind, std::chrono::milliseconds neg
     case ZkEvent::Kind::kWatch:
       return;
   }
+}
+
+void ConnectionState::set_patience(int timeouts) {
+  timeouts = std::max(timeouts, 1);
+  if (timeouts == patience_) return;
+  patience_ = timeouts;
+  if (state_ == State::kSuspended) arm_suspended();
+}
+
+void ConnectionState::arm_suspended() {
+  const auto limit = suspended_timeout_ * patience_;
+  const auto spent =
+      std::chrono::duration_cast<std::chrono::milliseconds>(scheduler_.now() - suspended_at_);
+  std::string why = patience_ == 1
+                        ? "disconnected for longer than the session timeout (" +
+                              std::to_string(suspended_timeout_.count()) + " ms)"
+                        : "disconnected for longer than " + std::to_string(patience_) +
+                              " session timeouts (" + std::to_string(limit.count()) + " ms)";
+  arm(std::max(limit - spent, std::chrono::milliseconds(0)), std::move(why));
 }
 
 void ConnectionState::arm(std::chrono::milliseconds delay, std::string why) {

@@ -18,6 +18,15 @@ using namespace std::chrono_literals;
 
 // A new session that has not connected by then is given up and opened again.
 constexpr int kConnectDeadlineTimeouts = 2;
+// How long a suspended session is kept on our clock, in session timeouts
+// (ConnectionState::set_patience). A leader: one, so that it has stopped
+// before another pod can lead. A follower: longer, so that a server that is
+// only slow (a thousand pods booting against it) keeps the session rather
+// than getting a new one, a new registration and a round more from each
+// impatient pod; the server still expires a session it no longer hears,
+// and says so when the client is back.
+constexpr int kLeaderPatience = 1;
+constexpr int kFollowerPatience = 3;
 // Re-opening after an authentication failure (or a client that refused to
 // start): 1 s, doubling, capped at a minute.
 constexpr auto kReopenInitial = 1s;
@@ -45,7 +54,9 @@ Coordinator::Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderW
       refused_backoff_(kRefusedInitial, kRefusedCap),
       acl_policy_{paths_.cluster, options_.acl == ZkAclMode::kOpen
                                       ? std::vector<ZkAclEntry>{}
-                                      : zk_acl_for(options_.acl, options_.zk)} {}
+                                      : zk_acl_for(options_.acl, options_.zk)} {
+  connection_.set_patience(kFollowerPatience);
+}
 
 Coordinator::~Coordinator() = default;
 
@@ -484,6 +495,7 @@ void Coordinator::set_leading(bool leading) {
   leading_ = leading;
   fence_ = fence;
   paused_ = false;
+  connection_.set_patience(leading ? kLeaderPatience : kFollowerPatience);
   hints_.set_state(leading ? PodState::kLeader : PodState::kFollower);
   if (leading) {
     spdlog::info("leading the cluster {} (fence {})", options_.cluster, fence);

@@ -1,5 +1,6 @@
 // ConnectionState on a manual clock: suspended turns to lost after exactly
-// one negotiated session timeout, unless the connection comes back first.
+// one negotiated session timeout (or as many as its patience says), unless
+// the connection comes back first.
 #include "runtime/zk/connection_state.h"
 
 #include <gtest/gtest.h>
@@ -58,6 +59,40 @@ TEST_F(ConnectionStateTest, BackInTimeKeepsTheSessionAndDisarmsTheTimer) {
   EXPECT_EQ(changes.back(), Change::kSuspended);
   clock.advance(1ms);
   EXPECT_EQ(changes.back(), Change::kLost);
+}
+
+TEST_F(ConnectionStateTest, WithPatienceSuspendedIsLostAfterThatManyTimeouts) {
+  state.set_patience(3);
+  state.opened(2 * kTimeout);
+  state.on_event(Kind::kConnected, kTimeout);
+  state.on_event(Kind::kSuspended, kTimeout);
+  clock.advance(3 * kTimeout - 1ms);
+  EXPECT_EQ(state.state(), ConnectionState::State::kSuspended);
+  clock.advance(1ms);
+  EXPECT_EQ(changes.back(), Change::kLost);
+  EXPECT_NE(last_why.find("3 session timeouts (12000 ms)"), std::string::npos) << last_why;
+}
+
+TEST_F(ConnectionStateTest, PatienceChangedWhileSuspendedCountsTheTimeAlreadySpent) {
+  state.set_patience(3);
+  state.opened(2 * kTimeout);
+  state.on_event(Kind::kConnected, kTimeout);
+  state.on_event(Kind::kSuspended, kTimeout);
+  clock.advance(2 * kTimeout);
+  state.set_patience(1);  // already past one timeout: lost at once
+  clock.advance(0ms);
+  EXPECT_EQ(changes.back(), Change::kLost);
+
+  state.opened(2 * kTimeout);
+  state.on_event(Kind::kConnected, kTimeout);
+  state.on_event(Kind::kSuspended, kTimeout);
+  clock.advance(kTimeout / 2);
+  state.set_patience(2);  // 1.5 timeouts more
+  clock.advance(kTimeout * 3 / 2 - 1ms);
+  EXPECT_EQ(state.state(), ConnectionState::State::kSuspended);
+  clock.advance(1ms);
+  EXPECT_EQ(state.state(), ConnectionState::State::kLost);
+  EXPECT_EQ(clock.timers(), 0u);
 }
 
 TEST_F(ConnectionStateTest, ASessionThatNeverConnectsIsGivenUpAtTheDeadline) {

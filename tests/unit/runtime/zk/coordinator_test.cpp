@@ -210,6 +210,32 @@ TEST_F(CoordinatorTest, SuspendedForOneTimeoutLosesAndRegistersAgainWithTheSameS
   EXPECT_EQ(nodes.begin()->second, 1);
 }
 
+TEST_F(CoordinatorTest, AFollowerWaitsThreeTimeoutsForTheServersWordBeforeRenewing) {
+  auto leader = start("0000");
+  auto a = start("aaaa");
+  ASSERT_EQ(a->work.calls, std::vector<std::string>{});
+  FakeZkSession* session = server.last_session();
+  const int opened = server.opened();
+  const auto nodes = registrations("aaaa");
+  // A server slow to answer, not a dead session: back after two timeouts,
+  // the same session and nodes, nothing registered again.
+  session->lose_connection();
+  clock.run_ready();
+  clock.advance(2 * kTimeout);
+  EXPECT_EQ(server.opened(), opened) << "a follower renewed after one timeout";
+  session->connect();
+  clock.run_ready();
+  EXPECT_EQ(registrations("aaaa"), nodes);
+  // Still nothing from the server after three: assumed expired, renewed.
+  session->lose_connection();
+  clock.run_ready();
+  clock.advance(3 * kTimeout - 1ms);
+  EXPECT_EQ(server.opened(), opened);
+  clock.advance(1ms);
+  EXPECT_EQ(server.opened(), opened + 1);
+  EXPECT_EQ(a->work.calls, std::vector<std::string>{}) << "it never led";
+}
+
 TEST_F(CoordinatorTest, ServerExpiryHeardOnReconnectRenewsTheSession) {
   auto a = start("aaaa");
   expire_last_session();
