@@ -28,7 +28,9 @@ namespace ochopod {
 struct ReleasedCode {
   std::size_t bytes = 0;  // of address space advised, mapped or not
   int objects = 0;        // loaded objects whose segments were advised
-  int refused = 0;        // segments madvise() refused (mlock'ed memory)
+  int segments = 0;       // read-only segments among them
+  int calls = 0;          // madvise() calls: one per run of adjacent segments
+  int refused = 0;        // calls madvise() refused (mlock'ed memory)
 };
 
 ReleasedCode release_code_pages();

@@ -48,6 +48,11 @@ TEST(ReleaseCodePages, UnmapsTheBinarysCodeAndKeepsItsState) {
   EXPECT_GT(released.bytes, 0u);
   EXPECT_GE(released.objects, 2) << "the binary and at least libc";
   EXPECT_EQ(released.refused, 0);
+  // Every object's adjacent read-only segments (headers, code, constants)
+  // go in one call: a call costs more than the pages it unmaps.
+  EXPECT_GE(released.calls, released.objects);
+  EXPECT_LT(released.calls, released.segments)
+      << released.segments << " segments advised one call each";
   EXPECT_LT(after, before) << "the binary's code stayed mapped: " << before << " KiB before, "
                            << after << " KiB after";
   EXPECT_EQ(counter, 42);
