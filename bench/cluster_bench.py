@@ -75,6 +75,7 @@ class ZooKeeper:
 
     live = []
     keep_logs_in = None
+    realtime = False  # --zk-realtime
 
     def __init__(self, attempts=2):
         errors = []
@@ -92,6 +93,8 @@ class ZooKeeper:
             self.pid, self.port = self.server.pid, self.server.port
             self.address = self.server.address
             ZooKeeper.live.append(self)
+            if ZooKeeper.realtime:
+                self.prioritize()
             try:
                 client = self.client()
                 client.ensure_path(ROOT)
@@ -103,6 +106,23 @@ class ZooKeeper:
                 continue
             return
         raise BenchError("ZooKeeper did not start: " + "; ".join(errors))
+
+    def prioritize(self):
+        """--zk-realtime: every thread of the server SCHED_RR (threads it
+        starts later inherit it), as if it ran on machines of its own. On
+        two cores shared with a thousand pods, a round that keeps every pod
+        busy at once starves the JVM of CPU for longer than a session
+        timeout, and it then expires sessions by the hundred: that measures
+        the co-location, not the pods."""
+        tids = os.listdir(f"/proc/{self.pid}/task")
+        try:
+            for tid in tids:
+                os.sched_setscheduler(int(tid), os.SCHED_RR, os.sched_param(1))
+        except PermissionError as e:
+            raise BenchError(f"--zk-realtime needs root (CAP_SYS_NICE): {e}") from e
+        except ProcessLookupError:
+            pass  # a thread that ended meanwhile
+        log(f"ZooKeeper (pid {self.pid}): {len(tids)} threads SCHED_RR")
 
     def mntr(self):
         out = zookeeper.mntr(self.port)
@@ -1294,6 +1314,8 @@ def markdown(result):
     m = result["machine"]
     lines = [f"# ochopod cluster bench ({'quick' if result['quick'] else 'full'})", "",
              f"{m['date']}; {machine_kit.line(m)}.", ""]
+    if result.get("zk_realtime"):
+        lines += ["ZooKeeper ran SCHED_RR (`--zk-realtime`): as if on machines of its own.", ""]
     lines += ["## Targets", "",
               "| what | target | Python ochopod | " + " | ".join(impls) + " |",
               "| --- | --- | --- | " + " | ".join("---" for _ in impls) + " |"]
@@ -1542,6 +1564,9 @@ def main():
     ap.add_argument("--out", help="results directory (latest.json, latest.md, *.png); "
                     "default bench/results, or bench/results/quick with --quick")
     ap.add_argument("--keep-logs", action="store_true", help="keep the pods' logs")
+    ap.add_argument("--zk-realtime", action="store_true",
+                    help="run each scenario's ZooKeeper server SCHED_RR (root), as if it had "
+                    "machines of its own")
     args = ap.parse_args()
     if not args.out:
         args.out = os.path.join(here, "results", "quick" if args.quick else "")
@@ -1560,8 +1585,10 @@ def main():
     Pod.tmpdir = tempfile.mkdtemp(prefix="ochopod-bench-pods-", dir=shm)
     if args.keep_logs:
         ZooKeeper.keep_logs_in = workdir
+    ZooKeeper.realtime = args.zk_realtime
     started = now()
-    result = {"quick": args.quick, "machine": machine(), "implementations": {}, "errors": []}
+    result = {"quick": args.quick, "zk_realtime": args.zk_realtime, "machine": machine(),
+              "implementations": {}, "errors": []}
     failed = False
     interrupted = False
     try:
