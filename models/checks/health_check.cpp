@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "models/child/unique_fd.h"
 #include "runtime/base/numbers.h"
+#include "runtime/base/unique_fd.h"
 #include "runtime/http/client.h"
 
 namespace ochopod {

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <optional>
 
-#include "models/child/unique_fd.h"
 #include "runtime/base/text.h"
+#include "runtime/base/unique_fd.h"
 
 namespace ochopod::detail {
 

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "models/child/unique_fd.h"
+#include "runtime/base/unique_fd.h"
 #include "runtime/pod/log.h"
 
 namespace ochopod::detail {

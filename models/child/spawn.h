@@ -43,7 +43,7 @@
 #include <vector>
 
 #include "models/child/identity.h"
-#include "models/child/unique_fd.h"
+#include "runtime/base/unique_fd.h"
 #include "runtime/process/reaper.h"
 
 namespace ochopod::detail {

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "models/child/unique_fd.h"
+#include "runtime/base/unique_fd.h"
 
 namespace ochopod::detail {
 
