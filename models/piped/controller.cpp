@@ -379,10 +379,18 @@ void PipedController::release_memory() {
   const auto started = std::chrono::steady_clock::now();
   const ReleasedCode released = release_code_pages();
   const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+  if (released.kept) {
+    spdlog::debug(
+        "memory: the boot's code kept mapped: another process maps {} of the {} pages of it "
+        "mapped here ({:.2f} ms)",
+        released.shared_pages, released.program_pages, took.count());
+    return;
+  }
   spdlog::debug(
-      "memory: the boot's code unmapped ({} KiB of {} objects' read-only segments, {} calls, "
-      "{:.2f} ms)",
-      released.bytes / 1024, released.objects, released.calls, took.count());
+      "memory: the boot's code unmapped ({} KiB of {} objects' read-only segments, {} calls; "
+      "{} of the program's {} mapped pages shared; {:.2f} ms)",
+      released.bytes / 1024, released.objects, released.calls, released.shared_pages,
+      released.program_pages, took.count());
 }
 
 const Cluster& PipedController::cluster_of(const Payload& payload) {

@@ -1,8 +1,9 @@
 // UniqueFd: owns one file descriptor and closes it once.
 //
-// Internal to models/: the pipes between the pod and its children (spawn,
+// Internal to the library: the pipes between the pod and its children (spawn,
 // ChildOutput, run_shell_command) are passed around as UniqueFds so no error
-// path can leak a descriptor into the next child.
+// path can leak a descriptor into the next child; the release of the boot's
+// code (runtime/process/code_pages.cpp) reads /proc/self/pagemap through one.
 #pragma once
 
 #include <unistd.h>
