@@ -53,9 +53,59 @@ struct Diff {
   std::vector<MemberSpan> added;  // the "added" members, offsets into the diff's text
 };
 
+// A member's value as written in text (m from fast_json::sorted_members).
+std::string_view value_of(std::string_view text, const MemberSpan& m) {
+  return text.substr(m.value_at, m.at + m.length - m.value_at);
+}
+
+// A diff written as an ochopod leader writes one, read without a tree of
+// it: simdjson validates the text (no tape, no copy of its strings), one
+// scan finds its members, and only "key" and "gone", a few bytes, are
+// parsed. In a formation a diff carries every pod that joined since the
+// last round, hundreds of registrations: as an nlohmann tree, a fresh
+// std::map node for every member of each, on the control port's thread,
+// every round. nullopt for anything else (a text simdjson refuses, escaped
+// or unordered names, a part missing or of the wrong kind): read_diff then
+// reads it with nlohmann, which accepts what it always did and says what
+// is wrong.
+std::optional<Diff> read_written_diff(std::string_view diff_text, bool padded) {
+  if (!fast_json::outline(diff_text, /*read_facts=*/false, padded).valid) return std::nullopt;
+  const auto members = fast_json::sorted_members(diff_text, 0, diff_text.size());
+  if (!members) return std::nullopt;
+  std::optional<std::string_view> added, dependencies, gone, key;
+  for (const MemberSpan& m : *members) {
+    const std::string_view name = name_of(diff_text, m);
+    if (name == "added") added = value_of(diff_text, m);
+    if (name == "dependencies") dependencies = value_of(diff_text, m);
+    if (name == "gone") gone = value_of(diff_text, m);
+    if (name == "key") key = value_of(diff_text, m);
+  }
+  if (!added || !dependencies || !gone || !key) return std::nullopt;
+  if (added->empty() || added->front() != '{') return std::nullopt;
+  if (dependencies->empty() || dependencies->front() != '{') return std::nullopt;
+  const json key_value = json::parse(*key, nullptr, false);
+  const json gone_list = json::parse(*gone, nullptr, false);
+  if (!key_value.is_string() || !gone_list.is_array()) return std::nullopt;
+  Diff out;
+  for (const auto& g : gone_list) {
+    if (!g.is_string()) return std::nullopt;
+    out.gone.push_back(g.get<std::string>());
+  }
+  std::sort(out.gone.begin(), out.gone.end());
+  const size_t added_at = static_cast<size_t>(added->data() - diff_text.data());
+  auto added_members = fast_json::sorted_members(diff_text, added_at, added->size());
+  if (!added_members) return std::nullopt;
+  out.receiver = key_value.get<std::string>();
+  out.key_json = to_json(key_value);
+  out.dependencies = *dependencies;
+  out.added = std::move(*added_members);
+  return out;
+}
+
 // Checks that diff_text is a diff (body_diff.h) and finds its parts;
 // nullopt with *error set when it is not one.
-std::optional<Diff> read_diff(std::string_view diff_text, std::string* error) {
+std::optional<Diff> read_diff(std::string_view diff_text, bool padded, std::string* error) {
+  if (auto written = read_written_diff(diff_text, padded)) return written;
   const auto refuse = [&](const char* why) {
     *error = why;
     return std::nullopt;
@@ -119,12 +169,12 @@ Applied splice(std::string_view base_text, const std::vector<MemberSpan>& base_m
     placed.name_at = placed.at + (m.name_at - m.at);
     placed.name_length = m.name_length;
     placed.length = m.length;
+    placed.value_at = placed.at + (m.value_at - m.at);
     t += from.substr(m.at, m.length);
     const std::string_view name = name_of(from, m);
     if (name == diff.receiver) {
       out.facts.index = static_cast<int>(out.members.size());
-      const size_t value = from.find(':', m.name_at + m.name_length) + 1;
-      own = from.substr(value, m.at + m.length - value);
+      own = value_of(from, m);
     }
     out.members.push_back(placed);
   };
@@ -166,8 +216,9 @@ Applied splice(std::string_view base_text, const std::vector<MemberSpan>& base_m
 
 std::optional<Applied> apply(std::string_view base_text,
                              const std::vector<MemberSpan>& base_members,
-                             std::string_view diff_text, std::string* error, std::string into) {
-  const auto diff = read_diff(diff_text, error);
+                             std::string_view diff_text, std::string* error, std::string into,
+                             bool padded) {
+  const auto diff = read_diff(diff_text, padded, error);
   if (!diff) return std::nullopt;
   return splice(base_text, base_members, diff_text, *diff, std::move(into));
 }

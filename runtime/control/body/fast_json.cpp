@@ -445,7 +445,8 @@ std::optional<std::vector<MemberSpan>> sorted_members(std::string_view text, siz
     if (!members.empty() && !(previous < name)) return std::nullopt;
     i = skip_space(t, name_end);
     if (i >= t.size() || t[i] != ':') return std::nullopt;
-    i = skip_value(t, skip_space(t, i + 1));
+    m.value_at = skip_space(t, i + 1);
+    i = skip_value(t, m.value_at);
     m.length = i - m.at;
     members.push_back(m);
     previous = name;

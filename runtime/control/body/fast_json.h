@@ -78,11 +78,13 @@ std::optional<std::string_view> member_text(std::string_view text, std::string_v
                                             bool last_member = false);
 
 // One member of an object's text: where its name is (between the quotes, as
-// written) and where the whole `"name":value` is, as offsets into the text
-// the object was read from.
+// written), where its value starts and where the whole `"name":value` is,
+// as offsets into the text the object was read from.
 struct MemberSpan {
   size_t name_at = 0, name_length = 0;
   size_t at = 0, length = 0;
+  size_t value_at = 0;
+  bool operator==(const MemberSpan&) const = default;
 };
 // The members of the object written at text[at, at + length), in order.
 // text must be valid JSON already. nullopt unless every name is written

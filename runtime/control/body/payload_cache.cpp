@@ -43,7 +43,7 @@ PayloadCache::Resolved PayloadCache::resolve(std::string_view task, std::string 
     if (keep) out.kept_id = ref;
   } else if (!body.empty() && !headers.base.empty()) {
     std::string why;
-    out.body = apply(headers.base, body, keep, id, &out.status, &why);
+    out.body = apply(headers.base, std::move(body), keep, id, &out.status, &why);
     if (!out.body) {
       out.error = out.status == body_ref::kNotHeld ? why + ", asking for the body whole"
                                                    : "refused: " + why;
@@ -104,7 +104,7 @@ void PayloadCache::forget() {
   kept_members_.reset();
 }
 
-Payload PayloadCache::apply(std::string_view base_id, std::string_view diff, bool keep_it,
+Payload PayloadCache::apply(std::string_view base_id, std::string diff, bool keep_it,
                             std::string_view id, int* status, std::string* error) {
   *status = body_ref::kNotHeld;
   if (!holds(base_id)) {
@@ -116,8 +116,9 @@ Payload PayloadCache::apply(std::string_view base_id, std::string_view diff, boo
     *error = "the body it is a diff against is not one a diff can edit";
     return nullptr;
   }
-  auto applied =
-      body_diff::apply(base, *kept_members_, diff, error, texts_.take(base.size() + diff.size()));
+  const size_t room = base.size() + diff.size();
+  auto applied = body_diff::apply(base, *kept_members_, padded(diff), error, texts_.take(room),
+                                  /*padded=*/true);
   if (!applied) {
     *status = 400;
     return nullptr;

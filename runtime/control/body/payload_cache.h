@@ -85,7 +85,7 @@ class PayloadCache {
   // body_ref::kNotHeld when that body is not the one kept or is not one a
   // diff can edit (the leader then sends the body whole), 400 when the diff
   // is not one (*error says why). A refused diff leaves the kept body kept.
-  Payload apply(std::string_view base_id, std::string_view diff, bool keep, std::string_view id,
+  Payload apply(std::string_view base_id, std::string diff, bool keep, std::string_view id,
                 int* status, std::string* error);
 
   // An empty string with room for a large body of that size, to read it

@@ -118,6 +118,58 @@ TEST(BodyDiff, ChainsRoundAfterRoundOnTheMembersItGave) {
   EXPECT_EQ(back->text, whole(pods, deps, "pod-1001"));
 }
 
+// A formation's diff carries every pod that joined since the last round;
+// it is read without a tree of it, padded or not, and gives the same body.
+TEST(BodyDiff, AFormationsLargeDiffGivesTheWholeBody) {
+  const json deps = {{"db", {{"x", registration(7)}}}};
+  const json base = pods_of(0, 40);
+  const json next = pods_of(0, 400);
+  const std::string base_body = whole(base, deps, "pod-1003");
+  const auto base_members = members_of(base_body);
+  const std::string diff = body_diff::write(base, next, deps).head + to_json("pod-1003") + "}";
+  ASSERT_GT(diff.size(), 16u * 1024) << "not a formation's diff";
+  for (const bool padded : {false, true}) {
+    SCOPED_TRACE(padded);
+    std::string text = diff;
+    text.append(fast_json::kPadding, ' ');
+    text.resize(diff.size());
+    std::string error;
+    const auto applied = body_diff::apply(base_body, base_members, text, &error, {}, padded);
+    ASSERT_TRUE(applied) << error;
+    const std::string expected = whole(next, deps, "pod-1003");
+    EXPECT_EQ(applied->text, expected);
+    expect_facts_of(*applied, expected);
+    EXPECT_EQ(applied->members, members_of(expected));
+  }
+}
+
+// What the leader never writes but JSON allows (spaces, a name written with
+// escapes, members out of order) is still a diff.
+TEST(BodyDiff, ADiffWrittenOtherwiseIsStillRead) {
+  const json deps = json::object();
+  const json base = pods_of(0, 5);
+  const json next = pods_of(1, 7);
+  const std::string base_body = whole(base, deps, "pod-1002");
+  const std::string added =
+      to_json(json{{"pod-1005", registration(5)}, {"pod-1006", registration(6)}});
+  const std::string expected = whole(next, deps, "pod-1002");
+  for (const std::string& diff : {
+           " { \"added\" : " + added +
+               " , \"dependencies\" : {} , \"gone\" : [ \"pod-1000\" ] , \"key\" : \"pod-1002\" "
+               "} ",
+           "{\"added\":" + added +
+               ",\"dependencies\":{},\"gone\":[\"pod-1000\"],\"k\\u0065y\":\"pod-1002\"}",
+           "{\"key\":\"pod-1002\",\"gone\":[\"pod-1000\"],\"dependencies\":{},\"added\":" + added +
+               "}",
+       }) {
+    SCOPED_TRACE(diff);
+    std::string error;
+    const auto applied = body_diff::apply(base_body, members_of(base_body), diff, &error);
+    ASSERT_TRUE(applied) << error;
+    EXPECT_EQ(applied->text, expected);
+  }
+}
+
 TEST(BodyDiff, RefusesWhatIsNotADiffWithAReason) {
   const std::string base = whole(pods_of(0, 10), json::object(), "pod-1001");
   const auto members = members_of(base);
