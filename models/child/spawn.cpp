@@ -50,7 +50,7 @@ const char* step_name(Step step) {
 // has not exec'd yet. A pod is a few MiB of heap and stacks (a thousand
 // pods' cluster makes it more), and on a virtual machine such a fault is a
 // trap of 10 to 20 us: milliseconds of every start and restart of a child
-// (bench/README.md, "Then: a child started without copying the pod").
+// (bench/README.md, "Then: work a pod of a large cluster no longer does").
 struct ChildSetup {
   const char* exe = nullptr;
   char* const* argv = nullptr;
