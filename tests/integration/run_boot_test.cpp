@@ -35,13 +35,13 @@ bool maps(pid_t pid, const std::string& library) {
 }
 
 TEST(RunBoot, APodThatCallsNobodyNeverLoadsTheHttpClient) {
-  PodProcess pod(solo().with_option("--check-every=0.2").with_option("--sanity=true"));
+  PodProcess pod(solo().with_option("--check-every=1").with_option("--sanity=true"));
   ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
                          "the child running"));
   // Led its cluster of one, configured, served /info and ran checks (a
   // window of several): still nothing of the client.
   EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
-                          2 * 3 * 200ms, "the child stopping"));
+                          2 * 3 * 1000ms, "the child stopping"));
   for (const char* library : {"libcpp-httplib", "libochopod-http", "libbrotli",
                               "libboost_iostreams", "libbz2", "liblzma", "libzstd"}) {
     EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
@@ -50,11 +50,11 @@ TEST(RunBoot, APodThatCallsNobodyNeverLoadsTheHttpClient) {
 
 // A leader too: its rounds hash the snapshot with MD5, which is ours.
 TEST(RunBoot, APodWithoutTlsTokensOrCredentialsNeverLoadsOpenSsl) {
-  PodProcess pod(solo().with_option("--check-every=0.2").with_option("--sanity=true"));
+  PodProcess pod(solo().with_option("--check-every=1").with_option("--sanity=true"));
   ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
                          "the child running"));
   EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
-                          2 * 3 * 200ms, "the child stopping"));
+                          2 * 3 * 1000ms, "the child stopping"));
   for (const char* library : {"libcrypto", "libssl", "libochopod-crypto"}) {
     EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
   }
@@ -63,23 +63,30 @@ TEST(RunBoot, APodWithoutTlsTokensOrCredentialsNeverLoadsOpenSsl) {
 // After its first round a pod unmaps the code its boot ran
 // (runtime/process/code_pages.h): most of its binary was mapped by the boot,
 // little of it is after, and the pod runs on (checks, the child) on what it
-// maps again.
+// maps again (checks every second: on this 2-core VM a spawn right after
+// the release has taken more than the 0.2 s a faster check would allow,
+// with the binary of stop 43 too). Only code no other process maps is released, and ctest runs
+// other pods of the same binary beside this one: then the pod keeps it and
+// says why.
 TEST(RunBoot, AfterItsFirstRoundAPodUnmapsTheCodeItsBootRan) {
-  PodProcess pod(solo().with_option("--check-every=0.2").with_option("--sanity=true"));
+  PodProcess pod(solo().with_option("--check-every=1").with_option("--sanity=true"));
   ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
                          "the child running"));
   const std::string exe = executable_of(pod.pid());
   MappedKib code;
+  bool kept = false;
   // The release comes 500 ms after the round.
   EXPECT_TRUE(wait_until(
       [&] {
         code = mapped_kib(pod.pid(), exe, "r-xp");
-        return code.size > 0 && code.resident * 2 < code.size;
+        kept = pod.output().find("the boot's code kept mapped: another process maps") !=
+               std::string::npos;
+        return kept || (code.size > 0 && code.resident * 2 < code.size);
       },
-      5s, "less than half of the binary's code resident"))
+      5s, "less than half of the binary's code resident, or the code kept as shared"))
       << code.resident << " KiB resident of " << code.size << " KiB mapped";
   EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
-                          2 * 3 * 200ms, "the child stopping"));
+                          2 * 3 * 1000ms, "the child stopping"));
   EXPECT_EQ(process_of(pod.control_port()), "running");
 }
 
