@@ -58,6 +58,29 @@ std::string_view value_of(std::string_view text, const MemberSpan& m) {
   return text.substr(m.value_at, m.at + m.length - m.value_at);
 }
 
+// What both readers below share once they found a diff's four parts: key
+// and gone as read, added and dependencies as the leader wrote them
+// (spliced, never re-serialized, so the body is the one it would have sent
+// whole). nullptr, or why these are not a diff's.
+const char* fill(std::string_view diff_text, const json& key, const json& gone,
+                 std::string_view added, std::string_view dependencies, Diff& out) {
+  if (!key.is_string()) return "the body diff has no \"key\" string";
+  if (!gone.is_array()) return "the body diff has no \"gone\" array";
+  for (const auto& g : gone) {
+    if (!g.is_string()) return "the body diff's \"gone\" holds a non-string";
+    out.gone.push_back(g.get<std::string>());
+  }
+  std::sort(out.gone.begin(), out.gone.end());
+  const size_t added_at = static_cast<size_t>(added.data() - diff_text.data());
+  auto members = fast_json::sorted_members(diff_text, added_at, added.size());
+  if (!members) return "the body diff's \"added\" names are escaped or out of order";
+  out.receiver = key.get<std::string>();
+  out.key_json = to_json(key);
+  out.dependencies = dependencies;
+  out.added = std::move(*members);
+  return nullptr;
+}
+
 // A diff written as an ochopod leader writes one, read without a tree of
 // it: simdjson validates the text (no tape, no copy of its strings), one
 // scan finds its members, and only "key" and "gone", a few bytes, are
@@ -83,22 +106,11 @@ std::optional<Diff> read_written_diff(std::string_view diff_text, bool padded) {
   if (!added || !dependencies || !gone || !key) return std::nullopt;
   if (added->empty() || added->front() != '{') return std::nullopt;
   if (dependencies->empty() || dependencies->front() != '{') return std::nullopt;
-  const json key_value = json::parse(*key, nullptr, false);
-  const json gone_list = json::parse(*gone, nullptr, false);
-  if (!key_value.is_string() || !gone_list.is_array()) return std::nullopt;
   Diff out;
-  for (const auto& g : gone_list) {
-    if (!g.is_string()) return std::nullopt;
-    out.gone.push_back(g.get<std::string>());
+  if (fill(diff_text, json::parse(*key, nullptr, false), json::parse(*gone, nullptr, false), *added,
+           *dependencies, out) != nullptr) {
+    return std::nullopt;
   }
-  std::sort(out.gone.begin(), out.gone.end());
-  const size_t added_at = static_cast<size_t>(added->data() - diff_text.data());
-  auto added_members = fast_json::sorted_members(diff_text, added_at, added->size());
-  if (!added_members) return std::nullopt;
-  out.receiver = key_value.get<std::string>();
-  out.key_json = to_json(key_value);
-  out.dependencies = *dependencies;
-  out.added = std::move(*added_members);
   return out;
 }
 
@@ -115,18 +127,8 @@ std::optional<Diff> read_diff(std::string_view diff_text, bool padded, std::stri
   if (!diff.is_object()) return refuse("the body diff is not an object");
   const auto key = diff.find("key");
   const auto gone_list = diff.find("gone");
-  if (key == diff.end() || !key->is_string()) return refuse("the body diff has no \"key\" string");
-  if (gone_list == diff.end() || !gone_list->is_array()) {
-    return refuse("the body diff has no \"gone\" array");
-  }
-  Diff out;
-  for (const auto& g : *gone_list) {
-    if (!g.is_string()) return refuse("the body diff's \"gone\" holds a non-string");
-    out.gone.push_back(g.get<std::string>());
-  }
-  std::sort(out.gone.begin(), out.gone.end());
-  // The texts as the leader wrote them: spliced, never re-serialized, so
-  // the body is the one it would have sent whole.
+  if (key == diff.end()) return refuse("the body diff has no \"key\" string");
+  if (gone_list == diff.end()) return refuse("the body diff has no \"gone\" array");
   const auto added_text = fast_json::member_text(diff_text, "added");
   const auto deps_text = fast_json::member_text(diff_text, "dependencies");
   if (!added_text || !diff["added"].is_object()) {
@@ -135,13 +137,10 @@ std::optional<Diff> read_diff(std::string_view diff_text, bool padded, std::stri
   if (!deps_text || !diff["dependencies"].is_object()) {
     return refuse("the body diff has no \"dependencies\" object");
   }
-  const size_t added_at = static_cast<size_t>(added_text->data() - diff_text.data());
-  auto added = fast_json::sorted_members(diff_text, added_at, added_text->size());
-  if (!added) return refuse("the body diff's \"added\" names are escaped or out of order");
-  out.receiver = key->get<std::string>();
-  out.key_json = to_json(*key);
-  out.dependencies = *deps_text;
-  out.added = std::move(*added);
+  Diff out;
+  if (const char* why = fill(diff_text, *key, *gone_list, *added_text, *deps_text, out)) {
+    return refuse(why);
+  }
   return out;
 }
 
