@@ -43,7 +43,8 @@ from ochopod_testkit.pods import PodProcess, pod_env  # noqa: E402
 from ochopod_testkit.ports import LOCALHOST, free_ports  # noqa: E402
 from ochopod_testkit.procs import (HarnessError, alive, take_charge, children_of, comm,  # noqa: E402
                                    descendants, final_sweep, kill_quietly, now, proc_stat,
-                                   read_text, reap_quietly, thread_schedstats, wait)
+                                   process_cpu_ns, read_text, reap_quietly, thread_schedstats,
+                                   wait)
 
 ROOT = "/ochopod/clusters"
 CHILD = ["sleep", "3600"]
@@ -241,10 +242,10 @@ def mean_or_none(values, digits=1):
     return round(statistics.mean(values), digits) if values else None
 
 
-def run_costs(zookeeper_ticks, harness0, harness1, load0):
+def run_costs(zookeeper_ns, harness0, harness1, load0):
     """What a scenario's run cost besides the pods: ZooKeeper's CPU, the
     harness's (getrusage before and after) and the load it started at."""
-    return {"zookeeper_cpu_s": round(zookeeper_ticks / CLK_TCK, 2),
+    return {"zookeeper_cpu_s": round(zookeeper_ns / 1e9, 2),
             "harness_cpu_s": round(harness1.ru_utime + harness1.ru_stime
                                    - harness0.ru_utime - harness0.ru_stime, 2),
             "load_at_start": round(load0, 2)}
@@ -448,24 +449,24 @@ class Bench:
                     alive_s = statistics.mean(ev[0] - b for b in born)
                     # Where the two cores went: the pods, the leader among
                     # them, and this harness (its spawning and kazoo).
-                    ticks = [x[0] for x in at_snap]
+                    cpu_ns = [x[0] for x in at_snap]
                     li = pods.index(leader)
                     row = {"n": n, "seconds": round(ev[0] - t0, 4),
                            "spawn_seconds": round(spawned, 4),
-                           "pods_cpu_s": round(sum(ticks) / CLK_TCK, 2),
-                           "per_pod_ms": round(sum(ticks) / CLK_TCK / n * 1000, 2),
+                           "pods_cpu_s": round(sum(cpu_ns) / 1e9, 2),
+                           "per_pod_ms": round(sum(cpu_ns) / 1e6 / n, 2),
                            "minflt_per_pod": round(sum(x[1] for x in at_snap) / n, 1),
                            "majflt_total": sum(x[2] for x in at_snap),
-                           "leader_cpu_s": round(ticks[li] / CLK_TCK, 2),
+                           "leader_cpu_s": round(cpu_ns[li] / 1e9, 2),
                            "leader_minflt": at_snap[li][1],
-                           "pods_cpu_s_after_check": round(sum(after_check) / CLK_TCK, 2),
+                           "pods_cpu_s_after_check": round(sum(after_check) / 1e9, 2),
                            **events, "drop_reasons": drop_reasons(pods),
                            "cpu_ms_per_pod_by_thread": by_thread,
                            "minflt_per_pod_by_thread": faults_by_thread,
                            "idle_cpu_ms_per_s_median": round(idle_ms_per_s, 4),
                            "alive_until_snapshot_s_mean": round(alive_s, 2),
                            "per_pod_ms_less_idle": round(
-                               sum(ticks) / CLK_TCK / n * 1000 - idle_ms_per_s * alive_s, 2),
+                               sum(cpu_ns) / 1e6 / n - idle_ms_per_s * alive_s, 2),
                            **run_costs(zk1 - zk0, harness0, harness1, load0)}
                     log(f"formation n={n}: {row['seconds']:.3f} s to a snapshot of {n} pods "
                         f"(spawning {row['spawn_seconds']:.3f} s; CPU at the snapshot: pods "
@@ -536,8 +537,8 @@ class Bench:
                     led = ("leader: configuring ", " pod(s) configured (hash ")
                     rounds = count_log_lines(pods, led + ("dropping the ZooKeeper session",),
                                              files_for=led)
-                    ticks = [x[0] for x in at_snap]
-                    ms = [t / CLK_TCK * 1000 for t in ticks]
+                    cpu_ns = [x[0] for x in at_snap]
+                    ms = [t / 1e6 for t in cpu_ns]
                     followers = [v for k, v in enumerate(ms) if k != li]
                     tenth = max(1, n // 10)
                     row = {"pods": n, "rate_per_s": rate, "damper": damper,
@@ -545,11 +546,11 @@ class Bench:
                            "spawn_lag_max_ms": round(lag * 1000, 1),
                            "after_last_arrival_s": round(ev[0] - last, 4),
                            "first_spawn_to_snapshot_s": round(ev[0] - t0, 4),
-                           "pods_cpu_s": round(sum(ticks) / CLK_TCK, 2),
+                           "pods_cpu_s": round(sum(cpu_ns) / 1e9, 2),
                            "per_pod_ms": round(sum(ms) / n, 2),
                            "minflt_per_pod": round(sum(x[1] for x in at_snap) / n, 1),
                            "majflt_total": sum(x[2] for x in at_snap),
-                           "leader_cpu_s": round(ticks[li] / CLK_TCK, 2),
+                           "leader_cpu_s": round(cpu_ns[li] / 1e9, 2),
                            "leader_index": li,
                            "follower_cpu_ms_median": round(statistics.median(followers), 1)
                            if followers else None,
@@ -619,9 +620,9 @@ class Bench:
                             answered = now()
                         if registered is None or answered is None:
                             time.sleep(0.002)
-                    ticks, minflt, majflt = stat_now(pod.pid)
-                    # Exact where ticks are 10 ms: the on-CPU time of the
-                    # pod's threads (all live at this point).
+                    cpu_ns, minflt, majflt = stat_now(pod.pid)
+                    # The on-CPU time of the pod's live threads: what a
+                    # boot's threads that ended (if any) did not spend.
                     run_ns = sum(t.run_ns for t in thread_schedstats(pod.pid))
                     mem = memory(pod.pid)
                     # The pod's guardian (a process it forks at boot, see
@@ -632,18 +633,18 @@ class Bench:
                     s = {"wall_ms": round((max(registered, answered) - t0) * 1000, 2),
                          "registered_ms": round((registered - t0) * 1000, 2),
                          "answering_ms": round((answered - t0) * 1000, 2),
-                         "cpu_ms": round(ticks / CLK_TCK * 1000, 1),
+                         "cpu_ms": round(cpu_ns / 1e6, 2),
                          "cpu_ms_schedstat": round(run_ns / 1e6, 2),
                          "faults": minflt + majflt, "majflt": majflt,
                          "threads": mem["threads"], "rss_kib": mem["rss"],
                          "guardian": guard is not None,
-                         "guardian_cpu_ms": round(g[0] / CLK_TCK * 1000, 1),
+                         "guardian_cpu_ms": round(g[0] / 1e6, 2),
                          "guardian_faults": g[1] + g[2]}
                     samples.append(s)
                     log(f"boot {i + 1}/{k}: {s['wall_ms']:.1f} ms (registered "
                         f"{s['registered_ms']:.1f}, answering {s['answering_ms']:.1f}), "
-                        f"{s['cpu_ms']:g} ms CPU (ticks), {s['cpu_ms_schedstat']:g} ms "
-                        f"(schedstat), {s['faults']} faults, "
+                        f"{s['cpu_ms']:g} ms CPU, {s['cpu_ms_schedstat']:g} ms "
+                        f"(live threads' schedstat), {s['faults']} faults, "
                         f"{s['threads']} threads, RSS {s['rss_kib']} KiB")
             finally:
                 client.stop()
@@ -950,12 +951,14 @@ def memory(pid):
 
 
 def stat_now(pid):
-    """(utime+stime ticks, minflt, majflt) of a process now, from
-    /proc/<pid>/stat (fields 14+15, 10, 12); zeros if it is gone."""
+    """(CPU ns, minflt, majflt) of a process now: its CPU-time clock
+    (process_cpu_ns, exact) and /proc/<pid>/stat's fields 10 and 12; zeros
+    if it is gone."""
     st = proc_stat(pid)
-    if not st:
+    ns = process_cpu_ns(pid)
+    if not st or ns is None:
         return 0, 0, 0
-    return int(st[11]) + int(st[12]), int(st[7]), int(st[9])
+    return ns, int(st[7]), int(st[9])
 
 
 def thread_costs(pods):
@@ -965,17 +968,17 @@ def thread_costs(pods):
     spends what grows with the cluster. Threads that ended are not there
     (the process totals are): "ended threads" is the process total less the
     live ones."""
-    ns, faults, total_ticks, total_faults = {}, {}, 0, 0
+    ns, faults, total_ns, total_faults = {}, {}, 0, 0
     for p in pods:
-        ticks, minflt, _ = stat_now(p.pid)
-        total_ticks += ticks
+        cpu_ns, minflt, _ = stat_now(p.pid)
+        total_ns += cpu_ns
         total_faults += minflt
         for t in thread_schedstats(p.pid):
             ns[t.name] = ns.get(t.name, 0) + t.run_ns
             faults[t.name] = faults.get(t.name, 0) + t.minflt
     n = max(1, len(pods))
     cpu = {k: round(v / 1e6 / n, 2) for k, v in sorted(ns.items(), key=lambda kv: -kv[1])}
-    cpu["ended threads"] = round((total_ticks / CLK_TCK * 1e9 - sum(ns.values())) / 1e6 / n, 2)
+    cpu["ended threads"] = round((total_ns - sum(ns.values())) / 1e6 / n, 2)
     flt = {k: round(v / n, 1) for k, v in sorted(faults.items(), key=lambda kv: -kv[1])}
     flt["ended threads"] = round((total_faults - sum(faults.values())) / n, 1)
     return cpu, flt
@@ -1345,7 +1348,9 @@ def markdown(result):
                       f"{x.get('idle_cpu_ms_per_s_median', '')} | "
                       f"{x.get('per_pod_ms_less_idle', '')} |"
                       for x in r["formation"]]
-            lines += ["", "CPU (utime+stime, 10 ms ticks) and minor page faults "
+            lines += ["", "CPU (each pod's CPU-time clock, exact; until 2026-12-07 "
+                      "stat's 10 ms ticks, which rounded each pod down and read every "
+                      "per-pod figure low) and minor page faults "
                       "(/proc/<pid>/stat) read when the snapshot of all pods was seen, before "
                       "the untimed check; `pods' CPU s after the check` is after it. `on` "
                       "per pod and sessions lost per pod: from every pod's GET /metrics "
@@ -1386,10 +1391,10 @@ def markdown(result):
             lines += [f"Boot ({b['pods']} pods started one after another, each in a cluster "
                       "of its own on one ZooKeeper, each left running: from the spawn until "
                       "its node is under `pods` and its `/info` answers 200, both polled "
-                      "every 2 ms; CPU from 10 ms ticks, so only the mean over the pods is "
-                      "meaningful (unbiased), and exact from schedstat (its threads' on-CPU "
-                      "time); the `--help` line is exact, from wait4's rusage):", "",
-                      "| what | wall ms median / mean / max | CPU ms (mean, ticks) "
+                      "every 2 ms; CPU from the process's CPU-time clock (exact), and from "
+                      "schedstat (its live threads' on-CPU time); the `--help` line is exact, "
+                      "from wait4's rusage):", "",
+                      "| what | wall ms median / mean / max | CPU ms (mean) "
                       "| CPU ms (schedstat: mean / median) | page faults (mean) "
                       "| threads | RSS KiB (median) |",
                       "| --- | --- | --- | --- | --- | --- | --- |",

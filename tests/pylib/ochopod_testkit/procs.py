@@ -64,6 +64,18 @@ def proc_stat(pid):
     return text[text.rfind(")") + 2:].split()
 
 
+def process_cpu_ns(pid):
+    """The CPU a process has used so far, in ns, all its threads together
+    (those that ended included), or None if it is gone: its CPU-time clock
+    (clock_getcpuclockid(3), which the kernel encodes from the pid), exact
+    where stat's utime and stime are each rounded down to a 10 ms tick, which
+    for pods of a few ms each reads 0 and biased every per-pod mean low."""
+    try:
+        return time.clock_gettime_ns(((~pid) << 3) | 2)  # CPUCLOCK_SCHED of the process
+    except OSError:
+        return None
+
+
 ThreadStats = collections.namedtuple("ThreadStats", "tid name run_ns scheduled minflt")
 
 
