@@ -90,6 +90,7 @@ void ReactiveLeader::on_lead(ZkSession& session, uint64_t fence) {
   ++epoch_;
   redo_round_ = false;
   pending_write_.reset();
+  last_round_end_.reset();
   round_backoff_.reset();
   write_backoff_.reset();
   const int rc = read_stored_hash(*session_, paths_, &stored_hash_);
@@ -184,7 +185,13 @@ void ReactiveLeader::evaluate() {
     return;
   }
   if (round_due_) return;  // already counting down
-  schedule_round(model_.damper);
+  schedule_round(std::max(Seconds(model_.damper), spacing_left()));
+}
+
+ReactiveLeader::Seconds ReactiveLeader::spacing_left() const {
+  if (!last_round_end_) return Seconds(0);
+  const auto spacing = kRoundSpacingPerPod * static_cast<int64_t>(view_->pod_count());
+  return std::max(Seconds(0), Seconds(*last_round_end_ + spacing - loop_.now()));
 }
 
 void ReactiveLeader::schedule_round(Seconds delay) {
@@ -263,6 +270,7 @@ void ReactiveLeader::finish_round(uint64_t epoch, const std::string& hash,
                                   const RoundReport& report) {
   if (epoch != epoch_) return;  // leadership lost meanwhile
   round_running_ = false;
+  last_round_end_ = loop_.now();
   round_cancel_.reset();
   if (report.ok) {
     round_backoff_.reset();

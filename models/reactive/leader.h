@@ -23,7 +23,12 @@
 // redoes an aborted round; on_lose and the destructor cancel the same way, so
 // shutting down never waits on a slow or frozen peer. A round that worked but
 // whose outcome could not be stored is retried as a write; a failed round is
-// retried with exponential backoff. A pod that leaves or withdraws drops out
+// retried with exponential backoff. Back-to-back rounds are spaced by
+// kRoundSpacingPerPod for each pod in the view, counted from the end of the
+// last one, whatever the damper: a round costs every pod of the cluster
+// about that much CPU, so pods arriving one after another (a scheduler's
+// deploy) cost each pod a number of rounds that does not grow with the
+// cluster (docs/protocol.md, "The hash and the damper"). A pod that leaves or withdraws drops out
 // of the published snapshot at once, without waiting for the damper or a
 // round, so dependents stop using it before it stops serving.
 #pragma once
@@ -51,6 +56,10 @@ class ClusterView;
 
 class ReactiveLeader final : public LeaderWork {
  public:
+  // What a round costs a pod, about, on a 2-core VM (bench/README.md): the
+  // gap a round leaves, per pod, before the next may start.
+  static constexpr std::chrono::milliseconds kRoundSpacingPerPod{1};
+
   // Where rounds and probes run, and what runs a round; empty, the real
   // ones: a "leader" thread of the leader's own, and run_round.
   struct Worker {
@@ -80,6 +89,7 @@ class ReactiveLeader final : public LeaderWork {
 
   void evaluate();
   void schedule_round(Seconds delay);
+  Seconds spacing_left() const;
   void start_round();
   void finish_round(uint64_t epoch, const std::string& hash, const RoundReport& report);
   void store_outcome();
@@ -126,6 +136,7 @@ class ReactiveLeader final : public LeaderWork {
   Scheduler::TimerId probe_timer_ = 0;
   Scheduler::TimerId write_timer_ = 0;
   std::optional<Scheduler::Clock::time_point> round_due_;
+  std::optional<Scheduler::Clock::time_point> last_round_end_;  // this leadership's
 
   // Outcomes posted back to the coordinator loop check it still lives.
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);

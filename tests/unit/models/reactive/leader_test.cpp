@@ -235,6 +235,32 @@ TEST_F(LeaderTest, AChangeUndoneWithinTheDamperCostsNoRound) {
   EXPECT_EQ(plans.size(), 1u);
 }
 
+// A round costs every pod about ReactiveLeader::kRoundSpacingPerPod of CPU:
+// the next one starts no sooner than that per pod after it ended, even with
+// damper 0, so pods arriving one by one cost each pod a bounded number of
+// rounds; a change after a quieter spell is configured at once.
+TEST_F(LeaderTest, BackToBackRoundsAreSpacedByTheirCostPerPod) {
+  static_assert(ReactiveLeader::kRoundSpacingPerPod == 1ms);
+  for (int n = 1; n <= 10; ++n) join(n);
+  lead();
+  loop.advance(0s);
+  ASSERT_EQ(plans.size(), 1u);
+  join(11);
+  loop.advance(11ms - 1ms);
+  EXPECT_EQ(plans.size(), 1u) << "a round less than 11 ms after the last, with 11 pods";
+  EXPECT_EQ(state(), "leader (configuration pending)");
+  join(12);  // falls in the round already due, which reads the view as it starts
+  loop.advance(1ms);
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(gaps(), (Durations{11ms}));
+  EXPECT_EQ(plans[1].pods.size(), 12u);
+  loop.advance(1s);
+  join(13);
+  loop.advance(0s);
+  ASSERT_EQ(plans.size(), 3u) << "a change after a quiet spell waited";
+  EXPECT_EQ(gaps(), (Durations{11ms, 1s}));
+}
+
 TEST_F(LeaderTest, TheStatusCountsTheDamperDownThenSaysTheRoundRuns) {
   model.damper = 3s;
   join(1);
