@@ -28,9 +28,10 @@
 // last one, whatever the damper: a round costs every pod of the cluster
 // about that much CPU, so pods arriving one after another (a scheduler's
 // deploy) cost each pod a number of rounds that does not grow with the
-// cluster (docs/protocol.md, "The hash and the damper"). A pod that leaves or withdraws drops out
-// of the published snapshot at once, without waiting for the damper or a
-// round, so dependents stop using it before it stops serving.
+// cluster (docs/protocol.md, "The hash and the damper"). A pod that leaves
+// or withdraws drops out of the published snapshot at once, without waiting
+// for the damper or a round, so dependents stop using it before it stops
+// serving.
 #pragma once
 
 #include <chrono>
