@@ -1,8 +1,12 @@
 #include "models/piped/cluster_file.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +18,7 @@
 #include "runtime/api/cluster_build.h"
 #include "runtime/base/environment.h"
 #include "runtime/base/text.h"
+#include "runtime/base/unique_fd.h"
 
 namespace ochopod::detail {
 
@@ -76,13 +81,12 @@ std::string cluster_text(const Cluster& c) {
   return text;
 }
 
-namespace {
-
 // The head and tail (a few dozen bytes) hashed here, the pods map's digest
 // taken from the Cluster, which computes it once for all who ask; the
 // three digests and the pieces' lengths are hashed once more, so the same
 // text cut differently still differs from another text.
-ClusterDigest digest_of(const ClusterTextParts& parts, const Cluster& cluster) {
+ClusterDigest cluster_digest(const Cluster& cluster) {
+  const auto parts = cluster_text_parts(cluster);
   const TextDigest head = digest_text(parts.head);
   const TextDigest pods = ClusterBuild::pods_digest(cluster);
   const TextDigest tail = digest_text(parts.tail);
@@ -100,20 +104,70 @@ ClusterDigest digest_of(const ClusterTextParts& parts, const Cluster& cluster) {
   return {d.a, d.b};
 }
 
-}  // namespace
+namespace {
 
-ClusterDigest cluster_digest(const Cluster& cluster) {
-  return digest_of(cluster_text_parts(cluster), cluster);
+// Whether the file at `path` holds exactly `parts` and a newline. Its size
+// first: a pod that joins or leaves changes it, so most rounds that bring
+// a change cost a stat. Only a text of the same size is read back and
+// compared, in memory's page cache (/dev/shm), which costs a fraction of
+// hashing it. Anything that cannot be read, or is not a regular file (a
+// child may have put anything there), does not hold it.
+bool file_holds(const std::string& path, std::initializer_list<std::string_view> parts) {
+  size_t size = 0;
+  for (const auto part : parts) size += part.size();
+  // Not blocking: a FIFO put there must not hold the lifecycle thread.
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd) {
+    if (errno != ENOENT) {
+      spdlog::warn("cannot read {} back ({}): writing it again", path, std::strerror(errno));
+    }
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    spdlog::warn("cannot stat {} ({}): writing it again", path, std::strerror(errno));
+    return false;
+  }
+  if (!S_ISREG(st.st_mode) || static_cast<size_t>(st.st_size) != size) return false;
+  char chunk[32 << 10];
+  off_t at = 0;
+  auto part = parts.begin();
+  size_t in_part = 0;
+  while (part != parts.end()) {
+    const ssize_t n = ::pread(fd.get(), chunk, sizeof chunk, at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      spdlog::warn("cannot read {} back ({}): writing it again", path, std::strerror(errno));
+      return false;
+    }
+    if (n == 0) return false;  // shorter than it said: changed meanwhile
+    for (size_t done = 0; done < static_cast<size_t>(n);) {
+      if (part == parts.end()) return false;
+      const size_t take = std::min(static_cast<size_t>(n) - done, part->size() - in_part);
+      if (std::memcmp(chunk + done, part->data() + in_part, take) != 0) return false;
+      done += take;
+      in_part += take;
+      if (in_part == part->size()) {
+        ++part;
+        in_part = 0;
+      }
+    }
+    at += n;
+  }
+  return true;
 }
+
+}  // namespace
 
 bool ClusterFile::write(const Cluster& cluster) {
   const auto parts = cluster_text_parts(cluster);
-  const auto digest = digest_of(parts, cluster);
-  if (digest_ == digest) return false;
-  digest_.reset();  // unknown if the write fails half-way
-  write_file_atomically(path_, {parts.head, parts.pods, parts.tail, "\n"}, 0644);
+  const std::initializer_list<std::string_view> pieces = {parts.head, parts.pods, parts.tail, "\n"};
+  if (file_holds(path_, pieces)) {
+    written_ = true;
+    return false;
+  }
+  write_file_atomically(path_, pieces, 0644);
   written_ = true;
-  digest_ = digest;
   return true;
 }
 

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "ochopod/cluster.h"
@@ -21,8 +20,8 @@ namespace ochopod::detail {
 std::string cluster_text(const Cluster& cluster);
 
 // A 128-bit digest of cluster_text(cluster), computed without building it:
-// what tells the cluster file and the templates that a configuration is the
-// one they already hold (docs/run.md, "What the child gets"). Two digests of
+// what tells the templates that a configuration is the one they were last
+// rendered against (docs/run.md, "What the child gets"). Two digests of
 // different texts are equal with a chance of 2^-128.
 struct ClusterDigest {
   uint64_t a = 0, b = 0;
@@ -38,12 +37,15 @@ class ClusterFile {
   ClusterFile& operator=(const ClusterFile&) = delete;
 
   // Writes cluster.to_json()'s text without building that copy of the pods,
-  // unless the file already holds it (same digest): returns whether it
-  // wrote. Each round reaches every pod, and most leave its configuration as
-  // it was (a retried round, a new leader's first one, a dependency's
+  // unless the file already holds it, byte for byte: returns whether it
+  // wrote. Each round reaches every pod, and many leave its configuration
+  // as it was (a retried round, a new leader's first one, a dependency's
   // change); rewriting a large cluster's file for nothing cost every pod a
-  // copy of the whole cluster each time. Throws std::runtime_error when the
-  // file cannot be written (and then writes it next time).
+  // copy of the whole cluster each time. The file itself says what it
+  // holds: its size, then its bytes when the size is the same. A digest of
+  // the new text cost each round two passes over the whole cluster, the
+  // rounds that change it included. Throws std::runtime_error when the file
+  // cannot be written (and then writes it next time).
   bool write(const Cluster& cluster);
 
   const std::string& path() const { return path_; }
@@ -53,7 +55,6 @@ class ClusterFile {
   std::string private_dir_;  // ours to remove; empty when the user chose the path
   std::string path_;
   bool written_ = false;
-  std::optional<ClusterDigest> digest_;  // of what the file holds, when known
 };
 
 }  // namespace ochopod::detail

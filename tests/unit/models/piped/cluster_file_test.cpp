@@ -84,6 +84,34 @@ TEST(ClusterFile, IsWrittenOnlyWhenTheConfigurationChanged) {
                detail::cluster_digest(Cluster::from_text(body("pod-0", "10.0.0.9"))));
 }
 
+// What the file holds is read from the file: one its child changed, even to
+// a text of the same size, or replaced with something that is not a file
+// (a FIFO, which must not block the pod), is written again.
+TEST(ClusterFile, IsWrittenAgainWhenItNoLongerHoldsTheConfiguration) {
+  detail::ClusterFile file("");
+  const Cluster cluster =
+      Cluster::from_text(R"({"pods":{"pod-0":{"ip":"10.0.0.1"}},"key":"pod-0"})");
+  const std::string text = detail::cluster_text(cluster) + "\n";
+  const auto read = [&file] {
+    std::ifstream in(file.path(), std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  ASSERT_TRUE(file.write(cluster));
+  std::string changed = text;
+  changed[changed.find("10.0.0.1") + 7] = '7';
+  std::ofstream(file.path(), std::ios::binary | std::ios::trunc) << changed;
+  ASSERT_EQ(read(), changed);
+  EXPECT_TRUE(file.write(cluster)) << "a file changed to the same size was taken as held";
+  EXPECT_EQ(read(), text);
+  EXPECT_FALSE(file.write(cluster));
+
+  std::filesystem::remove(file.path());
+  ASSERT_EQ(::mkfifo(file.path().c_str(), 0600), 0);
+  EXPECT_TRUE(file.write(cluster));
+  ASSERT_TRUE(std::filesystem::is_regular_file(file.path())) << "the FIFO was left in its place";
+  EXPECT_EQ(read(), text);
+}
+
 // Where the private directory goes: $TMPDIR when set, else memory.
 TEST(ClusterFile, LivesUnderTmpdirWhenSetElseInDevShm) {
   const char* saved = std::getenv("TMPDIR");
