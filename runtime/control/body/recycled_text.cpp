@@ -41,18 +41,36 @@ bool populate(const char* data, size_t size) {
   return false;
 }
 
+// A new buffer's size for a body of `size`: twice that, so that a cluster
+// growing pod by pod (a deploy's arrivals) needs a new buffer each time it
+// doubles rather than every few rounds. Each new buffer is fresh memory,
+// every page of it zeroed by the kernel: with a sixteenth more, a pod that
+// saw a cluster grow to a thousand took many times the body's size in
+// fresh pages (bench/README.md). The room beyond `size` is reserved, not
+// populated, so it costs no memory until a body grows into it.
+size_t with_room(size_t size) { return 2 * size; }
+
 }  // namespace
 
 std::string RecycledText::take(size_t size) {
   std::string text;
   {
     std::lock_guard<std::mutex> lock(spare_->mu);
-    if (spare_->text.capacity() >= size) text = std::move(spare_->text);
-    spare_->text = std::string();
+    const size_t room = spare_->text.capacity();
+    // A body far smaller than the spare leaves it for the body that needs
+    // it: a round's diff is read before the body it gives is written, and
+    // when the diff took the spare (at a thousand pods it is over 4 KiB),
+    // that body needed a new buffer every round.
+    if (room >= size && room / 4 <= size) {
+      text = std::move(spare_->text);
+      spare_->text = std::string();
+    } else if (room < size) {
+      spare_->text = std::string();
+    }
   }
   text.clear();
   if (text.capacity() < size) {
-    text.reserve(size + size / 16);
+    text.reserve(with_room(size));
     populate(text.data(), size);
   }
   return text;
@@ -64,7 +82,8 @@ void RecycledText::ready(size_t size) {
     if (spare_->text.capacity() >= size) return;
   }
   std::string text;
-  text.reserve(size + size / 16);
+  text.reserve(with_room(size));
+  // The next body is likely a little larger: pods join between rounds.
   if (!populate(text.data(), size + size / 16)) {
     text.resize(size + size / 16);  // written: every page faulted in now
     text.clear();

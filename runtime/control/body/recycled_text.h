@@ -29,8 +29,9 @@ class RecycledText {
   RecycledText() : spare_(std::make_shared<Spare>()) {}
 
   // An empty string with room for at least size bytes: the spare when it
-  // has the room, else a new one with some more (the next rounds' bodies
-  // grow as pods join).
+  // has the room and is not over four times that (then it is kept for a
+  // larger body), else a new one of twice that (the next rounds' bodies
+  // grow as pods join), its first size bytes populated.
   std::string take(size_t size);
   // Makes sure the spare has room for size bytes, its pages touched: done
   // while the pod idles, so that the next round's first body does not pay

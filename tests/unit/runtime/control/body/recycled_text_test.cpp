@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace ochopod {
 namespace {
@@ -54,6 +58,20 @@ TEST(RecycledText, ASpareTooSmallIsNotHandedOut) {
   EXPECT_TRUE(big.empty());
 }
 
+// A round's diff is read before the body it gives: a body far smaller than
+// the spare does not take it, so the large body after it finds it.
+TEST(RecycledText, ASmallBodyLeavesTheLargeSpareForALargeOne) {
+  RecycledText texts;
+  std::string large = texts.take(100000);
+  large.assign(90000, 'a');
+  const char* buffer = large.data();
+  texts.share(std::move(large)).reset();
+  const std::string diff = texts.take(10000);
+  EXPECT_NE(diff.data(), buffer) << "a body a tenth of the spare's size took it";
+  const std::string body = texts.take(95000);
+  EXPECT_EQ(body.data(), buffer) << "the large body found no spare";
+}
+
 // A body written into a buffer take() had to allocate, or into the spare
 // ready() prepared, does not fault its pages one by one as it is written:
 // they were populated in one call (a fault is a trap costing 13 to 18 us
@@ -78,6 +96,33 @@ TEST(RecycledText, FreshBuffersArePopulatedBeforeTheBodyIsWritten) {
   before = thread_minor_faults();
   next.resize(size + size / 8, 'y');
   EXPECT_LT(thread_minor_faults() - before, pages / 16) << "the spare readied";
+}
+
+// A new buffer has room for bodies that grow to twice its size, so a
+// cluster growing pod by pod does not take fresh memory every few rounds; that room
+// is reserved, not populated: it costs nothing until a body grows into it.
+// 40 MiB: past glibc's largest mmap threshold, so the buffer is fresh pages
+// whatever earlier tests freed.
+TEST(RecycledText, ANewBuffersRoomForGrowthIsReservedNotPopulated) {
+  const size_t size = size_t{40} << 20;
+  RecycledText texts;
+  std::string body = texts.take(size);
+  ASSERT_GE(body.capacity(), 2 * size);
+  const char* buffer = body.data();
+  body.assign(size, 'x');
+  texts.share(std::move(body)).reset();
+  std::string grown = texts.take(size + size / 2);
+  EXPECT_EQ(grown.data(), buffer) << "a body half as large again needed a new buffer";
+  // The pages past the body are not resident (mincore; a transparent huge
+  // page may straddle the end, hence a quarter).
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(buffer) + size + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(buffer) + 2 * size) / page * page;
+  std::vector<unsigned char> resident((end - begin) / page);
+  ASSERT_EQ(::mincore(reinterpret_cast<void*>(begin), end - begin, resident.data()), 0);
+  const auto in = std::count_if(resident.begin(), resident.end(), [](auto r) { return r & 1; });
+  EXPECT_LT(in, static_cast<long>(resident.size() / 4))
+      << "of " << resident.size() << " pages of room, resident before any body grew into them";
 }
 
 TEST(RecycledText, TextsOutliveTheirRecycler) {
