@@ -147,12 +147,20 @@ std::optional<Diff> read_diff(std::string_view diff_text, bool padded, std::stri
 // The body: the kept registrations merged with those that came (both lists
 // sorted by name), less the gone ones, written into `into`.
 Applied splice(std::string_view base_text, const std::vector<MemberSpan>& base_members,
-               std::string_view diff_text, const Diff& diff, std::string into) {
+               std::string_view diff_text, const Diff& diff, std::string into,
+               std::vector<MemberSpan> members_into) {
   Applied out;
   std::string& t = out.text;
   t = std::move(into);
   t.clear();
   t.reserve(base_text.size() + diff_text.size());
+  // Room for every member at once, and more for those the next rounds add:
+  // grown one push at a time, the list was copied into fresh memory twice
+  // a round at a thousand pods.
+  out.members = std::move(members_into);
+  out.members.clear();
+  const size_t most = base_members.size() + diff.added.size();
+  if (out.members.capacity() < most) out.members.reserve(most + most / 2);
   t += "{\"dependencies\":";
   t += diff.dependencies;
   t += ",\"key\":";
@@ -216,10 +224,11 @@ Applied splice(std::string_view base_text, const std::vector<MemberSpan>& base_m
 std::optional<Applied> apply(std::string_view base_text,
                              const std::vector<MemberSpan>& base_members,
                              std::string_view diff_text, std::string* error, std::string into,
-                             bool padded) {
+                             bool padded, std::vector<MemberSpan> members_into) {
   const auto diff = read_diff(diff_text, padded, error);
   if (!diff) return std::nullopt;
-  return splice(base_text, base_members, diff_text, *diff, std::move(into));
+  return splice(base_text, base_members, diff_text, *diff, std::move(into),
+                std::move(members_into));
 }
 
 }  // namespace ochopod::body_diff

@@ -47,8 +47,9 @@ struct Applied {
 };
 
 // base_text: the kept body; base_members: its pods' members, offsets into
-// base_text (fast_json::sorted_members). The body is written into `into`,
-// whose buffer is reused (RecycledText). nullopt with *error set when the
+// base_text (fast_json::sorted_members). The body is written into `into`
+// and its members into `members_into`, whose buffers are reused (the
+// caller's spares: RecycledText, PayloadCache). nullopt with *error set when the
 // diff is not one (not JSON, or not of the shape above). padded: at least
 // fast_json::kPadding written bytes follow diff_text (fast_json::outline).
 // A diff written as a leader writes one is read without building a tree
@@ -56,6 +57,7 @@ struct Applied {
 std::optional<Applied> apply(std::string_view base_text,
                              const std::vector<fast_json::MemberSpan>& base_members,
                              std::string_view diff_text, std::string* error, std::string into = {},
-                             bool padded = false);
+                             bool padded = false,
+                             std::vector<fast_json::MemberSpan> members_into = {});
 
 }  // namespace ochopod::body_diff

@@ -95,6 +95,7 @@ void PayloadCache::remember(Payload payload, std::string_view id,
                             std::optional<std::vector<fast_json::MemberSpan>> members) {
   kept_ = std::move(payload);
   kept_id_ = id;
+  if (kept_members_) spare_members_ = std::move(*kept_members_);
   kept_members_ = std::move(members);
 }
 
@@ -118,7 +119,7 @@ Payload PayloadCache::apply(std::string_view base_id, std::string diff, bool kee
   }
   const size_t room = base.size() + diff.size();
   auto applied = body_diff::apply(base, *kept_members_, padded(diff), error, texts_.take(room),
-                                  /*padded=*/true);
+                                  /*padded=*/true, std::move(spare_members_));
   if (!applied) {
     *status = 400;
     return nullptr;

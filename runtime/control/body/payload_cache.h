@@ -119,6 +119,8 @@ class PayloadCache {
   std::string kept_id_;
   // Where the kept body's pods are, once a diff needed them.
   std::optional<std::vector<fast_json::MemberSpan>> kept_members_;
+  // The list before, whose buffer the next diff's members are written into.
+  std::vector<fast_json::MemberSpan> spare_members_;
   uint64_t hits_ = 0;
   Timer timer_;
   // Requests that carried a body or named one: a readying armed before the

@@ -118,6 +118,37 @@ TEST(BodyDiff, ChainsRoundAfterRoundOnTheMembersItGave) {
   EXPECT_EQ(back->text, whole(pods, deps, "pod-1001"));
 }
 
+// A round's body and its members list are written into the buffers given
+// (the spares the last round left), and a list that must grow gets room
+// for the pods that join in the next rounds, not just for this one.
+TEST(BodyDiff, WritesIntoTheBuffersItIsGiven) {
+  const json deps = json::object();
+  const json pods = pods_of(0, 50);
+  json next = pods;
+  next["pod-1100"] = registration(100);
+  const std::string body = whole(pods, deps, "pod-1001");
+  const auto members = members_of(body);
+  const std::string diff = body_diff::write(pods, next, deps).head + to_json("pod-1001") + "}";
+  std::string text;
+  text.reserve(2 * body.size());
+  const char* text_at = text.data();
+  std::vector<fast_json::MemberSpan> spans;
+  spans.reserve(64);
+  const auto* spans_at = spans.data();
+  std::string error;
+  const auto applied =
+      body_diff::apply(body, members, diff, &error, std::move(text), false, std::move(spans));
+  ASSERT_TRUE(applied) << error;
+  EXPECT_EQ(applied->text, whole(next, deps, "pod-1001"));
+  EXPECT_EQ(applied->text.data(), text_at);
+  EXPECT_EQ(applied->members.data(), spans_at);
+  EXPECT_EQ(applied->members.size(), 51u);
+
+  const auto grown = body_diff::apply(body, members, diff, &error);
+  ASSERT_TRUE(grown) << error;
+  EXPECT_GE(grown->members.capacity(), 51u + 51u / 2);
+}
+
 // A formation's diff carries every pod that joined since the last round;
 // it is read without a tree of it, padded or not, and gives the same body.
 TEST(BodyDiff, AFormationsLargeDiffGivesTheWholeBody) {
