@@ -363,11 +363,15 @@ ControlReply PipedController::ok(const ControlRequest& request) {
   }
   // The round is over: an idle pod keeps no copy of its cluster here. The
   // body's last references (the request, the connection's buffer) go once
-  // the reply is out: trim a little later.
+  // the reply is out: trim a little later. After the first round, once
+  // the rounds stop: while a deploy's pods arrive a leader runs one round
+  // every second at a thousand pods, and a trim between two gave the next
+  // round's buffers back as fresh pages, one more cost that grew with the
+  // cluster (bench/README.md).
   cluster_.reset();
   cluster_payload_.reset();
   loop_.cancel(trim_timer_);
-  trim_timer_ = post_after(500ms, &PipedController::release_memory);
+  trim_timer_ = post_after(code_released_ ? 5s : 500ms, &PipedController::release_memory);
   return answer;
 }
 

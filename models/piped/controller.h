@@ -153,9 +153,10 @@ class PipedController : public Controller {
   // bodies once), so it is built once a round: each build copies the whole
   // pods map.
   const Cluster& cluster_of(const Payload& payload);
-  // After a round: gives the heap the round's parses freed back to the
-  // system (glibc keeps it otherwise: megabytes a pod in a large cluster).
-  // After the first, the boot's code too (runtime/process/code_pages.h).
+  // 500 ms after the first round, then 5 s after the last of a run of
+  // rounds: gives the heap the rounds' parses freed back to the system
+  // (glibc keeps it otherwise: megabytes a pod in a large cluster). The
+  // first time, the boot's code too (runtime/process/code_pages.h).
   void release_memory();
 
   Piped& lifecycle_;
