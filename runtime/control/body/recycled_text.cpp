@@ -50,6 +50,11 @@ bool populate(const char* data, size_t size) {
 // populated, so it costs no memory until a body grows into it.
 size_t with_room(size_t size) { return 2 * size; }
 
+// Whether a buffer of `room` suits a body of `size`: large enough, and not
+// over four times larger (a diff leaves such a buffer for the body it
+// gives; a cluster that shrank gets a smaller one when the pod idles).
+bool suits(size_t room, size_t size) { return room >= size && room / 4 <= size; }
+
 }  // namespace
 
 std::string RecycledText::take(size_t size) {
@@ -61,7 +66,7 @@ std::string RecycledText::take(size_t size) {
     // it: a round's diff is read before the body it gives is written, and
     // when the diff took the spare (at a thousand pods it is over 4 KiB),
     // that body needed a new buffer every round.
-    if (room >= size && room / 4 <= size) {
+    if (suits(room, size)) {
       text = std::move(spare_->text);
       spare_->text = std::string();
     } else if (room < size) {
@@ -79,7 +84,7 @@ std::string RecycledText::take(size_t size) {
 void RecycledText::ready(size_t size) {
   {
     std::lock_guard<std::mutex> lock(spare_->mu);
-    if (spare_->text.capacity() >= size) return;
+    if (suits(spare_->text.capacity(), size)) return;
   }
   std::string text;
   text.reserve(with_room(size));
@@ -89,7 +94,13 @@ void RecycledText::ready(size_t size) {
     text.clear();
   }
   std::lock_guard<std::mutex> lock(spare_->mu);
-  if (text.capacity() > spare_->text.capacity()) spare_->text = std::move(text);
+  // Unless a body given back meanwhile suits as well.
+  if (!suits(spare_->text.capacity(), size)) spare_->text = std::move(text);
+}
+
+size_t RecycledText::spare_room() const {
+  std::lock_guard<std::mutex> lock(spare_->mu);
+  return spare_->text.capacity() > std::string().capacity() ? spare_->text.capacity() : 0;
 }
 
 std::shared_ptr<const std::string> RecycledText::share(std::string text) const {

@@ -33,10 +33,13 @@ class RecycledText {
   // larger body), else a new one of twice that (the next rounds' bodies
   // grow as pods join), its first size bytes populated.
   std::string take(size_t size);
-  // Makes sure the spare has room for size bytes, its pages touched: done
-  // while the pod idles, so that the next round's first body does not pay
-  // for them.
+  // Makes sure the spare has room for size bytes, its pages touched, and
+  // not over four times that (a cluster that shrank keeps no spare of its
+  // old size): done while the pod idles, so that the next round's first
+  // body does not pay for them.
   void ready(size_t size);
+  // The spare's capacity, 0 when there is none.
+  size_t spare_room() const;
   // text shared, its buffer given back here once the last holder is gone.
   std::shared_ptr<const std::string> share(std::string text) const;
 

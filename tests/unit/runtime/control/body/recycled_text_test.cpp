@@ -72,6 +72,18 @@ TEST(RecycledText, ASmallBodyLeavesTheLargeSpareForALargeOne) {
   EXPECT_EQ(body.data(), buffer) << "the large body found no spare";
 }
 
+// Readied for a cluster that shrank, the spare of its old size is let go.
+TEST(RecycledText, ReadyingForASmallBodyLetsALargeSpareGo) {
+  RecycledText texts;
+  std::string large = texts.take(1000000);
+  large.assign(900000, 'a');
+  texts.share(std::move(large)).reset();
+  ASSERT_GE(texts.spare_room(), 1000000u);
+  texts.ready(10000);
+  EXPECT_GE(texts.spare_room(), 10000u);
+  EXPECT_LE(texts.spare_room(), 40000u) << "the large spare was kept";
+}
+
 // A body written into a buffer take() had to allocate, or into the spare
 // ready() prepared, does not fault its pages one by one as it is written:
 // they were populated in one call (a fault is a trap costing 13 to 18 us
