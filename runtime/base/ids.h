@@ -1,9 +1,8 @@
 // Random identifiers: a pod's uuid (docs/protocol.md 1) and the ids a
 // leader gives the bodies of its rounds (runtime/control/body/body_ref.h).
 //
-// One generator for both, so that every id of ours is drawn the same way.
-// Any thread: each thread draws from its own generator, seeded from the
-// system's entropy.
+// One source for both, so that every id of ours is drawn the same way: the
+// kernel's generator (getrandom), from any thread.
 #pragma once
 
 #include <cstddef>
