@@ -155,8 +155,8 @@ Applied splice(std::string_view base_text, const std::vector<MemberSpan>& base_m
   t.clear();
   t.reserve(base_text.size() + diff_text.size());
   // Room for every member at once, and more for those the next rounds add:
-  // grown one push at a time, the list was copied into fresh memory twice
-  // a round at a thousand pods.
+  // grown one push at a time, the list was reallocated some ten times a
+  // round, into fresh pages at a thousand pods.
   out.members = std::move(members_into);
   out.members.clear();
   const size_t most = base_members.size() + diff.added.size();
