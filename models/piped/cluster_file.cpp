@@ -162,13 +162,10 @@ bool file_holds(const std::string& path, std::initializer_list<std::string_view>
 bool ClusterFile::write(const Cluster& cluster) {
   const auto parts = cluster_text_parts(cluster);
   const std::initializer_list<std::string_view> pieces = {parts.head, parts.pods, parts.tail, "\n"};
-  if (file_holds(path_, pieces)) {
-    written_ = true;
-    return false;
-  }
-  write_file_atomically(path_, pieces, 0644);
+  const bool held = file_holds(path_, pieces);
+  if (!held) write_file_atomically(path_, pieces, 0644);
   written_ = true;
-  return true;
+  return !held;
 }
 
 }  // namespace ochopod::detail
