@@ -388,9 +388,12 @@ void Coordinator::retry_later() {
 
 int Coordinator::ensure_paths() {
   if (paths_ready_) return 0;
-  for (const std::string* path : {&paths_.pods, &paths_.hash, &paths_.lock}) {
-    const int rc = session_->ensure_path(*path);
-    if (!zk::ok(rc)) return rc;
+  std::vector<std::string> created;
+  const int rc = session_->ensure_paths({paths_.pods, paths_.hash, paths_.lock}, &created);
+  if (!zk::ok(rc)) return rc;
+  // A cluster node we just created has the ACL our policy gives it.
+  if (std::find(created.begin(), created.end(), paths_.cluster) != created.end()) {
+    acl_checked_ = true;
   }
   check_acl();
   paths_ready_ = true;

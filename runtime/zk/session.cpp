@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "runtime/base/numbers.h"
 #include "runtime/base/text.h"
@@ -50,6 +53,66 @@ int ZkSession::replace_ephemeral(const std::string& path, const std::string& dat
   const int rc = remove(path);
   if (!zk::ok(rc) && !zk::no_node(rc)) return rc;
   return create(path, data, zk::ephemeral(), nullptr);
+}
+
+int ZkSession::create_all(const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    const int rc = create(path, "", zk::persistent(), nullptr);
+    if (!zk::ok(rc)) return rc;
+  }
+  return ZOK;
+}
+
+namespace {
+
+// Adds to *missing the nodes along path that do not exist, from the deepest
+// up. Asking before creating: creating a node that exists under a parent we
+// may not create in fails with NOAUTH, not NODEEXISTS (exists() needs no
+// right).
+int find_missing(ZkSession& session, const std::string& path, std::vector<std::string>* missing) {
+  const auto known_missing = [missing](std::string_view node) {
+    return std::find(missing->begin(), missing->end(), node) != missing->end();
+  };
+  std::string_view node = path;
+  while (!node.empty() && node != "/" && !known_missing(node)) {
+    const std::string_view parent = node.substr(0, node.rfind('/'));
+    // A child of a missing node is missing: no need to ask.
+    if (!known_missing(parent)) {
+      const int rc = session.exists(std::string(node), nullptr, false);
+      if (rc == ZOK) return ZOK;
+      if (rc != ZNONODE) return rc;
+    }
+    missing->emplace_back(node);
+    node = parent;
+  }
+  return ZOK;
+}
+
+// Each pass fixes what another client created meanwhile; past this many,
+// the caller's retry takes over.
+constexpr int kEnsurePasses = 4;
+
+}  // namespace
+
+int ZkSession::ensure_paths(const std::vector<std::string>& paths,
+                            std::vector<std::string>* created) {
+  int rc = ZOK;
+  for (int pass = 0; pass < kEnsurePasses; ++pass) {
+    std::vector<std::string> missing;
+    for (const auto& path : paths) {
+      rc = find_missing(*this, path, &missing);
+      if (rc != ZOK) return rc;
+    }
+    if (missing.empty()) return ZOK;
+    // Parents first: a parent is a prefix of its children, so it has fewer '/'.
+    std::stable_sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) {
+      return std::count(a.begin(), a.end(), '/') < std::count(b.begin(), b.end(), '/');
+    });
+    rc = create_all(missing);
+    if (rc == ZOK && created != nullptr) *created = std::move(missing);
+    if (rc != ZNODEEXISTS) return rc;
+  }
+  return rc;
 }
 
 namespace {
@@ -159,7 +222,7 @@ class ClientSession final : public ZkSession {
   int exists(const std::string& path, ZkStat* stat, bool watch) override;
   int remove(const std::string& path, int version) override;
   int replace_ephemeral(const std::string& path, const std::string& data) override;
-  int ensure_path(const std::string& path) override;
+  int create_all(const std::vector<std::string>& paths) override;
   int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) override;
 
  private:
@@ -312,22 +375,17 @@ int ClientSession::replace_ephemeral(const std::string& path, const std::string&
   return zoo_multi(handle_, 2, ops, results);
 }
 
-int ClientSession::ensure_path(const std::string& path) {
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    const std::string prefix = path.substr(0, pos);
-    // Asking first: creating a node that exists under a parent we may not
-    // create in fails with NOAUTH, not NODEEXISTS (exists() needs no right).
-    int rc = zoo_exists(handle_, prefix.c_str(), 0, nullptr);
-    if (rc == ZOK) continue;
-    if (rc != ZNONODE) return rc;
-    // Empty, not NULL (nullptr, -1): kazoo reads NULL as None.
-    ClientAcl acl(acl_policy().acl_for(prefix));
-    rc = zoo_create(handle_, prefix.c_str(), "", 0, acl.get(), ZOO_PERSISTENT, nullptr, 0);
-    if (rc != ZOK && rc != ZNODEEXISTS) return rc;
+int ClientSession::create_all(const std::vector<std::string>& paths) {
+  // Empty, not NULL (nullptr, -1): kazoo reads NULL as None.
+  std::vector<std::unique_ptr<ClientAcl>> acls;
+  std::vector<zoo_op_t> ops(paths.size());
+  std::vector<zoo_op_result_t> results(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    acls.push_back(std::make_unique<ClientAcl>(acl_policy().acl_for(paths[i])));
+    zoo_create_op_init(&ops[i], paths[i].c_str(), "", 0, acls.back()->get(), ZOO_PERSISTENT,
+                       nullptr, 0);
   }
-  return ZOK;
+  return zoo_multi(handle_, static_cast<int>(ops.size()), ops.data(), results.data());
 }
 
 int ClientSession::get_acl(const std::string& path, std::vector<ZkAclEntry>* out) {

@@ -14,7 +14,7 @@
 // get() reads NULL and empty alike, as "".
 //
 // Every node the session creates gets the ACL its policy (protect()) gives
-// that path; ensure_path() creates only what is missing, so existing nodes
+// that path; ensure_paths() creates only what is missing, so existing nodes
 // keep whatever ACL they have.
 #pragma once
 
@@ -103,8 +103,19 @@ class ZkSession {
   // missing (a leader taking over another's `snapshot`). This default is two
   // calls, for fakes; the real client uses a multi-op.
   virtual int replace_ephemeral(const std::string& path, const std::string& data);
-  // Creates every missing persistent node along path (empty data).
-  virtual int ensure_path(const std::string& path) = 0;
+  // Creates every missing persistent node along each path (empty data),
+  // parents first, leaving existing nodes as they are. Each path is asked
+  // from its deepest node up, so a path that exists costs one read; what is
+  // missing is created by one create_all(), so a new cluster's nodes cost
+  // the server one transaction, not one each. *created (if given) lists
+  // the nodes this call created.
+  int ensure_paths(const std::vector<std::string>& paths,
+                   std::vector<std::string>* created = nullptr);
+  int ensure_path(const std::string& path) { return ensure_paths({path}); }
+  // Creates these persistent nodes (empty data), listed parents first, in
+  // one transaction: all or none. This default is one call a node, for
+  // fakes; the real client uses a multi-op.
+  virtual int create_all(const std::vector<std::string>& paths);
   virtual int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) = 0;
 
   // The ACLs of the nodes created from now on (default: all open).

@@ -258,21 +258,6 @@ int FakeZkSession::remove(const std::string& path, int version) {
   return server_.do_remove(path, version);
 }
 
-int FakeZkSession::ensure_path(const std::string& path) {
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    // As the real session: only what is missing, existing nodes as they are.
-    const std::string prefix = path.substr(0, pos);
-    int rc = exists(prefix, nullptr, false);
-    if (rc == ZOK) continue;
-    if (rc != ZNONODE) return rc;
-    rc = create(prefix, "", zk::persistent(), nullptr);
-    if (rc != ZOK && rc != ZNODEEXISTS) return rc;
-  }
-  return ZOK;
-}
-
 int FakeZkSession::get_acl(const std::string& path, std::vector<ZkAclEntry>* out) {
   const int rc = usable("get_acl", path);
   if (rc != ZOK) return rc;

@@ -126,7 +126,6 @@ class FakeZkSession final : public ZkSession {
   int children(const std::string& path, std::vector<std::string>* out, bool watch) override;
   int exists(const std::string& path, ZkStat* stat, bool watch) override;
   int remove(const std::string& path, int version) override;
-  int ensure_path(const std::string& path) override;
   int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) override;
 
   // What the client lives through.

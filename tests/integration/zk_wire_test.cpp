@@ -48,5 +48,21 @@ TEST_F(ZkWire, TheHashBeforeAnyRoundHoldsEmptyBytesNotNull) {
   expect_empty_persistent(zk.connect_string(), cluster_path() + "/pods");
 }
 
+TEST_F(ZkWire, ANewClustersNodesAreCreatedInOneTransaction) {
+  // One transaction, one zxid: the first pod of a cluster costs the server
+  // one write (and one fsync) for all of them, not one each.
+  auto pods = launch_pods(PodSpec(zk.connect_string()).with_session_timeout("2"), 1);
+  ASSERT_TRUE(wait_until([&] { return all_registered(zk.connect_string(), pods); }, kFormation,
+                         "our pod registered"));
+  const auto cluster = kazoo_get(zk.connect_string(), cluster_path());
+  ASSERT_TRUE(cluster) << cluster_path() << " missing";
+  for (const std::string& path :
+       {cluster_path() + "/pods", cluster_path() + "/hash", cluster_path() + "/coordinator"}) {
+    const auto node = kazoo_get(zk.connect_string(), path);
+    ASSERT_TRUE(node) << path << " missing";
+    EXPECT_EQ(node->czxid, cluster->czxid) << path << " was created apart from " << cluster_path();
+  }
+}
+
 }  // namespace
 }  // namespace ochopod::test
