@@ -318,17 +318,21 @@ int ClientSession::create(const std::string& path, const std::string& data, int 
 }
 
 int ClientSession::get(const std::string& path, std::string* data, ZkStat* stat, bool watch) {
-  std::string buffer(64 * 1024, '\0');
+  // Not zero-filled: the client writes only the node's bytes, so a small
+  // node touches one page of the buffer, not sixteen.
+  size_t size = 64 * 1024;
+  auto buffer = std::make_unique_for_overwrite<char[]>(size);
   for (;;) {
-    int length = static_cast<int>(buffer.size());
+    int length = static_cast<int>(size);
     Stat s{};
-    const int rc = zoo_get(handle_, path.c_str(), watch ? 1 : 0, buffer.data(), &length, &s);
+    const int rc = zoo_get(handle_, path.c_str(), watch ? 1 : 0, buffer.get(), &length, &s);
     if (rc != ZOK) return rc;
-    if (s.dataLength > static_cast<int>(buffer.size())) {  // rare: a node above 64 KiB
-      buffer.resize(static_cast<size_t>(s.dataLength));
+    if (s.dataLength > static_cast<int>(size)) {  // rare: a node above 64 KiB
+      size = static_cast<size_t>(s.dataLength);
+      buffer = std::make_unique_for_overwrite<char[]>(size);
       continue;
     }
-    if (data != nullptr) data->assign(buffer.data(), length < 0 ? 0 : static_cast<size_t>(length));
+    if (data != nullptr) data->assign(buffer.get(), length < 0 ? 0 : static_cast<size_t>(length));
     if (stat != nullptr) *stat = to_stat(s);
     return rc;
   }
