@@ -5,13 +5,10 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/process/child.hpp>
-#include <boost/process/error.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
 #include <iterator>
@@ -26,12 +23,10 @@
 
 namespace ochopod::detail {
 
-namespace bp = boost::process;
-
 namespace {
 
-// A step of the child's setup that failed, sent to the parent through
-// Boost's error pipe, which carries an int and not the message: the value is
+// A step of the child's setup that failed, handed to the pod as one int the
+// child writes in the memory it shares with the pod until it exits:
 // step * kStepUnit + errno (errno values stay far below kStepUnit).
 enum class Step { kExec = 0, kGroups, kGid, kUid, kTerminal, kChdir };
 constexpr int kStepUnit = 1 << 16;
@@ -45,10 +40,18 @@ const char* step_name(Step step) {
   return i < std::size(kStepNames) ? kStepNames[i] : "exec";
 }
 
-// Everything the child does between fork and exec. Only async-signal-safe
-// calls: the pod is multi-threaded, so a lock held by another thread at fork
-// time stays held forever in the child. No logging here.
-struct ChildSetup : bp::extend::handler {
+// Everything the child does between vfork and exec. The child runs in the
+// pod's memory, on the spawning thread's stack, while the pod's other
+// threads run on: only system calls, nothing that allocates, takes a lock
+// or writes anything but this stack (the pod's errno aside). No logging.
+//
+// vfork rather than fork: a fork write-protects every page of the pod, and
+// each page the pod writes afterwards faults once, copied while the child
+// has not exec'd yet. A pod is a few MiB of heap and stacks (a thousand
+// pods' cluster makes it more), and on a virtual machine such a fault is a
+// trap of 10 to 20 us: milliseconds of every start and restart of a child
+// (bench/README.md, "Then: a child started without copying the pod").
+struct ChildSetup {
   const char* exe = nullptr;
   char* const* argv = nullptr;
   char** envp = nullptr;
@@ -58,10 +61,8 @@ struct ChildSetup : bp::extend::handler {
   const Identity* identity = nullptr;
   bool foreground = false;
 
-  template <class Executor>
-  [[noreturn]] static void fail(Executor& exec, Step step) {
-    const int code = static_cast<int>(step) * kStepUnit + errno;
-    exec.set_error(std::error_code(code, std::system_category()), step_name(step));
+  [[noreturn]] static void fail(int* failure, Step step) {
+    *failure = static_cast<int>(step) * kStepUnit + errno;
     ::_exit(127);
   }
 
@@ -76,7 +77,8 @@ struct ChildSetup : bp::extend::handler {
     }
   }
 
-  // Closing at exec rather than now keeps Boost's own error pipe working.
+  // Marked rather than closed: one call, whatever is open, and a setup
+  // that fails later leaves nothing half closed.
   static void close_above_stderr_at_exec() {
     if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
     const long max = ::sysconf(_SC_OPEN_MAX);
@@ -85,8 +87,9 @@ struct ChildSetup : bp::extend::handler {
     }
   }
 
-  template <class Executor>
-  void on_exec_setup(Executor& exec) const {
+  // Never returns: the child execs, or reports the step that failed in
+  // *failure and exits.
+  [[noreturn]] void run(int* failure) const {
     ::setpgid(0, 0);
     if (foreground && ::isatty(STDIN_FILENO)) {
       // A background group calling tcsetpgrp() gets SIGTTOU (and stops)
@@ -97,13 +100,11 @@ struct ChildSetup : bp::extend::handler {
       ::sigprocmask(SIG_BLOCK, &ttou, nullptr);
       // ENOTTY, ENXIO: not our controlling terminal after all; tini goes on too.
       if (::tcsetpgrp(STDIN_FILENO, ::getpid()) != 0 && errno != ENOTTY && errno != ENXIO) {
-        fail(exec, Step::kTerminal);
+        fail(failure, Step::kTerminal);
       }
     }
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     // Ignored signals survive exec (cpp-httplib ignores SIGPIPE in the pod).
+    // Defaults before the mask opens: no handler of the pod's may run here.
     struct sigaction dfl;
     std::memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
@@ -111,13 +112,18 @@ struct ChildSetup : bp::extend::handler {
     for (int sig = 1; sig < NSIG; ++sig) {
       if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
     }
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (identity != nullptr) {
-      // Groups first, while we may still change them; the uid last.
-      if (::setgroups(identity->groups.size(), identity->groups.data()) != 0) {
-        fail(exec, Step::kGroups);
+      // Groups first, while we may still change them; the uid last. The
+      // system calls themselves: glibc's wrappers would make every thread
+      // of the pod's (shared memory, other process) take the change too.
+      if (::syscall(SYS_setgroups, identity->groups.size(), identity->groups.data()) != 0) {
+        fail(failure, Step::kGroups);
       }
-      if (::setgid(identity->gid) != 0) fail(exec, Step::kGid);
-      if (::setuid(identity->uid) != 0) fail(exec, Step::kUid);
+      if (::syscall(SYS_setgid, identity->gid) != 0) fail(failure, Step::kGid);
+      if (::syscall(SYS_setuid, identity->uid) != 0) fail(failure, Step::kUid);
     }
     // The pod's death, even by SIGKILL, takes the child with it. The kernel
     // sends it when the forking *thread* ends: callers fork on threads that
@@ -127,28 +133,26 @@ struct ChildSetup : bp::extend::handler {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != pod) ::_exit(127);
     // After the switch: the directory must be the user's to enter.
-    // Reported to the parent through Boost's error pipe, like a failed exec.
-    if (cwd != nullptr && ::chdir(cwd) != 0) fail(exec, Step::kChdir);
+    // Reported to the parent like a failed exec.
+    if (cwd != nullptr && ::chdir(cwd) != 0) fail(failure, Step::kChdir);
     move_to(in_fd, 0);
     move_to(out_fd, 1);
     move_to(err_fd, 2);
     close_above_stderr_at_exec();
-    // Our argv and environment, not Boost's: argv[0] stays as the user gave it.
-    exec.exe = exe;
-    exec.cmd_line = argv;
-    exec.env = envp;
-  }
-
-  // Boost leaves a child whose exec failed unreaped; it is ours, and it is
-  // exiting right now (Boost's error pipe told us so).
-  template <class Executor>
-  void on_error(Executor& exec, const std::error_code&) const {
-    if (exec.pid > 0) {
-      while (::waitpid(exec.pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    }
+    // argv[0] stays as the user gave it.
+    ::execve(exe, argv, envp);
+    fail(failure, Step::kExec);
   }
 };
+
+// The vfork in a frame of its own, which the child leaves only by exec or
+// _exit: nothing of the caller's lives in registers the child could change.
+// The pod's thread waits here until the child has done either.
+[[gnu::noinline]] pid_t start_child(const ChildSetup& setup, int* failure) {
+  const pid_t pid = ::vfork();
+  if (pid == 0) setup.run(failure);
+  return pid;
+}
 
 std::map<std::string, std::string> merged_environment(const SpawnRequest& request) {
   Environment env = read_environment();
@@ -183,10 +187,9 @@ std::string describe(const SpawnRequest& request) {
   return what;
 }
 
-// What Boost's error pipe said, decoded (Step).
-std::string describe_error(const std::error_code& error) {
-  const int value = error.value();
-  if (value < kStepUnit) return error.message();
+// What the child's setup reported, decoded (Step).
+std::string describe_error(int value) {
+  if (value < kStepUnit) return std::strerror(value);
   const auto step = static_cast<Step>(value / kStepUnit);
   std::string text = std::string(step_name(step)) + " failed: " + std::strerror(value % kStepUnit);
   if (step != Step::kTerminal && step != Step::kChdir && ::geteuid() != 0) {
@@ -294,21 +297,20 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
   {
     std::unique_lock<std::mutex> lock;
     if (reaper != nullptr) lock = reaper->spawn_lock();
-    // An error_code rather than Boost's exception, so setup.on_error runs
-    // (and reaps a child whose exec failed) before we report the failure.
-    std::error_code error;
-    try {
-      bp::child child(bp::exe = exe, setup, error);
-      spawned.pid = child.id();
-      // Boost must never wait for this pid: the Reaper or the caller owns its status.
-      child.detach();
-    } catch (const std::exception& e) {
-      throw std::runtime_error("cannot start " + describe(request) + ": " + e.what());
+    int failure = 0;
+    const pid_t pid = start_child(setup, &failure);
+    if (pid < 0) {
+      throw std::runtime_error("cannot start " + describe(request) +
+                               ": vfork failed: " + std::strerror(errno));
     }
-    if (error || spawned.pid <= 0) {
+    if (failure != 0) {
+      // Ours to reap, and it has exited already.
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
       throw std::runtime_error("cannot start " + describe(request) + ": " +
-                               (error ? describe_error(error) : std::string("no process")));
+                               describe_error(failure));
     }
+    spawned.pid = pid;
     // Before the Reaper may see the leader exit: its release comes after.
     Guardian::process().watch(spawned.pid);
     if (reaper != nullptr) reaper->watch_locked(spawned.pid, std::move(on_exit));

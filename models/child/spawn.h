@@ -10,9 +10,12 @@
 // call these only from a thread that outlives the child: the lifecycle thread
 // (it lives until the pod exits) or a thread that waits for the child, as
 // run_shell_command does. The exit status goes to on_exit through the Reaper,
-// or to the caller's own waitpid (spawn_unwatched), never through
-// Boost.Process (the bp::child is detached). Boost.Process stays out of every
-// header: it is heavy to compile.
+// or to the caller's own waitpid (spawn_unwatched).
+//
+// The child is started with vfork: it shares the pod's memory until it
+// execs, so the pod's pages stay writable (a fork would make each page the
+// pod writes afterwards fault once) and the calling thread waits until the
+// exec (or the failed step) is done.
 //
 // What the child starts in its group dies with the pod too: each new group is
 // watched by the pod's guardian (runtime/process/guardian.h) and released
