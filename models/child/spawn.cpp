@@ -25,9 +25,12 @@ namespace ochopod::detail {
 
 namespace {
 
-// A step of the child's setup that failed, handed to the pod as one int the
-// child writes in the memory it shares with the pod until it exits:
-// step * kStepUnit + errno (errno values stay far below kStepUnit).
+// A step of the child's setup that failed, handed to the pod as one int on
+// a close-on-exec pipe (whose end at the exec tells the pod the child runs):
+// step * kStepUnit + errno (errno values stay far below kStepUnit). A pipe
+// rather than the memory the child shares with the pod: where vfork is a
+// fork (ThreadSanitizer makes it one) the pod still learns of a failure,
+// and still waits for the exec.
 enum class Step { kExec = 0, kGroups, kGid, kUid, kTerminal, kChdir };
 constexpr int kStepUnit = 1 << 16;
 
@@ -60,9 +63,12 @@ struct ChildSetup {
   pid_t pod = 0;  // getpid() before the fork
   const Identity* identity = nullptr;
   bool foreground = false;
+  int report_fd = -1;  // the pipe a failed step is written to
 
-  [[noreturn]] static void fail(int* failure, Step step) {
-    *failure = static_cast<int>(step) * kStepUnit + errno;
+  [[noreturn]] void fail(Step step) const {
+    const int code = static_cast<int>(step) * kStepUnit + errno;
+    while (::write(report_fd, &code, sizeof code) < 0 && errno == EINTR) {
+    }
     ::_exit(127);
   }
 
@@ -88,8 +94,8 @@ struct ChildSetup {
   }
 
   // Never returns: the child execs, or reports the step that failed in
-  // *failure and exits.
-  [[noreturn]] void run(int* failure) const {
+  // report_fd and exits.
+  [[noreturn]] void run() const {
     ::setpgid(0, 0);
     if (foreground && ::isatty(STDIN_FILENO)) {
       // A background group calling tcsetpgrp() gets SIGTTOU (and stops)
@@ -100,7 +106,7 @@ struct ChildSetup {
       ::sigprocmask(SIG_BLOCK, &ttou, nullptr);
       // ENOTTY, ENXIO: not our controlling terminal after all; tini goes on too.
       if (::tcsetpgrp(STDIN_FILENO, ::getpid()) != 0 && errno != ENOTTY && errno != ENXIO) {
-        fail(failure, Step::kTerminal);
+        fail(Step::kTerminal);
       }
     }
     // Ignored signals survive exec (cpp-httplib ignores SIGPIPE in the pod).
@@ -120,10 +126,10 @@ struct ChildSetup {
       // system calls themselves: glibc's wrappers would make every thread
       // of the pod's (shared memory, other process) take the change too.
       if (::syscall(SYS_setgroups, identity->groups.size(), identity->groups.data()) != 0) {
-        fail(failure, Step::kGroups);
+        fail(Step::kGroups);
       }
-      if (::syscall(SYS_setgid, identity->gid) != 0) fail(failure, Step::kGid);
-      if (::syscall(SYS_setuid, identity->uid) != 0) fail(failure, Step::kUid);
+      if (::syscall(SYS_setgid, identity->gid) != 0) fail(Step::kGid);
+      if (::syscall(SYS_setuid, identity->uid) != 0) fail(Step::kUid);
     }
     // The pod's death, even by SIGKILL, takes the child with it. The kernel
     // sends it when the forking *thread* ends: callers fork on threads that
@@ -134,23 +140,23 @@ struct ChildSetup {
     if (::getppid() != pod) ::_exit(127);
     // After the switch: the directory must be the user's to enter.
     // Reported to the parent like a failed exec.
-    if (cwd != nullptr && ::chdir(cwd) != 0) fail(failure, Step::kChdir);
+    if (cwd != nullptr && ::chdir(cwd) != 0) fail(Step::kChdir);
     move_to(in_fd, 0);
     move_to(out_fd, 1);
     move_to(err_fd, 2);
     close_above_stderr_at_exec();
     // argv[0] stays as the user gave it.
     ::execve(exe, argv, envp);
-    fail(failure, Step::kExec);
+    fail(Step::kExec);
   }
 };
 
 // The vfork in a frame of its own, which the child leaves only by exec or
 // _exit: nothing of the caller's lives in registers the child could change.
 // The pod's thread waits here until the child has done either.
-[[gnu::noinline]] pid_t start_child(const ChildSetup& setup, int* failure) {
+[[gnu::noinline]] pid_t start_child(const ChildSetup& setup) {
   const pid_t pid = ::vfork();
-  if (pid == 0) setup.run(failure);
+  if (pid == 0) setup.run();
   return pid;
 }
 
@@ -297,14 +303,28 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
   {
     std::unique_lock<std::mutex> lock;
     if (reaper != nullptr) lock = reaper->spawn_lock();
-    int failure = 0;
-    const pid_t pid = start_child(setup, &failure);
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      throw std::runtime_error("cannot start " + describe(request) +
+                               ": pipe failed: " + std::strerror(errno));
+    }
+    UniqueFd report_read(fds[0]), report_write(fds[1]);
+    setup.report_fd = report_write.get();
+    const pid_t pid = start_child(setup);
+    const int vfork_error = errno;
+    report_write.reset();
     if (pid < 0) {
       throw std::runtime_error("cannot start " + describe(request) +
-                               ": vfork failed: " + std::strerror(errno));
+                               ": vfork failed: " + std::strerror(vfork_error));
     }
-    if (failure != 0) {
-      // Ours to reap, and it has exited already.
+    // Nothing (the pipe closed at the exec) or the step that failed.
+    int failure = 0;
+    ssize_t got;
+    do {
+      got = ::read(report_read.get(), &failure, sizeof failure);
+    } while (got < 0 && errno == EINTR);
+    if (got == static_cast<ssize_t>(sizeof failure)) {
+      // Ours to reap: it exits right after it wrote.
       while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
       }
       throw std::runtime_error("cannot start " + describe(request) + ": " +
