@@ -49,9 +49,8 @@ TEST_F(EnsurePaths, ANewClusterIsAskedFromItsDeepestNodeUpAndCreatedParentsFirst
   ASSERT_EQ(session->ensure_paths(kPaths, &created), 0);
   // Up the first path until a node exists; the other two are children of
   // a node known missing, so nothing is asked about them.
-  EXPECT_EQ(paths_of("exists"), (std::vector<std::string>{"/ochopod/clusters/ns.c/pods",
-                                                          kCluster, "/ochopod/clusters",
-                                                          "/ochopod"}));
+  EXPECT_EQ(paths_of("exists"), (std::vector<std::string>{"/ochopod/clusters/ns.c/pods", kCluster,
+                                                          "/ochopod/clusters", "/ochopod"}));
   const std::vector<std::string> wanted = {"/ochopod/clusters", kCluster, kPaths[0], kPaths[1],
                                            kPaths[2]};
   EXPECT_EQ(paths_of("create"), wanted);
