@@ -389,7 +389,12 @@ void Coordinator::retry_later() {
 int Coordinator::ensure_paths() {
   if (paths_ready_) return 0;
   std::vector<std::string> created;
-  const int rc = session_->ensure_paths({paths_.pods, paths_.hash, paths_.lock}, &created);
+  // Our registration rides along: the first pod of a new cluster makes its
+  // nodes and registers in one write.
+  auto registering = registration_.pending_create();
+  int rc = session_->ensure_paths({paths_.pods, paths_.hash, paths_.lock}, &created,
+                                  registering ? &*registering : nullptr);
+  if (registering) rc = registration_.created(rc, *registering);
   if (!zk::ok(rc)) return rc;
   // A cluster node we just created has the ACL our policy gives it.
   if (std::find(created.begin(), created.end(), paths_.cluster) != created.end()) {

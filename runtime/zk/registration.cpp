@@ -65,18 +65,32 @@ int Registration::find_or_create(ZkSession& session) {
     if (zk::no_node(rc)) continue;
     if (!zk::ok(rc)) return rc;
     if (stat.ephemeral_owner == session.id()) {
-      node_ = name;
       spdlog::info("adopted our registration {}", name);
-      break;
+      adopt(name);
+      return rc;
     }
   }
-  if (node_.empty()) {
-    std::string created;
-    rc = session.create(pods_path_ + "/" + uuid_ + ".", "", zk::ephemeral_sequential(), &created);
-    create_unsure_ = !zk::ok(rc);
-    if (!zk::ok(rc)) return rc;
-    node_ = created.substr(created.rfind('/') + 1);
-  }
+  ZkCreate create = new_node();
+  return created(session.create(create.path, "", create.flags, &create.created), create);
+}
+
+ZkCreate Registration::new_node() const {
+  return {pods_path_ + "/" + uuid_ + ".", zk::ephemeral_sequential(), {}};
+}
+
+std::optional<ZkCreate> Registration::pending_create() const {
+  if (left_ || !node_.empty() || create_unsure_) return std::nullopt;
+  return new_node();
+}
+
+int Registration::created(int rc, const ZkCreate& create) {
+  create_unsure_ = !zk::ok(rc);
+  if (zk::ok(rc)) adopt(create.created.substr(create.created.rfind('/') + 1));
+  return rc;
+}
+
+void Registration::adopt(std::string name) {
+  node_ = std::move(name);
   written_ = false;
   watched_ = false;
   if (!seq_) {
@@ -86,7 +100,6 @@ int Registration::find_or_create(ZkSession& session) {
       seq_ = 0;
     }
   }
-  return rc;
 }
 
 int Registration::leave(ZkSession* session) {

@@ -10,7 +10,9 @@
 // nothing. Watched: if the node vanishes while the session lives (an operator
 // or a script deleted it), or someone overwrites its payload, ensure() puts
 // it back, same uuid, same seq. Used by the Coordinator on its loop; every
-// call is a synchronous ZooKeeper call on the session given.
+// call is a synchronous ZooKeeper call on the session given. The first
+// create of a session may be the Coordinator's to send (pending_create()),
+// in the transaction that makes a new cluster's nodes.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +35,13 @@ class Registration {
   // Returns the ZooKeeper result code (ok when all holds); *written tells
   // whether this call wrote the payload.
   int ensure(ZkSession& session, bool* written);
+  // The create ensure() would begin with, for a caller that sends it in a
+  // transaction of its own (the coordinator, with a new cluster's nodes);
+  // nullopt when ensure() would not create, or would look for an unseen
+  // node of ours first. Its outcome goes to created().
+  std::optional<ZkCreate> pending_create() const;
+  // The outcome of pending_create(), as the session returned it.
+  int created(int rc, const ZkCreate& create);
   // Whether a watch event is about our node.
   bool concerns(const ZkEvent& event) const;
   // Our node's watch fired: what it says is checked at the next ensure().
@@ -51,6 +60,8 @@ class Registration {
 
  private:
   int find_or_create(ZkSession& session);
+  ZkCreate new_node() const;  // <uuid>.<suffix>, ephemeral and sequential
+  void adopt(std::string name);
 
   const std::string pods_path_;
   const std::string uuid_;

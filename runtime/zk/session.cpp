@@ -55,12 +55,12 @@ int ZkSession::replace_ephemeral(const std::string& path, const std::string& dat
   return create(path, data, zk::ephemeral(), nullptr);
 }
 
-int ZkSession::create_all(const std::vector<std::string>& paths) {
+int ZkSession::create_all(const std::vector<std::string>& paths, ZkCreate* then) {
   for (const auto& path : paths) {
     const int rc = create(path, "", zk::persistent(), nullptr);
     if (!zk::ok(rc)) return rc;
   }
-  return ZOK;
+  return then == nullptr ? ZOK : create(then->path, "", then->flags, &then->created);
 }
 
 namespace {
@@ -95,7 +95,7 @@ constexpr int kEnsurePasses = 4;
 }  // namespace
 
 int ZkSession::ensure_paths(const std::vector<std::string>& paths,
-                            std::vector<std::string>* created) {
+                            std::vector<std::string>* created, ZkCreate* then) {
   int rc = ZOK;
   for (int pass = 0; pass < kEnsurePasses; ++pass) {
     std::vector<std::string> missing;
@@ -103,12 +103,14 @@ int ZkSession::ensure_paths(const std::vector<std::string>& paths,
       rc = find_missing(*this, path, &missing);
       if (rc != ZOK) return rc;
     }
-    if (missing.empty()) return ZOK;
+    if (missing.empty()) {
+      return then == nullptr ? ZOK : create(then->path, "", then->flags, &then->created);
+    }
     // Parents first: a parent is a prefix of its children, so it has fewer '/'.
     std::stable_sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) {
       return std::count(a.begin(), a.end(), '/') < std::count(b.begin(), b.end(), '/');
     });
-    rc = create_all(missing);
+    rc = create_all(missing, then);
     if (rc == ZOK && created != nullptr) *created = std::move(missing);
     if (rc != ZNODEEXISTS) return rc;
   }
@@ -222,7 +224,7 @@ class ClientSession final : public ZkSession {
   int exists(const std::string& path, ZkStat* stat, bool watch) override;
   int remove(const std::string& path, int version) override;
   int replace_ephemeral(const std::string& path, const std::string& data) override;
-  int create_all(const std::vector<std::string>& paths) override;
+  int create_all(const std::vector<std::string>& paths, ZkCreate* then) override;
   int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) override;
 
  private:
@@ -379,17 +381,26 @@ int ClientSession::replace_ephemeral(const std::string& path, const std::string&
   return zoo_multi(handle_, 2, ops, results);
 }
 
-int ClientSession::create_all(const std::vector<std::string>& paths) {
+int ClientSession::create_all(const std::vector<std::string>& paths, ZkCreate* then) {
   // Empty, not NULL (nullptr, -1): kazoo reads NULL as None.
+  const size_t count = paths.size() + (then != nullptr ? 1 : 0);
   std::vector<std::unique_ptr<ClientAcl>> acls;
-  std::vector<zoo_op_t> ops(paths.size());
-  std::vector<zoo_op_result_t> results(paths.size());
+  std::vector<zoo_op_t> ops(count);
+  std::vector<zoo_op_result_t> results(count);
   for (size_t i = 0; i < paths.size(); ++i) {
     acls.push_back(std::make_unique<ClientAcl>(acl_policy().acl_for(paths[i])));
     zoo_create_op_init(&ops[i], paths[i].c_str(), "", 0, acls.back()->get(), ZOO_PERSISTENT,
                        nullptr, 0);
   }
-  return zoo_multi(handle_, static_cast<int>(ops.size()), ops.data(), results.data());
+  char buffer[1024] = {};
+  if (then != nullptr) {
+    acls.push_back(std::make_unique<ClientAcl>(acl_policy().acl_for(then->path)));
+    zoo_create_op_init(&ops.back(), then->path.c_str(), "", 0, acls.back()->get(), then->flags,
+                       buffer, sizeof buffer);
+  }
+  const int rc = zoo_multi(handle_, static_cast<int>(ops.size()), ops.data(), results.data());
+  if (rc == ZOK && then != nullptr) then->created = buffer;
+  return rc;
 }
 
 int ClientSession::get_acl(const std::string& path, std::vector<ZkAclEntry>* out) {

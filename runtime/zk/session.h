@@ -41,6 +41,13 @@ struct ZkStat {
                          // a node is deleted and created again
 };
 
+// One node to create with empty data, and what the server named it.
+struct ZkCreate {
+  std::string path;
+  int flags = 0;        // zk::ephemeral_sequential()...
+  std::string created;  // once created: its path (a sequential node's with its suffix)
+};
+
 struct ZkEvent {
   enum class Kind { kConnected, kSuspended, kExpired, kAuthFailed, kWatch };
   Kind kind;
@@ -108,14 +115,17 @@ class ZkSession {
   // from its deepest node up, so a path that exists costs one read; what is
   // missing is created by one create_all(), so a new cluster's nodes cost
   // the server one transaction, not one each. *created (if given) lists
-  // the nodes this call created.
+  // the nodes this call created. A `then` (if given) is created after the
+  // paths, in their transaction when some were missing (a new cluster's
+  // first pod registers in the write that makes its cluster), alone when
+  // none was; its outcome is the call's.
   int ensure_paths(const std::vector<std::string>& paths,
-                   std::vector<std::string>* created = nullptr);
+                   std::vector<std::string>* created = nullptr, ZkCreate* then = nullptr);
   int ensure_path(const std::string& path) { return ensure_paths({path}); }
-  // Creates these persistent nodes (empty data), listed parents first, in
-  // one transaction: all or none. This default is one call a node, for
-  // fakes; the real client uses a multi-op.
-  virtual int create_all(const std::vector<std::string>& paths);
+  // Creates these persistent nodes (empty data), listed parents first, then
+  // `then` if given, in one transaction: all or none. This default is one
+  // call a node, for fakes; the real client uses a multi-op.
+  virtual int create_all(const std::vector<std::string>& paths, ZkCreate* then = nullptr);
   virtual int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) = 0;
 
   // The ACLs of the nodes created from now on (default: all open).

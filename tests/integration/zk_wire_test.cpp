@@ -64,5 +64,35 @@ TEST_F(ZkWire, ANewClustersNodesAreCreatedInOneTransaction) {
   }
 }
 
+TEST_F(ZkWire, ANewClustersFirstPodRegistersInTheTransactionThatMakesTheCluster) {
+  // Its registration's create rides in the cluster's transaction: one write
+  // fewer before a new cluster's first pod is seen. A second pod finds the
+  // cluster made and registers on its own.
+  auto first = launch_pods(PodSpec(zk.connect_string()).with_session_timeout("2"), 1);
+  ASSERT_TRUE(wait_until([&] { return all_registered(zk.connect_string(), first); }, kFormation,
+                         "the first pod registered"));
+  const auto cluster = kazoo_get(zk.connect_string(), cluster_path());
+  ASSERT_TRUE(cluster) << cluster_path() << " missing";
+  const auto seen = registrations(zk.connect_string());
+  ASSERT_EQ(seen.size(), 1u);
+  const auto node = kazoo_get(zk.connect_string(), cluster_path() + "/pods/" + seen[0].node);
+  ASSERT_TRUE(node) << seen[0].node << " missing";
+  EXPECT_EQ(node->czxid, cluster->czxid)
+      << seen[0].node << " was created apart from " << cluster_path();
+  EXPECT_NE(node->ephemeral_owner, 0) << seen[0].node << " should be ephemeral";
+
+  auto second = launch_pods(PodSpec(zk.connect_string()).with_session_timeout("2"), 1);
+  ASSERT_TRUE(wait_until([&] { return all_registered(zk.connect_string(), second); }, kFormation,
+                         "the second pod registered"));
+  const auto both = registrations(zk.connect_string());
+  ASSERT_EQ(both.size(), 2u);
+  for (const auto& pod : both) {
+    if (pod.node == seen[0].node) continue;
+    const auto joined = kazoo_get(zk.connect_string(), cluster_path() + "/pods/" + pod.node);
+    ASSERT_TRUE(joined) << pod.node << " missing";
+    EXPECT_GT(joined->czxid, cluster->czxid) << pod.node << " should be a write of its own";
+  }
+}
+
 }  // namespace
 }  // namespace ochopod::test

@@ -3,6 +3,7 @@
 // creates in between.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +96,39 @@ TEST_F(EnsurePaths, AFailureOtherThanNodeExistsIsReturned) {
   ASSERT_EQ(server.create("/ochopod"), 0);
   EXPECT_TRUE(zk::not_authorized(session->ensure_paths(kPaths)));
   EXPECT_FALSE(server.exists(kCluster));
+}
+
+TEST_F(EnsurePaths, ThenIsCreatedAfterTheMissingNodesItsParentAmongThem) {
+  ASSERT_EQ(server.create("/ochopod"), 0);
+  ZkCreate then{kPaths[0] + "/pod.", zk::ephemeral_sequential(), {}};
+  std::vector<std::string> created;
+  ASSERT_EQ(session->ensure_paths(kPaths, &created, &then), 0);
+  EXPECT_EQ(paths_of("create").back(), then.path);
+  EXPECT_EQ(then.created, kPaths[0] + "/pod.0000000000");
+  EXPECT_EQ(server.owner(then.created), session->id()) << "should be ephemeral";
+  EXPECT_EQ(created.size(), 5u) << "lists the paths' nodes only";
+  EXPECT_EQ(std::count(created.begin(), created.end(), then.created), 0);
+}
+
+TEST_F(EnsurePaths, ThenIsCreatedAloneWhenNothingIsMissing) {
+  for (const char* path : {"/ochopod", "/ochopod/clusters", kCluster}) {
+    ASSERT_EQ(server.create(path), 0);
+  }
+  for (const auto& path : kPaths) ASSERT_EQ(server.create(path), 0);
+  ZkCreate then{kPaths[0] + "/pod.", zk::ephemeral_sequential(), {}};
+  ASSERT_EQ(session->ensure_paths(kPaths, nullptr, &then), 0);
+  EXPECT_EQ(paths_of("create"), std::vector<std::string>{then.path});
+  EXPECT_EQ(then.created, kPaths[0] + "/pod.0000000000");
+}
+
+TEST_F(EnsurePaths, ThenIsNotCreatedWhenThePathsCannotBe) {
+  server.refuse_writes_under = "/ochopod";
+  ASSERT_EQ(server.create("/ochopod"), 0);
+  ZkCreate then{kPaths[0] + "/pod.", zk::ephemeral_sequential(), {}};
+  EXPECT_TRUE(zk::not_authorized(session->ensure_paths(kPaths, nullptr, &then)));
+  EXPECT_TRUE(then.created.empty());
+  const auto creates = paths_of("create");
+  EXPECT_EQ(std::count(creates.begin(), creates.end(), then.path), 0);
 }
 
 }  // namespace

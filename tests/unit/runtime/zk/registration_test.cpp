@@ -129,6 +129,37 @@ TEST_F(RegistrationTest, AFreshSessionCreatesWithoutListingTheClustersPods) {
   EXPECT_EQ(listed, std::vector<std::string>{kPods});
 }
 
+TEST_F(RegistrationTest, ACreateMadeByTheCallerIsTakenAsEnsuresOwn) {
+  // The coordinator sends it with a new cluster's nodes; ensure() then only
+  // writes the payload and watches.
+  auto create = registration.pending_create();
+  ASSERT_TRUE(create);
+  EXPECT_EQ(create->path, std::string(kPods) + "/" + kUuid + ".");
+  EXPECT_EQ(create->flags, zk::ephemeral_sequential());
+  ASSERT_EQ(registration.created(session->create(create->path, "", create->flags, &create->created),
+                                 *create),
+            0);
+  EXPECT_FALSE(registration.pending_create()) << "it has a node";
+  std::vector<std::string> calls;
+  server.before_call = [&](const std::string& call, const std::string&) { calls.push_back(call); };
+  ASSERT_EQ(ensure(), 0);
+  EXPECT_EQ(calls, (std::vector<std::string>{"set", "get"}));
+  EXPECT_EQ(ours(), std::vector<std::string>{registration.node()});
+  EXPECT_EQ(registration.seq(), 0);
+}
+
+TEST_F(RegistrationTest, ACallersCreateThatMayHaveLandedIsLookedForNotSentAgain) {
+  auto create = registration.pending_create();
+  ASSERT_TRUE(create);
+  session->lose_next_create();
+  const int rc = session->create(create->path, "", create->flags, &create->created);
+  EXPECT_TRUE(zk::connection_lost(registration.created(rc, *create)));
+  EXPECT_FALSE(registration.pending_create()) << "would create a second node";
+  session->connect();
+  ASSERT_EQ(ensure(), 0);
+  EXPECT_EQ(ours(), std::vector<std::string>{registration.node()}) << "adopted what landed";
+}
+
 TEST_F(RegistrationTest, ANodeWithOurUuidOwnedByAnotherSessionIsNotAdopted) {
   auto old = open();  // e.g. our previous session, not yet expired on the server
   std::string created;
