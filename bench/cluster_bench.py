@@ -434,18 +434,11 @@ class Bench:
                     _, leader = wait_formed(pods, 30 + n * 0.05, f"formation of {n} pods")
                     after_check = [stat_now(p.pid)[0] for p in pods]
                     events = events_row(pod_events(pods), n)
-                    # What a formed pod spends doing nothing (ZooKeeper's
-                    # pings, timers), which a pod also spent while the
-                    # others were spawned: a formation of 1 000 lasts a
-                    # minute here, one of 100 a few seconds. Read once the
-                    # round's tail (the spare readied after ok) is over.
-                    time.sleep(SPARE_DELAY_S + 1.0)
-                    idle0 = pod_costs(pods)
-                    window = 1.0 if self.q else 10.0
-                    time.sleep(window)
-                    idle1 = pod_costs(pods)
-                    idle_ms_per_s = statistics.median(
-                        (a[0] - b[0]) / 1e6 / window for b, a in zip(idle0, idle1))
+                    # What a formed pod spends doing nothing, which a pod
+                    # also spent while the others were spawned: a
+                    # formation of 1 000 lasts a minute here, one of 100
+                    # a few seconds.
+                    idle_ms_per_s = self.idle_rate(pods)
                     alive_s = statistics.mean(ev[0] - b for b in born)
                     # Where the two cores went: the pods, the leader among
                     # them, and this harness (its spawning and kazoo).
@@ -485,6 +478,17 @@ class Bench:
                     client.close()
         return rows
 
+    def idle_rate(self, pods):
+        """A formed pod's CPU doing nothing (ZooKeeper's pings, timers), ms
+        a second, the median of the pods: read once the last round's tail
+        (the spare readied after ok) is over."""
+        time.sleep(SPARE_DELAY_S + 1.0)
+        idle0 = pod_costs(pods)
+        window = 1.0 if self.q else 10.0
+        time.sleep(window)
+        idle1 = pod_costs(pods)
+        return statistics.median((a[0] - b[0]) / 1e6 / window for b, a in zip(idle0, idle1))
+
     def arrivals(self):
         """N pods arriving at a fixed rate R, as a scheduler deploys them:
         pod i is spawned at t0 + i/R (a fixed schedule, no drift), for
@@ -505,7 +509,7 @@ class Bench:
                     ports = free_ports(n)
                     harness0 = resource.getrusage(resource.RUSAGE_SELF)
                     load0 = os.getloadavg()[0]
-                    pods, lag = [], 0.0
+                    pods, born, lag = [], [], 0.0
                     zk0 = stat_now(zk.pid)[0]
                     t0 = now()
                     for i, port in enumerate(ports):
@@ -516,6 +520,7 @@ class Bench:
                         lag = max(lag, now() - due)
                         pods.append(Pod(self.impl, zk, "bench", cluster, port, self.workdir,
                                         damper=damper))
+                        born.append(now())
                     last = now()  # the last arrival: its spawn returned
                     ev = snap.wait(lambda e: pods_in(e[2]) == n, 40 + n * 0.55 + damper,
                                    f"a snapshot of {n} pods in {home}")
@@ -537,6 +542,10 @@ class Bench:
                     led = ("leader: configuring ", " pod(s) configured (hash ")
                     rounds = count_log_lines(pods, led + ("dropping the ZooKeeper session",),
                                              files_for=led)
+                    # As in a formation: the first pods idle through most
+                    # of a deploy of 1 000 (50 s at 20 a second).
+                    idle_ms_per_s = self.idle_rate(pods)
+                    alive_s = statistics.mean(ev[0] - b for b in born)
                     cpu_ns = [x[0] for x in at_snap]
                     ms = [t / 1e6 for t in cpu_ns]
                     followers = [v for k, v in enumerate(ms) if k != li]
@@ -548,6 +557,9 @@ class Bench:
                            "first_spawn_to_snapshot_s": round(ev[0] - t0, 4),
                            "pods_cpu_s": round(sum(cpu_ns) / 1e9, 2),
                            "per_pod_ms": round(sum(ms) / n, 2),
+                           "idle_cpu_ms_per_s_median": round(idle_ms_per_s, 4),
+                           "alive_until_snapshot_s_mean": round(alive_s, 2),
+                           "per_pod_ms_less_idle": round(sum(ms) / n - idle_ms_per_s * alive_s, 2),
                            "minflt_per_pod": round(sum(x[1] for x in at_snap) / n, 1),
                            "majflt_total": sum(x[2] for x in at_snap),
                            "leader_cpu_s": round(cpu_ns[li] / 1e9, 2),
@@ -572,7 +584,10 @@ class Bench:
                     log(f"arrivals n={n} at {rate:g}/s, damper {damper:g}: snapshot of all "
                         f"{row['after_last_arrival_s']:.3f} s after the last arrival (span "
                         f"{row['spawn_span_s']:.2f} s, lag max {row['spawn_lag_max_ms']} ms); "
-                        f"pods {row['pods_cpu_s']} s = {row['per_pod_ms']} ms a pod, "
+                        f"pods {row['pods_cpu_s']} s = {row['per_pod_ms']} ms a pod "
+                        f"({row['per_pod_ms_less_idle']} less idle: "
+                        f"{row['idle_cpu_ms_per_s_median']} ms/s over "
+                        f"{row['alive_until_snapshot_s_mean']} s alive), "
                         f"{row['minflt_per_pod']} faults a pod, leader {row['leader_cpu_s']} s; "
                         f"rounds: {writes} snapshot writes, {row['rounds_configured_in_logs']} "
                         f"configured of {row['rounds_started_in_logs']} started in the logs; "
@@ -1368,17 +1383,21 @@ def markdown(result):
                       "snapshot writes seen by a watch, and `configured` lines in all pods' "
                       "logs; follower CPU excludes the leader; first / last tenth: mean CPU "
                       "of the earliest and latest arrivals; session drops: `dropping the "
-                      "ZooKeeper session` lines in all pods' logs):", "",
+                      "ZooKeeper session` lines in all pods' logs; less idle: per pod ms "
+                      "minus the pods' idle rate, read after the snapshot, times the mean time "
+                      "a pod lived until it, as for a formation):", "",
                       "| pods | rate /s | damper s | spawn span s | last arrival -> snapshot s | "
-                      "pods' CPU s | per pod ms | page faults per pod | leader CPU s | rounds "
+                      "pods' CPU s | per pod ms | per pod ms less idle | page faults per pod | "
+                      "leader CPU s | rounds "
                       "(snapshot writes / configured in logs) | follower CPU ms median / max | "
                       "first / last tenth ms | ZooKeeper CPU s | session drops in logs | "
                       "`on` per pod | sessions lost per pod |",
                       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
-                      "| --- | --- | --- | --- |"]
+                      "| --- | --- | --- | --- | --- |"]
             lines += [f"| {x['pods']} | {x['rate_per_s']:g} | {x['damper']:g} | "
                       f"{x['spawn_span_s']:.2f} | {x['after_last_arrival_s']:.3f} | "
-                      f"{x['pods_cpu_s']} | {x['per_pod_ms']} | {x['minflt_per_pod']} | "
+                      f"{x['pods_cpu_s']} | {x['per_pod_ms']} | "
+                      f"{x.get('per_pod_ms_less_idle', '')} | {x['minflt_per_pod']} | "
                       f"{x['leader_cpu_s']} | {x['snapshot_writes_seen']} / "
                       f"{x['rounds_configured_in_logs']} | {dash(x['follower_cpu_ms_median'])} / "
                       f"{dash(x['follower_cpu_ms_max'])} | {dash(x['first_tenth_cpu_ms_mean'])} / "
