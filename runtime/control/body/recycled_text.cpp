@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -59,6 +60,7 @@ bool suits(size_t room, size_t size) { return room >= size && room / 4 <= size; 
 
 std::string RecycledText::take(size_t size) {
   std::string text;
+  size_t touched = 0;
   {
     std::lock_guard<std::mutex> lock(spare_->mu);
     const size_t room = spare_->text.capacity();
@@ -68,15 +70,24 @@ std::string RecycledText::take(size_t size) {
     // that body needed a new buffer every round.
     if (suits(room, size)) {
       text = std::move(spare_->text);
+      touched = spare_->touched;
       spare_->text = std::string();
+      spare_->touched = 0;
     } else if (room < size) {
       spare_->text = std::string();
+      spare_->touched = 0;
     }
   }
   text.clear();
   if (text.capacity() < size) {
     text.reserve(with_room(size));
     populate(text.data(), size);
+  } else if (touched < size) {
+    // A body larger than the last this buffer held (a deploy's arrivals
+    // grow the cluster between rounds): the pages it grows into, and a
+    // sixteenth more for the rounds after, in one call rather than a few
+    // faults every round.
+    populate(text.data() + touched, std::min(text.capacity(), size + size / 16) - touched);
   }
   return text;
 }
@@ -95,7 +106,10 @@ void RecycledText::ready(size_t size) {
   }
   std::lock_guard<std::mutex> lock(spare_->mu);
   // Unless a body given back meanwhile suits as well.
-  if (!suits(spare_->text.capacity(), size)) spare_->text = std::move(text);
+  if (!suits(spare_->text.capacity(), size)) {
+    spare_->text = std::move(text);
+    spare_->touched = size + size / 16;
+  }
 }
 
 size_t RecycledText::spare_room() const {
@@ -113,7 +127,10 @@ void RecycledText::GiveBack::operator()(std::string* text) const {
   const auto spare = to.lock();
   if (!spare) return;
   std::lock_guard<std::mutex> lock(spare->mu);
-  if (owned->capacity() > spare->text.capacity()) spare->text = std::move(*owned);
+  if (owned->capacity() > spare->text.capacity()) {
+    spare->touched = owned->size();  // written, so its pages are in
+    spare->text = std::move(*owned);
+  }
 }
 
 }  // namespace ochopod

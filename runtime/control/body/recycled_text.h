@@ -28,10 +28,11 @@ class RecycledText {
  public:
   RecycledText() : spare_(std::make_shared<Spare>()) {}
 
-  // An empty string with room for at least size bytes: the spare when it
-  // has the room and is not over four times that (then it is kept for a
-  // larger body), else a new one of twice that (the next rounds' bodies
-  // grow as pods join), its first size bytes populated.
+  // An empty string with room for at least size bytes, its first size
+  // bytes populated: the spare when it has the room and is not over four
+  // times that (then it is kept for a larger body; what a larger body
+  // than its last grows into is populated, with a sixteenth more), else a
+  // new one of twice that (the next rounds' bodies grow as pods join).
   std::string take(size_t size);
   // Makes sure the spare has room for size bytes, its pages touched, and
   // not over four times that (a cluster that shrank keeps no spare of its
@@ -47,6 +48,7 @@ class RecycledText {
   struct Spare {
     std::mutex mu;
     std::string text;
+    size_t touched = 0;  // how much of text's buffer is known populated
   };
   struct GiveBack {
     std::weak_ptr<Spare> to;
