@@ -71,7 +71,7 @@ int Registration::find_or_create(ZkSession& session) {
     }
   }
   ZkCreate create = new_node();
-  return created(session.create(create.path, "", create.flags, &create.created), create);
+  return created(session.create_node(&create), create);
 }
 
 ZkCreate Registration::new_node() const {

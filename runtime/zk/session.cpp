@@ -60,7 +60,7 @@ int ZkSession::create_all(const std::vector<std::string>& paths, ZkCreate* then)
     const int rc = create(path, "", zk::persistent(), nullptr);
     if (!zk::ok(rc)) return rc;
   }
-  return then == nullptr ? ZOK : create(then->path, "", then->flags, &then->created);
+  return then == nullptr ? ZOK : create_node(then);
 }
 
 namespace {
@@ -104,7 +104,7 @@ int ZkSession::ensure_paths(const std::vector<std::string>& paths,
       if (rc != ZOK) return rc;
     }
     if (missing.empty()) {
-      return then == nullptr ? ZOK : create(then->path, "", then->flags, &then->created);
+      return then == nullptr ? ZOK : create_node(then);
     }
     // Parents first: a parent is a prefix of its children, so it has fewer '/'.
     std::stable_sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) {

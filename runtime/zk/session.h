@@ -110,6 +110,8 @@ class ZkSession {
   // missing (a leader taking over another's `snapshot`). This default is two
   // calls, for fakes; the real client uses a multi-op.
   virtual int replace_ephemeral(const std::string& path, const std::string& data);
+  // Creates node (empty data, its flags) and fills in node->created.
+  int create_node(ZkCreate* node) { return create(node->path, "", node->flags, &node->created); }
   // Creates every missing persistent node along each path (empty data),
   // parents first, leaving existing nodes as they are. Each path is asked
   // from its deepest node up, so a path that exists costs one read; what is

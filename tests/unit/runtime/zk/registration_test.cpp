@@ -136,9 +136,7 @@ TEST_F(RegistrationTest, ACreateMadeByTheCallerIsTakenAsEnsuresOwn) {
   ASSERT_TRUE(create);
   EXPECT_EQ(create->path, std::string(kPods) + "/" + kUuid + ".");
   EXPECT_EQ(create->flags, zk::ephemeral_sequential());
-  ASSERT_EQ(registration.created(session->create(create->path, "", create->flags, &create->created),
-                                 *create),
-            0);
+  ASSERT_EQ(registration.created(session->create_node(&*create), *create), 0);
   EXPECT_FALSE(registration.pending_create()) << "it has a node";
   std::vector<std::string> calls;
   server.before_call = [&](const std::string& call, const std::string&) { calls.push_back(call); };
@@ -152,7 +150,7 @@ TEST_F(RegistrationTest, ACallersCreateThatMayHaveLandedIsLookedForNotSentAgain)
   auto create = registration.pending_create();
   ASSERT_TRUE(create);
   session->lose_next_create();
-  const int rc = session->create(create->path, "", create->flags, &create->created);
+  const int rc = session->create_node(&*create);
   EXPECT_TRUE(zk::connection_lost(registration.created(rc, *create)));
   EXPECT_FALSE(registration.pending_create()) << "would create a second node";
   session->connect();
