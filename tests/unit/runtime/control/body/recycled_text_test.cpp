@@ -32,6 +32,15 @@ bool kernel_populates() {
   return ok;
 }
 
+// Why a test cannot count the faults of writing a body here, or null.
+const char* faults_not_countable() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return "a sanitizer's shadow memory faults as the body is written";
+#endif
+  if (!kernel_populates()) return "this kernel has no MADV_POPULATE_WRITE";
+  return nullptr;
+}
+
 TEST(RecycledText, ABuffersLastHolderGivesItBackForTheNextBody) {
   RecycledText texts;
   std::string first = texts.take(100000);
@@ -90,10 +99,7 @@ TEST(RecycledText, ReadyingForASmallBodyLetsALargeSpareGo) {
 // on the virtual machines of bench/README.md). 8 MiB: more than any buffer
 // freed before, so it is fresh memory from the kernel.
 TEST(RecycledText, FreshBuffersArePopulatedBeforeTheBodyIsWritten) {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "a sanitizer's shadow memory faults as the body is written";
-#endif
-  if (!kernel_populates()) GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE";
+  if (const char* why = faults_not_countable()) GTEST_SKIP() << why;
   const size_t size = size_t{8} << 20;
   const long pages = static_cast<long>(size / 4096);
   RecycledText texts;
@@ -142,10 +148,7 @@ TEST(RecycledText, ANewBuffersRoomForGrowthIsReservedNotPopulated) {
 // populated too, not faulted a few at a time in every round. 40 MiB: fresh
 // pages from the kernel, as above.
 TEST(RecycledText, ARecycledBuffersPagesABodyGrowsIntoArePopulated) {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "a sanitizer's shadow memory faults as the body is written";
-#endif
-  if (!kernel_populates()) GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE";
+  if (const char* why = faults_not_countable()) GTEST_SKIP() << why;
   const size_t size = size_t{40} << 20;
   RecycledText texts;
   std::string body = texts.take(size);
