@@ -1,6 +1,8 @@
 // docs/lifecycle.md, "Watching it" and "Starting the child": restarts, sanity
 // checks, metrics, what the child gets, its output in the pod's log.
+#include <atomic>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 
 #include "piped_fixture.h"
@@ -145,16 +147,18 @@ TEST_F(PipedSupervision, SanityMetricsShowWhileRunningAndClearWhenStopped) {
 TEST_F(PipedSupervision, FailingSanityCheckTurnsTheChildOffAfterChecksInARow) {
   pod.checks = 2;
   pod.check_every = std::chrono::duration<double>(0.2);
-  std::atomic<int> calls{0};
-  pod.on_sanity = [&](const Process&) -> std::optional<json> {
-    ++calls;
+  // Shared, not on this stack: checks keep coming on the lifecycle thread
+  // until the fixture destroys the controller, after this body returned.
+  const auto calls = std::make_shared<std::atomic<int>>(0);
+  pod.on_sanity = [calls](const Process&) -> std::optional<json> {
+    ++*calls;
     throw std::runtime_error("unhealthy");
   };
   make();
   ASSERT_EQ(request("on", payload()).code, 200);
   EXPECT_TRUE(wait_until([&] { return process() == "stopped"; },
                          after(pod.check_every * pod.checks), "child turned off"));
-  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(calls->load(), 2);
   EXPECT_EQ(controller->child_pid(), 0);
   EXPECT_NE(process(), "dead");
 }
@@ -162,10 +166,11 @@ TEST_F(PipedSupervision, FailingSanityCheckTurnsTheChildOffAfterChecksInARow) {
 TEST_F(PipedSupervision, PassingCheckRestoresTheAllowance) {
   pod.checks = 2;
   pod.check_every = std::chrono::duration<double>(0.2);
-  std::atomic<int> calls{0};
+  // Shared, as above: the checks outlive this body.
+  const auto calls = std::make_shared<std::atomic<int>>(0);
   // fail, pass, fail, pass...: never two in a row
-  pod.on_sanity = [&](const Process&) -> std::optional<json> {
-    if (++calls % 2 == 1) throw std::runtime_error("flaky");
+  pod.on_sanity = [calls](const Process&) -> std::optional<json> {
+    if (++*calls % 2 == 1) throw std::runtime_error("flaky");
     return std::nullopt;
   };
   make();
@@ -174,7 +179,7 @@ TEST_F(PipedSupervision, PassingCheckRestoresTheAllowance) {
       [&] { return process() != "running"; },
       std::chrono::duration_cast<std::chrono::milliseconds>(pod.check_every * 2 * pod.checks * 2),
       "child turned off by alternating checks"));
-  EXPECT_GE(calls.load(), 3);
+  EXPECT_GE(calls->load(), 3);
 }
 
 TEST_F(PipedSupervision, PipeSubprocessLogsEachLine) {
