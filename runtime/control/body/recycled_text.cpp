@@ -1,46 +1,13 @@
 #include "runtime/control/body/recycled_text.h"
 
-#include <spdlog/spdlog.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <cstdint>
-#include <cstring>
 #include <utility>
+
+#include "runtime/base/fresh_pages.h"
 
 namespace ochopod {
 
 namespace {
-
-// Faults in the whole pages of [data, data + size) for writing, in one
-// call. On a virtual machine a page faulted by its first write is a trap
-// that costs 10 to 18 µs; populating it costs a twentieth of that
-// (bench/README.md, "Fresh pages in one call"). Linux 5.14 and later: on
-// an older kernel, or where a sandbox refuses the call, it says so once,
-// never asks again, and the writes fault the pages as before.
-bool populate(const char* data, size_t size) {
-  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  static std::atomic<bool> refused{false};
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) / page * page;
-  if (end <= begin) return true;
-  if (refused.load(std::memory_order_relaxed)) return false;
-  if (::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE) == 0) {
-    return true;
-  }
-  // Unknown advice, or not allowed: the same answer every time. Anything
-  // else (out of memory, interrupted) may pass next time.
-  if (errno == EINVAL || errno == EPERM || errno == ENOSYS) refused.store(true);
-  static std::atomic<bool> said{false};
-  if (!said.exchange(true)) {
-    spdlog::info("cannot prefault a body's buffer ({}): its pages fault as they are written",
-                 std::strerror(errno));
-  }
-  return false;
-}
 
 // A new buffer's size for a body of `size`: twice that, so that a cluster
 // growing pod by pod (a deploy's arrivals) needs a new buffer each time it
@@ -81,13 +48,14 @@ std::string RecycledText::take(size_t size) {
   text.clear();
   if (text.capacity() < size) {
     text.reserve(with_room(size));
-    populate(text.data(), size);
+    populate_for_write(text.data(), size);
   } else if (touched < size) {
     // A body larger than the last this buffer held (a deploy's arrivals
     // grow the cluster between rounds): the pages it grows into, and a
     // sixteenth more for the rounds after, in one call rather than a few
     // faults every round.
-    populate(text.data() + touched, std::min(text.capacity(), size + size / 16) - touched);
+    populate_for_write(text.data() + touched,
+                       std::min(text.capacity(), size + size / 16) - touched);
   }
   return text;
 }
@@ -100,7 +68,7 @@ void RecycledText::ready(size_t size) {
   std::string text;
   text.reserve(with_room(size));
   // The next body is likely a little larger: pods join between rounds.
-  if (!populate(text.data(), size + size / 16)) {
+  if (!populate_for_write(text.data(), size + size / 16)) {
     text.resize(size + size / 16);  // written: every page faulted in now
     text.clear();
   }
