@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -63,29 +64,32 @@ int ZkSession::create_all(const std::vector<std::string>& paths, ZkCreate* then)
   return then == nullptr ? ZOK : create_node(then);
 }
 
+int ZkSession::exists_all(const std::vector<std::string>& paths, std::vector<int>* found) {
+  found->assign(paths.size(), ZOK);
+  int first_failure = ZOK;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const int rc = exists(paths[i], nullptr, false);
+    (*found)[i] = rc;
+    if (rc != ZOK && rc != ZNONODE && first_failure == ZOK) first_failure = rc;
+  }
+  return first_failure;
+}
+
 namespace {
 
-// Adds to *missing the nodes along path that do not exist, from the deepest
-// up. Asking before creating: creating a node that exists under a parent we
-// may not create in fails with NOAUTH, not NODEEXISTS (exists() needs no
-// right).
-int find_missing(ZkSession& session, const std::string& path, std::vector<std::string>* missing) {
-  const auto known_missing = [missing](std::string_view node) {
-    return std::find(missing->begin(), missing->end(), node) != missing->end();
-  };
-  std::string_view node = path;
-  while (!node.empty() && node != "/" && !known_missing(node)) {
-    const std::string_view parent = node.substr(0, node.rfind('/'));
-    // A child of a missing node is missing: no need to ask.
-    if (!known_missing(parent)) {
-      const int rc = session.exists(std::string(node), nullptr, false);
-      if (rc == ZOK) return ZOK;
-      if (rc != ZNONODE) return rc;
+// Every node along each path, each once, a parent before its children.
+std::vector<std::string> nodes_along(const std::vector<std::string>& paths) {
+  std::vector<std::string> nodes;
+  for (const auto& path : paths) {
+    for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+      std::string node = path.substr(0, slash);
+      if (node.size() > 1 && std::find(nodes.begin(), nodes.end(), node) == nodes.end()) {
+        nodes.push_back(std::move(node));
+      }
+      if (slash == std::string::npos) break;
     }
-    missing->emplace_back(node);
-    node = parent;
   }
-  return ZOK;
+  return nodes;
 }
 
 // Each pass fixes what another client created meanwhile; past this many,
@@ -96,20 +100,22 @@ constexpr int kEnsurePasses = 4;
 
 int ZkSession::ensure_paths(const std::vector<std::string>& paths,
                             std::vector<std::string>* created, ZkCreate* then) {
+  // Asking before creating: creating a node that exists under a parent we
+  // may not create in fails with NOAUTH, not NODEEXISTS (exists() needs no
+  // right). All at once: a pod's boot waits on these reads.
+  const std::vector<std::string> nodes = nodes_along(paths);
   int rc = ZOK;
   for (int pass = 0; pass < kEnsurePasses; ++pass) {
-    std::vector<std::string> missing;
-    for (const auto& path : paths) {
-      rc = find_missing(*this, path, &missing);
-      if (rc != ZOK) return rc;
+    std::vector<int> found;
+    rc = exists_all(nodes, &found);
+    if (rc != ZOK) return rc;
+    std::vector<std::string> missing;  // parents first, as nodes are
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (found[i] == ZNONODE) missing.push_back(nodes[i]);
     }
     if (missing.empty()) {
       return then == nullptr ? ZOK : create_node(then);
     }
-    // Parents first: a parent is a prefix of its children, so it has fewer '/'.
-    std::stable_sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) {
-      return std::count(a.begin(), a.end(), '/') < std::count(b.begin(), b.end(), '/');
-    });
     rc = create_all(missing, then);
     if (rc == ZOK && created != nullptr) *created = std::move(missing);
     if (rc != ZNODEEXISTS) return rc;
@@ -222,6 +228,7 @@ class ClientSession final : public ZkSession {
   int set(const std::string& path, const std::string& data, int version, ZkStat* stat) override;
   int children(const std::string& path, std::vector<std::string>* out, bool watch) override;
   int exists(const std::string& path, ZkStat* stat, bool watch) override;
+  int exists_all(const std::vector<std::string>& paths, std::vector<int>* found) override;
   int remove(const std::string& path, int version) override;
   int replace_ephemeral(const std::string& path, const std::string& data) override;
   int create_all(const std::vector<std::string>& paths, ZkCreate* then) override;
@@ -365,6 +372,78 @@ int ClientSession::exists(const std::string& path, ZkStat* stat, bool watch) {
   const int rc = zoo_exists(handle_, path.c_str(), watch ? 1 : 0, &s);
   if (rc == ZOK && stat != nullptr) *stat = to_stat(s);
   return rc;
+}
+
+namespace {
+
+// The answers to pipelined requests, filled in by the C client's completion
+// thread while the caller waits for them all.
+class Answers {
+ public:
+  explicit Answers(size_t count) : rcs_(count, ZOK), slots_(count) {
+    for (size_t i = 0; i < count; ++i) slots_[i] = {this, i};
+  }
+  Answers(const Answers&) = delete;
+  Answers& operator=(const Answers&) = delete;
+
+  // The data pointer to send with request `index`, awaited from now on
+  // (its answer may come before the call that sends it returns).
+  const void* awaiting(size_t index) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++pending_;
+    return &slots_[index];
+  }
+  // The request at `index` was not sent: rc is its answer.
+  void refused(size_t index, int rc) {
+    std::lock_guard<std::mutex> lock(mu_);
+    --pending_;
+    rcs_[index] = rc;
+  }
+  static void on_stat(int rc, const Stat*, const void* data) {
+    const auto* slot = static_cast<const Slot*>(data);
+    slot->answers->answer(slot->index, rc);
+  }
+  // Once every request sent is answered: the client answers each one it
+  // accepted, with ZCONNECTIONLOSS or ZCLOSING if the session goes.
+  std::vector<int> wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    all_in_.wait(lock, [this] { return pending_ == 0; });
+    return rcs_;
+  }
+
+ private:
+  struct Slot {
+    Answers* answers;
+    size_t index;
+  };
+
+  void answer(size_t index, int rc) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rcs_[index] = rc;
+    if (--pending_ == 0) all_in_.notify_one();
+  }
+
+  std::mutex mu_;
+  std::condition_variable all_in_;
+  size_t pending_ = 0;
+  std::vector<int> rcs_;
+  std::vector<Slot> slots_;  // never resized: the client holds pointers into it
+};
+
+}  // namespace
+
+int ClientSession::exists_all(const std::vector<std::string>& paths, std::vector<int>* found) {
+  Answers answers(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const int rc =
+        zoo_aexists(handle_, paths[i].c_str(), 0, &Answers::on_stat, answers.awaiting(i));
+    if (rc != ZOK) answers.refused(i, rc);
+  }
+  *found = answers.wait();
+  for (const int rc : *found) {
+    if (rc != ZOK && rc != ZNONODE) return rc;
+  }
+  return ZOK;
 }
 
 int ClientSession::remove(const std::string& path, int version) {

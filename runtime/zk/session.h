@@ -104,6 +104,11 @@ class ZkSession {
                   ZkStat* stat = nullptr) = 0;
   virtual int children(const std::string& path, std::vector<std::string>* out, bool watch) = 0;
   virtual int exists(const std::string& path, ZkStat* stat, bool watch) = 0;
+  // Asks about every one of paths in one round trip (the requests
+  // pipelined): (*found)[i] is ZOK or ZNONODE for paths[i]. Returns the
+  // first other result (the connection lost...), else ZOK. This default
+  // asks one at a time, for fakes.
+  virtual int exists_all(const std::vector<std::string>& paths, std::vector<int>* found);
   virtual int remove(const std::string& path, int version = -1) = 0;
   // Deletes path (whoever owns it) and creates it again, ephemeral, holding
   // data, in one transaction: a reader that watched it never finds it
@@ -113,14 +118,13 @@ class ZkSession {
   // Creates node (empty data, its flags) and fills in node->created.
   int create_node(ZkCreate* node) { return create(node->path, "", node->flags, &node->created); }
   // Creates every missing persistent node along each path (empty data),
-  // parents first, leaving existing nodes as they are. Each path is asked
-  // from its deepest node up, so a path that exists costs one read; what is
-  // missing is created by one create_all(), so a new cluster's nodes cost
-  // the server one transaction, not one each. *created (if given) lists
-  // the nodes this call created. A `then` (if given) is created after the
-  // paths, in their transaction when some were missing (a new cluster's
-  // first pod registers in the write that makes its cluster), alone when
-  // none was; its outcome is the call's.
+  // parents first, leaving existing nodes as they are. Every node along the
+  // paths is asked about by one exists_all(), so finding what is missing
+  // costs one round trip; what is missing is created by one create_all(),
+  // so a new cluster's nodes cost the server one transaction, not one each. *created (if given)
+  // lists the nodes this call created. A `then` (if given) is created after the paths, in their
+  // transaction when some were missing (a new cluster's first pod registers in the write that makes
+  // its cluster), alone when none was; its outcome is the call's.
   int ensure_paths(const std::vector<std::string>& paths,
                    std::vector<std::string>* created = nullptr, ZkCreate* then = nullptr);
   int ensure_path(const std::string& path) { return ensure_paths({path}); }

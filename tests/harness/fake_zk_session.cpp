@@ -251,6 +251,13 @@ int FakeZkSession::exists(const std::string& path, ZkStat* stat, bool watch) {
   return ZOK;
 }
 
+int FakeZkSession::exists_all(const std::vector<std::string>& paths, std::vector<int>* found) {
+  std::string joined;
+  for (const auto& path : paths) joined += (joined.empty() ? "" : " ") + path;
+  if (const auto hook = server_.before_call) hook("batch", joined);
+  return ZkSession::exists_all(paths, found);
+}
+
 int FakeZkSession::remove(const std::string& path, int version) {
   const int rc = usable("remove", path);
   if (rc != ZOK) return rc;

@@ -81,7 +81,7 @@ class FakeZkServer {
   std::vector<std::string> children(const std::string& path) const;  // sorted
 
   // Runs before every call a session makes, with the call's name ("create",
-  // "get", "set", "children", "exists", "remove") and path: a test arranges
+  // "get", "set", "children", "exists", "batch", "remove") and path: a test arranges
   // there what happens "between two calls".
   std::function<void(const std::string& call, const std::string& path)> before_call;
 
@@ -125,6 +125,8 @@ class FakeZkSession final : public ZkSession {
   int set(const std::string& path, const std::string& data, int version, ZkStat* stat) override;
   int children(const std::string& path, std::vector<std::string>* out, bool watch) override;
   int exists(const std::string& path, ZkStat* stat, bool watch) override;
+  // One "batch" call (its paths joined by spaces), then an "exists" for each.
+  int exists_all(const std::vector<std::string>& paths, std::vector<int>* found) override;
   int remove(const std::string& path, int version) override;
   int get_acl(const std::string& path, std::vector<ZkAclEntry>* out) override;
 

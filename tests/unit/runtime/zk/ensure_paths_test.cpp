@@ -44,14 +44,16 @@ class EnsurePaths : public ::testing::Test {
   std::vector<std::pair<std::string, std::string>> calls;
 };
 
-TEST_F(EnsurePaths, ANewClusterIsAskedFromItsDeepestNodeUpAndCreatedParentsFirst) {
+// Every node along the paths, each once, parents first: what one batch asks.
+const std::string kAllNodes = std::string("/ochopod /ochopod/clusters ") + kCluster + " " +
+                              kPaths[0] + " " + kPaths[1] + " " + kPaths[2];
+
+TEST_F(EnsurePaths, ANewClustersNodesAreAskedAboutInOneBatchAndCreatedParentsFirst) {
   ASSERT_EQ(server.create("/ochopod"), 0);
   std::vector<std::string> created;
   ASSERT_EQ(session->ensure_paths(kPaths, &created), 0);
-  // Up the first path until a node exists; the other two are children of
-  // a node known missing, so nothing is asked about them.
-  EXPECT_EQ(paths_of("exists"), (std::vector<std::string>{"/ochopod/clusters/ns.c/pods", kCluster,
-                                                          "/ochopod/clusters", "/ochopod"}));
+  // One round trip for the reads, however many nodes are missing.
+  EXPECT_EQ(paths_of("batch"), std::vector<std::string>{kAllNodes});
   const std::vector<std::string> wanted = {"/ochopod/clusters", kCluster, kPaths[0], kPaths[1],
                                            kPaths[2]};
   EXPECT_EQ(paths_of("create"), wanted);
@@ -62,14 +64,14 @@ TEST_F(EnsurePaths, ANewClusterIsAskedFromItsDeepestNodeUpAndCreatedParentsFirst
   }
 }
 
-TEST_F(EnsurePaths, PathsThatExistCostOneReadEachAndCreateNothing) {
+TEST_F(EnsurePaths, PathsThatExistCostOneBatchAndCreateNothing) {
   for (const char* path : {"/ochopod", "/ochopod/clusters", kCluster}) {
     ASSERT_EQ(server.create(path), 0);
   }
   for (const auto& path : kPaths) ASSERT_EQ(server.create(path), 0);
   std::vector<std::string> created = {"left over"};
   ASSERT_EQ(session->ensure_paths(kPaths, &created), 0);
-  EXPECT_EQ(paths_of("exists"), kPaths);
+  EXPECT_EQ(paths_of("batch"), std::vector<std::string>{kAllNodes});
   EXPECT_TRUE(paths_of("create").empty());
   EXPECT_EQ(created, (std::vector<std::string>{"left over"})) << "only a creating call sets it";
 }
@@ -87,7 +89,9 @@ TEST_F(EnsurePaths, ANodeAnotherClientCreatesMeanwhileIsAskedAboutAgain) {
   ASSERT_EQ(session->ensure_paths(kPaths), 0);
   EXPECT_TRUE(raced);
   for (const auto& path : kPaths) EXPECT_TRUE(server.exists(path)) << path;
-  // The second pass found the cluster's node and created what was below it.
+  // The second pass asked again, found the cluster's node and created what
+  // was below it.
+  EXPECT_EQ(paths_of("batch").size(), 2u);
   EXPECT_EQ(paths_of("create").back(), kPaths[2]);
 }
 
