@@ -205,7 +205,11 @@ struct Parts {
     if (!coordinator) {
       hints.set_state(PodState::kLeader);
       hints.set_registered(true);  // a cluster of one, with nobody to register with
+      return;
     }
+    // The session's handshake overlaps the control port's start; the pod
+    // registers once it serves (start()).
+    coordinator->connect();
   }
 
   // The controller ended the pod's work: the stop SIGTERM would start,
@@ -267,6 +271,11 @@ bool start(Parts& parts) {
     spdlog::critical("{}", error);
     parts.lifecycle_loop.stop();
     parts.lifecycle_loop.wait_stopped();
+    if (parts.coordinator) {
+      parts.coordinator->stop();  // the session connect() opened: nothing was registered
+      parts.coordinator_loop.stop();
+      parts.coordinator_loop.wait_stopped();
+    }
     return false;
   }
   if (parts.coordinator) {

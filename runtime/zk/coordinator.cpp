@@ -60,8 +60,21 @@ Coordinator::Coordinator(Scheduler& loop, Hints& hints, Options options, LeaderW
 
 Coordinator::~Coordinator() = default;
 
+void Coordinator::connect() {
+  loop_.post([this] {
+    if (generation_ == 0) open_session();
+  });
+}
+
 void Coordinator::start() {
-  loop_.post([this] { open_session(); });
+  loop_.post([this] {
+    started_ = true;
+    if (generation_ == 0) {
+      open_session();
+    } else {
+      reconcile();  // now if connected; else when the connection comes
+    }
+  });
 }
 
 void Coordinator::renew() {
@@ -438,7 +451,7 @@ void Coordinator::refused_later() {
 }
 
 void Coordinator::reconcile() {
-  if (stopped_ || !session_ || !connection_.connected()) return;
+  if (stopped_ || !started_ || !session_ || !connection_.connected()) return;
   int rc = ensure_paths();
   if (zk::ok(rc)) {
     bool written = false;

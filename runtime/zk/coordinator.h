@@ -101,7 +101,11 @@ class Coordinator final : public Presence {
   // A second SIGTERM: whatever leave() or hand_off() waits for, stop waiting.
   void hurry();
 
-  void start();  // post: open the first session
+  // post: open the first session, registering nothing until start(): the
+  // session's handshake (a write the server syncs) overlaps the rest of the
+  // pod's start, while no leader can reach a control port not yet listening.
+  void connect();
+  void start();  // post: register and contend (opening the first session unless connect()ed)
   // post: drop the session on purpose and come back (what the pod's /reset
   // asks; "reset" stays the wire name only).
   void renew();
@@ -156,6 +160,7 @@ class Coordinator final : public Presence {
   uint64_t fence_ = 0;            // of the leadership on_lead announced, while leading_
   bool paused_ = false;
   bool stopped_ = false;
+  bool started_ = false;         // start()ed: the pod serves, so it may register
   bool withdrawn_ = false;       // withdraw()n and not rejoin()ed
   bool withdrawn_node_ = false;  // this session's withdrawn/<uuid> exists
   bool hurried_ = false;         // a second SIGTERM: waits answer at once

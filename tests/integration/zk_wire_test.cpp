@@ -1,12 +1,17 @@
 // What our pods leave in ZooKeeper, read back by kazoo the way Python pods
 // and ochothon read it (docs/protocol.md 1 and 7).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <chrono>
 
 #include "harness/cluster_probe.h"
 #include "harness/kazoo_holder.h"
+#include "harness/ports.h"
 #include "harness/zk_fixture.h"
+#include "runtime/base/unique_fd.h"
 
 namespace ochopod::test {
 namespace {
@@ -92,6 +97,31 @@ TEST_F(ZkWire, ANewClustersFirstPodRegistersInTheTransactionThatMakesTheCluster)
     ASSERT_TRUE(joined) << pod.node << " missing";
     EXPECT_GT(joined->czxid, cluster->czxid) << pod.node << " should be a write of its own";
   }
+}
+
+TEST_F(ZkWire, APodThatCannotHaveItsControlPortLeavesNothingInZooKeeper) {
+  // A pod opens its session while its control port starts, and registers
+  // only once the port listens: one that cannot listen exits 1 having
+  // written nothing, its session closed.
+  const int port = free_port();
+  detail::UniqueFd taken(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(taken);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  ASSERT_EQ(::bind(taken.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(taken.get(), 1), 0);
+
+  PodProcess pod(PodSpec(zk.connect_string()).with_session_timeout("2").with_control_port(port));
+  const auto status = pod.wait_exit(kFormation);
+  ASSERT_TRUE(status) << "still running with its control port taken:\n" << pod.output();
+  ASSERT_TRUE(WIFEXITED(*status)) << "ended by signal " << WTERMSIG(*status) << ":\n"
+                                  << pod.output();
+  EXPECT_EQ(WEXITSTATUS(*status), 1) << pod.output();
+  EXPECT_NE(pod.output().find("cannot listen"), std::string::npos) << pod.output();
+  EXPECT_FALSE(kazoo_get(zk.connect_string(), cluster_path()))
+      << cluster_path() << " was created by a pod that never served";
 }
 
 }  // namespace

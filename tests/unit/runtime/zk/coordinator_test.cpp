@@ -112,6 +112,21 @@ TEST_F(CoordinatorTest, RegistersLeadsAndCreatesTheClustersNodesEmpty) {
   }
 }
 
+TEST_F(CoordinatorTest, AConnectedPodWritesNothingUntilItStarts) {
+  Pod a(clock, server, "aaaa");
+  a.coordinator->connect();
+  clock.run_ready();
+  EXPECT_EQ(server.opened(), 1) << "connect() opens the session at once";
+  EXPECT_FALSE(server.exists(kCluster)) << "the control port may not listen yet";
+  EXPECT_TRUE(a.registered.empty());
+  EXPECT_EQ(a.hints.state(), "follower");
+  a.coordinator->start();
+  clock.run_ready();
+  EXPECT_EQ(server.opened(), 1) << "start() uses the session connect() opened";
+  EXPECT_EQ(registrations("aaaa"), (std::map<std::string, int64_t>{{"aaaa.0000000000", 0}}));
+  EXPECT_EQ(a.work.calls, std::vector<std::string>{"lead"});
+}
+
 TEST_F(CoordinatorTest, TheNextInLineLeadsWhenTheLeaderLeaves) {
   auto a = start("aaaa");
   auto b = start("bbbb");
