@@ -12,7 +12,6 @@
 #include "harness/wait.h"
 #include "harness/zk_fixture.h"
 #include "models/reactive/cluster_view.h"
-#include "runtime/zk/address.h"
 #include "runtime/zk/layout.h"
 #include "runtime/zk/session.h"
 
@@ -32,18 +31,12 @@ class ClusterViewTest : public ZkTest {
  protected:
   void SetUp() override {
     ZkTest::SetUp();
-    std::string error;
-    const auto address = parse_zk_address(zk.connect_string(), &error);
-    ASSERT_TRUE(address) << error;
-    session = ZkSession::open(
-        *address, std::chrono::milliseconds(10000),
-        [this](ZkEvent e) {
-          std::lock_guard<std::mutex> lock(mu);
-          events.push_back(std::move(e));
-          cv.notify_all();
-        },
-        &error);
-    ASSERT_TRUE(session) << error;
+    session = open_session(std::chrono::milliseconds(10000), [this](ZkEvent e) {
+      std::lock_guard<std::mutex> lock(mu);
+      events.push_back(std::move(e));
+      cv.notify_all();
+    });
+    ASSERT_TRUE(session);
     ASSERT_TRUE(next_event([](const ZkEvent& e) { return e.kind == ZkEvent::Kind::kConnected; }))
         << "no connection";
     ASSERT_TRUE(zk::ok(session->ensure_path(kPods)));

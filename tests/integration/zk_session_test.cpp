@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "harness/zk_fixture.h"
-#include "runtime/zk/address.h"
 #include "runtime/zk/session.h"
 
 namespace ochopod::test {
@@ -26,18 +25,12 @@ class ZkSessionBatch : public ZkTest {
  protected:
   void SetUp() override {
     ZkTest::SetUp();
-    std::string error;
-    const auto address = parse_zk_address(zk.connect_string(), &error);
-    ASSERT_TRUE(address) << error;
-    session = ZkSession::open(
-        *address, kSessionTimeout,
-        [this](ZkEvent e) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (e.kind == ZkEvent::Kind::kConnected) connected = true;
-          cv.notify_all();
-        },
-        &error);
-    ASSERT_TRUE(session) << error;
+    session = open_session(kSessionTimeout, [this](ZkEvent e) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (e.kind == ZkEvent::Kind::kConnected) connected = true;
+      cv.notify_all();
+    });
+    ASSERT_TRUE(session);
     std::unique_lock<std::mutex> lock(mu);
     ASSERT_TRUE(cv.wait_for(lock, kConnect, [this] { return connected; }))
         << "no connection to " << zk.connect_string() << " within " << kConnect.count() << " s";
