@@ -263,6 +263,16 @@ struct Parts {
   ControlServer server;
 };
 
+// The session closed (our ephemerals gone at once), the leader's work
+// dropped on its own loop, then that loop ended: nothing the session
+// posted runs after this.
+void close_coordinator(Parts& parts) {
+  if (parts.coordinator) parts.coordinator->stop();
+  parts.coordinator_loop.run_sync([&parts] { parts.leader_work.reset(); });
+  parts.coordinator_loop.stop();
+  parts.coordinator_loop.wait_stopped();
+}
+
 // Serving: the control port, then the cluster (or the solo round). False
 // when the port cannot be had.
 bool start(Parts& parts) {
@@ -271,11 +281,7 @@ bool start(Parts& parts) {
     spdlog::critical("{}", error);
     parts.lifecycle_loop.stop();
     parts.lifecycle_loop.wait_stopped();
-    if (parts.coordinator) {
-      parts.coordinator->stop();  // the session connect() opened: nothing was registered
-      parts.coordinator_loop.stop();
-      parts.coordinator_loop.wait_stopped();
-    }
+    close_coordinator(parts);  // the session connect() opened: nothing was registered
     return false;
   }
   if (parts.coordinator) {
@@ -322,11 +328,8 @@ void shut_down(Parts& parts) {
   if (parts.coordinator) {
     parts.coordinator->hand_off(std::min(deadline, Clock::now() + settings.session_timeout));
     parts.presence.attach(nullptr);
-    parts.coordinator->stop();
   }
-  parts.coordinator_loop.run_sync([&parts] { parts.leader_work.reset(); });
-  parts.coordinator_loop.stop();
-  parts.coordinator_loop.wait_stopped();
+  close_coordinator(parts);
   parts.server.stop();
 }
 

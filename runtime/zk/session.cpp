@@ -64,15 +64,23 @@ int ZkSession::create_all(const std::vector<std::string>& paths, ZkCreate* then)
   return then == nullptr ? ZOK : create_node(then);
 }
 
-int ZkSession::exists_all(const std::vector<std::string>& paths, std::vector<int>* found) {
-  found->assign(paths.size(), ZOK);
-  int first_failure = ZOK;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    const int rc = exists(paths[i], nullptr, false);
-    (*found)[i] = rc;
-    if (rc != ZOK && rc != ZNONODE && first_failure == ZOK) first_failure = rc;
+namespace {
+
+// What exists_all() returns for its answers: the first that is neither
+// "there" nor "missing", else ZOK.
+int first_failure(const std::vector<int>& found) {
+  for (const int rc : found) {
+    if (rc != ZOK && rc != ZNONODE) return rc;
   }
-  return first_failure;
+  return ZOK;
+}
+
+}  // namespace
+
+int ZkSession::exists_all(const std::vector<std::string>& paths, std::vector<int>* found) {
+  found->clear();
+  for (const auto& path : paths) found->push_back(exists(path, nullptr, false));
+  return first_failure(*found);
 }
 
 namespace {
@@ -440,10 +448,7 @@ int ClientSession::exists_all(const std::vector<std::string>& paths, std::vector
     if (rc != ZOK) answers.refused(i, rc);
   }
   *found = answers.wait();
-  for (const int rc : *found) {
-    if (rc != ZOK && rc != ZNONODE) return rc;
-  }
-  return ZOK;
+  return first_failure(*found);
 }
 
 int ClientSession::remove(const std::string& path, int version) {

@@ -121,9 +121,10 @@ class ZkSession {
   // parents first, leaving existing nodes as they are. Every node along the
   // paths is asked about by one exists_all(), so finding what is missing
   // costs one round trip; what is missing is created by one create_all(),
-  // so a new cluster's nodes cost the server one transaction, not one each. *created (if given)
-  // lists the nodes this call created. A `then` (if given) is created after the paths, in their
-  // transaction when some were missing (a new cluster's first pod registers in the write that makes
+  // so a new cluster's nodes cost the server one transaction, not one each.
+  // *created (if given) lists the nodes this call created. A `then` (if
+  // given) is created after the paths, in their transaction when some were
+  // missing (a new cluster's first pod registers in the write that makes
   // its cluster), alone when none was; its outcome is the call's.
   int ensure_paths(const std::vector<std::string>& paths,
                    std::vector<std::string>* created = nullptr, ZkCreate* then = nullptr);
