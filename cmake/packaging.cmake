@@ -110,7 +110,7 @@ set(_ochopod_include_packages
 set(_ochopod_config_packages
   "Threads=" "nlohmann_json=nlohmann-json3-dev" "spdlog=libspdlog-dev" "OpenSSL=libssl-dev"
   "Boost=libboost-filesystem-dev" "PkgConfig=pkgconf, libcpp-httplib-dev"
-  "simdjson=libsimdjson-dev" "ZLIB=zlib1g-dev")
+  "simdjson=libsimdjson-dev")
 function(_ochopod_lookup table key out)
   foreach(entry IN LISTS ${table})
     string(FIND "${entry}" "=" eq)

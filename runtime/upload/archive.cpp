@@ -8,17 +8,17 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <climits>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 #include <vector>
+
+#include "runtime/upload/module.h"
 
 namespace ochopod {
 namespace {
@@ -120,117 +120,28 @@ void append_header(std::string* tar, const std::string& name, char type, unsigne
   tar->append(block.data(), block.size());
 }
 
-// zlib directly, not Boost.Iostreams: that library would load libbz2,
-// liblzma and libzstd into every process linking this one (the ochopod
-// command among them) for gzip alone.
-// windowBits 15 + 16: the gzip wrapper (header, CRC-32 and length trailer).
-constexpr int kGzipWindowBits = 15 + 16;
-constexpr size_t kChunk = 64 * 1024;
-
-// A z_stream that is always ended, for inflate or deflate.
-class ZStream {
- public:
-  enum class Mode { kInflate, kDeflate };
-  explicit ZStream(Mode mode) : mode_(mode) {
-    const int rc = mode == Mode::kInflate ? inflateInit2(&z_, kGzipWindowBits)
-                                          : deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
-                                                         kGzipWindowBits, 8, Z_DEFAULT_STRATEGY);
-    if (rc != Z_OK) throw ArchiveError(std::string("cannot start zlib: ") + zError(rc));
-  }
-  ~ZStream() {
-    if (mode_ == Mode::kInflate) {
-      inflateEnd(&z_);
-    } else {
-      deflateEnd(&z_);
-    }
-  }
-  ZStream(const ZStream&) = delete;
-  ZStream& operator=(const ZStream&) = delete;
-
-  z_stream* get() { return &z_; }
-  // zlib's message for the last error, or the generic text of rc.
-  std::string message(int rc) const { return z_.msg != nullptr ? z_.msg : zError(rc); }
-
-  // Points next_in at the rest of data from *at, at most what a uInt holds.
-  void feed(const std::string& data, size_t* at) {
-    const size_t n = std::min<size_t>(data.size() - *at, UINT_MAX);
-    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + *at));
-    z_.avail_in = static_cast<uInt>(n);
-    *at += n;
-  }
-
- private:
-  Mode mode_;
-  z_stream z_{};
-};
+// Through the gzip module (runtime/upload/backend.h), loaded by the first
+// archive packed or unpacked, not at every exec of the binaries linking this.
+const detail::GzipBackend& gzip_module() {
+  std::string why;
+  const detail::GzipBackend* backend = gzip_backend(&why);
+  if (backend == nullptr) throw ArchiveError("cannot use gzip: " + why);
+  return *backend;
+}
 
 std::string gunzip(const std::string& tgz, size_t cap) {
-  ZStream z(ZStream::Mode::kInflate);
-  z_stream* s = z.get();
-  if (tgz.empty()) throw ArchiveError("empty or not a gzip archive");
   std::string out;
-  std::vector<Bytef> buffer(kChunk);
-  size_t fed = 0;
-  z.feed(tgz, &fed);
-  for (;;) {
-    s->next_out = buffer.data();
-    s->avail_out = static_cast<uInt>(buffer.size());
-    const int rc = inflate(s, Z_NO_FLUSH);
-    out.append(reinterpret_cast<const char*>(buffer.data()), buffer.size() - s->avail_out);
-    // Checked as it grows: a small bomb never gets to expand in memory.
-    if (out.size() > cap) {
-      throw ArchiveError("the archive unpacks to more than " + std::to_string(cap) + " bytes",
-                         true);
-    }
-    if (rc == Z_STREAM_END) {
-      // The member's CRC-32 and length matched. Concatenated members are one
-      // stream (gzip -c a b); anything else after a member is not gzip.
-      if (s->avail_in == 0 && fed < tgz.size()) z.feed(tgz, &fed);
-      if (s->avail_in == 0) break;
-      if (inflateReset(s) != Z_OK) throw ArchiveError("not a gzip archive: cannot reset zlib");
-      continue;
-    }
-    if (rc == Z_OK) {
-      if (s->avail_in == 0 && fed < tgz.size()) z.feed(tgz, &fed);
-      continue;
-    }
-    if (rc == Z_BUF_ERROR) {
-      // No progress possible: each round has a fresh output buffer, so
-      // inflate wants input, and all of it was fed (Z_OK above refills).
-      throw ArchiveError("not a gzip archive: truncated gzip stream");
-    }
-    if (rc == Z_MEM_ERROR) throw ArchiveError("not a gzip archive: out of memory");
-    // Z_DATA_ERROR (bad header, corrupt data, wrong CRC or length),
-    // Z_NEED_DICT (a zlib stream, not gzip), Z_STREAM_ERROR.
-    throw ArchiveError("not a gzip archive: " + z.message(rc));
+  detail::GzipFailure failure;
+  if (!gzip_module().gunzip(tgz, cap, &out, &failure)) {
+    throw ArchiveError(failure.message, failure.too_large);
   }
-  if (out.empty()) throw ArchiveError("empty or not a gzip archive");
   return out;
 }
 
-// One gzip member: no name, mtime 0, OS byte 255 ("unknown"), the default
-// level, so the same tree always packs to the same bytes.
 std::string gzip(const std::string& data) {
-  ZStream z(ZStream::Mode::kDeflate);
-  z_stream* s = z.get();
-  gz_header header{};
-  header.os = 255;
-  if (deflateSetHeader(s, &header) != Z_OK) throw ArchiveError("cannot start zlib");
   std::string out;
-  std::vector<Bytef> buffer(kChunk);
-  size_t fed = 0;
-  for (;;) {
-    if (s->avail_in == 0 && fed < data.size()) z.feed(data, &fed);
-    const int flush = fed == data.size() ? Z_FINISH : Z_NO_FLUSH;
-    s->next_out = buffer.data();
-    s->avail_out = static_cast<uInt>(buffer.size());
-    const int rc = deflate(s, flush);
-    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-      throw ArchiveError("cannot compress the archive: " + z.message(rc));
-    }
-    out.append(reinterpret_cast<const char*>(buffer.data()), buffer.size() - s->avail_out);
-    if (rc == Z_STREAM_END) break;  // the trailer is written
-  }
+  detail::GzipFailure failure;
+  if (!gzip_module().gzip(data, &out, &failure)) throw ArchiveError(failure.message);
   return out;
 }
 

@@ -5,8 +5,8 @@
 // then, and the check works through it. Nor does the binary name Boost's
 // compression libraries any more, nor OpenSSL: every call into it is the
 // crypto module's (runtime/crypto/backend.h), which only TLS, tokens,
-// credentials and signatures load. Solo pods: what is mapped is the pod's
-// own.
+// credentials and signatures load, nor zlib: the gzip module's
+// (runtime/upload/backend.h). Solo pods: what is mapped is the pod's own.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -56,6 +56,19 @@ TEST(RunBoot, APodWithoutTlsTokensOrCredentialsNeverLoadsOpenSsl) {
   EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
                           2 * 3 * 1000ms, "the child stopping"));
   for (const char* library : {"libcrypto", "libssl", "libochopod-crypto"}) {
+    EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
+  }
+}
+
+// Nor zlib: the ochopod command links ochopod::upload for `servo`, whose
+// gzip is a module (runtime/upload/backend.h) loaded by the first archive.
+TEST(RunBoot, APodThatTakesNoUploadsNeverLoadsZlib) {
+  PodProcess pod(solo().with_option("--check-every=1").with_option("--sanity=true"));
+  ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
+                         "the child running"));
+  EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
+                          2 * 3 * 1000ms, "the child stopping"));
+  for (const char* library : {"libz.so", "libochopod-gzip"}) {
     EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
   }
 }

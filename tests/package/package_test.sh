@@ -59,7 +59,7 @@ echo "lintian: no error or warning in the ${#all_debs[@]} packages ($((SECONDS -
 # Control fields: Depends computed from the binaries, the -dev one pinned.
 depends="$(dpkg-deb -f "$runtime_deb" Depends)"
 echo "ochopod Depends: $depends"
-for lib in libzookeeper-mt2 libcpp-httplib0.11 libspdlog1.10 libssl3 libstdc++6; do
+for lib in libzookeeper-mt2 libcpp-httplib0.11 libspdlog1.10 libssl3 zlib1g libstdc++6; do
   [[ "$depends" == *"$lib"* ]] || fail "ochopod's Depends lacks $lib (dpkg-shlibdeps): $depends"
 done
 dev_depends="$(dpkg-deb -f "$dev_deb" Depends)"

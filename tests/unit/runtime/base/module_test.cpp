@@ -1,7 +1,8 @@
 // load_module (runtime/base/module.h): a module that is nowhere says where it
 // was looked for; the HTTP client's, built beside this test's binary, loads,
 // and its entry refuses a binary of another build (runtime/http/backend.h);
-// load_backend does both and says which went wrong.
+// load_backend does both and says which went wrong. The gzip module's entry
+// refuses another build too (runtime/upload/backend.h).
 #include "runtime/base/module.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "runtime/http/backend.h"
+#include "runtime/upload/backend.h"
 
 namespace ochopod {
 namespace {
@@ -62,6 +64,26 @@ TEST(LoadBackend, GivesTheBackendOfItsOwnBuildAndSaysWhyNotOfAnother) {
                                               detail::http_backend_abi(), &error),
             nullptr);
   EXPECT_NE(error.find("cannot load the module libochopod-nothing.so"), std::string::npos) << error;
+}
+
+TEST(LoadBackend, TheGzipModuleIsOfThisBuildAndRefusesAnother) {
+  std::string error;
+  const auto* gzip = load_backend<detail::GzipBackend>(
+      detail::kGzipModuleFile, detail::kGzipModuleEntry, detail::gzip_backend_abi(), &error);
+  ASSERT_NE(gzip, nullptr) << error;
+  std::string packed, unpacked;
+  detail::GzipFailure failure;
+  ASSERT_TRUE(gzip->gzip("twice twice twice", &packed, &failure)) << failure.message;
+  ASSERT_TRUE(gzip->gunzip(packed, 100, &unpacked, &failure)) << failure.message;
+  EXPECT_EQ(unpacked, "twice twice twice");
+  EXPECT_FALSE(gzip->gunzip(packed, 5, &unpacked, &failure));
+  EXPECT_TRUE(failure.too_large) << failure.message;
+  auto abi = detail::gzip_backend_abi();
+  abi.failure_size += 8;
+  EXPECT_EQ(load_backend<detail::GzipBackend>(detail::kGzipModuleFile, detail::kGzipModuleEntry,
+                                              abi, &error),
+            nullptr);
+  EXPECT_NE(error.find("libochopod-gzip.so is from another build"), std::string::npos) << error;
 }
 
 }  // namespace
