@@ -44,6 +44,17 @@ void* load_module(const std::string& file_name, std::string* error) {
   return nullptr;
 }
 
+std::string installed_program(const std::string& file_name, std::string* error) {
+  std::string why;
+  for (const auto& path : candidates(file_name)) {
+    if (::access(path.c_str(), X_OK) == 0) return path;
+    why += (why.empty() ? "" : ", ") + path +
+           (::access(path.c_str(), F_OK) == 0 ? " (not executable)" : " (absent)");
+  }
+  *error = "cannot find the program " + file_name + ": " + why;
+  return {};
+}
+
 void* module_symbol(void* module, const char* name, std::string* error) {
   ::dlerror();
   void* address = ::dlsym(module, name);

@@ -1,5 +1,6 @@
 // Our own modules: shared objects of this project that a pod loads the first
-// time it needs what they hold, not at exec.
+// time it needs what they hold, not at exec; and the programs installed
+// beside them.
 //
 // A pod's boot is mostly the dynamic linker's work on the libraries the
 // binary names (docs/internals.md, "What a pod costs at start"). Code that a
@@ -27,6 +28,11 @@ namespace ochopod {
 // The module's handle (as dlopen gives it), or nullptr with *error saying
 // where it was looked for and why it could not be loaded.
 void* load_module(const std::string& file_name, std::string* error);
+
+// The path of a program installed beside the modules (the guardian,
+// runtime/process/guardian.h), looked for where modules are; empty with
+// *error saying where it was looked for when it is nowhere executable.
+std::string installed_program(const std::string& file_name, std::string* error);
 
 // The symbol's address in a loaded module, or nullptr with *error set.
 void* module_symbol(void* module, const char* name, std::string* error);
