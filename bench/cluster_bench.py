@@ -644,7 +644,7 @@ class Bench:
                     # boot's threads that ended (if any) did not spend.
                     run_ns = sum(t.run_ns for t in thread_schedstats(pod.pid))
                     mem = memory(pod.pid)
-                    # The pod's guardian (a process it forks at boot, see
+                    # The pod's guardian (a program it spawns at boot, see
                     # runtime/process/guardian.h): not in the pod's figures.
                     guard = next((d for d in children_of(pod.pid)
                                   if comm(d) == GUARD_COMM), None)
@@ -1446,7 +1446,7 @@ def markdown(result):
                       f"| {h['wall_ms_median']} / {h['wall_ms_mean']} / - | - | "
                       f"{h['cpu_ms_mean']} (wait4) | {h['minflt_mean']} | 1 | - |"]
             if b.get("guardians"):
-                lines.append(f"| its guardian process (`ochopod-guard`, forked at boot; "
+                lines.append(f"| its guardian process (`ochopod-guard`, spawned at boot; "
                              f"{b['guardians']} of {b['pods']} pods), not in the line above | "
                              f"- | {b['guardian_cpu_ms_mean']} | - | "
                              f"{b['guardian_faults_mean']} | 1 | - |")

@@ -39,7 +39,7 @@ The peers as run (each with its defaults, see bench/README.md):
   --checks 100 because the default 1 turns the child off at the first check
   (every 60 s) after any failure, which would end the measurement; the
   restart backoff is the default. Its processes:
-  the pod and its guardian (comm `ochopod-guard`, a forked helper); PSS is
+  the pod and its guardian (comm `ochopod-guard`, a spawned helper); PSS is
   given for the pod alone and for both;
 - s6: `s6-supervise <dir>`, `<dir>/run` being `#!/bin/sh` + `exec sleep
   3600`, no ./finish (s6-supervise 2.11 was measured waiting 1 s before

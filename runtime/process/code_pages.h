@@ -1,7 +1,7 @@
 // release_code_pages: unmap what a boot ran and an idle pod never runs again.
 //
 // A boot touches code all over the binary and its libraries (settings,
-// registration, the guardian's fork, the first round), and the kernel maps
+// registration, the first round), and the kernel maps
 // up to 16 pages around each such fault, so a pod that has settled still
 // maps most of its 2.7 MB binary and of libstdc++ though it runs a few
 // hundred KiB of it. This unmaps every non-writable segment of every loaded
@@ -22,7 +22,7 @@
 // /proc/self/pagemap and, unless told otherwise, keeps everything mapped when
 // most of those it maps are mapped by another process too. A pod alone in its
 // container, or alone of its image on the host, shares only the few pages its
-// guardian and its child's fork touched, and releases.
+// child's spawn touched, and releases.
 //
 // Called once per process, by the piped controller after its first round
 // (models/piped/controller.cpp, release_memory), on the controller's thread.

@@ -3,98 +3,59 @@
 //
 // PR_SET_PDEATHSIG takes only the pod's direct children with it; what they
 // started (`sh -c 'sleep 3999 & wait'`) would run on, orphaned. So run_pod()
-// forks this process early at boot, in prepare_process() right after
-// split_if_pid1(), before any thread exists: single-threaded, every catchable
-// signal blocked (a Ctrl-C to the terminal's group or a signal to the pod's
-// group cannot end it), in a process group of its own (a `kill -9 -<pgid>`
-// of the pod's group kills the pod, not the guardian that must clean up after
-// it), named "ochopod-guard" (ps, pgrep, /proc/<pid>/comm). It is connected
-// to the pod by a SOCK_SEQPACKET socket pair whose pod end is close-on-exec
-// (no child inherits it, spawn also closes every descriptor above stderr):
-// when the pod's end closes, which the kernel does when the pod dies, the
-// guardian gets EOF, sends SIGKILL to every group it watches and _exits.
+// spawns this process early at boot, in prepare_process() right after
+// split_if_pid1(), before any thread exists. It is a program of its own,
+// `ochopod-guard` (runtime/process/guardian_main.cpp), installed beside the
+// modules and found as they are (runtime/base/module.h): spawned rather than
+// forked, it costs the pod no copy of its page tables and no copy-on-write
+// faults, and holds nothing of the pod's memory. It starts with every
+// catchable signal blocked (a Ctrl-C to the terminal's group or a signal to
+// the pod's group cannot end it), in a process group of its own (a
+// `kill -9 -<pgid>` of the pod's group kills the pod, not the guardian that
+// must clean up after it), without environment. It is connected to the pod
+// by a SOCK_SEQPACKET socket pair whose pod end is close-on-exec (no child
+// inherits it, spawn also closes every descriptor above stderr): when the
+// pod's end closes, which the kernel does when the pod dies, the guardian
+// gets EOF, sends SIGKILL to every group it watches and _exits.
 //
-// The pod tells it about groups with fixed-size messages (Message), from
-// spawn_process() and spawn_unwatched() (models/child/spawn.h), on whatever
-// thread spawns or reaps: watch(pgid) once the new group exists, release(pgid)
-// once its leader has been reaped. A released group is dropped by the
-// guardian as soon as kill(-pgid, 0) says it has no member left, zombies
-// included (checked at once, then every 100 ms while one is pending): until
-// then its number cannot be reused by the kernel, so a recycled pid is never
-// killed. Watches are counted, so a pgid reused by a new spawn before the old
-// release arrived stays watched.
+// The pod tells it about groups with fixed-size messages (guardian_wire.h),
+// from spawn_process() and spawn_unwatched() (models/child/spawn.h), on
+// whatever thread spawns or reaps: watch(pgid) once the new group exists,
+// release(pgid) once its leader has been reaped. A released group is dropped
+// by the guardian as soon as kill(-pgid, 0) says it has no member left,
+// zombies included (checked at once, then every 100 ms while one is
+// pending): until then its number cannot be reused by the kernel, so a
+// recycled pid is never killed. Watches are counted, so a pgid reused by a
+// new spawn before the old release arrived stays watched.
 //
 // At a normal exit, run_pod() calls stop() once every other thread has ended:
 // the guardian kills whatever groups are still watched (wanted: no leftovers
 // ever, even a soft stop's child) and the pod reaps it. The Reaper never sees
-// its pid (it waits only for the pids owners watch). A pod that cannot fork
-// it logs an error and runs on without it: PR_SET_PDEATHSIG still takes the
-// direct children. Its limit: a process that leaves the group (setsid,
-// setpgid) is out of reach; only a cgroup covers that.
+// its pid (it waits only for the pids owners watch). A pod that cannot spawn
+// it (the program missing, no process left) logs an error and runs on
+// without it: PR_SET_PDEATHSIG still takes the direct children. Its limit: a
+// process that leaves the group (setsid, setpgid) is out of reach; only a
+// cgroup covers that.
 #pragma once
 
 #include <sys/types.h>
 
-#include <array>
 #include <atomic>
-#include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <vector>
+
+#include "runtime/process/guardian_wire.h"
 
 namespace ochopod {
 
-// What ps shows for the guardian (at most 15 characters, the kernel's comm).
+// What ps shows for the guardian: its program's name (at most 15
+// characters, the kernel's comm).
 inline constexpr const char* kGuardianName = "ochopod-guard";
-
-namespace guardian {
-
-enum class Op : std::uint32_t { watch = 1, release = 2 };
-
-struct Message {
-  Op op;
-  pid_t pgid;
-  bool operator==(const Message&) const = default;
-};
-
-inline constexpr std::size_t kMessageSize = 8;
-
-// Little fixed-size frames: op, then pgid, both 32-bit in host order (the two
-// ends are one binary on one machine).
-std::array<unsigned char, kMessageSize> encode(const Message& message);
-// nullopt for a frame of the wrong size, an unknown op or a pgid <= 1.
-std::optional<Message> decode(const unsigned char* data, std::size_t size);
-
-// The guardian's bookkeeping: the groups to kill should the pod die.
-class WatchSet {
- public:
-  // Whether a group still has any member (zombies included).
-  using Exists = std::function<bool(pid_t pgid)>;
-
-  void apply(const Message& message);
-  // Drops the released groups that exist no more.
-  void sweep(const Exists& exists);
-  // Released groups that still had members at the last sweep.
-  bool pending() const;
-  std::vector<pid_t> groups() const;
-
- private:
-  struct Entry {
-    pid_t pgid;
-    int held;  // watches not yet released
-  };
-  std::vector<Entry> entries_;
-};
-
-}  // namespace guardian
 
 class Guardian {
  public:
   // The pod's one guardian, process-wide like the pod's signals.
   static Guardian& process();
 
-  // Forks the guardian. Main thread, before any other thread exists. False,
+  // Spawns the guardian. Main thread, before any other thread exists. False,
   // logged, when it cannot: the pod runs on without it.
   bool start();
   // Any thread. Nothing happens without a started guardian (unit tests).

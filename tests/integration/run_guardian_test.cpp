@@ -3,19 +3,25 @@
 // child (PR_SET_PDEATHSIG's reach): the child's background processes, a
 // periodic job's run and what it started; the guardian itself is never left
 // behind, and signals to the pod's process group leave it to the pod's
-// orderly stop. Solo pods; real shells write the pids the test watches.
+// orderly stop. The guardian is a small program of its own, holding nothing
+// of the pod's; without it a pod runs on and says so. Solo pods; real
+// shells write the pids the test watches.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "harness/child_probe.h"
 #include "harness/cluster_probe.h"
 #include "harness/files.h"
 #include "harness/proc_tree.h"
+#include "harness/run_capture.h"
 #include "harness/temp_dir.h"
 
 namespace ochopod::test {
@@ -132,6 +138,74 @@ TEST(RunGuardian, SignalsToThePodsGroupLeaveTheGuardianToThePodsStop) {
     EXPECT_NE(pod.output().find("finaliz"), std::string::npos) << "finalize not logged";
     EXPECT_NE(pod.output().find(") reaped"), std::string::npos) << pod.output();
   }
+}
+
+std::string read_proc(pid_t pid, const char* what) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + what, std::ios::binary);
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Spawned, not forked: no copy of the pod's memory (its token, its
+// credentials) nor of its environment, and an exec of a program that links
+// libc alone.
+TEST(RunGuardian, TheGuardianIsAProgramOfItsOwnHoldingNothingOfThePods) {
+  const std::string secret = "guardian-must-not-see-this-3f9a";
+  PodProcess pod(solo().with_env("OCHOPOD_TEST_SECRET", secret));
+  const pid_t guard = guardian(pod);
+  ASSERT_NE(guard, 0);
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(guard) + "/exe", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(exe.filename(), "ochopod-guard");
+  EXPECT_EQ(read_proc(guard, "environ"), "") << "the guardian has an environment";
+  const std::string maps = read_proc(guard, "maps");
+  const auto pod_exe = std::filesystem::read_symlink("/proc/" + std::to_string(pod.pid()) + "/exe");
+  EXPECT_EQ(maps.find(pod_exe.string()), std::string::npos) << "maps the pod's binary:\n" << maps;
+  EXPECT_EQ(maps.find("[heap]"), maps.rfind("[heap]")) << maps;
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  // Sanitizer builds link their runtimes, which bring libstdc++.
+  EXPECT_EQ(maps.find("libstdc++"), std::string::npos) << maps;
+#endif
+  // Every catchable standard signal blocked (SigBlk: bit n-1 for signal n).
+  const std::string status = read_proc(guard, "status");
+  const auto at = status.find("SigBlk:\t");
+  ASSERT_NE(at, std::string::npos) << status;
+  const unsigned long long blocked = std::stoull(status.substr(at + 8, 16), nullptr, 16);
+  for (int sig = 1; sig < 32; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    EXPECT_TRUE(blocked & (1ULL << (sig - 1))) << strsignal(sig) << " not blocked:\n" << status;
+  }
+  EXPECT_EQ(::getpgid(guard), guard) << "a process group of its own";
+}
+
+// Run by hand, it says what it is for and exits: it never waits on a
+// descriptor it was not given.
+TEST(RunGuardian, TheGuardianProgramRefusesToRunOnItsOwn) {
+  const auto program = std::filesystem::path(default_pod_program()).parent_path() / ".." / "lib" /
+                       "ochopod" / "ochopod-guard";
+  const RunResult r = run_capture({program.string()}, 5s);
+  ASSERT_TRUE(r.status.has_value()) << "still running after 5 s";
+  EXPECT_TRUE(WIFEXITED(*r.status) && WEXITSTATUS(*r.status) == 2) << *r.status;
+  EXPECT_NE(r.err.find("started by an ochopod pod only"), std::string::npos) << r.err;
+}
+
+// A binary copied without what is installed beside it (no lib/ochopod/):
+// the pod serves and runs its child, and its log says what is missing.
+TEST(RunGuardian, APodWithoutItsGuardianProgramRunsOnAndSaysSo) {
+  TempDir dir;
+  const auto bin = dir.path() / "bin";
+  std::filesystem::create_directories(bin);
+  std::filesystem::copy_file(default_pod_program(), bin / "ochopod");
+  PodProcess pod(solo().with_program((bin / "ochopod").string()));
+  ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, kStartup,
+                         "the child running"));
+  EXPECT_FALSE(guardian_of(pod.pid()).has_value());
+  EXPECT_NE(pod.output().find("guardian: cannot find the program ochopod-guard"), std::string::npos)
+      << pod.output();
+  ASSERT_TRUE(pod.signal(SIGTERM));
+  EXPECT_TRUE(exits_with(pod, 0, kSlack));
 }
 
 }  // namespace

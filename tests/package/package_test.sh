@@ -84,6 +84,12 @@ libdir="$root/usr/lib/$multiarch"
 [ -f "$root/usr/share/man/man1/ochopod.1.gz" ] || fail "no ochopod(1) man page"
 [ -f "$root/usr/share/bash-completion/completions/ochopod" ] || fail "no bash completion"
 [ -f "$root/usr/include/ochopod/ochopod.h" ] || fail "no public headers"
+# What a pod finds beside the modules (runtime/base/module.h): the modules,
+# and the guardian program every pod spawns (runtime/process/guardian.h).
+for module in libochopod-http.so libochopod-crypto.so libochopod-gzip.so; do
+  [ -f "$libdir/ochopod/$module" ] || fail "no $module in $libdir/ochopod"
+done
+[ -x "$libdir/ochopod/ochopod-guard" ] || fail "no guardian program in $libdir/ochopod"
 [ -f "$libdir/cmake/ochopod/ochopodConfig.cmake" ] || fail "no ochopodConfig.cmake"
 zcat "$root/usr/share/man/man1/ochopod.1.gz" | grep -q '^\.TH OCHOPOD 1' || fail "the man page is not ochopod(1)"
 
