@@ -1,6 +1,7 @@
 #include "runtime/base/module.h"
 
 #include <dlfcn.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -53,6 +54,10 @@ std::string installed_program(const std::string& file_name, std::string* error) 
   }
   *error = "cannot find the program " + file_name + ": " + why;
   return {};
+}
+
+void log_backend_missing(const char* what, const std::string& why) {
+  spdlog::error("{}: {}", what, why);
 }
 
 void* module_symbol(void* module, const char* name, std::string* error) {

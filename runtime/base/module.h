@@ -21,7 +21,10 @@
 // life. Any thread; loading twice the same file returns the same handle.
 #pragma once
 
+#include <mutex>
 #include <string>
+
+#include "runtime/base/module_abi.h"
 
 namespace ochopod {
 
@@ -38,21 +41,42 @@ std::string installed_program(const std::string& file_name, std::string* error);
 void* module_symbol(void* module, const char* name, std::string* error);
 
 // A module's backend: loads `file` and calls its `entry`, a
-// `const Backend* (*)(const Abi*)`, with the binary's own abi. The module
+// ModuleEntry<Backend> (module_abi.h), with the binary's own abi. The module
 // answers nullptr to an abi that is not its own (another build's version,
 // other sizes of the types that cross), and so does this, with *error set.
-// Each module's caller loads it once (std::call_once) and logs why not.
-template <typename Backend, typename Abi>
-const Backend* load_backend(const char* file, const char* entry, const Abi& abi,
+// Each module's callers load it with load_backend_once(), below.
+template <typename Backend>
+const Backend* load_backend(const char* file, const char* entry, const ModuleAbi& abi,
                             std::string* error) {
   void* module = load_module(file, error);
   void* symbol = module ? module_symbol(module, entry, error) : nullptr;
   if (symbol == nullptr) return nullptr;
-  const Backend* backend = reinterpret_cast<const Backend* (*)(const Abi*)>(symbol)(&abi);
+  const Backend* backend = reinterpret_cast<ModuleEntry<Backend>>(symbol)(&abi);
   if (backend == nullptr) {
     *error = std::string(file) + " is from another build of ochopod than this binary (" +
              abi.version + ")";
   }
+  return backend;
+}
+
+// Logs, once per module, why its backend could not be loaded.
+void log_backend_missing(const char* what, const std::string& why);
+
+// The backend every caller of one module shares: loaded by the first call
+// (std::call_once: later calls wait for that load and share its outcome, a
+// module that cannot be loaded now will not be later). When there is none,
+// why is logged once as an error ("<what>: <why>") and given to *error.
+template <typename Backend>
+const Backend* load_backend_once(const char* file, const char* entry, const ModuleAbi& abi,
+                                 const char* what, std::string* error) {
+  static std::once_flag once;
+  static const Backend* backend = nullptr;
+  static std::string why;
+  std::call_once(once, [&] {
+    backend = load_backend<Backend>(file, entry, abi, &why);
+    if (backend == nullptr) log_backend_missing(what, why);
+  });
+  if (backend == nullptr && error != nullptr) *error = why;
   return backend;
 }
 

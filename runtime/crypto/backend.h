@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/base/module_abi.h"
+
 namespace ochopod::detail {
 
 // MD5 is not here: the snapshot's hash is computed without OpenSSL (md5.h).
@@ -73,26 +75,16 @@ class CryptoBackend {
   ~CryptoBackend() = default;  // a static of the module's; never deleted through this
 };
 
-// What the module and the binary must agree on: they were built together.
-struct CryptoBackendAbi {
-  const char* version;
-  size_t backend_size;
-  size_t digest_size;
-  size_t session_size;
-  size_t context_size;
-};
-
 inline constexpr const char* kCryptoModuleFile = "libochopod-crypto.so";
 inline constexpr const char* kCryptoModuleEntry = "ochopod_crypto_backend_v1";
-// The entry's type: the backend, or nullptr if abi is not the module's own.
-using CryptoBackendEntry = const CryptoBackend* (*)(const CryptoBackendAbi* abi);
 
 // Defined only where the ABI is checked (module.cpp and the module), which
 // are compiled with the project's version; elsewhere it is not needed.
 #ifdef OCHOPOD_VERSION
-inline CryptoBackendAbi crypto_backend_abi() {
-  return {OCHOPOD_VERSION, sizeof(CryptoBackend), sizeof(DigestState), sizeof(TlsSession),
-          sizeof(TlsServerContext)};
+inline ModuleAbi crypto_backend_abi() {
+  return {
+      OCHOPOD_VERSION,
+      {sizeof(CryptoBackend), sizeof(DigestState), sizeof(TlsSession), sizeof(TlsServerContext)}};
 }
 #endif
 

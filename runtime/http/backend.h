@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "runtime/base/module_abi.h"
 #include "runtime/http/client.h"
 
 namespace ochopod::detail {
@@ -36,24 +37,14 @@ class HttpBackend {
   ~HttpBackend() = default;  // a static of the module's; never deleted through this
 };
 
-// What the module and the binary must agree on: they were built together.
-struct HttpBackendAbi {
-  const char* version;
-  size_t request_size;
-  size_t answer_size;
-  size_t backend_size;
-};
-
 inline constexpr const char* kHttpModuleFile = "libochopod-http.so";
 inline constexpr const char* kHttpModuleEntry = "ochopod_http_backend_v1";
-// The entry's type: the backend, or nullptr if abi is not the module's own.
-using HttpBackendEntry = const HttpBackend* (*)(const HttpBackendAbi* abi);
 
 #ifndef OCHOPOD_VERSION
 #error "OCHOPOD_VERSION must be defined where the HTTP backend's ABI is checked"
 #endif
-inline HttpBackendAbi http_backend_abi() {
-  return {OCHOPOD_VERSION, sizeof(HttpRequest), sizeof(HttpAnswer), sizeof(HttpBackend)};
+inline ModuleAbi http_backend_abi() {
+  return {OCHOPOD_VERSION, {sizeof(HttpRequest), sizeof(HttpAnswer), sizeof(HttpBackend)}};
 }
 
 }  // namespace ochopod::detail

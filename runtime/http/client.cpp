@@ -1,8 +1,5 @@
 #include "runtime/http/client.h"
 
-#include <spdlog/spdlog.h>
-
-#include <mutex>
 #include <string>
 
 #include "runtime/base/module.h"
@@ -13,28 +10,18 @@ namespace ochopod {
 
 namespace {
 
-struct LoadedBackend {
-  const detail::HttpBackend* backend = nullptr;
-  std::string error;  // why there is none
-};
-
-// The module, loaded once by the first caller; every later one waits for
-// that load and shares its outcome (a module that cannot be loaded now will
-// not be later: the error is kept, and logged once).
-const LoadedBackend& loaded() {
-  static std::once_flag once;
-  static LoadedBackend out;
-  std::call_once(once, [] {
-    out.backend = load_backend<detail::HttpBackend>(
-        detail::kHttpModuleFile, detail::kHttpModuleEntry, detail::http_backend_abi(), &out.error);
-    if (out.backend == nullptr) spdlog::error("http: no client: {}", out.error);
-  });
-  return out;
+// The module, loaded once by the first request (runtime/base/module.h).
+const detail::HttpBackend* backend(std::string* error = nullptr) {
+  return load_backend_once<detail::HttpBackend>(detail::kHttpModuleFile, detail::kHttpModuleEntry,
+                                                detail::http_backend_abi(), "http: no client",
+                                                error);
 }
 
 HttpAnswer unavailable() {
   HttpAnswer answer;
-  answer.error = "no HTTP client: " + loaded().error;
+  std::string why;
+  backend(&why);
+  answer.error = "no HTTP client: " + why;
   return answer;
 }
 
@@ -50,13 +37,13 @@ std::string HttpAnswer::header(std::string_view name) const {
 }
 
 HttpAnswer http_send(const std::string& host, int port, const HttpRequest& request) {
-  const auto* backend = loaded().backend;
-  return backend ? backend->send(host, port, request) : unavailable();
+  const auto* client = backend();
+  return client ? client->send(host, port, request) : unavailable();
 }
 
 HttpAnswer http_send(const std::string& base_url, const HttpRequest& request) {
-  const auto* backend = loaded().backend;
-  return backend ? backend->send(base_url, request) : unavailable();
+  const auto* client = backend();
+  return client ? client->send(base_url, request) : unavailable();
 }
 
 struct HttpConnection::Impl {
@@ -64,7 +51,7 @@ struct HttpConnection::Impl {
 };
 
 HttpConnection::HttpConnection(std::string base_url) : impl_(std::make_unique<Impl>()) {
-  if (const auto* backend = loaded().backend) impl_->connection = backend->connect(base_url);
+  if (const auto* client = backend()) impl_->connection = client->connect(base_url);
 }
 HttpConnection::~HttpConnection() = default;
 HttpConnection::HttpConnection(HttpConnection&&) noexcept = default;

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/base/module_abi.h"
+
 namespace ochopod::detail {
 
 // Why a gzip stream could not be made or read: archive.cpp's ArchiveError.
@@ -39,23 +41,14 @@ class GzipBackend {
   ~GzipBackend() = default;  // a static of the module's; never deleted through this
 };
 
-// What the module and the library must agree on: they were built together.
-struct GzipBackendAbi {
-  const char* version;
-  size_t backend_size;
-  size_t failure_size;
-};
-
 inline constexpr const char* kGzipModuleFile = "libochopod-gzip.so";
 inline constexpr const char* kGzipModuleEntry = "ochopod_gzip_backend_v1";
-// The entry's type: the backend, or nullptr if abi is not the module's own.
-using GzipBackendEntry = const GzipBackend* (*)(const GzipBackendAbi* abi);
 
 // Defined only where the ABI is checked (module.cpp and the module), which
 // are compiled with the project's version; archive.cpp does not need it.
 #ifdef OCHOPOD_VERSION
-inline GzipBackendAbi gzip_backend_abi() {
-  return {OCHOPOD_VERSION, sizeof(GzipBackend), sizeof(GzipFailure)};
+inline ModuleAbi gzip_backend_abi() {
+  return {OCHOPOD_VERSION, {sizeof(GzipBackend), sizeof(GzipFailure)}};
 }
 #endif
 

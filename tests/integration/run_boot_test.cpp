@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 
@@ -34,43 +35,33 @@ bool maps(pid_t pid, const std::string& library) {
   return maps_of(pid).find(library) != std::string::npos;
 }
 
-TEST(RunBoot, APodThatCallsNobodyNeverLoadsTheHttpClient) {
+// A solo pod that has led its cluster of one, configured, served /info and
+// run checks for a window of several: none of libraries is mapped.
+void expect_a_settled_pod_maps_none_of(std::initializer_list<const char*> libraries) {
   PodProcess pod(solo().with_option("--check-every=1").with_option("--sanity=true"));
   ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
                          "the child running"));
-  // Led its cluster of one, configured, served /info and ran checks (a
-  // window of several): still nothing of the client.
   EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
                           2 * 3 * 1000ms, "the child stopping"));
-  for (const char* library : {"libcpp-httplib", "libochopod-http", "libbrotli",
-                              "libboost_iostreams", "libbz2", "liblzma", "libzstd"}) {
+  for (const char* library : libraries) {
     EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
   }
 }
 
+TEST(RunBoot, APodThatCallsNobodyNeverLoadsTheHttpClient) {
+  expect_a_settled_pod_maps_none_of({"libcpp-httplib", "libochopod-http", "libbrotli",
+                                     "libboost_iostreams", "libbz2", "liblzma", "libzstd"});
+}
+
 // A leader too: its rounds hash the snapshot with MD5, which is ours.
 TEST(RunBoot, APodWithoutTlsTokensOrCredentialsNeverLoadsOpenSsl) {
-  PodProcess pod(solo().with_option("--check-every=1").with_option("--sanity=true"));
-  ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
-                         "the child running"));
-  EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
-                          2 * 3 * 1000ms, "the child stopping"));
-  for (const char* library : {"libcrypto", "libssl", "libochopod-crypto"}) {
-    EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
-  }
+  expect_a_settled_pod_maps_none_of({"libcrypto", "libssl", "libochopod-crypto"});
 }
 
 // Nor zlib: the ochopod command links ochopod::upload for `servo`, whose
 // gzip is a module (runtime/upload/backend.h) loaded by the first archive.
 TEST(RunBoot, APodThatTakesNoUploadsNeverLoadsZlib) {
-  PodProcess pod(solo().with_option("--check-every=1").with_option("--sanity=true"));
-  ASSERT_TRUE(wait_until([&] { return process_of(pod.control_port()) == "running"; }, 10s,
-                         "the child running"));
-  EXPECT_TRUE(stays_false([&] { return process_of(pod.control_port()) != "running"; },
-                          2 * 3 * 1000ms, "the child stopping"));
-  for (const char* library : {"libz.so", "libochopod-gzip"}) {
-    EXPECT_FALSE(maps(pod.pid(), library)) << library << " is mapped:\n" << maps_of(pod.pid());
-  }
+  expect_a_settled_pod_maps_none_of({"libz.so", "libochopod-gzip"});
 }
 
 // After its first round a pod unmaps the code its boot ran

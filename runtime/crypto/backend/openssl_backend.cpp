@@ -8,7 +8,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "runtime/crypto/backend.h"
 
@@ -207,13 +206,7 @@ class OpensslBackend final : public CryptoBackend {
 }  // namespace ochopod::detail
 
 extern "C" __attribute__((visibility("default"))) const ochopod::detail::CryptoBackend*
-ochopod_crypto_backend_v1(const ochopod::detail::CryptoBackendAbi* abi) {
+ochopod_crypto_backend_v1(const ochopod::ModuleAbi* abi) {
   static const ochopod::detail::OpensslBackend backend;
-  const auto ours = ochopod::detail::crypto_backend_abi();
-  if (abi == nullptr || std::strcmp(abi->version, ours.version) != 0 ||
-      abi->backend_size != ours.backend_size || abi->digest_size != ours.digest_size ||
-      abi->session_size != ours.session_size || abi->context_size != ours.context_size) {
-    return nullptr;
-  }
-  return &backend;
+  return ochopod::same_build(abi, ochopod::detail::crypto_backend_abi()) ? &backend : nullptr;
 }

@@ -6,7 +6,6 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
-#include <cstring>
 #include <exception>
 #include <optional>
 
@@ -203,13 +202,7 @@ class HttplibBackend final : public HttpBackend {
 }  // namespace ochopod::detail
 
 extern "C" __attribute__((visibility("default"))) const ochopod::detail::HttpBackend*
-ochopod_http_backend_v1(const ochopod::detail::HttpBackendAbi* abi) {
+ochopod_http_backend_v1(const ochopod::ModuleAbi* abi) {
   static const ochopod::detail::HttplibBackend backend;
-  const auto ours = ochopod::detail::http_backend_abi();
-  if (abi == nullptr || std::strcmp(abi->version, ours.version) != 0 ||
-      abi->request_size != ours.request_size || abi->answer_size != ours.answer_size ||
-      abi->backend_size != ours.backend_size) {
-    return nullptr;
-  }
-  return &backend;
+  return ochopod::same_build(abi, ochopod::detail::http_backend_abi()) ? &backend : nullptr;
 }

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstring>
 #include <vector>
 
 #include "runtime/upload/backend.h"
@@ -150,12 +149,7 @@ class ZlibBackend final : public GzipBackend {
 }  // namespace ochopod::detail
 
 extern "C" __attribute__((visibility("default"))) const ochopod::detail::GzipBackend*
-ochopod_gzip_backend_v1(const ochopod::detail::GzipBackendAbi* abi) {
+ochopod_gzip_backend_v1(const ochopod::ModuleAbi* abi) {
   static const ochopod::detail::ZlibBackend backend;
-  const auto ours = ochopod::detail::gzip_backend_abi();
-  if (abi == nullptr || std::strcmp(abi->version, ours.version) != 0 ||
-      abi->backend_size != ours.backend_size || abi->failure_size != ours.failure_size) {
-    return nullptr;
-  }
-  return &backend;
+  return ochopod::same_build(abi, ochopod::detail::gzip_backend_abi()) ? &backend : nullptr;
 }

@@ -34,13 +34,13 @@ TEST(LoadModule, TheHttpClientLoadsAndRefusesABinaryOfAnotherBuild) {
   EXPECT_NE(error.find("no_such_entry"), std::string::npos) << error;
   void* entry = module_symbol(module, detail::kHttpModuleEntry, &error);
   ASSERT_NE(entry, nullptr) << error;
-  const auto call = reinterpret_cast<detail::HttpBackendEntry>(entry);
+  const auto call = reinterpret_cast<ModuleEntry<detail::HttpBackend>>(entry);
   auto abi = detail::http_backend_abi();
   EXPECT_NE(call(&abi), nullptr);
   abi.version = "0.0.0-another";
   EXPECT_EQ(call(&abi), nullptr);
   abi = detail::http_backend_abi();
-  abi.request_size += 8;
+  abi.sizes[0] += 8;  // HttpRequest
   EXPECT_EQ(call(&abi), nullptr);
   EXPECT_EQ(call(nullptr), nullptr);
 }
@@ -79,7 +79,7 @@ TEST(LoadBackend, TheGzipModuleIsOfThisBuildAndRefusesAnother) {
   EXPECT_FALSE(gzip->gunzip(packed, 5, &unpacked, &failure));
   EXPECT_TRUE(failure.too_large) << failure.message;
   auto abi = detail::gzip_backend_abi();
-  abi.failure_size += 8;
+  abi.sizes[1] += 8;  // GzipFailure
   EXPECT_EQ(load_backend<detail::GzipBackend>(detail::kGzipModuleFile, detail::kGzipModuleEntry,
                                               abi, &error),
             nullptr);
