@@ -54,8 +54,12 @@ class SpawnSetup {
     if (rc == 0) {
       rc = ::posix_spawn_file_actions_addopen(&actions_, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     }
-    if (rc == 0) rc = ::posix_spawn_file_actions_adddup2(&actions_, guardian_fd, 3);
-    if (rc == 0) rc = ::posix_spawn_file_actions_addclosefrom_np(&actions_, 4);
+    if (rc == 0) {
+      rc = ::posix_spawn_file_actions_adddup2(&actions_, guardian_fd, guardian::kSocketFd);
+    }
+    if (rc == 0) {
+      rc = ::posix_spawn_file_actions_addclosefrom_np(&actions_, guardian::kSocketFd + 1);
+    }
     return rc;
   }
   const posix_spawnattr_t* attr() const { return &attr_; }
@@ -90,7 +94,7 @@ bool Guardian::start() {
   detail::UniqueFd pod_end(fds[0]);
   detail::UniqueFd guardian_end(fds[1]);
   int rc = 0;
-  if (guardian_end.get() <= 3) {
+  if (guardian_end.get() <= guardian::kSocketFd) {
     const int moved = ::fcntl(guardian_end.get(), F_DUPFD_CLOEXEC, kAboveGuardianFd);
     rc = moved < 0 ? errno : 0;
     guardian_end = detail::UniqueFd(moved);

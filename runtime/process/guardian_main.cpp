@@ -22,7 +22,7 @@ namespace {
 
 namespace guardian = ochopod::guardian;
 
-constexpr int kPodSocket = 3;
+constexpr int kPodSocket = guardian::kSocketFd;
 constexpr int kSweepMs = 100;  // while a released group still has members
 
 bool group_exists(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno != ESRCH; }

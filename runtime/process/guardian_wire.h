@@ -30,6 +30,10 @@ struct Message {
 
 inline constexpr std::size_t kMessageSize = 8;
 
+// Where the guardian program finds its end of the pod's socket pair: the
+// pod's spawn puts it there and closes everything above it.
+inline constexpr int kSocketFd = 3;
+
 // Little fixed-size frames: op, then pgid, both 32-bit in host order (the two
 // ends are one build on one machine).
 inline std::array<unsigned char, kMessageSize> encode(const Message& message) {
