@@ -63,7 +63,8 @@ struct ChildSetup {
   pid_t pod = 0;  // getpid() before the fork
   const Identity* identity = nullptr;
   bool foreground = false;
-  int report_fd = -1;  // the pipe a failed step is written to
+  int report_fd = -1;    // the pipe a failed step is written to
+  int guardian_fd = -1;  // Guardian::socket(): -1 without a guardian
 
   [[noreturn]] void fail(Step step) const {
     const int code = static_cast<int>(step) * kStepUnit + errno;
@@ -97,6 +98,10 @@ struct ChildSetup {
   // report_fd and exits.
   [[noreturn]] void run() const {
     ::setpgid(0, 0);
+    // Watched before anything of the program's runs: a pod SIGKILLed from
+    // here on takes the group and whatever it will have started. The pod
+    // releases it should a step below fail.
+    Guardian::watch_own_group(guardian_fd);
     if (foreground && ::isatty(STDIN_FILENO)) {
       // A background group calling tcsetpgrp() gets SIGTTOU (and stops)
       // unless it blocks it; the mask is emptied right after.
@@ -282,6 +287,7 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
                        request.identity->uid == ::geteuid() && request.identity->gid == ::getegid();
   setup.identity = request.identity && !already ? &*request.identity : nullptr;
   setup.foreground = request.foreground;
+  setup.guardian_fd = Guardian::process().socket();
 
   UniqueFd null_in;
   if (request.null_stdin) {
@@ -327,12 +333,11 @@ Spawned spawn(const SpawnRequest& request, Reaper* reaper, Reaper::OnExit on_exi
       // Ours to reap: it exits right after it wrote.
       while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
       }
+      Guardian::process().release(pid);  // its own watch, sent before the step failed
       throw std::runtime_error("cannot start " + describe(request) + ": " +
                                describe_error(failure));
     }
     spawned.pid = pid;
-    // Before the Reaper may see the leader exit: its release comes after.
-    Guardian::process().watch(spawned.pid);
     if (reaper != nullptr) reaper->watch_locked(spawned.pid, std::move(on_exit));
   }
   spawned.out = std::move(out.read);

@@ -18,10 +18,14 @@
 // pod's end closes, which the kernel does when the pod dies, the guardian
 // gets EOF, sends SIGKILL to every group it watches and _exits.
 //
-// The pod tells it about groups with fixed-size messages (guardian_wire.h),
-// from spawn_process() and spawn_unwatched() (models/child/spawn.h), on
-// whatever thread spawns or reaps: watch(pgid) once the new group exists,
-// release(pgid) once its leader has been reaped. A released group is dropped
+// The pod tells it about groups with fixed-size messages (guardian_wire.h)
+// from spawn_process() and spawn_unwatched() (models/child/spawn.h). A new
+// group's watch is sent by the vfork'd child itself, right after its
+// setpgid and before its exec (watch_own_group()): sent by the pod once the
+// exec is done, it left a window in which the child's program had already
+// started something and a SIGKILLed pod left that behind. The release comes
+// from whatever thread reaps the leader (release(pgid)), or from the spawn
+// whose exec failed. A released group is dropped
 // by the guardian as soon as kill(-pgid, 0) says it has no member left,
 // zombies included (checked at once, then every 100 ms while one is
 // pending): until then its number cannot be reused by the kernel, so a
@@ -58,8 +62,21 @@ class Guardian {
   // Spawns the guardian. Main thread, before any other thread exists. False,
   // logged, when it cannot: the pod runs on without it.
   bool start();
+  // For tests, which read the frames themselves: frames go to pod_end (a
+  // SOCK_SEQPACKET socket) instead of a spawned guardian's socket, and
+  // stop() only closes it. Owned from here on.
+  void use_socket(int pod_end);
+
+  // The socket a spawn hands its child for watch_own_group(); -1 without a
+  // guardian. Any thread.
+  int socket() const { return fd_.load(); }
+  // Sends watch(getpid()) on socket: for a vfork'd child, right after
+  // setpgid(0, 0) and before its exec. Async-signal-safe: system calls only,
+  // nothing written but its own stack; a failure is not reported (no
+  // logging there), a broken guardian is logged by the pod's next release.
+  static void watch_own_group(int socket);
+
   // Any thread. Nothing happens without a started guardian (unit tests).
-  void watch(pid_t pgid);
   void release(pid_t pgid);
   // Closes the pod's end and reaps the guardian (it kills what is still
   // watched). Main thread, after every other thread has ended.
