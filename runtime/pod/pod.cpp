@@ -140,7 +140,8 @@ void prepare_process(const PodSettings& settings) {
   log_options.ns = settings.ns;
   log::setup(log_options);
   split_if_pid1();
-  // In the runtime, before any thread: what it forks is single-threaded.
+  // In the runtime (not the PID 1 reaper), before any thread can spawn
+  // a group it must watch.
   Guardian::process().start();
 }
 
