@@ -31,18 +31,25 @@ void write_file_atomically(const std::string& path, std::initializer_list<std::s
     ::unlink(tmp.c_str());
     throw std::runtime_error("cannot " + what + ": " + why);
   };
-  for (const std::string_view content : parts) {
-    for (size_t done = 0; done < content.size();) {
-      const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) fail("write " + tmp);
-      done += static_cast<size_t>(n);
-    }
-  }
+  if (write_parts(fd.get(), parts) < 0) fail("write " + tmp);
   // mkstemp makes it 0600: give it the mode asked for, umask aside.
   if (::fchmod(fd.get(), mode) != 0) fail("set the mode of " + tmp);
   if (::close(fd.release()) != 0) fail("write " + tmp);
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename " + tmp + " to " + path);
+}
+
+off_t write_parts(int fd, std::initializer_list<std::string_view> parts) {
+  off_t at = 0;
+  for (const std::string_view content : parts) {
+    for (size_t done = 0; done < content.size();) {
+      const ssize_t n = ::pwrite(fd, content.data() + done, content.size() - done, at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return -1;
+      done += static_cast<size_t>(n);
+      at += n;
+    }
+  }
+  return at;
 }
 
 }  // namespace ochopod::detail

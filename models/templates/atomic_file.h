@@ -21,4 +21,9 @@ void write_file_atomically(const std::string& path, std::string_view content, mo
 void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts,
                            mode_t mode);
 
+// Writes parts one after the other into fd from offset 0; returns the
+// bytes written, or -1 with errno set. Shared with RecycledFile
+// (recycled_file.h).
+off_t write_parts(int fd, std::initializer_list<std::string_view> parts);
+
 }  // namespace ochopod::detail
