@@ -14,7 +14,7 @@
 #include <system_error>
 #include <vector>
 
-#include "models/templates/atomic_file.h"
+#include "models/templates/recycled_file.h"
 #include "runtime/api/cluster_build.h"
 #include "runtime/base/environment.h"
 #include "runtime/base/text.h"
@@ -22,11 +22,12 @@
 
 namespace ochopod::detail {
 
-ClusterFile::ClusterFile(std::string path) : path_(std::move(path)) {
-  if (!path_.empty()) return;
-  // The file is rewritten at every `on` (the whole cluster) and
-  // means nothing after the pod: memory (/dev/shm) suits it better than a
-  // disk that would write each round back. TMPDIR, when set, still decides.
+namespace {
+
+// The file is rewritten at every `on` that changes the cluster and means
+// nothing after the pod: memory (/dev/shm) suits it better than a disk that
+// would write each round back. TMPDIR, when set, still decides.
+std::string make_private_dir() {
   const auto env = read_environment();
   const auto tmp = env.find("TMPDIR");
   std::vector<std::string> bases;
@@ -38,15 +39,18 @@ ClusterFile::ClusterFile(std::string path) : path_(std::move(path)) {
   std::string why;
   for (const auto& base : bases) {
     std::string pattern = base + "/ochopod-XXXXXX";
-    if (::mkdtemp(pattern.data()) != nullptr) {
-      private_dir_ = pattern;
-      path_ = private_dir_ + "/cluster.json";
-      return;
-    }
+    if (::mkdtemp(pattern.data()) != nullptr) return pattern;
     why += (why.empty() ? "" : "; ") + pattern + ": " + std::strerror(errno);
   }
   throw std::runtime_error("cannot create a directory for OCHOPOD_CLUSTER (" + why + ")");
 }
+
+}  // namespace
+
+ClusterFile::ClusterFile(std::string path)
+    : private_dir_(path.empty() ? make_private_dir() : std::string()),
+      path_(path.empty() ? private_dir_ + "/cluster.json" : std::move(path)),
+      file_(path_, 0644) {}
 
 ClusterFile::~ClusterFile() {
   if (private_dir_.empty()) return;
@@ -163,7 +167,7 @@ bool ClusterFile::write(const Cluster& cluster) {
   const auto parts = cluster_text_parts(cluster);
   const std::initializer_list<std::string_view> pieces = {parts.head, parts.pods, parts.tail, "\n"};
   const bool held = file_holds(path_, pieces);
-  if (!held) write_file_atomically(path_, pieces, 0644);
+  if (!held) file_.write(pieces);
   written_ = true;
   return !held;
 }

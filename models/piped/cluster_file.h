@@ -1,15 +1,17 @@
 // ClusterFile: the file OCHOPOD_CLUSTER points the child to (docs/run.md, "What the
 // child gets"), holding the latest configuration as Cluster::to_json().
 //
-// PipedController rewrites it at every `on` that carries a payload. Writes go
-// through a temporary file and a rename, so a child re-reading it never sees
-// half a file. With no path given it lives in a private directory created
-// here and removed with this object.
+// PipedController rewrites it at every `on` that carries a payload. It is
+// replaced whole (models/templates/recycled_file.h): a child re-reading it
+// never sees half a file, and a version the child holds open never changes.
+// With no path given it lives in a private directory created here and
+// removed with this object.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "models/templates/recycled_file.h"
 #include "ochopod/cluster.h"
 
 namespace ochopod::detail {
@@ -54,6 +56,7 @@ class ClusterFile {
  private:
   std::string private_dir_;  // ours to remove; empty when the user chose the path
   std::string path_;
+  RecycledFile file_;
   bool written_ = false;
 };
 

@@ -84,6 +84,34 @@ TEST(ClusterFile, IsWrittenOnlyWhenTheConfigurationChanged) {
                detail::cluster_digest(Cluster::from_text(body("pod-0", "10.0.0.9"))));
 }
 
+// A large cluster's file rewritten at every round took a page for each
+// 4 KiB anew, and freed the old ones: the version before the current one is
+// written over instead when nobody holds it (models/templates/recycled_file.h).
+TEST(ClusterFile, WritesANewConfigurationOverTheFileOfTheOneBeforeTheLast) {
+  detail::ClusterFile file("");
+  const auto cluster = [](int pods) {
+    nlohmann::json map = nlohmann::json::object();
+    for (int i = 0; i < pods; ++i) map["pod-" + std::to_string(i)] = {{"seq", i}};
+    return Cluster::from_text(nlohmann::json{{"pods", map}, {"key", "pod-0"}}.dump());
+  };
+  const auto inode = [&file] {
+    struct stat st {};
+    EXPECT_EQ(::stat(file.path().c_str(), &st), 0);
+    return st.st_ino;
+  };
+  ASSERT_TRUE(file.write(cluster(1)));
+  const auto first = inode();
+  ASSERT_TRUE(file.write(cluster(2)));
+  const auto second = inode();
+  ASSERT_TRUE(file.write(cluster(3)));
+  EXPECT_EQ(inode(), first) << "a new file for the third configuration";
+  ASSERT_TRUE(file.write(cluster(4)));
+  EXPECT_EQ(inode(), second);
+  std::ifstream in(file.path(), std::ios::binary);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()),
+            detail::cluster_text(cluster(4)) + "\n");
+}
+
 // What the file holds is read from the file: one its child changed, even to
 // a text of the same size, or replaced with something that is not a file
 // (a FIFO, which must not block the pod), is written again.
