@@ -24,6 +24,8 @@
 #include "models/piped/cluster_file.h"
 #include "models/reactive/round.h"
 #include "models/reactive/snapshot.h"
+#include "models/templates/atomic_file.h"
+#include "models/templates/recycled_file.h"
 #include "ochopod/cluster.h"
 #include "runtime/control/body/payload_cache.h"
 #include "runtime/control/server.h"
@@ -204,6 +206,46 @@ void BM_PodSideOfARound(benchmark::State& state) {
 BENCHMARK(BM_PodSideOfARound)
     ->ArgsProduct({{10, 100, 1000}, {0, 1}})
     ->ArgNames({"pods", "parsed_once"})
+    ->Unit(benchmark::kMicrosecond);
+
+// OCHOPOD_CLUSTER written at a round that changed the cluster, at n pods:
+// to a new file then a rename (write_file_atomically(), as before), or over
+// the version before the last one (RecycledFile, as ClusterFile does). Two
+// clusters in turn, so every write writes. In /dev/shm, where the file
+// lives unless TMPDIR says otherwise.
+void BM_ClusterFileWrite(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const bool recycled = state.range(1) != 0;
+  std::string texts[2];
+  for (int i = 0; i < 2; ++i) {
+    auto map = pods(n);
+    map[key_of(0)]["seq"] = 1000 + i;
+    texts[i] = json{{"pods", map}, {"key", key_of(0)}}.dump();
+  }
+  std::string dir = "/dev/shm/ochopod-bench-XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr) {
+    state.SkipWithError("cannot create a directory in /dev/shm");
+    return;
+  }
+  {
+    const std::string path = dir + "/cluster.json";
+    ochopod::detail::RecycledFile file(path, 0644);
+    int i = 0;
+    for (auto _ : state) {
+      const std::string_view text = texts[i++ % 2];
+      if (recycled) {
+        file.write({text, "\n"});
+      } else {
+        ochopod::detail::write_file_atomically(path, {text, "\n"}, 0644);
+      }
+    }
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * texts[0].size()));
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_ClusterFileWrite)
+    ->ArgsProduct({{100, 1000}, {0, 1}})
+    ->ArgNames({"pods", "recycled"})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_ParseRegistration(benchmark::State& state) {
