@@ -1,6 +1,7 @@
 #include "models/templates/recycled_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -28,8 +29,13 @@ std::string spare_of(const std::string& path) {
 
 // Whether nobody but us has the file open (or mapped): a write lease is
 // granted only then. Dropped at once: it is a question, not a lock. Only
-// the spare's hidden name reaches the file while we write it.
+// the spare's hidden name reaches the file while we write it. Should
+// someone open that name in the instant the lease is held, the kernel
+// tells us with a signal: SIGIO unless told otherwise, whose default ends
+// the process. SIGURG instead, whose default is to ignore it and which
+// nothing of ours handles.
 bool nobody_else_has_it_open(int fd) {
+  if (::fcntl(fd, F_SETSIG, SIGURG) != 0) return false;
   if (::fcntl(fd, F_SETLEASE, F_WRLCK) != 0) return false;
   ::fcntl(fd, F_SETLEASE, F_UNLCK);
   return true;
