@@ -37,7 +37,11 @@ std::string spare_of(const std::string& path) {
 bool nobody_else_has_it_open(int fd) {
   if (::fcntl(fd, F_SETSIG, SIGURG) != 0) return false;
   if (::fcntl(fd, F_SETLEASE, F_WRLCK) != 0) return false;
-  ::fcntl(fd, F_SETLEASE, F_UNLCK);
+  if (::fcntl(fd, F_SETLEASE, F_UNLCK) != 0) {
+    // Held until the caller closes fd: not ours to write then.
+    spdlog::warn("cannot drop the write lease on fd {}: {}", fd, std::strerror(errno));
+    return false;
+  }
   return true;
 }
 
