@@ -14,6 +14,8 @@ namespace ochopod::binding {
 std::string get(const Environment& env, const std::string& key, const std::string& fallback = "");
 bool is_true(const std::string& value);
 std::string host_name();
+// The first IPv4 address of an interface that is up and not loopback, else
+// 127.0.0.1.
 std::string first_ipv4();
 
 // Where the pod runs, as a binding found it.

@@ -1,6 +1,10 @@
 // Each binding from a fixture environment: the exact registration it
 // produces, and the variable named when one is missing.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -147,6 +151,36 @@ TEST(Binding, LocalModeUsesLoopbackAndListensOnTheRemappedPort) {
   EXPECT_EQ(reg["local"], "true");
   EXPECT_EQ(result.settings->listen_port, 19001);
   EXPECT_EQ(result.settings->full_name(), "marathon.default");
+}
+
+// What getifaddrs() says the answer is: the first IPv4 address of an
+// interface that is up and not loopback.
+std::string first_up_ipv4_by_getifaddrs() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return "127.0.0.1";
+  std::string found = "127.0.0.1";
+  for (ifaddrs* it = list; it != nullptr; it = it->ifa_next) {
+    if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != AF_INET) continue;
+    if ((it->ifa_flags & IFF_LOOPBACK) != 0 || (it->ifa_flags & IFF_UP) == 0) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    const auto* addr = reinterpret_cast<const sockaddr_in*>(it->ifa_addr);
+    if (::inet_ntop(AF_INET, &addr->sin_addr, text, sizeof text) != nullptr) {
+      found = text;
+      break;
+    }
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+TEST(Binding, OutsideLocalModeTheHostsFirstUpAddressThatIsNotLoopbackPlacesThePod) {
+  const json reg = registration({{"ochopod_zk", "127.0.0.1:2181"}}, "local");
+  EXPECT_EQ(reg["ip"], first_up_ipv4_by_getifaddrs());
+  EXPECT_EQ(reg["public"], reg["ip"]);
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  EXPECT_EQ(reg["node"], host);
+  EXPECT_EQ(reg["local"], "false");
 }
 
 TEST(Binding, SoloIgnoresZooKeeper) {
