@@ -5,8 +5,12 @@ namespace ochopod::binding {
 
 BindingResult resolve_local(const Environment& env) {
   Placement p;
-  p.ip = p.public_ip = first_ipv4();
-  p.node = host_name();
+  // In local mode finish() places the pod at 127.0.0.1 on node "local":
+  // asking the interfaces and the host name would be thrown away.
+  if (!is_true(get(env, "ochopod_local", "false"))) {
+    p.ip = p.public_ip = first_ipv4();
+    p.node = host_name();
+  }
   return finish(env, "local", p);
 }
 
