@@ -70,6 +70,18 @@ class SpawnSetup {
   posix_spawn_file_actions_t actions_;
 };
 
+// One frame on socket, retried when a signal interrupts it; false with
+// errno set when it failed. Async-signal-safe: the vfork'd child sends
+// with it too (Guardian::watch_own_group()).
+bool send_frame(int socket, const guardian::Message& message) {
+  const auto frame = guardian::encode(message);
+  ssize_t n;
+  do {
+    n = ::send(socket, frame.data(), frame.size(), MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n >= 0;
+}
+
 }  // namespace
 
 Guardian& Guardian::process() {
@@ -121,12 +133,7 @@ bool Guardian::start() {
 void Guardian::send(const guardian::Message& message) {
   const int fd = fd_.load();
   if (fd < 0 || message.pgid <= 1) return;
-  const auto frame = guardian::encode(message);
-  ssize_t n;
-  do {
-    n = ::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0 && !broken_.exchange(true)) {
+  if (!send_frame(fd, message) && !broken_.exchange(true)) {
     spdlog::error(
         "guardian (pid {}) unreachable ({}): a SIGKILLed pod leaves its children's groups", pid_,
         std::strerror(errno));
@@ -140,10 +147,7 @@ void Guardian::use_socket(int pod_end) {
 }
 
 void Guardian::watch_own_group(int socket) {
-  if (socket < 0) return;
-  const auto frame = guardian::encode({guardian::Op::watch, ::getpid()});
-  while (::send(socket, frame.data(), frame.size(), MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
+  if (socket >= 0) send_frame(socket, {guardian::Op::watch, ::getpid()});
 }
 
 void Guardian::release(pid_t pgid) { send({guardian::Op::release, pgid}); }
