@@ -17,13 +17,17 @@ void write_file_atomically(const std::string& path, std::string_view content, mo
   write_file_atomically(path, {content}, mode);
 }
 
+std::string hidden_sibling(const std::string& path, std::string_view suffix) {
+  const auto slash = path.rfind('/');
+  const size_t name = slash == std::string::npos ? 0 : slash + 1;
+  std::string sibling = path.substr(0, name) + "." + path.substr(name);
+  sibling.append(suffix);
+  return sibling;
+}
+
 void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts,
                            mode_t mode) {
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  // Hidden and suffixed, so a child loading `*.conf` from that directory never picks it up.
-  std::string tmp = dir + "." + name + ".XXXXXX";
+  std::string tmp = hidden_sibling(path, ".XXXXXX");
   UniqueFd fd(::mkstemp(tmp.data()));
   if (!fd) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
   const auto fail = [&](const std::string& what) {

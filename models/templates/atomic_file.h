@@ -21,6 +21,11 @@ void write_file_atomically(const std::string& path, std::string_view content, mo
 void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts,
                            mode_t mode);
 
+// `.<name><suffix>` beside path: a sibling hidden and suffixed, so a child
+// loading `*.json` or `*.conf` from that directory never picks it up.
+// Shared with RecycledFile (its spare).
+std::string hidden_sibling(const std::string& path, std::string_view suffix);
+
 // Writes parts one after the other into fd from offset 0; returns the
 // bytes written, or -1 with errno set. Shared with RecycledFile
 // (recycled_file.h).

@@ -18,15 +18,6 @@ namespace ochopod::detail {
 
 namespace {
 
-std::string spare_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  // Hidden and suffixed, so a child loading `*.json` from that directory
-  // never picks it up.
-  return dir + "." + name + ".spare";
-}
-
 // Whether nobody but us has the file open (or mapped): a write lease is
 // granted only then. Dropped at once: it is a question, not a lock. Only
 // the spare's hidden name reaches the file while we write it. Should
@@ -73,7 +64,7 @@ UniqueFd open_spare(const std::string& spare, bool* recycled) {
 }  // namespace
 
 RecycledFile::RecycledFile(std::string path, mode_t mode)
-    : path_(std::move(path)), spare_(spare_of(path_)), mode_(mode) {}
+    : path_(std::move(path)), spare_(hidden_sibling(path_, ".spare")), mode_(mode) {}
 
 RecycledFile::~RecycledFile() {
   if (::unlink(spare_.c_str()) != 0 && errno != ENOENT) {
