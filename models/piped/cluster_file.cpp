@@ -49,8 +49,7 @@ std::string make_private_dir() {
 
 ClusterFile::ClusterFile(std::string path)
     : private_dir_(path.empty() ? make_private_dir() : std::string()),
-      path_(path.empty() ? private_dir_ + "/cluster.json" : std::move(path)),
-      file_(path_, 0644) {}
+      file_(path.empty() ? private_dir_ + "/cluster.json" : std::move(path), 0644) {}
 
 ClusterFile::~ClusterFile() {
   if (private_dir_.empty()) return;
@@ -166,7 +165,7 @@ bool file_holds(const std::string& path, std::initializer_list<std::string_view>
 bool ClusterFile::write(const Cluster& cluster) {
   const auto parts = cluster_text_parts(cluster);
   const std::initializer_list<std::string_view> pieces = {parts.head, parts.pods, parts.tail, "\n"};
-  const bool held = file_holds(path_, pieces);
+  const bool held = file_holds(file_.path(), pieces);
   if (!held) file_.write(pieces);
   written_ = true;
   return !held;

@@ -50,12 +50,11 @@ class ClusterFile {
   // cannot be written (and then writes it next time).
   bool write(const Cluster& cluster);
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path(); }
   bool written() const { return written_; }
 
  private:
   std::string private_dir_;  // ours to remove; empty when the user chose the path
-  std::string path_;
   RecycledFile file_;
   bool written_ = false;
 };
