@@ -52,6 +52,19 @@ std::string comm_of(pid_t pid) {
   return text;
 }
 
+int threads_named(const std::string& name) {
+  int count = 0;
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/self/task", ec);
+  if (ec) return -1;
+  for (const auto& task : tasks) {
+    std::string text = read_text((task.path() / "comm").string());
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    if (text == name) ++count;
+  }
+  return count;
+}
+
 bool is_guardian(pid_t pid) { return comm_of(pid) == "ochopod-guard"; }
 
 std::optional<pid_t> guardian_of(pid_t pod) {

@@ -27,6 +27,10 @@ bool alive(pid_t pid);
 // The name the kernel shows for pid (/proc/<pid>/comm), "" if gone.
 std::string comm_of(pid_t pid);
 
+// How many threads of this process the kernel names `name`
+// (/proc/self/task/<tid>/comm); -1 when that cannot be read.
+int threads_named(const std::string& name);
+
 // A pod's guardian (runtime/process/guardian.h): the pod's direct child whose
 // name is "ochopod-guard". Tests that look for the pod's child skip it.
 bool is_guardian(pid_t pid);

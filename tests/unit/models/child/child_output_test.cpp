@@ -4,7 +4,6 @@
 // sent on the stream it came from, never mixed with another's within a line.
 #include "models/child/child_output.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/base_sink.h>
@@ -15,7 +14,6 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -23,6 +21,7 @@
 #include <tuple>
 #include <vector>
 
+#include "harness/proc_tree.h"
 #include "harness/wait.h"
 #include "models/child/spawn.h"
 
@@ -164,19 +163,7 @@ void write_all(const detail::UniqueFd& fd, const std::string& text) {
 }
 
 // The threads of this process named "child-output".
-int reader_threads() {
-  int count = 0;
-  DIR* dir = ::opendir("/proc/self/task");
-  if (dir == nullptr) return -1;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    std::ifstream comm(std::string("/proc/self/task/") + entry->d_name + "/comm");
-    std::string name;
-    if (std::getline(comm, name) && name == "child-output") ++count;
-  }
-  ::closedir(dir);
-  return count;
-}
+int reader_threads() { return test::threads_named("child-output"); }
 
 TEST(OutputReader, TwoChildrenShareOneThreadAndEachLineKeepsItsTagAndStream) {
   Lines lines;
