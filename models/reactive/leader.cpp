@@ -53,8 +53,17 @@ ReactiveLeader::ReactiveLeader(Reactive& model, PodServices& services, Worker wo
       round_base_(std::make_shared<RoundBase>()),
       round_backoff_(millis(std::max(Seconds(model.damper), kMinRetry)), millis(kMaxRetry)),
       write_backoff_(millis(kMinRetry), millis(kMaxRetry)) {
-  if (worker.loop == nullptr) own_worker_ = std::make_unique<EventLoop>("leader");
-  worker_ = worker.loop != nullptr ? worker.loop : own_worker_.get();
+  worker_ = worker.loop;
+}
+
+// Every pod holds a ReactiveLeader, and most never lead: the "leader" thread
+// starts with the first round or probe, so a follower never pays for it.
+Scheduler& ReactiveLeader::worker() {
+  if (worker_ == nullptr) {
+    own_worker_ = std::make_unique<EventLoop>("leader");
+    worker_ = own_worker_.get();
+  }
+  return *worker_;
 }
 
 // Runs on the coordinator loop. Cancelling cuts the round's requests short, so
@@ -247,7 +256,7 @@ void ReactiveLeader::start_round() {
   set_state(PodState::kConfiguring, "");
   spdlog::info("leader: configuring {} pod(s)", plan.pods.size());
   const uint64_t epoch = epoch_;
-  worker_->post([this, plan = std::move(plan), epoch, hash, alive = std::weak_ptr(alive_)] {
+  worker().post([this, plan = std::move(plan), epoch, hash, alive = std::weak_ptr(alive_)] {
     const auto started = worker_->now();
     RoundResult result = run_round_(plan);
     const double ms = std::chrono::duration<double, std::milli>(worker_->now() - started).count();
@@ -418,7 +427,7 @@ void ReactiveLeader::schedule_probe() {
     json payload{
         {"pods", view_->local()}, {"dependencies", view_->dependencies()}, {"key", services_.uuid}};
     const uint64_t epoch = epoch_;
-    worker_->post([this, payload = std::move(payload), epoch, alive = std::weak_ptr(alive_)] {
+    worker().post([this, payload = std::move(payload), epoch, alive = std::weak_ptr(alive_)] {
       std::string status;
       try {
         status = model_.probe(Cluster::from_payload(payload)).value_or("");

@@ -5,7 +5,8 @@
 // the cluster (ClusterView) is kept from ZooKeeper watches only, never by
 // polling. When the view's hash differs from the stored one it schedules a
 // round after the damper; rounds and probes run on its worker (its own
-// "leader" thread, unless it is given one) and post their outcome back. It
+// "leader" thread, started with the first of them, unless it is given one)
+// and post their outcome back. It
 // reads the time only through those two Schedulers, so a unit test runs it
 // on a manual clock with a fake round runner
 // (tests/unit/models/reactive/leader_test.cpp).
@@ -103,6 +104,8 @@ class ReactiveLeader final : public LeaderWork {
   void cancel_timers();
   void cancel_round();
   void set_state(PodState state, const std::string& status);
+  // Where rounds and probes run (worker_), started when first needed.
+  Scheduler& worker();
 
   Reactive& model_;
   PodServices& services_;
@@ -141,7 +144,9 @@ class ReactiveLeader final : public LeaderWork {
 
   // Outcomes posted back to the coordinator loop check it still lives.
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
-  Scheduler* worker_ = nullptr;            // own_worker_, unless given one
+  // The one given, else own_worker_ once worker() started it; set on the
+  // coordinator loop before the first post to it.
+  Scheduler* worker_ = nullptr;
   std::unique_ptr<EventLoop> own_worker_;  // last: joined first
 };
 

@@ -10,12 +10,14 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "harness/fake_zk_session.h"
 #include "harness/manual_scheduler.h"
+#include "harness/proc_tree.h"
 #include "models/reactive/snapshot.h"
 
 namespace ochopod {
@@ -501,6 +503,65 @@ TEST_F(LeaderTest, ARoundStartsOnlyOnceZooKeeperAnswers) {
   loop.advance(1s);
   ASSERT_EQ(plans.size(), 2u);
   EXPECT_EQ(plans.back().pods, pods_of({1, 2}));
+}
+
+// Every pod holds a ReactiveLeader and most never lead: its own "leader"
+// thread starts with its first round, not with it. Real threads here: the
+// coordinator is an EventLoop, and the round runs on the leader's own.
+TEST(LeaderThread, StartsWithTheFirstRoundNotWithTheLeader) {
+  EventLoop coordinator("coordinator");
+  test::FakeZkServer server;
+  const ClusterPaths paths{"ns.web"};
+  std::unique_ptr<ReactiveLeader> leader;
+  std::unique_ptr<test::FakeZkSession> session;
+  coordinator.run_sync([&] {
+    session = server.open(
+        [&](ZkEvent event) {
+          coordinator.post([&, event] {
+            if (event.kind == ZkEvent::Kind::kWatch && leader) leader->on_watch(event);
+          });
+        },
+        3000ms);
+    for (const std::string* path : {&paths.pods, &paths.hash, &paths.lock}) {
+      ASSERT_EQ(session->ensure_path(*path), 0) << *path;
+    }
+    ASSERT_EQ(server.create(paths.pod(uuid(1) + ".0000000001"), registration(1).dump()), 0);
+  });
+  PodSettings settings;
+  settings.ns = "ns";
+  settings.cluster = "web";
+  const std::string leader_uuid = "leader";
+  Hints hints;
+  Reaper reaper;
+  Metrics metrics;
+  NoPresence presence;
+  PodServices services{settings, leader_uuid, coordinator, coordinator, hints,
+                       reaper,   metrics,     presence,    {}};
+  Reactive model;
+  model.probe_every = std::chrono::hours(24);
+  std::promise<void> ran;
+  ReactiveLeader::Worker worker;
+  worker.run_round = [&ran](const RoundPlan& plan) {
+    ran.set_value();
+    RoundResult result;
+    result.ok = true;
+    result.configured = plan.pods;
+    return result;
+  };
+  coordinator.run_sync(
+      [&] { leader = std::make_unique<ReactiveLeader>(model, services, std::move(worker)); });
+  EXPECT_EQ(test::threads_named("leader"), 0) << "a thread started before any round";
+
+  coordinator.run_sync([&] { leader->on_lead(*session, 41); });
+  ASSERT_EQ(ran.get_future().wait_for(10s), std::future_status::ready)
+      << "no round ran within 10 s of taking the lead, damper 0";
+  EXPECT_EQ(test::threads_named("leader"), 1);
+
+  coordinator.run_sync([&] {
+    leader.reset();
+    session.reset();
+  });
+  EXPECT_EQ(test::threads_named("leader"), 0) << "the leader's thread outlived it";
 }
 
 }  // namespace
