@@ -1,18 +1,23 @@
-// Templates (ochopod/template.h): kainjow's Mustache renderer, made strict.
+// Templates (ochopod/template.h): Mustache, made strict, with the view a pod
+// renders from its cluster.
 //
-// kainjow has no strict mode and its context cannot tell a variable lookup
-// from a section's: both call get(name). So before parsing, every variable
-// tag is rewritten into an unescaped one whose name carries a marker
-// (`{{ip}}` -> `{{&\x1fip}}`); our context strips the marker and reports a
-// marked name that resolves to nothing, and leaves unmarked (section) names
-// plain Mustache. The rewrite follows kainjow's own tag scanning, delimiter
-// changes included. kainjow's header stays in this file only.
+// kainjow's renderer, which does the parsing and rendering, lives in a
+// module loaded by the first template checked or rendered
+// (models/templates/backend.h says why). It has no strict mode and its
+// context cannot tell a variable lookup from a section's: both call
+// get(name). So before it parses, every variable tag is rewritten here into
+// an unescaped one whose name starts with kVariableMark (`{{ip}}` ->
+// `{{&\x1fip}}`); the module's context strips the mark and reports a marked
+// name that resolves to nothing, and leaves unmarked (section) names plain
+// Mustache. The rewrite follows kainjow's own tag scanning, delimiter
+// changes included.
 #include "ochopod/template.h"
 
-#include <kainjow/mustache.hpp>
 #include <stdexcept>
 #include <string_view>
 
+#include "models/templates/backend.h"
+#include "runtime/base/module.h"
 #include "runtime/base/numbers.h"
 #include "runtime/base/text.h"
 
@@ -20,12 +25,8 @@ namespace ochopod {
 
 namespace {
 
-namespace mustache = kainjow::mustache;
+using detail::kVariableMark;
 using nlohmann::json;
-
-// Starts the name of a rewritten variable tag: a byte no tag name holds and
-// that kainjow's trim keeps.
-constexpr char kMark = '\x1f';
 
 // A set-delimiter tag's contents ("=<% %>="), parsed as kainjow parses it.
 bool set_delimiters(const std::string& contents, std::string& open, std::string& close) {
@@ -46,7 +47,7 @@ bool set_delimiters(const std::string& contents, std::string& open, std::string&
 }
 
 // `text` with every variable tag ({{x}}, {{{x}}}, {{&x}}) turned into
-// `<open>&<kMark>x<close>`. Where the scan meets what kainjow will refuse (an
+// `<open>&<kVariableMark>x<close>`. Where the scan meets what kainjow will refuse (an
 // unclosed tag, a bad delimiter tag) the rest is copied as is, for kainjow to
 // report.
 std::string mark_variables(const std::string& text) {
@@ -82,7 +83,7 @@ std::string mark_variables(const std::string& text) {
       const std::string name = !triple && !body.empty() && body[0] == '&'
                                    ? std::string(trim(std::string_view(body).substr(1)))
                                    : body;
-      out += open + "&" + kMark + name + close;
+      out += open + "&" + kVariableMark + name + close;
     } else {
       out.append(text, at, next - at);
     }
@@ -90,79 +91,6 @@ std::string mark_variables(const std::string& text) {
   }
   out.append(text, pos);
   return out;
-}
-
-// JSON -> kainjow's data. Numbers render as JSON writes them; null is false.
-mustache::data to_data(const json& j) {
-  switch (j.type()) {
-    case json::value_t::object: {
-      mustache::data object{mustache::data::type::object};
-      for (const auto& [key, value] : j.items()) object.set(key, to_data(value));
-      return object;
-    }
-    case json::value_t::array: {
-      mustache::data list{mustache::data::type::list};
-      for (const auto& item : j) list.push_back(to_data(item));
-      return list;
-    }
-    case json::value_t::string:
-      return mustache::data(j.get<std::string>());
-    case json::value_t::boolean:
-      return mustache::data(j.get<bool>());
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-      return mustache::data(j.dump());
-    default:
-      return mustache::data(false);
-  }
-}
-
-// kainjow's context, plus the strict rule for marked (variable) names. The
-// first failure is kept; kainjow renders on (an empty value) and the caller
-// throws it afterwards.
-class StrictContext final : public mustache::basic_context<std::string> {
- public:
-  explicit StrictContext(const mustache::data* root) : inner_(root) {}
-
-  void push(const mustache::data* data) override { inner_.push(data); }
-  void pop() override { inner_.pop(); }
-
-  const mustache::data* get(const std::string& name) const override {
-    if (name.empty() || name[0] != kMark) return inner_.get(name);
-    const std::string tag = "{{" + name.substr(1) + "}}";
-    const mustache::data* value = inner_.get(name.substr(1));
-    if (value == nullptr) return fail(tag + " has no value");
-    if (value->is_string()) return value;
-    if (value->is_bool()) return value->is_true() ? &true_ : &false_;
-    return fail(tag + " is " + (value->is_list() ? "a list" : "an object") +
-                ", not a value (a section, {{#...}}, walks it)");
-  }
-
-  const mustache::data* get_partial(const std::string& name) const override {
-    return fail("{{>" + name + "}}: partials are not supported");
-  }
-
-  const std::string& error() const { return error_; }
-
- private:
-  const mustache::data* fail(const std::string& why) const {
-    if (error_.empty()) error_ = why;
-    return nullptr;
-  }
-
-  mustache::context<std::string> inner_;
-  const mustache::data true_{std::string("true")}, false_{std::string("false")};
-  mutable std::string error_;
-};
-
-mustache::mustache parse(const std::string& text, const std::string& name) {
-  mustache::mustache tmpl{mark_variables(text)};
-  if (!tmpl.is_valid()) throw std::runtime_error("template " + name + ": " + tmpl.error_message());
-  // Config files, not HTML; variables are all unescaped anyway, this covers
-  // whatever kainjow might still escape.
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
-  return tmpl;
 }
 
 // A registration's "ports" ({"8080": 31007}) as [{container, host}], by container port.
@@ -226,6 +154,17 @@ std::string without_credentials(const std::string& zk) {
   return zk.substr(0, hosts) + zk.substr(at + 1);
 }
 
+// The module's renderer; throws std::runtime_error naming the template when
+// it cannot be loaded (the reason is logged once).
+const detail::MustacheBackend& renderer(const std::string& name) {
+  std::string error;
+  const auto* backend = load_backend_once<detail::MustacheBackend>(
+      detail::kMustacheModuleFile, detail::kMustacheModuleEntry, detail::mustache_backend_abi(),
+      "templates: no renderer", &error);
+  if (backend == nullptr) throw std::runtime_error("template " + name + ": " + error);
+  return *backend;
+}
+
 }  // namespace
 
 json template_view(const Cluster& cluster, const std::map<std::string, std::string>& environment) {
@@ -248,13 +187,9 @@ json template_view(const Cluster& cluster, const std::map<std::string, std::stri
 }
 
 std::string render_template(const std::string& text, const json& view, const std::string& name) {
-  auto tmpl = parse(text, name);
-  const mustache::data data = to_data(view);
-  StrictContext context(&data);
-  std::string out = tmpl.render(context);
-  if (!context.error().empty())
-    throw std::runtime_error("template " + name + ": " + context.error());
-  if (!tmpl.is_valid()) throw std::runtime_error("template " + name + ": " + tmpl.error_message());
+  std::string out, error;
+  if (!renderer(name).render(mark_variables(text), view, &out, &error))
+    throw std::runtime_error("template " + name + ": " + error);
   return out;
 }
 
@@ -264,6 +199,10 @@ std::string render_template(const std::string& text, const Cluster& cluster,
   return render_template(text, template_view(cluster, environment), name);
 }
 
-void check_template(const std::string& text, const std::string& name) { parse(text, name); }
+void check_template(const std::string& text, const std::string& name) {
+  std::string error;
+  if (!renderer(name).check(mark_variables(text), &error))
+    throw std::runtime_error("template " + name + ": " + error);
+}
 
 }  // namespace ochopod

@@ -6,7 +6,8 @@
 // compression libraries any more, nor OpenSSL: every call into it is the
 // crypto module's (runtime/crypto/backend.h), which only TLS, tokens,
 // credentials and signatures load, nor zlib: the gzip module's
-// (runtime/upload/backend.h). Solo pods: what is mapped is the pod's own.
+// (runtime/upload/backend.h), nor kainjow's Mustache: the templates'
+// (models/templates/backend.h). Solo pods: what is mapped is the pod's own.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -16,6 +17,7 @@
 
 #include "harness/cluster_probe.h"
 #include "harness/ports.h"
+#include "harness/run_capture.h"
 #include "harness/smaps.h"
 #include "harness/spawn.h"
 
@@ -62,6 +64,24 @@ TEST(RunBoot, APodWithoutTlsTokensOrCredentialsNeverLoadsOpenSsl) {
 // gzip is a module (runtime/upload/backend.h) loaded by the first archive.
 TEST(RunBoot, APodThatTakesNoUploadsNeverLoadsZlib) {
   expect_a_settled_pod_maps_none_of({"libz.so", "libochopod-gzip"});
+}
+
+// Nor kainjow's Mustache, whose header starts the standard streams and the
+// C++ locale in any program that links it: the renderer is a module
+// (models/templates/backend.h) that only a pod with --template loads.
+TEST(RunBoot, APodWithoutTemplatesNeverLoadsTheirRenderer) {
+  expect_a_settled_pod_maps_none_of({"libochopod-mustache"});
+}
+
+// The binary itself starts no iostreams: no file of it includes <iostream>
+// (a static std::ios_base::Init in each), which cost every exec the eight
+// standard streams and the classic locale.
+TEST(RunBoot, TheBinaryStartsNoIostreams) {
+  const RunResult nm = run_capture({"nm", "-D", "--undefined-only", OCHOPOD_BIN}, 30s);
+  ASSERT_TRUE(nm.exited_ok()) << nm.err;
+  ASSERT_NE(nm.out.find("spdlog"), std::string::npos) << "nm listed nothing we know:\n" << nm.out;
+  EXPECT_EQ(nm.out.find("_ZNSt8ios_base4InitC1Ev"), std::string::npos)
+      << "something in " << OCHOPOD_BIN << " constructs std::ios_base::Init";
 }
 
 // After its first round a pod unmaps the code its boot ran

@@ -86,7 +86,7 @@ libdir="$root/usr/lib/$multiarch"
 [ -f "$root/usr/include/ochopod/ochopod.h" ] || fail "no public headers"
 # What a pod finds beside the modules (runtime/base/module.h): the modules,
 # and the guardian program every pod spawns (runtime/process/guardian.h).
-for module in libochopod-http.so libochopod-crypto.so libochopod-gzip.so; do
+for module in libochopod-http.so libochopod-crypto.so libochopod-gzip.so libochopod-mustache.so; do
   [ -f "$libdir/ochopod/$module" ] || fail "no $module in $libdir/ochopod"
 done
 [ -x "$libdir/ochopod/ochopod-guard" ] || fail "no guardian program in $libdir/ochopod"
