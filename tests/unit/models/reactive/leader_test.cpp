@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <string>
@@ -540,9 +541,10 @@ TEST(LeaderThread, StartsWithTheFirstRoundNotWithTheLeader) {
   Reactive model;
   model.probe_every = std::chrono::hours(24);
   std::promise<void> ran;
+  std::atomic<bool> ran_once{false};
   ReactiveLeader::Worker worker;
-  worker.run_round = [&ran](const RoundPlan& plan) {
-    ran.set_value();
+  worker.run_round = [&](const RoundPlan& plan) {
+    if (!ran_once.exchange(true)) ran.set_value();
     RoundResult result;
     result.ok = true;
     result.configured = plan.pods;
