@@ -15,13 +15,19 @@ namespace ochopod::detail {
 
 namespace {
 
-// The handshake runs on the calling thread, so OpenSSL's verify callback can
-// leave the reason of a refused certificate where describe() finds it.
-thread_local std::string tls_refusal;
-
+// OpenSSL's verify callback leaves the reason of a refused certificate in
+// the string the client's SSL_CTX points to (its app data), which run() sets
+// to its own while it sends. Not a thread_local: in a module that is
+// dynamic TLS, which GCC 12's LeakSanitizer misreads when the process exits
+// (a bogus range, then "Tracer caught signal 11").
 int remember_refusal(int ok, X509_STORE_CTX* store) {
-  if (!ok && tls_refusal.empty()) {
-    tls_refusal = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+  if (ok) return ok;
+  const auto* ssl = static_cast<const SSL*>(
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* refusal =
+      ssl ? static_cast<std::string*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl))) : nullptr;
+  if (refusal != nullptr && refusal->empty()) {
+    *refusal = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
   }
   return ok;
 }
@@ -45,10 +51,9 @@ bool trust_chain_only(httplib::Client& client, const HttpTrust& trust, std::stri
   return true;
 }
 
-std::string describe(httplib::Error error) {
+std::string describe(httplib::Error error, const std::string& refusal) {
   if (error == httplib::Error::SSLConnection || error == httplib::Error::SSLServerVerification) {
-    return tls_refusal.empty() ? "TLS handshake failed"
-                               : "certificate verify failed: " + tls_refusal;
+    return refusal.empty() ? "TLS handshake failed" : "certificate verify failed: " + refusal;
   }
   switch (error) {
     case httplib::Error::Connection:
@@ -122,17 +127,21 @@ HttpAnswer run(httplib::Client& client, const HttpRequest& request, bool keep_al
   // waits for the server's delayed ACK (measured: 23 ms a call instead of 2).
   client.set_tcp_nodelay(true);
   if (!trust_chain_only(client, request.trust, &answer.error)) return answer;
-  tls_refusal.clear();
   uint64_t id = 0;
   if (request.cancel && !request.cancel->admit([&client] { client.stop(); }, &id)) {
     answer.cancelled = true;
     answer.error = "cancelled";
     return answer;
   }
+  // A handshake happens only in send(): the refusal's string is this call's.
+  std::string refusal;
+  SSL_CTX* ctx = client.ssl_context();
+  if (ctx != nullptr) SSL_CTX_set_app_data(ctx, &refusal);
   const httplib::Result result = send(client, request);
+  if (ctx != nullptr) SSL_CTX_set_app_data(ctx, nullptr);
   if (request.cancel) request.cancel->leave(id);  // before client goes
   if (!result) {
-    answer.error = describe(result.error());
+    answer.error = describe(result.error(), refusal);
     return answer;
   }
   answer.status = result->status;
