@@ -205,8 +205,17 @@ def zombies(world):
 
 
 def counts(pid):
+    """A pod's descriptors and threads, its one `leader` thread left out: a
+    pod starts it with its first round and keeps it when it no longer leads
+    (docs/internals.md, "Threads and owners"), so a follower that has led
+    holds one more thread than one that never did. A second one counts."""
     try:
-        return len(os.listdir(f"/proc/{pid}/fd")), len(os.listdir(f"/proc/{pid}/task"))
+        tasks = os.listdir(f"/proc/{pid}/task")
+        leaders = 0
+        for tid in tasks:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                leaders += f.read().strip() == "leader"
+        return len(os.listdir(f"/proc/{pid}/fd")), len(tasks) - min(leaders, 1)
     except OSError:
         return None
 
